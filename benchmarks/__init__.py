@@ -1,0 +1,1 @@
+"""Performance benchmarks (not timed tests); run the scripts in this folder."""
