@@ -1,0 +1,188 @@
+"""Training a VLA policy (π0 flow matching or 256-bin tokens) on a v3 dataset.
+
+Writes into the checkpoint directory: the latest model (``save_pretrained`` layout, see
+checkpoint.py) every ``save_every`` steps and at the end, ``train_log.jsonl`` (one line
+per logged step: step, loss, lr, seconds) and ``training_state.pt`` (optimizer, scheduler,
+RNG and step) so ``resume=True`` continues where a run stopped.
+"""
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+from pydantic import BaseModel
+
+from vlaplan.planner.errors import SkillError
+from vlaplan.skills.checkpoint import CheckpointMeta, read_meta, save_checkpoint
+from vlaplan.skills.contract import IMAGE_KEYS, STATE_KEY
+from vlaplan.skills.pi0 import HEAD_FLOW, HEAD_TOKENS, ModelSpec
+
+STATE_FILE = "training_state.pt"
+LOG_FILE = "train_log.jsonl"
+
+
+class TrainConfig(BaseModel):
+    data: str
+    out: str
+    policy: str = HEAD_FLOW
+    steps: int = 1000
+    batch_size: int = 32
+    lr: float = 3e-4
+    weight_decay: float = 1e-4
+    warmup: int = 200
+    device: str = "cpu"
+    resume: bool = False
+    save_every: int = 500
+    log_every: int = 10
+    seed: int = 0
+    threads: int | None = None
+    domains: list[str] | None = None
+    spec: ModelSpec = ModelSpec()
+
+
+class TrainResult(BaseModel):
+    out: str
+    steps: int
+    final_loss: float
+    seconds: float
+    num_parameters: int
+    num_frames: int
+
+
+def _lr_lambda(cfg: TrainConfig):
+    def f(step: int) -> float:
+        if step < cfg.warmup:
+            return (step + 1) / cfg.warmup
+        progress = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
+        return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+    return f
+
+
+def _new_model(cfg: TrainConfig, dataset: Any) -> tuple[Any, Any]:
+    from vlaplan.skills.pi0 import build_model, tokens_per_image
+    from vlaplan.skills.processor import FeatureStats, ProcessorConfig, VLAProcessor
+    from vlaplan.skills.tokenizer import build_tokenizer, image_token_id
+
+    tokenizer = build_tokenizer(dataset.tasks.values())
+    vocab = 64 * math.ceil(len(tokenizer) / 64)
+    model = build_model(cfg.spec, vocab, image_token_id(tokenizer), seed=cfg.seed)
+    stat = lambda key: FeatureStats(**{k: dataset.stats[key][k]  # noqa: E731
+                                        for k in ("mean", "std", "min", "max", "q01", "q99")})
+    shape = dataset.info["features"][IMAGE_KEYS[0]]["shape"]
+    pconf = ProcessorConfig(image_size=cfg.spec.image_size,
+                            tokens_per_image=tokens_per_image(model.config),
+                            image_token_id=image_token_id(tokenizer),
+                            camera_shape=(shape[0], shape[1]), state=stat(STATE_KEY),
+                            action=stat("action"))
+    return model, VLAProcessor(pconf, tokenizer)
+
+
+def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
+    """Train (or resume) and return a summary; raises SkillError on bad input."""
+    from rich.console import Console
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                               TimeElapsedColumn, TimeRemainingColumn)
+
+    from vlaplan.skills.checkpoint import load_checkpoint
+    from vlaplan.skills.loader import ChunkDataset, make_loader
+    from vlaplan.skills.pi0 import flow_loss
+    from vlaplan.skills.tokens import token_loss
+
+    if cfg.policy not in (HEAD_FLOW, HEAD_TOKENS):
+        raise SkillError(f"unknown policy {cfg.policy!r}; expected 'pi0' or 'tokens'")
+    if cfg.device.startswith("cuda") and not torch.cuda.is_available():
+        raise SkillError("--device cuda asked for but torch sees no CUDA device")
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    console = console or Console()
+    cfg.spec.head = cfg.policy
+    out = Path(cfg.out)
+    dataset = ChunkDataset(cfg.data, chunk=cfg.spec.chunk, domains=cfg.domains)
+    data_meta = json.loads((Path(cfg.data) / "meta" / "vlaplan.json").read_text()) \
+        if (Path(cfg.data) / "meta" / "vlaplan.json").exists() else {}
+    state_path = out / STATE_FILE
+    start_step, elapsed_before = 0, 0.0
+    if cfg.resume and state_path.exists():
+        ckpt = load_checkpoint(out, device=cfg.device)
+        if ckpt.meta.policy != cfg.policy:
+            raise SkillError(f"{out} holds a {ckpt.meta.policy!r} policy, cannot resume as "
+                             f"{cfg.policy!r}")
+        model, processor = ckpt.model, ckpt.processor
+        cfg.spec.chunk = int(model.config.chunk_size)
+    else:
+        if out.exists() and any(out.iterdir()) and read_meta(out) is None and not cfg.resume:
+            raise SkillError(f"{out} exists and is not a vlaplan checkpoint; refusing to overwrite")
+        model, processor = _new_model(cfg, dataset)
+    model.to(cfg.device).train()
+    optim = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    sched = torch.optim.lr_scheduler.LambdaLR(optim, _lr_lambda(cfg))
+    generator = torch.Generator().manual_seed(cfg.seed)
+    if cfg.resume and state_path.exists():
+        state = torch.load(state_path, weights_only=False)
+        optim.load_state_dict(state["optimizer"])
+        sched.load_state_dict(state["scheduler"])
+        generator.set_state(state["generator"])
+        start_step, elapsed_before = int(state["step"]), float(state["seconds"])
+    loss_fn = token_loss if cfg.policy == HEAD_TOKENS else flow_loss
+    meta = CheckpointMeta(policy=cfg.policy, domains=data_meta.get("domains", []),
+                          skills=data_meta.get("skills", []))
+    n_params = sum(p.numel() for p in model.parameters())
+
+    def save(step: int, seconds: float, loss: float) -> None:
+        meta.training = {"steps": step, "seconds": round(seconds, 1), "final_loss": loss,
+                         "data": str(cfg.data), "frames": len(dataset),
+                         "episodes": len(dataset.episodes), "batch_size": cfg.batch_size,
+                         "lr": cfg.lr, "spec": cfg.spec.model_dump(), "parameters": n_params}
+        save_checkpoint(out, model, processor, meta)
+        torch.save({"optimizer": optim.state_dict(), "scheduler": sched.state_dict(),
+                    "generator": generator.get_state(), "step": step, "seconds": seconds},
+                   state_path.with_suffix(".tmp"))
+        state_path.with_suffix(".tmp").replace(state_path)
+
+    out.mkdir(parents=True, exist_ok=True)
+    log = (out / LOG_FILE).open("a")
+    t0 = time.perf_counter()
+    step, loss_value, ema = start_step, float("nan"), None
+    epoch = start_step * cfg.batch_size // max(1, len(dataset))
+    columns = (TextColumn("[bold]train {task.fields[policy]}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("loss {task.fields[loss]:.4f}"), TimeElapsedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task("train", total=cfg.steps, completed=step, policy=cfg.policy,
+                                 loss=float("nan"))
+        while step < cfg.steps:
+            for batch in make_loader(dataset, cfg.batch_size, seed=cfg.seed + epoch):
+                if step >= cfg.steps:
+                    break
+                inputs = processor.batch(batch[IMAGE_KEYS[0]], batch[IMAGE_KEYS[1]],
+                                         batch[STATE_KEY], list(batch["task"]))
+                inputs = {k: v.to(cfg.device) for k, v in inputs.items()}
+                actions = processor.normalize_action(batch["action"]).to(cfg.device)
+                loss = loss_fn(model, inputs, actions, batch["action_is_pad"].to(cfg.device),
+                               generator=generator)
+                optim.zero_grad(set_to_none=True)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                optim.step()
+                sched.step()
+                step += 1
+                loss_value = float(loss.detach())
+                ema = loss_value if ema is None else 0.98 * ema + 0.02 * loss_value
+                progress.update(task, completed=step, loss=ema)
+                seconds = elapsed_before + time.perf_counter() - t0
+                if step % cfg.log_every == 0 or step == cfg.steps:
+                    log.write(json.dumps({"step": step, "loss": loss_value, "loss_ema": ema,
+                                          "lr": sched.get_last_lr()[0],
+                                          "seconds": round(seconds, 2)}) + "\n")
+                    log.flush()
+                if step % cfg.save_every == 0 and step < cfg.steps:
+                    save(step, seconds, ema)
+            epoch += 1
+    seconds = elapsed_before + time.perf_counter() - t0
+    save(step, seconds, ema if ema is not None else loss_value)
+    log.close()
+    return TrainResult(out=str(out), steps=step, final_loss=ema or loss_value, seconds=seconds,
+                       num_parameters=n_params, num_frames=len(dataset))
