@@ -1,0 +1,112 @@
+"""The tabletop scene generator: 2..10 coloured 4 cm blocks, some stacked into towers.
+
+Seeded (same seed and options, same scene).  ``for_skill`` arranges the configuration a
+skill needs: ``pick`` a clear block on the table, ``unstack`` a tower of two or more,
+``place``/``stack`` a block already in the gripper.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from vlaplan.domains.base import GeneratedScene
+from vlaplan.planner.atoms import Atom
+from vlaplan.planner.errors import WorldModelError
+from vlaplan.world_model.scene import COLOURS, ObjectSpec, RobotSpec, SceneSpec
+
+BLOCK = 0.04  # m, cube edge
+BLOCK_MASS = 0.05  # kg
+WORKSPACE_X = (0.33, 0.65)  # m, where tower bases go
+WORKSPACE_Y = (-0.25, 0.25)
+TOWER_SPACING = 0.10  # m between tower centres (room for open fingers)
+MAX_TOWER = 3
+STACK_PROB = 0.35
+SKILLS = ("pick", "place", "stack", "unstack")
+
+
+def _towers(rng: np.random.Generator, names: list[str], stack_prob: float) -> list[list[str]]:
+    towers: list[list[str]] = []
+    for name in names:
+        open_towers = [t for t in towers if len(t) < MAX_TOWER]
+        if open_towers and rng.random() < stack_prob:
+            open_towers[int(rng.integers(len(open_towers)))].append(name)
+        else:
+            towers.append([name])
+    return towers
+
+
+def _positions(rng: np.random.Generator, count: int) -> list[tuple[float, float]] | None:
+    points: list[tuple[float, float]] = []
+    for _ in range(count):
+        for _attempt in range(200):
+            p = (float(rng.uniform(*WORKSPACE_X)), float(rng.uniform(*WORKSPACE_Y)))
+            if all(math.dist(p, q) >= TOWER_SPACING for q in points):
+                points.append(p)
+                break
+        else:
+            return None
+    return points
+
+
+def _fits(towers: list[list[str]], holding: str | None, for_skill: str | None) -> bool:
+    if for_skill == "pick":
+        return any(len(t) == 1 for t in towers)
+    if for_skill == "unstack":
+        return any(len(t) >= 2 for t in towers)
+    if for_skill in ("place", "stack"):
+        return holding is not None and bool(towers)
+    return True
+
+
+def generate(seed: int, n_objects: int | None = None, for_skill: str | None = None,
+             stack_prob: float = STACK_PROB, holding: bool | None = None) -> GeneratedScene:
+    """A random tabletop scene; see the module docstring for ``for_skill``."""
+    if for_skill is not None and for_skill not in SKILLS:
+        raise WorldModelError(f"tabletop has no skill {for_skill!r}; skills: {', '.join(SKILLS)}")
+    rng = np.random.default_rng(seed)
+    n = int(n_objects) if n_objects is not None else int(rng.integers(2, 11))
+    if not 1 <= n <= 10 or (for_skill in ("stack", "unstack") and n < 2):
+        raise WorldModelError(f"tabletop scenes hold 1..10 blocks (2+ for {for_skill}), got {n}")
+    holding = for_skill in ("place", "stack") if holding is None else holding
+    counts: dict[str, int] = {}
+    colours, names = [], []
+    for _ in range(n):
+        colour = str(rng.choice(COLOURS))
+        counts[colour] = counts.get(colour, 0) + 1
+        colours.append(colour)
+        names.append(f"{colour}_{counts[colour]}")
+    colour_of = dict(zip(names, colours))
+    held = names[-1] if holding else None
+    free = [x for x in names if x != held]
+    for _attempt in range(200):
+        towers = _towers(rng, free, stack_prob)
+        if not _fits(towers, held, for_skill):
+            continue
+        xy = _positions(rng, len(towers))
+        if xy is not None:
+            break
+    else:
+        raise WorldModelError(f"could not arrange {n} blocks for {for_skill} (seed {seed})")
+    robot = RobotSpec(holding=held)
+    objects: list[ObjectSpec] = []
+    init: set[Atom] = set()
+    for tower, (x, y) in zip(towers, xy):
+        yaw = float(rng.uniform(-math.pi / 4, math.pi / 4))
+        for level, name in enumerate(tower):
+            objects.append(ObjectSpec(name=name, colour=colour_of[name], size=(BLOCK,) * 3,
+                                      mass=BLOCK_MASS, pos=(x, y, BLOCK / 2 + level * BLOCK),
+                                      yaw=yaw))
+            init.add(Atom("on-table", (name,)) if level == 0 else
+                     Atom("on", (name, tower[level - 1])))
+        init.add(Atom("clear", (tower[-1],)))
+    if held is not None:
+        hx, hy, hz = robot.home
+        objects.append(ObjectSpec(name=held, colour=colour_of[held], size=(BLOCK,) * 3,
+                                  mass=BLOCK_MASS, pos=(hx, hy, hz - 0.005), yaw=robot.home_yaw))
+        init.add(Atom("holding", (held,)))
+    else:
+        init.add(Atom("hand-empty"))
+    objects.sort(key=lambda o: names.index(o.name))
+    spec = SceneSpec(robot=robot, objects=objects)
+    return GeneratedScene(spec=spec, objects={x: "block" for x in names}, init=frozenset(init))

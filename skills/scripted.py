@@ -1,0 +1,320 @@
+"""Scripted experts: privileged closed-loop controllers for the built-in skills.
+
+They read ground truth from ``observation.privileged`` (object poses and contacts, the
+end effector) on every step, so they react when things move, and never import pybullet.
+They record demonstrations and are the upper baseline of the learned policies.
+
+Each expert is a small state machine (approach, descend, close, lift, ...); phases move
+on when the measured state says so, and fall back (e.g. re-grasp) when the object slips.
+"""
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from vlaplan.planner.errors import SkillError
+from vlaplan.skills.contract import (ACTION_DIM, MAX_ROTATION, MAX_TRANSLATION, PRIVILEGED_KEY,
+                                     SkillCall)
+
+GAIN = 0.8  # fraction of the remaining error commanded per step
+POS_TOL = 0.004  # m: a waypoint is reached
+XY_ALIGN_TOL = 0.006  # m: close enough above an object to descend
+YAW_TOL = 0.06  # rad
+HOVER = 0.07  # m of clearance over the tallest object when travelling
+GRASP_OFFSET = 0.008  # m: grasp target above the object's centre
+LIFT = 0.10  # m lifted after a grasp
+PLACE_GAP = 0.004  # m: lower a held object until its bottom is this close to its support
+RETREAT = 0.06  # m above the released object's top
+SPOT_CLEARANCE = 0.09  # m between a chosen free spot and any other object's centre
+OPEN_WIDTH = 0.075  # m: the gripper counts as open
+CLOSE_STEPS = 5  # control steps the gripper squeezes before lifting
+RELEASE_STEPS = 4  # control steps the gripper opens before retreating
+SPOT_GRID = tuple((0.32 + 0.03 * i, -0.27 + 0.03 * j) for i in range(13) for j in range(19))
+
+
+def yaw_of(quat: Any) -> float:
+    x, y, z, w = quat
+    return math.atan2(2 * (w * z + x * y), 1 - 2 * (y * y + z * z))
+
+
+def wrap(angle: float) -> float:
+    return (angle + math.pi) % (2 * math.pi) - math.pi
+
+
+def grasp_yaw(obj_yaw: float, ee_yaw: float, symmetry: float = math.pi / 2) -> float:
+    """The yaw equivalent to ``obj_yaw`` under the object's symmetry nearest ``ee_yaw``."""
+    k = round((ee_yaw - obj_yaw) / symmetry)
+    return obj_yaw + k * symmetry
+
+
+class _World:
+    """A read-only view of the privileged observation."""
+
+    def __init__(self, priv: Mapping[str, Any]) -> None:
+        self.objects = priv["objects"]
+        ee = priv["ee"]
+        self.ee = np.asarray(ee["pos"], dtype=float)
+        self.yaw = float(ee["yaw"])
+        self.width = float(ee["gripper_width"])
+        self.table_z = float(priv.get("table", {}).get("height", 0.0))
+
+    def pos(self, name: str) -> np.ndarray:
+        return np.asarray(self.objects[name]["pos"], dtype=float)
+
+    def size(self, name: str) -> np.ndarray:
+        return np.asarray(self.objects[name]["size"], dtype=float)
+
+    def yaw_of(self, name: str) -> float:
+        return yaw_of(self.objects[name]["quat"])
+
+    def top(self, name: str) -> float:
+        return float(self.pos(name)[2] + self.size(name)[2] / 2)
+
+    def held(self, name: str) -> bool:
+        contacts = self.objects[name].get("contacts", ())
+        return "left_finger" in contacts and "right_finger" in contacts
+
+    def max_top(self, exclude: tuple[str, ...] = ()) -> float:
+        tops = [self.top(n) for n in self.objects if n not in exclude]
+        return max(tops, default=self.table_z)
+
+
+def _move(w: _World, target: np.ndarray, yaw: float, gripper: float) -> np.ndarray:
+    d = np.clip(GAIN * (target - w.ee) / MAX_TRANSLATION, -1.0, 1.0)
+    dyaw = float(np.clip(GAIN * wrap(yaw - w.yaw) / MAX_ROTATION, -1.0, 1.0))
+    return np.array([d[0], d[1], d[2], dyaw, gripper], dtype=np.float32)
+
+
+class _Expert:
+    """Base state machine; ``step`` returns one action and may change ``phase``."""
+
+    def __init__(self, args: tuple[str, ...]) -> None:
+        self.args = args
+        self.phase = "start"
+        self.counter = 0
+        self.done = False
+
+    def step(self, w: _World) -> np.ndarray:
+        raise NotImplementedError
+
+    def _goto(self, phase: str) -> None:
+        self.phase, self.counter = phase, 0
+
+    # -- shared pieces: grasp an object from wherever it rests ---------------------------
+    def _grasp(self, w: _World, name: str) -> np.ndarray | None:
+        """Grasp ``name``; returns an action, or None once it is held and lifted."""
+        p, size = w.pos(name), w.size(name)
+        yaw = grasp_yaw(w.yaw_of(name), w.yaw)
+        grasp_z = p[2] + GRASP_OFFSET
+        if self.phase in ("start", "approach"):
+            self.phase = "approach"
+            travel = max(w.max_top(), p[2] + size[2] / 2) + HOVER
+            xy_err = float(np.linalg.norm(w.ee[:2] - p[:2]))
+            if xy_err > XY_ALIGN_TOL or abs(wrap(yaw - w.yaw)) > YAW_TOL:
+                z = travel if xy_err > 0.03 else max(w.ee[2], min(travel, p[2] + HOVER))
+                if xy_err > 0.03 and w.ee[2] < travel - 0.02:  # rise before travelling
+                    return _move(w, np.array([w.ee[0], w.ee[1], travel]), yaw, 1.0)
+                return _move(w, np.array([p[0], p[1], z]), yaw, 1.0)
+            self._goto("descend")
+        if self.phase == "descend":
+            if float(np.linalg.norm(w.ee[:2] - p[:2])) > 2 * XY_ALIGN_TOL:
+                self._goto("approach")
+                return _move(w, np.array([p[0], p[1], w.ee[2] + 0.01]), yaw, 1.0)
+            if w.ee[2] - grasp_z > POS_TOL:
+                return _move(w, np.array([p[0], p[1], grasp_z]), yaw, 1.0)
+            self._goto("close")
+        if self.phase == "close":
+            self.counter += 1
+            if self.counter >= CLOSE_STEPS:
+                if w.held(name):
+                    self._goto("lift")
+                    self.lift_z = grasp_z + LIFT
+                elif w.width < 0.5 * size[1]:  # closed on nothing: try again
+                    self._goto("approach")
+                    return _move(w, w.ee + np.array([0, 0, 0.02]), yaw, 1.0)
+            return _move(w, np.array([p[0], p[1], grasp_z]), w.yaw, -1.0)
+        if self.phase == "lift":
+            if not w.held(name):
+                self._goto("approach")
+                return _move(w, w.ee, w.yaw, 1.0)
+            if self.lift_z - w.ee[2] > POS_TOL:
+                return _move(w, np.array([w.ee[0], w.ee[1], self.lift_z]), w.yaw, -1.0)
+            return None
+        return None
+
+
+class PickExpert(_Expert):
+    """pick(x) / unstack(x, y): grasp x and lift it."""
+
+    def step(self, w: _World) -> np.ndarray:
+        if self.done:
+            return _move(w, w.ee, w.yaw, -1.0)
+        action = self._grasp(w, self.args[0])
+        if action is None:
+            self.done = True
+            return _move(w, w.ee, w.yaw, -1.0)
+        return action
+
+
+class PlaceExpert(_Expert):
+    """place(x) on a free table spot, or stack(x, y) on y: carry, lower, release, retreat."""
+
+    def __init__(self, args: tuple[str, ...], onto: str | None = None) -> None:
+        super().__init__(args)
+        self.onto = onto
+        self.spot: np.ndarray | None = None
+
+    def _free_spot(self, w: _World, x: str) -> np.ndarray:
+        others = [w.pos(n)[:2] for n in w.objects if n != x]
+        here = w.pos(x)[:2]
+        best, best_d = None, math.inf
+        for sx, sy in SPOT_GRID:
+            s = np.array([sx, sy])
+            if all(np.linalg.norm(s - o) >= SPOT_CLEARANCE for o in others):
+                d = float(np.linalg.norm(s - here))
+                if d < best_d:
+                    best, best_d = s, d
+        if best is None:
+            raise SkillError(f"place {x}: no free spot on the table")
+        return best
+
+    def _target(self, w: _World, x: str) -> tuple[np.ndarray, float, float]:
+        """Target xy, the support's top z, and the target yaw of the held object."""
+        if self.onto is not None:
+            q = w.pos(self.onto)
+            return q[:2], w.top(self.onto), w.yaw_of(self.onto)
+        others = [w.pos(n)[:2] for n in w.objects if n != x]
+        if self.spot is None or any(np.linalg.norm(self.spot - o) < SPOT_CLEARANCE - 0.01
+                                    for o in others):
+            self.spot = self._free_spot(w, x)
+        return self.spot, w.table_z, w.yaw_of(x)
+
+    def step(self, w: _World) -> np.ndarray:
+        x = self.args[0]
+        if self.done:
+            return _move(w, w.ee, w.yaw, 1.0)
+        if self.phase in ("start", "approach", "descend", "close", "lift"):
+            if self.phase == "start" and w.held(x):
+                self._goto("carry")
+            else:
+                action = self._grasp(w, x)
+                if action is not None:
+                    return action
+                self._goto("carry")
+        p, size = w.pos(x), w.size(x)
+        xy, support_z, obj_yaw = self._target(w, x)
+        yaw = w.yaw + wrap(grasp_yaw(obj_yaw, w.yaw_of(x)) - w.yaw_of(x))
+        offset = w.ee[2] - p[2]  # grasp target above the held object's centre
+        if self.phase in ("carry", "lower") and not w.held(x):
+            self._goto("approach")  # dropped: grasp it again
+            return _move(w, w.ee + np.array([0, 0, 0.02]), w.yaw, 1.0)
+        if self.phase == "carry":
+            travel = w.max_top(exclude=(x,)) + size[2] + HOVER
+            xy_err = float(np.linalg.norm(p[:2] - xy))
+            if xy_err > XY_ALIGN_TOL or abs(wrap(yaw - w.yaw)) > YAW_TOL:
+                if xy_err > 0.03 and w.ee[2] < travel - 0.02:
+                    return _move(w, np.array([w.ee[0], w.ee[1], travel]), yaw, -1.0)
+                target = w.ee[:2] + (xy - p[:2])
+                return _move(w, np.array([target[0], target[1], max(travel, w.ee[2])
+                                          if xy_err > 0.03 else w.ee[2]]), yaw, -1.0)
+            self._goto("lower")
+        if self.phase == "lower":
+            bottom = p[2] - size[2] / 2
+            touching = self.onto in w.objects[x]["contacts"] if self.onto else \
+                "table" in w.objects[x]["contacts"]
+            xy_err = float(np.linalg.norm(p[:2] - xy))
+            target_xy = w.ee[:2] + (xy - p[:2])
+            if xy_err > 2 * XY_ALIGN_TOL:  # swung off target: stop descending, re-align
+                z = w.ee[2] + (0.01 if touching else 0.0)
+                return _move(w, np.array([target_xy[0], target_xy[1], z]), yaw, -1.0)
+            if bottom - support_z > PLACE_GAP and not touching:
+                z = support_z + size[2] / 2 + offset
+                return _move(w, np.array([target_xy[0], target_xy[1], z]), yaw, -1.0)
+            self._goto("release")
+        if self.phase == "release":
+            self.counter += 1
+            if self.counter >= RELEASE_STEPS and w.width >= min(OPEN_WIDTH, size[1] + 0.02):
+                self._goto("retreat")
+            else:
+                return _move(w, w.ee, w.yaw, 1.0)
+        if self.phase == "retreat":
+            if w.ee[2] < w.top(x) + RETREAT:
+                return _move(w, np.array([w.ee[0], w.ee[1], w.top(x) + RETREAT + 0.01]),
+                             w.yaw, 1.0)
+            self.done = True
+        return _move(w, w.ee, w.yaw, 1.0)
+
+
+EXPERTS = {
+    "pick": lambda args: PickExpert(args),
+    "unstack": lambda args: PickExpert(args),
+    "place": lambda args: PlaceExpert(args),
+    "stack": lambda args: PlaceExpert(args, onto=args[1]),
+}
+
+
+class ScriptedPolicy:
+    """Privileged expert behind the :class:`~vlaplan.skills.contract.Policy` verbs.
+
+    ``reset(call=SkillCall(...))`` picks the expert for ``call.name``; ``select_action``
+    returns one action from the current privileged state; ``predict_action_chunk``
+    imagines ``chunk_size`` steps ahead assuming the arm follows its commands.
+    """
+
+    name = "scripted"
+
+    def __init__(self, chunk_size: int = 8, experts: Mapping[str, Any] | None = None) -> None:
+        self.chunk_size = chunk_size
+        self.experts = dict(EXPERTS if experts is None else experts)
+        self.call: SkillCall | None = None
+        self.expert: _Expert | None = None
+
+    @property
+    def skills(self) -> tuple[str, ...]:
+        return tuple(sorted(self.experts))
+
+    def reset(self, call: SkillCall | None = None, seed: int | None = None) -> None:
+        self.call = call
+        self.expert = None
+        if call is not None:
+            if call.name not in self.experts:
+                raise SkillError(f"no scripted expert for skill {call.name!r}; "
+                                 f"known: {', '.join(self.skills)}")
+            self.expert = self.experts[call.name](tuple(call.args))
+
+    @property
+    def done(self) -> bool:
+        """True once the expert finished its script (the world decides success)."""
+        return bool(self.expert and self.expert.done)
+
+    def _world(self, observation: Mapping[str, Any]) -> _World:
+        if self.expert is None:
+            raise SkillError("ScriptedPolicy: call reset(call=SkillCall(...)) before acting")
+        priv = observation.get(PRIVILEGED_KEY)
+        if not priv:
+            raise SkillError(f"ScriptedPolicy needs {PRIVILEGED_KEY!r} in the observation")
+        missing = [a for a in self.expert.args
+                   if a not in priv["objects"] and a not in priv.get("fixtures", {})]
+        if missing:
+            raise SkillError(f"ScriptedPolicy: {', '.join(missing)} not in the scene")
+        return _World(priv)
+
+    def select_action(self, observation: Mapping[str, Any], prompt: str = "") -> np.ndarray:
+        world = self._world(observation)
+        return self.expert.step(world).astype(np.float32)
+
+    def predict_action_chunk(self, observation: Mapping[str, Any], prompt: str = "") -> np.ndarray:
+        """(chunk_size, ACTION_DIM) actions: the expert run ahead on an imagined state."""
+        w = self._world(observation)
+        expert = copy.deepcopy(self.expert)
+        chunk = np.zeros((self.chunk_size, ACTION_DIM), dtype=np.float32)
+        for i in range(self.chunk_size):
+            a = expert.step(w)
+            chunk[i] = a
+            w.ee = w.ee + a[:3] * MAX_TRANSLATION
+            w.yaw = w.yaw + float(a[3]) * MAX_ROTATION
+        return chunk

@@ -1,0 +1,99 @@
+"""Generic predicate classifiers: ground truth of ``observation.privileged`` -> truth values.
+
+Domains compose these into their ``abstract(observation)``.  Every tolerance is a named
+constant.  Orientation is handled by the extents of an object's oriented box, so a cube
+lying on another face is still "on" what it rests on.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+ON_Z_TOL = 0.012  # m: |bottom of the upper object - top of the lower one|
+ON_XY_FRACTION = 1.0  # the upper centre lies within this fraction of the lower's footprint
+TABLE_Z_TOL = 0.012  # m: |bottom - table top| for on-table
+IN_MARGIN = 0.005  # m: an object's centre lies this far inside a container's inner box
+DRAWER_OPEN_MIN = 0.12  # m: a drawer counts as open when pulled out at least this far
+DRAWER_CLOSED_MAX = 0.01  # m: ... and as closed when within this of fully shut
+FINGERS = ("left_finger", "right_finger")
+
+Priv = Mapping[str, Any]
+
+
+def rotation(quat: Sequence[float]) -> np.ndarray:
+    """3x3 rotation matrix of an (x, y, z, w) quaternion."""
+    x, y, z, w = quat
+    return np.array([
+        [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
+        [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
+        [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
+    ])
+
+
+def half_height(obj: Priv) -> float:
+    """Half the vertical extent of an object's oriented box."""
+    r = rotation(obj["quat"])
+    return float(np.abs(r[2]) @ (np.asarray(obj["size"], dtype=float) / 2))
+
+
+def bottom(obj: Priv) -> float:
+    return float(obj["pos"][2]) - half_height(obj)
+
+
+def top(obj: Priv) -> float:
+    return float(obj["pos"][2]) + half_height(obj)
+
+
+def held(obj: Priv) -> bool:
+    """Both fingers touch the object."""
+    contacts = obj.get("contacts", ())
+    return all(f in contacts for f in FINGERS)
+
+
+def within_footprint(point: Sequence[float], obj: Priv, fraction: float = 1.0) -> bool:
+    """Is the (x, y) of ``point`` within ``fraction`` of ``obj``'s horizontal half-extents?"""
+    r = rotation(obj["quat"])
+    local = r.T @ (np.asarray(point[:3], dtype=float) - np.asarray(obj["pos"], dtype=float))
+    size = np.asarray(obj["size"], dtype=float) / 2
+    return abs(local[0]) <= fraction * size[0] and abs(local[1]) <= fraction * size[1]
+
+
+def is_on(upper: Priv, lower: Priv) -> bool:
+    """``upper`` rests on ``lower``: its centre is above ``lower`` and the faces meet."""
+    if held(upper):
+        return False
+    if abs(bottom(upper) - top(lower)) > ON_Z_TOL:
+        return False
+    return within_footprint(upper["pos"], lower, ON_XY_FRACTION)
+
+
+def is_on_table(obj: Priv, table_height: float) -> bool:
+    """Not held and its bottom is at the table top."""
+    return not held(obj) and abs(bottom(obj) - table_height) <= TABLE_Z_TOL
+
+
+def is_inside(obj: Priv, box_min: Sequence[float], box_max: Sequence[float],
+              margin: float = IN_MARGIN) -> bool:
+    """Not held and its centre lies in the axis-aligned box [box_min, box_max] (world)."""
+    if held(obj):
+        return False
+    p = obj["pos"]
+    return all(lo + margin <= v <= hi - margin for v, lo, hi in zip(p, box_min, box_max))
+
+
+def drawer_is_open(opening: float) -> bool:
+    return opening >= DRAWER_OPEN_MIN
+
+
+def drawer_is_closed(opening: float) -> bool:
+    return opening <= DRAWER_CLOSED_MAX
+
+
+def held_objects(priv: Priv) -> list[str]:
+    return sorted(n for n, o in priv["objects"].items() if held(o))
+
+
+def table_height(priv: Priv) -> float:
+    return float(priv.get("table", {}).get("height", 0.0))

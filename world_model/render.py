@@ -1,0 +1,83 @@
+"""Cameras: a fixed front camera and a wrist camera on the Panda's hand (TinyRenderer).
+
+Images are uint8 (H, W, 3).  TinyRenderer without shadows keeps a 96 px image of the
+collision-mesh Panda, the table and a few objects at a few milliseconds.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pybullet as pb
+
+from vlaplan.world_model.panda import HAND_LINK
+from vlaplan.world_model.scene import SceneSpec
+
+CAMERA_NAMES: tuple[str, ...] = ("front", "wrist")
+NEAR, FAR = 0.01, 3.0
+FRONT_FOV = 55.0  # degrees
+WRIST_FOV = 75.0
+WRIST_OFFSET = (0.06, 0.0, 0.03)  # camera position in the hand frame (x forward, z down the gripper)
+
+
+@dataclass(frozen=True)
+class Camera:
+    """A camera: name, field of view and, for fixed cameras, eye and target points."""
+
+    name: str
+    fov: float
+    eye: tuple[float, float, float] | None = None
+    target: tuple[float, float, float] | None = None
+
+
+def front_camera(spec: SceneSpec) -> Camera:
+    """The fixed camera opposite the robot, looking over the table at the workspace."""
+    cx, cy = spec.table.centre
+    z = spec.table.height
+    return Camera("front", FRONT_FOV, eye=(cx + 0.75, cy, z + 0.55), target=(cx + 0.05, cy, z))
+
+
+def _view_fixed(cam: Camera) -> list[float]:
+    return pb.computeViewMatrix(cam.eye, cam.target, (0.0, 0.0, 1.0))
+
+
+def _view_wrist(client: int, panda: int) -> list[float]:
+    state = pb.getLinkState(panda, HAND_LINK, computeForwardKinematics=True,
+                            physicsClientId=client)
+    pos, quat = np.asarray(state[4]), state[5]
+    rot = np.asarray(pb.getMatrixFromQuaternion(quat)).reshape(3, 3)
+    eye = pos + rot @ np.asarray(WRIST_OFFSET)
+    forward = rot[:, 2]  # the gripper's approach axis
+    up = rot[:, 0]
+    return pb.computeViewMatrix(eye.tolist(), (eye + 0.2 * forward).tolist(), up.tolist())
+
+
+class CameraRig:
+    """Renders the named cameras of one client at a fixed square image size."""
+
+    def __init__(self, client: int, panda: int, spec: SceneSpec, size: int = 96,
+                 names: tuple[str, ...] = CAMERA_NAMES) -> None:
+        unknown = [n for n in names if n not in CAMERA_NAMES]
+        if unknown:
+            from vlaplan.planner.errors import WorldModelError
+            raise WorldModelError(f"unknown cameras {unknown}; known: {list(CAMERA_NAMES)}")
+        self.client, self.panda, self.size, self.names = client, panda, size, tuple(names)
+        self._front = front_camera(spec)
+        self._proj = {
+            "front": pb.computeProjectionMatrixFOV(FRONT_FOV, 1.0, NEAR, FAR),
+            "wrist": pb.computeProjectionMatrixFOV(WRIST_FOV, 1.0, NEAR, FAR),
+        }
+        self._front_view = _view_fixed(self._front)
+
+    def render(self, name: str) -> np.ndarray:
+        """One RGB image (size, size, 3) uint8 from camera ``name``."""
+        view = self._front_view if name == "front" else _view_wrist(self.client, self.panda)
+        _, _, rgba, _, _ = pb.getCameraImage(
+            self.size, self.size, view, self._proj[name], shadow=0,
+            renderer=pb.ER_TINY_RENDERER, flags=pb.ER_NO_SEGMENTATION_MASK,
+            physicsClientId=self.client)
+        img = np.asarray(rgba, dtype=np.uint8).reshape(self.size, self.size, 4)
+        return np.ascontiguousarray(img[:, :, :3])
+
+    def render_all(self) -> dict[str, np.ndarray]:
+        return {name: self.render(name) for name in self.names}
