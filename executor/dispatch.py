@@ -1,0 +1,234 @@
+"""Following one plan: twin check, fault injection, closed-loop skill, monitoring.
+
+:class:`Dispatcher` carries the state of one run (the plant, the latest observation and
+its atoms, the ground actions the twin ruled out, the step counter and the faults still
+to inject) and is driven by :class:`vlaplan.executor.loop.Executor`.
+"""
+from __future__ import annotations
+
+from time import perf_counter
+from typing import Any
+
+from vlaplan.executor import events as ev
+from vlaplan.executor.planning import action_text, literal_text, plan_still_valid
+from vlaplan.executor.result import CheckRecord, InjectedFault, StepOutcome, StepRecord
+from vlaplan.skills.contract import SkillCall
+
+PROGRESS_EVERY = 5  # control steps between SkillProgress events
+SETTLE_STEPS = 6  # control steps the success predicate must keep holding (unless the policy is done)
+
+
+class SkillAborted(Exception):
+    """A skill that could not go on: the policy or the simulator raised."""
+
+    def __init__(self, outcome: StepOutcome, reason: str) -> None:
+        super().__init__(reason)
+        self.outcome, self.reason = outcome, reason
+
+
+class Dispatcher:
+    """The mutable state of one run, and the steps that change it."""
+
+    def __init__(self, executor: Any, robot: Any, objects: list[Any], result: Any, emit: Any,
+                 recorder: Any, fault_items: list[Any], seed: int | None, checks: bool) -> None:
+        self.ex, self.robot, self.objects = executor, robot, objects
+        self.runtime = executor.runtime
+        self.result, self.emit, self.recorder = result, emit, recorder
+        self.seed, self.checks = seed, checks
+        self.describe = self.runtime.describe(objects)
+        self.types = self.runtime.object_types(objects)
+        self.banned: set[tuple[str, tuple[str, ...]]] = set()
+        self.obs: Any = None
+        self.atoms: frozenset = frozenset()
+        self.step = 0  # dispatched steps so far (the fault spec's STEP)
+        self.faults = self._schedule(fault_items)
+        self._injector = None
+        self.prompt = ""
+
+    # -- observation ---------------------------------------------------------------
+    def observe(self) -> None:
+        t0 = perf_counter()
+        self.obs = self.robot.observe()
+        self.atoms = self.runtime.abstract(self.obs)
+        self.result.timings.observe += perf_counter() - t0
+
+    def object_types(self) -> dict[str, str]:
+        """Problem objects: the scene's, plus any new object the observation mentions."""
+        types = dict(self.types)
+        for atom in self.atoms:
+            for arg in atom[1]:
+                if arg not in types:
+                    types[arg] = self.runtime.type_of(arg, self.obs)
+        return types
+
+    # -- faults --------------------------------------------------------------------
+    def _schedule(self, items: list[Any]) -> list[Any]:
+        if not items:
+            return []
+        from vlaplan.world_model.fault_spec import schedule_faults
+
+        horizon = max(4, 2 * len(self.objects))
+        return list(schedule_faults(items, horizon, self.seed))
+
+    def _inject_due(self, frame: int | None) -> None:
+        due = [f for f in self.faults if f.at_step == self.step and f.frame == frame]
+        for spec in due:
+            self.faults.remove(spec)
+            if self._injector is None:
+                self._injector = self.runtime.make_injector(self.robot, self.seed)
+            rec = self.runtime.inject(self._injector, spec)
+            fault = InjectedFault(step=self.step, frame=frame, kind=str(getattr(rec.kind, "value", rec.kind)),
+                                  target=rec.target, applied=bool(rec.applied), detail=rec.detail)
+            self.result.faults.append(fault)
+            self.emit(ev.FaultInjected(fault))
+
+    # -- one plan ------------------------------------------------------------------
+    def follow(self, actions: list[Any], goal_literals: list[Any], replan: bool) -> str | None:
+        """Execute ``actions`` in order; None when all ran, else why a replan is needed."""
+        for i, action in enumerate(actions):
+            call = action_text(action)
+            record = StepRecord(index=len(self.result.steps), stage=self.result.plans[-1].stage,
+                                call=call, outcome=StepOutcome.SUCCEEDED,
+                                expected_add=sorted(map(literal_text, action.add)),
+                                expected_delete=sorted(map(literal_text, action.delete)))
+            if self.checks:
+                verdict = self._check(action, record)
+                if not verdict.ok:
+                    record.outcome = StepOutcome.CHECK_FAILED
+                    record.reason = f"{verdict.reason}: {verdict.detail}"
+                    self._close(record)
+                    if verdict.reason != "PRECONDITION_FALSE":
+                        self.banned.add((action.name, tuple(action.args)))
+                    return f"check failed {verdict.reason}: {verdict.detail}"
+            self._dispatch(action, record)
+            if record.outcome in (StepOutcome.POLICY_ERROR, StepOutcome.SIMULATOR_ERROR,
+                                  StepOutcome.INTERRUPTED):
+                from vlaplan.executor.loop import _Stop
+                raise _Stop(record.reason)
+            if not replan:
+                continue
+            ok, why = plan_still_valid(self.atoms, actions[i + 1:], goal_literals)
+            if not ok:
+                if record.outcome != StepOutcome.SUCCEEDED:
+                    return f"{record.outcome.value} {record.reason}"
+                return f"world changed: {why}"
+        return None
+
+    def _check(self, action: Any, record: StepRecord) -> CheckRecord:
+        t0 = perf_counter()
+        res = self.runtime.check(self.ex._twin_for(), self.obs, action, self.atoms)
+        seconds = perf_counter() - t0
+        self.result.timings.check += seconds
+        verdict = CheckRecord(ok=bool(res.ok), reason="OK" if res.ok else str(getattr(res.reason, "value", res.reason)),
+                              stage=None if res.stage is None else str(getattr(res.stage, "value", res.stage)),
+                              detail=res.detail, objects=list(res.objects), atoms=list(res.atoms),
+                              seconds=seconds, stage_ms=dict(res.stage_ms))
+        record.checks.append(verdict)
+        self.emit(ev.CheckDone(record.index, record.call, verdict))
+        return verdict
+
+    def _close(self, record: StepRecord) -> None:
+        self.result.steps.append(record)
+        self.emit(ev.StepFinished(record))
+
+    def _dispatch(self, action: Any, record: StepRecord) -> None:
+        """Run the bound skill closed-loop, then observe and compare effects."""
+        skill = self.runtime.skill(action.name)
+        prompt = skill.instruction(tuple(action.args), self.describe)
+        record.prompt, self.prompt = prompt, prompt
+        budget = int(skill.step_budget)
+        self.emit(ev.SkillStarted(record.index, record.call, prompt, budget))
+        t0 = perf_counter()
+        try:
+            self._inject_due(None)
+            reached, frames, why = self._closed_loop(skill, action, prompt, budget, record.index)
+            record.frames = frames
+            record.outcome = StepOutcome.SUCCEEDED if reached else StepOutcome.BUDGET_EXHAUSTED
+            record.reason = why
+        except SkillAborted as exc:
+            record.outcome, record.reason = exc.outcome, exc.reason
+        except KeyboardInterrupt:
+            record.outcome, record.reason = StepOutcome.INTERRUPTED, "interrupted by the user (Ctrl-C)"
+            record.duration = perf_counter() - t0
+            self.result.timings.skill += record.duration
+            self.step += 1
+            self._close(record)
+            raise
+        record.duration = perf_counter() - t0
+        self.result.timings.skill += record.duration
+        self.step += 1
+        if record.outcome in (StepOutcome.POLICY_ERROR, StepOutcome.SIMULATOR_ERROR):
+            self._close(record)
+            return
+        try:
+            self.observe()
+        except Exception as exc:
+            record.outcome = StepOutcome.SIMULATOR_ERROR
+            record.reason = f"observing after {record.call} failed: {type(exc).__name__}: {exc}"
+            self._close(record)
+            return
+        add = {a for a in map(literal_text, action.add)}
+        delete = {a for a in map(literal_text, action.delete)} - add
+        now = {literal_text(a) for a in self.atoms}
+        record.missing = sorted(add - now)
+        record.unexpected = sorted(delete & now)
+        if record.outcome == StepOutcome.SUCCEEDED and (record.missing or record.unexpected):
+            record.outcome = StepOutcome.EFFECT_MISMATCH
+        if record.outcome == StepOutcome.EFFECT_MISMATCH or (
+                record.outcome == StepOutcome.BUDGET_EXHAUSTED and (record.missing or record.unexpected)):
+            diff = [f"missing {m}" for m in record.missing] + [f"still {u}" for u in record.unexpected]
+            record.reason = (record.reason + "; " if record.reason else "") + ", ".join(diff)
+        elif record.outcome == StepOutcome.BUDGET_EXHAUSTED:
+            record.outcome = StepOutcome.SUCCEEDED  # effects hold after all
+            record.reason = ""
+        self._close(record)
+
+    def _closed_loop(self, skill: Any, action: Any, prompt: str, budget: int,
+                     index: int) -> tuple[bool, int, str]:
+        """Policy steps until the success predicate holds; returns (reached, steps, why not)."""
+        policy = self.ex.policy
+        call = SkillCall(action.name, tuple(action.args), prompt)
+        try:
+            policy.reset(call=call, seed=self.seed)
+        except Exception as exc:
+            raise SkillAborted(StepOutcome.POLICY_ERROR,
+                               f"policy.reset raised {type(exc).__name__}: {exc}") from exc
+        add, delete = list(action.add), list(action.delete)
+        held = 0  # consecutive control steps the success predicate has held
+        for t in range(budget):
+            try:
+                obs = self.robot.observe()
+                atoms = self.runtime.abstract(obs)
+            except Exception as exc:
+                raise SkillAborted(StepOutcome.SIMULATOR_ERROR,
+                                   f"simulator failed during {action_text(action)} at control step "
+                                   f"{t}: {type(exc).__name__}: {exc}") from exc
+            self.obs, self.atoms = obs, atoms
+            if self.recorder is not None:
+                self.recorder.add(obs, prompt)
+            if t > 0:
+                finished = getattr(policy, "done", None) is True
+                if skill.success(add, delete, atoms):
+                    held += 1
+                    if finished or held >= SETTLE_STEPS:
+                        return True, t, ""
+                else:
+                    held = 0
+                    if finished:  # the policy says it is done, the world disagrees
+                        return False, t, "the policy finished but the success predicate does not hold"
+            self._inject_due(t) if self.faults else None
+            try:
+                act = policy.select_action(obs, prompt)
+            except Exception as exc:
+                raise SkillAborted(StepOutcome.POLICY_ERROR,
+                                   f"policy raised {type(exc).__name__} during {action_text(action)} "
+                                   f"at control step {t}: {exc}") from exc
+            try:
+                self.robot.apply(act)
+            except Exception as exc:
+                raise SkillAborted(StepOutcome.SIMULATOR_ERROR,
+                                   f"robot.apply failed during {action_text(action)} at control step "
+                                   f"{t}: {type(exc).__name__}: {exc}") from exc
+            if t % PROGRESS_EVERY == 0:
+                self.emit(ev.SkillProgress(index, t, budget))
+        return False, budget, f"success predicate not reached within {budget} control steps"

@@ -1,0 +1,296 @@
+"""``Executor``: observe -> abstract -> parse -> plan -> (check -> dispatch -> monitor -> replan)*.
+
+The loop follows DESIGN.md's data flow.  Per ordered goal stage, it plans from the
+observed atoms; for each planned action it asks the physics twin (unless ``checks`` is
+off), runs the bound skill closed-loop with its language prompt until the skill's success
+predicate holds or its step budget ends, observes, and continues while the rest of the plan
+still reaches the goal from what it observes.  A failed check or a plan the world has
+invalidated triggers a replan from the observed state (at most ``max_replans``; never with
+``replan=False``).  Success is only ever reported when the final observed atoms satisfy the
+goal.  Bad input raises; everything that goes wrong while running ends in the result.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from time import perf_counter
+from typing import Any
+
+from vlaplan.executor import events as ev
+from vlaplan.executor.dispatch import Dispatcher, SkillAborted
+from vlaplan.executor.planning import action_text, forbid, holds, literal_text, make_problem, plan_still_valid, unmet
+from vlaplan.executor.policies import policy_label, resolve_policy
+from vlaplan.executor.result import (CheckRecord, ExecutionResult, PlanRecord, ReplanRecord,
+                                     StepOutcome, StepRecord)
+from vlaplan.executor.runtime import DomainRuntime
+from vlaplan.planner.errors import ExecutionError, InstructionNotUnderstood
+
+# Twin verdicts after which the same ground action is not tried again in this run.
+_STICKY = {"UNREACHABLE", "COLLISION", "GRASP_INFEASIBLE", "UNSTABLE", "EFFECT_MISMATCH",
+           "UNSUPPORTED_ACTION", "UNKNOWN_OBJECT"}
+
+
+class _Stop(Exception):
+    """Ends a run early with a reason (the result is still returned)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Executor:
+    """Executes instructions in one domain, keeping domain, planner, twin and policy warm.
+
+    ``Executor("tabletop", policy="scripted").run("stack red on blue", seed=3)``.
+    ``robot`` replaces the simulated plant with any object having ``reset(seed)``,
+    ``observe()`` and ``apply(action)`` (then the scene is the robot's, not generated).
+    """
+
+    def __init__(self, domain: str = "tabletop", policy: Any = "vla", *, robot: Any = None,
+                 checks: bool = True, replan: bool = True, max_replans: int = 5,
+                 search: str = "gbfs-ff", plan_timeout: float = 10.0) -> None:
+        if max_replans < 0:
+            raise ExecutionError(f"max_replans must be >= 0, got {max_replans}")
+        self.runtime = DomainRuntime(domain)
+        self.domain = domain
+        self.checks, self.replan, self.max_replans = checks, replan, max_replans
+        self.search, self.plan_timeout = search, plan_timeout
+        self.policy_name = policy_label(policy) if policy is not None else ""
+        self.policy = resolve_policy(policy, domain) if policy is not None else None
+        self._robot = robot
+        self._own_robot = robot is None
+        self._twin = None
+        self._scene = None
+        # Rendering costs most of a control step; the privileged expert does not need it.
+        self._needs_images = self.policy_name != "scripted"
+
+    # -- the scene -------------------------------------------------------------------
+    def _prepare(self, seed: int | None) -> tuple[Any, list[Any]]:
+        """Set up the plant (and twin) for a run; returns (robot, scene objects)."""
+        if not self._own_robot:
+            self._robot.reset(seed)
+            scene = getattr(self._robot, "scene", None)
+            if scene is None:
+                raise ExecutionError("a custom robot needs a `scene` attribute describing its objects")
+            return self._robot, self.runtime.scene_objects(scene)
+        scene = self.runtime.generate(seed)
+        robot = self.runtime.load_scene(self._robot, scene, seed, render=self._needs_images)
+        self._robot = robot
+        self._scene = scene
+        self._twin = None
+        return robot, self.runtime.scene_objects(scene)
+
+    def _twin_for(self) -> Any:
+        if self._twin is None:
+            scene = getattr(self, "_scene", None) or getattr(self._robot, "scene", None)
+            self._twin = self.runtime.make_twin(scene)
+        return self._twin
+
+    def goal(self, instruction: str, seed: int | None = None) -> tuple[Any, list[Any], Any]:
+        """(observation, scene objects, Goal): what ``instruction`` means in the seeded scene."""
+        from vlaplan.planner.instruction import parse_instruction
+
+        if not instruction or not instruction.strip():
+            raise InstructionNotUnderstood(instruction or "", "the instruction is empty")
+        robot, objects = self._prepare(seed)
+        obs = robot.observe()
+        atoms = self.runtime.abstract(obs)
+        return obs, objects, parse_instruction(instruction, objects, self.runtime.lexicon, atoms)
+
+    # -- the run ---------------------------------------------------------------------
+    def run(self, instruction: str, *, seed: int | None = None, faults: Any = None,
+            record: str | Path | None = None, on_event: ev.EventHandler | None = None,
+            checks: bool | None = None, replan: bool | None = None,
+            max_replans: int | None = None) -> ExecutionResult:
+        """Carry out ``instruction``; see :func:`vlaplan.execute` for the arguments."""
+        from vlaplan.planner.instruction import parse_instruction
+
+        t_start = perf_counter()
+        if self.policy is None:
+            raise ExecutionError("this Executor was made without a policy; pass policy=...")
+        if not instruction or not instruction.strip():
+            raise InstructionNotUnderstood(instruction or "", "the instruction is empty")
+        checks = self.checks if checks is None else checks
+        replan = self.replan if replan is None else replan
+        max_replans = self.max_replans if max_replans is None else max_replans
+        emit = on_event or (lambda event: None)
+        fault_items = _parse_faults(faults)
+        recorder = None
+        self._needs_images = self.policy_name != "scripted" or record is not None
+        if record is not None:
+            from vlaplan.executor.recording import Recorder
+            recorder = Recorder(record)
+        result = ExecutionResult(instruction=instruction, domain=self.domain, seed=seed,
+                                 policy=self.policy_name, checks=checks, replan=replan,
+                                 max_replans=max_replans)
+        t = result.timings
+        dispatcher = None
+        goal_literals: list[Any] = []
+        reached_all = False
+        try:
+            t0 = perf_counter()
+            robot, objects = self._prepare(seed)
+            obs = robot.observe()
+            atoms = self.runtime.abstract(obs)
+            t.observe += perf_counter() - t0
+            result.scene = self.runtime.records(objects, obs)
+            result.initial_atoms = sorted(map(literal_text, atoms))
+            emit(ev.SceneObserved(tuple(result.scene), tuple(result.initial_atoms)))
+            t0 = perf_counter()
+            goal = parse_instruction(instruction, objects, self.runtime.lexicon, atoms)
+            t.parse += perf_counter() - t0
+            stages = [list(stage) for stage in _stages(goal)]
+            checkpoints = [list(c) for c in getattr(goal, "checkpoints", ())] or [
+                _stage_goal(stages, k) for k in range(len(stages))]
+            result.goal = [[literal_text(lit) for lit in stage] for stage in stages]
+            emit(ev.GoalParsed(instruction, tuple(tuple(s) for s in result.goal)))
+            dispatcher = Dispatcher(self, robot, objects, result, emit, recorder, fault_items,
+                                    seed, checks)
+            dispatcher.obs, dispatcher.atoms = obs, atoms
+            goal_literals = self._run_stages(dispatcher, stages, checkpoints, replan, max_replans)
+            reached_all = True
+        except _Stop as stop:
+            result.reason = stop.reason
+        except KeyboardInterrupt:
+            result.reason = "interrupted by the user (Ctrl-C); the result holds what was done so far"
+        finally:
+            if recorder is not None:
+                try:
+                    path = recorder.close()
+                    result.record = str(path) if path else None
+                except Exception as exc:  # a failed video must not hide the run's outcome
+                    result.reason = (result.reason + "; " if result.reason else "") + f"recording failed: {exc}"
+        self._finish(result, dispatcher, goal_literals, reached_all)
+        t.total = perf_counter() - t_start
+        emit(ev.Finished(result))
+        return result
+
+    def _finish(self, result: ExecutionResult, dispatcher: Any, goal_literals: list[Any],
+                reached_all: bool) -> None:
+        """Observe one last time and decide success from the observed atoms only."""
+        if dispatcher is None:
+            return
+        try:
+            dispatcher.observe()
+        except KeyboardInterrupt:
+            pass
+        except Exception as exc:  # the plant is gone: keep the last atoms we have
+            result.reason = result.reason or f"final observation failed: {exc}"
+        result.final_atoms = sorted(map(literal_text, dispatcher.atoms))
+        ok = reached_all and holds(goal_literals, dispatcher.atoms)
+        result.success = ok
+        if ok:
+            result.reason = "goal reached: all goal literals hold in the observed state"
+        elif not result.reason:
+            missing = unmet(goal_literals, dispatcher.atoms)
+            result.reason = "goal not reached; unmet: " + " ".join(missing)
+
+    def _run_stages(self, d: Dispatcher, stages: list[list[Any]], checkpoints: list[list[Any]],
+                    replan: bool, max_replans: int) -> list[Any]:
+        """Achieve the stages in order; returns the goal literals that must hold at the end.
+
+        Stage ``k`` is planned towards its checkpoint (the stage plus the earlier stages'
+        literals it does not replace); if that is unsolvable, towards the stage alone.
+        """
+        replans_left = max_replans
+        goal_literals: list[Any] = []
+        for k, stage in enumerate(stages):
+            goal_literals, cumulative = list(checkpoints[k]), True
+            cause = "initial" if k == 0 else f"stage {k + 1} of {len(stages)}"
+            while not holds(goal_literals, d.atoms):
+                plan = self._plan(d, k, goal_literals, cause)
+                if plan is None and cumulative and k > 0:
+                    goal_literals, cumulative = list(stage), False
+                    plan = self._plan(d, k, goal_literals, cause + " (earlier stages not kept)")
+                if plan is None:
+                    raise _Stop(d.result.plans[-1].cause)
+                why = d.follow(plan, goal_literals, replan)
+                if why is None:
+                    if holds(goal_literals, d.atoms):
+                        break
+                    why = "plan finished but the goal does not hold: " + " ".join(
+                        unmet(goal_literals, d.atoms))
+                if not replan:
+                    raise _Stop(f"open loop (replan=False): {why}")
+                if replans_left <= 0:
+                    raise _Stop(f"gave up after {max_replans} replans; last cause: {why}")
+                replans_left -= 1
+                after = len(d.result.steps) - 1
+                d.result.replans.append(ReplanRecord(after_step=after, cause=why.split(":")[0],
+                                                     detail=why))
+                d.emit(ev.Replanning(after, why.split(":")[0], why, replans_left))
+                cause = f"replan: {why}"
+        return goal_literals
+
+    def _plan(self, d: Dispatcher, stage: int, goal_literals: list[Any], cause: str) -> Any | None:
+        """Plan from the observed atoms; records the plan, returns its actions or None."""
+        from vlaplan.planner import solve
+
+        t0 = perf_counter()
+        domain = forbid(self.runtime.pddl, d.banned)
+        problem = make_problem(domain, d.object_types(), d.atoms, goal_literals)
+        res = solve(domain, problem, search=self.search, timeout=self.plan_timeout)
+        seconds = perf_counter() - t0
+        d.result.timings.plan += seconds
+        status = str(getattr(res.status, "value", res.status)).upper()
+        plan = res.plan
+        actions = list(getattr(plan, "actions", plan) or [])
+        record = PlanRecord(stage=stage, status=status, actions=[action_text(a) for a in actions],
+                            cost=float(getattr(plan, "cost", len(actions)) or 0.0),
+                            stats=_stats(getattr(res, "stats", {})), cause=cause, seconds=seconds)
+        d.result.plans.append(record)
+        d.emit(ev.PlanMade(record))
+        if status != "SOLVED":
+            goal = " ".join(literal_text(g) for g in goal_literals)
+            banned = (f"; ruled out by the twin: {', '.join(_call(b) for b in sorted(d.banned))}"
+                      if d.banned else "")
+            why = {"UNSOLVABLE": "no plan reaches the goal from the observed state",
+                   "TIMEOUT": f"the planner timed out after {self.plan_timeout:g} s"}.get(
+                       status, f"the planner returned {status}")
+            record.cause = f"{why}: {goal}{banned}" + (f" ({cause})" if cause != "initial" else "")
+            return None
+        return actions
+
+
+def _call(banned: tuple[str, tuple[str, ...]]) -> str:
+    return "(" + " ".join((banned[0], *banned[1])) + ")"
+
+
+def _stats(stats: Any) -> dict:
+    if hasattr(stats, "model_dump"):
+        return stats.model_dump()
+    if hasattr(stats, "__dataclass_fields__"):
+        from dataclasses import asdict
+        return asdict(stats)
+    return dict(stats or {})
+
+
+def _stages(goal: Any) -> list[list[Any]]:
+    stages = getattr(goal, "stages", None)
+    if stages is None:
+        stages = [list(goal)]
+    return [list(s) for s in stages if list(s)]
+
+
+def _stage_goal(stages: Sequence[Sequence[Any]], k: int) -> list[Any]:
+    """Stage ``k`` plus the literals of earlier stages (kept unless they conflict)."""
+    out: list[Any] = []
+    for stage in stages[: k + 1]:
+        for lit in stage:
+            if lit not in out:
+                out.append(lit)
+    return out
+
+
+def _parse_faults(faults: Any) -> list[Any]:
+    """Validate the fault request up front (bad specs are bad input)."""
+    if not faults:
+        return []
+    from vlaplan.world_model.fault_spec import parse_faults
+
+    if isinstance(faults, str):
+        return parse_faults(faults)
+    items: list[Any] = []
+    for item in faults if isinstance(faults, Iterable) else [faults]:
+        items.extend(parse_faults(item) if isinstance(item, str) else [item])
+    return items

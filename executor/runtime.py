@@ -1,0 +1,183 @@
+"""The world side of an executor: a loaded domain, its scenes, robot and twin.
+
+:class:`DomainRuntime` is the only place where the executor touches
+``vlaplan.domains`` and ``vlaplan.world_model``; everything heavy (pybullet) is imported
+when a scene is first built, not when the executor module is imported.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from vlaplan.executor.result import SceneObjectRecord
+from vlaplan.planner.atoms import Atom
+from vlaplan.planner.errors import ExecutionError
+
+
+def available() -> list[str]:
+    """Names of the installed domains."""
+    from vlaplan.domains import available_domains
+
+    return sorted(available_domains())
+
+
+def _attr(obj: Any, *names: str, default: Any = None) -> Any:
+    for name in names:
+        if isinstance(obj, Mapping) and name in obj:
+            return obj[name]
+        if hasattr(obj, name):
+            return getattr(obj, name)
+    return default
+
+
+class DomainRuntime:
+    """A domain loaded once: its PDDL, lexicon, skill bindings and scene machinery."""
+
+    def __init__(self, name: str) -> None:
+        from vlaplan.domains import get_domain
+
+        names = available()
+        if name not in names:
+            raise ExecutionError(f"unknown domain {name!r}; available: {', '.join(names)}")
+        from vlaplan.planner import load_domain
+        from vlaplan.planner.instruction import Lexicon
+
+        self.name = name
+        self.spec = get_domain(name)
+        self.pddl = load_domain(str(self.spec.pddl_path))
+        self.lexicon = Lexicon.load(self.spec.lexicon_path)
+        self._movable_type = "object"
+
+    # -- scenes --------------------------------------------------------------------
+    def generate(self, seed: int | None) -> Any:
+        """A seeded scene (``GeneratedScene``: spec, objects, init)."""
+        return self.spec.generate_scene(seed)
+
+    def load_scene(self, robot: Any, scene: Any, seed: int | None, render: bool = True) -> Any:
+        """The plant showing ``scene``: ``robot`` rebuilt in place, or a new ``SimRobot``."""
+        spec = _attr(scene, "spec", default=scene)
+        if robot is None:
+            from vlaplan.world_model.robot import SimRobot
+
+            return SimRobot(spec, render=render, seed=seed)
+        robot.render = render
+        robot.reset(seed, scene=spec)
+        return robot
+
+    def make_twin(self, scene: Any) -> Any:
+        from vlaplan.world_model.twin import PhysicsTwin
+
+        return PhysicsTwin(_attr(scene, "spec", default=scene), abstract=self.spec.abstract)
+
+    def check(self, twin: Any, observation: Any, action: Any, atoms: frozenset[Atom]) -> Any:
+        """The twin's ``CheckResult`` for ``action`` in the observed state."""
+        twin.sync(observation)
+        return twin.check(action, atoms)
+
+    def make_injector(self, robot: Any, seed: int | None) -> Any:
+        from vlaplan.world_model.faults import FaultInjector
+
+        return FaultInjector(robot, seed=seed)
+
+    def inject(self, injector: Any, spec: Any) -> Any:
+        """Inject one ``FaultSpec``; returns the world model's ``FaultRecord``."""
+        return injector.inject(spec.kind, spec.target)
+
+    def type_of(self, name: str, observation: Any) -> str:
+        """PDDL type of an object that appeared during the run (e.g. a blocking object)."""
+        return self._movable_type or "object"
+
+    def abstract(self, observation: Any) -> frozenset[Atom]:
+        return frozenset(Atom(a[0], tuple(a[1])) for a in self.spec.abstract(observation))
+
+    # -- objects -------------------------------------------------------------------
+    def scene_objects(self, scene: Any) -> list[Any]:
+        """``SceneObject`` list (name, type, colour, shape) for the instruction parser.
+
+        ``scene`` is a ``GeneratedScene`` (types from its PDDL objects) or a bare
+        ``SceneSpec`` (types from the domain's lexicon: movable type, fixture kind).
+        """
+        from vlaplan.planner.instruction import SceneObject
+
+        spec = _attr(scene, "spec", default=scene)
+        types = dict(_attr(scene, "objects", default={}) or {}) if spec is not scene else {}
+        movable = (getattr(self.lexicon, "movable", None) or ["object"])
+        movable = movable[0] if isinstance(movable, (list, tuple)) else movable
+        out = [SceneObject(name=o.name, type=types.get(o.name, movable), colour=o.colour,
+                           shape=o.shape) for o in spec.objects]
+        for f in spec.fixtures:
+            out.append(SceneObject(name=f.name, type=types.get(f.name, f.kind),
+                                   colour=f.colour if f.kind == "bin" else None, shape=None))
+        known = {o.name for o in out}
+        for name, typ in types.items():  # PDDL objects without geometry, if any
+            if name not in known:
+                out.append(SceneObject(name=name, type=typ))
+        return out
+
+    def object_types(self, objects: Iterable[Any]) -> dict[str, str]:
+        types = {o.name: o.type for o in objects}
+        fixtures = {"drawer", "bin", "container"}
+        self._movable_type = next((t for t in types.values() if t not in fixtures), "object")
+        return types
+
+    def describe(self, objects: Iterable[Any]) -> dict[str, str]:
+        """Words for prompts, as the skills were trained: ``red_1`` -> ``"red block"``,
+        ``red_bin`` -> ``"red bin"``, ``drawer`` -> ``"drawer"``."""
+        out = {}
+        for o in objects:
+            if o.shape:
+                out[o.name] = f"{o.colour} {'block' if o.shape == 'cube' else o.shape}"
+            else:
+                out[o.name] = o.name.replace("_", " ")
+        return out
+
+    def skill(self, action_name: str) -> Any:
+        try:
+            return self.spec.bindings[action_name]
+        except KeyError:
+            raise ExecutionError(f"domain {self.name!r} binds no skill to action {action_name!r}") from None
+
+    def records(self, objects: Iterable[Any], observation: Any) -> list[SceneObjectRecord]:
+        """Scene objects with their observed poses, for the result."""
+        poses = (observation or {}).get("observation.privileged", {}) if hasattr(observation, "get") else {}
+        poses = _attr(poses, "objects", "poses", default=poses) or {}
+        out = []
+        for o in objects:
+            pose = poses.get(o.name) if hasattr(poses, "get") else None
+            flat = [float(x) for x in _flatten(pose)] if pose is not None else []
+            out.append(SceneObjectRecord(name=o.name, type=o.type or "", colour=o.colour,
+                                         shape=o.shape, pose=flat))
+        return out
+
+
+def _flatten(pose: Any) -> list[float]:
+    if isinstance(pose, Mapping):
+        vals = []
+        for key in ("pos", "position", "quat", "orientation"):
+            if key in pose:
+                vals.extend(_flatten(pose[key]))
+        return vals
+    try:
+        out = []
+        for part in pose:
+            out.extend(_flatten(part) if not isinstance(part, (int, float)) else [part])
+        return out
+    except TypeError:
+        return [pose]
+
+
+def domain_info(name: str) -> dict[str, Any]:
+    """Name, description, PDDL actions and example instructions of a domain."""
+    from vlaplan.domains import get_domain
+    from vlaplan.planner import load_domain
+
+    spec = get_domain(name)
+    actions: list[str] = []
+    try:
+        actions = sorted(load_domain(str(spec.pddl_path)).actions)
+    except Exception:  # listing must not fail on one broken domain
+        pass
+    examples = _attr(spec, "examples", "example_instructions", default=None) or []
+    texts = [e if isinstance(e, str) else _attr(e, "text", default=str(e)) for e in examples]
+    return {"name": name, "description": _attr(spec, "description", default="") or "",
+            "actions": actions, "examples": texts}
