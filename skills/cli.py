@@ -1,0 +1,67 @@
+"""``vlaplan collect`` and ``vlaplan train`` (registered by vlaplan/cli.py).
+
+Nothing heavy is imported until a command runs.
+"""
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("collect", help="record scripted-expert demonstrations "
+                              "(LeRobotDataset v3)")
+    p.add_argument("--domain", action="append", required=True,
+                   help="domain to collect in (repeat for several, or 'all')")
+    p.add_argument("--episodes", type=int, required=True, help="episodes in the dataset in total")
+    p.add_argument("--out", required=True, help="dataset directory (new, or one to resume)")
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--image-size", type=int, default=96)
+    p.set_defaults(func=_collect)
+
+    t = subparsers.add_parser("train", help="train a VLA policy on a dataset")
+    t.add_argument("--data", required=True, help="dataset directory from `vlaplan collect`")
+    t.add_argument("--policy", choices=("pi0", "tokens"), default="pi0")
+    t.add_argument("--steps", type=int, required=True)
+    t.add_argument("--out", required=True, help="checkpoint directory")
+    t.add_argument("--batch-size", type=int, default=32)
+    t.add_argument("--lr", type=float, default=3e-4)
+    t.add_argument("--device", default="cpu", help="cpu (default) or cuda")
+    t.add_argument("--resume", action="store_true", help="continue from --out's saved state")
+    t.add_argument("--save-every", type=int, default=500)
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    t.add_argument("--domains", nargs="*", default=None, help="train on these domains only")
+    t.add_argument("--hidden", type=int, default=128)
+    t.add_argument("--layers", type=int, default=4)
+    t.add_argument("--image-size", type=int, default=64)
+    t.add_argument("--patch", type=int, default=8)
+    t.add_argument("--chunk", type=int, default=8)
+    t.set_defaults(func=_train)
+
+
+def _collect(args: argparse.Namespace) -> int:
+    from vlaplan.skills.collect import CollectConfig, collect
+
+    result = collect(CollectConfig(domains=args.domain, episodes=args.episodes, out=args.out,
+                                   workers=args.workers, seed=args.seed,
+                                   image_size=args.image_size))
+    print(f"{result.episodes} episodes, {result.frames} frames in {result.out} "
+          f"({result.new_episodes} new, {result.episodes_per_minute:.1f} episodes/min)")
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from vlaplan.skills.pi0 import ModelSpec
+    from vlaplan.skills.train import TrainConfig, train
+
+    spec = ModelSpec(hidden=args.hidden, layers=args.layers, image_size=args.image_size,
+                     patch=args.patch, chunk=args.chunk, head=args.policy)
+    result = train(TrainConfig(data=args.data, out=args.out, policy=args.policy,
+                               steps=args.steps, batch_size=args.batch_size, lr=args.lr,
+                               device=args.device, resume=args.resume,
+                               save_every=args.save_every, seed=args.seed,
+                               threads=args.threads, domains=args.domains, spec=spec))
+    print(f"trained {result.steps} steps in {result.seconds:.0f} s, loss {result.final_loss:.4f},"
+          f" {result.num_parameters / 1e6:.2f} M parameters -> {result.out}")
+    return 0

@@ -1,0 +1,50 @@
+"""Training: loss goes down, logs, periodic checkpoints, resume, bad input."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from vlaplan.planner.errors import SkillError
+from vlaplan.skills.train import LOG_FILE, STATE_FILE, TrainConfig, train
+from vlaplan.skills.vla import VLAPolicy
+
+from vla_helpers import tiny_spec, write_synthetic_dataset
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    root = tmp_path_factory.mktemp("train_ds")
+    write_synthetic_dataset(root, episodes=4)
+    return root
+
+
+@pytest.mark.parametrize("policy", ["pi0", "tokens"])
+def test_training_lowers_the_loss_and_resumes(data, tmp_path, policy):
+    out = tmp_path / "ck"
+    cfg = dict(data=str(data), out=str(out), policy=policy, batch_size=8, lr=3e-3, warmup=2,
+               log_every=1, save_every=10, spec=tiny_spec(policy))
+    result = train(TrainConfig(steps=30, **cfg))
+    log = [json.loads(x) for x in (out / LOG_FILE).read_text().splitlines()]
+    assert [x["step"] for x in log] == list(range(1, 31))
+    first = sum(x["loss"] for x in log[:5]) / 5
+    last = sum(x["loss"] for x in log[-5:]) / 5
+    assert last < first
+    assert (out / STATE_FILE).exists() and result.steps == 30
+    resumed = train(TrainConfig(steps=33, resume=True, **cfg))
+    assert resumed.steps == 33
+    log = [json.loads(x) for x in (out / LOG_FILE).read_text().splitlines()]
+    assert [x["step"] for x in log][-3:] == [31, 32, 33]
+    policy_obj = VLAPolicy.from_pretrained(out)
+    assert policy_obj.meta.policy == policy and policy_obj.meta.training["steps"] == 33
+
+
+def test_training_refuses_bad_input(data, tmp_path):
+    with pytest.raises(SkillError, match="not a LeRobot v3 dataset"):
+        train(TrainConfig(data=str(tmp_path), out=str(tmp_path / "ck"), steps=1))
+    with pytest.raises(SkillError, match="unknown policy"):
+        train(TrainConfig(data=str(data), out=str(tmp_path / "ck"), steps=1, policy="diffusion"))
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("x")
+    with pytest.raises(SkillError, match="refusing to overwrite"):
+        train(TrainConfig(data=str(data), out=str(tmp_path / "mine"), steps=1, spec=tiny_spec()))
