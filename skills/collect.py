@@ -1,0 +1,187 @@
+"""Recording scripted-expert demonstrations into a LeRobotDataset v3 directory.
+
+One skill call per episode: a seeded random scene arranged for a random skill of the
+domain (``generate_scene(seed, for_skill=...)``), a random applicable call that is not a
+held-out combination (see splits.py), and a random *training* paraphrase of its prompt.
+The :class:`ScriptedPolicy` runs it closed-loop through ``world_model.rollout.run_skill``
+on a rendering :class:`SimRobot`; only successful episodes are kept.
+
+Episode slot ``i`` uses scene seed ``seed * 100_000 + i`` (always below
+``EVAL_SEED_START``) and domain ``domains[i % len(domains)]``.  Workers are processes,
+each with its own SimRobot; results come back in slot order and are written one data file
+per episode, so an interrupted run resumes after the last written episode.
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel
+
+from vlaplan.planner.errors import SkillError
+from vlaplan.skills.contract import IMAGE_FRONT, IMAGE_WRIST, STATE_KEY, SkillCall
+from vlaplan.skills.splits import EVAL_SEED_START, HELD_OUT_COMBOS, held_out_call
+
+SLOTS_PER_SEED = 100_000
+
+
+class CollectConfig(BaseModel):
+    domains: list[str]
+    episodes: int
+    out: str
+    workers: int = 2
+    seed: int = 0
+    image_size: int = 96
+
+
+class CollectResult(BaseModel):
+    out: str
+    episodes: int
+    frames: int
+    new_episodes: int
+    failed: int
+    seconds: float
+    episodes_per_minute: float
+
+
+def scene_seed(seed: int, slot: int) -> int:
+    value = seed * SLOTS_PER_SEED + slot
+    if value >= EVAL_SEED_START:
+        raise SkillError(f"training seed {value} would reach the evaluation seeds "
+                         f"(>= {EVAL_SEED_START}); use a smaller --seed or fewer episodes")
+    return value
+
+
+_ROBOT: dict[str, Any] = {}
+
+
+def record_episode(domain_name: str, seed: int, image_size: int = 96) -> dict[str, Any]:
+    """Run one scripted episode; returns a dict with frames (PNG bytes) and its info."""
+    from vlaplan.domains import get_domain
+    from vlaplan.skills.dataset import encode_png
+    from vlaplan.skills.scripted import ScriptedPolicy
+    from vlaplan.world_model.robot import SimRobot
+    from vlaplan.world_model.rollout import run_skill
+
+    rng = np.random.default_rng(seed)
+    domain = get_domain(domain_name)
+    skill_name = str(rng.choice(list(domain.actions)))
+    scene = domain.generate_scene(seed, for_skill=skill_name)
+    calls = [c for c in domain.applicable_calls(scene.init, scene.objects, action=skill_name)
+             if not held_out_call(skill_name, c.args, scene.spec.objects)]
+    info: dict[str, Any] = {"domain": domain_name, "skill": skill_name, "seed": seed}
+    if not calls:
+        return {"ok": False, "info": info | {"reason": "no trainable call"}}
+    describe = scene.describe()
+    words = list(describe.values())
+    unique = [c for c in calls if all(words.count(describe.get(a, a)) == 1 for a in c.args)]
+    calls = unique or calls  # prefer prompts that name their objects unambiguously
+    ground = calls[int(rng.integers(len(calls)))]
+    skill = domain.skill(skill_name)
+    templates = skill.training_templates
+    template = templates[int(rng.integers(len(templates)))]
+    prompt = template.format(*[describe.get(a, a.replace("_", " ")) for a in ground.args])
+    key = (image_size,)
+    robot = _ROBOT.get(key)
+    if robot is None:
+        robot = _ROBOT[key] = SimRobot(scene.spec, image_size=image_size, seed=seed)
+    else:
+        robot.reset(seed, scene=scene.spec)
+    front, wrist, state, action = [], [], [], []
+
+    def on_frame(obs: Any, act: np.ndarray, step: int) -> None:
+        front.append(encode_png(obs[IMAGE_FRONT]))
+        wrist.append(encode_png(obs[IMAGE_WRIST]))
+        state.append(np.asarray(obs[STATE_KEY], np.float32))
+        action.append(np.asarray(act, np.float32))
+
+    call = SkillCall(skill_name, ground.args, prompt)
+    outcome = run_skill(robot, ScriptedPolicy(), call, skill.step_budget, domain.abstract,
+                        ground.add, ground.delete, on_frame=on_frame, seed=seed)
+    info |= {"args": list(ground.args), "success": outcome.success, "steps": outcome.steps,
+             "reason": outcome.reason, "ambiguous": not unique}
+    return {"ok": outcome.success and bool(action), "info": info, "task": prompt,
+            "front": front, "wrist": wrist, "state": np.stack(state) if state else None,
+            "action": np.stack(action) if action else None}
+
+
+def _work(job: tuple[int, str, int, int]) -> tuple[int, dict[str, Any]]:
+    slot, domain, seed, image_size = job
+    try:
+        return slot, record_episode(domain, seed, image_size)
+    except Exception as exc:  # one bad scene must not end a long collection
+        return slot, {"ok": False, "info": {"domain": domain, "seed": seed,
+                                            "reason": f"{type(exc).__name__}: {exc}"}}
+
+
+def _jobs(cfg: CollectConfig, start: int, count: int) -> Iterator[tuple[int, str, int, int]]:
+    for slot in range(start, start + count):
+        yield (slot, cfg.domains[slot % len(cfg.domains)], scene_seed(cfg.seed, slot),
+               cfg.image_size)
+
+
+def collect(cfg: CollectConfig, *, console: Any = None) -> CollectResult:
+    """Collect until the dataset holds ``cfg.episodes`` successful episodes."""
+    from rich.console import Console
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                               TimeElapsedColumn, TimeRemainingColumn)
+
+    from vlaplan.domains import available_domains
+    from vlaplan.skills.dataset import DatasetWriter, Episode
+
+    domains = available_domains() if cfg.domains in (["all"], ["*"]) else list(cfg.domains)
+    unknown = [d for d in domains if d not in available_domains()]
+    if unknown:
+        raise SkillError(f"unknown domain(s) {unknown}; available: {available_domains()}")
+    cfg = cfg.model_copy(update={"domains": domains})
+    if cfg.episodes < 1 or cfg.workers < 1:
+        raise SkillError("--episodes and --workers must be at least 1")
+    writer = DatasetWriter(cfg.out, extra_meta={
+        "held_out_combos": [list(c) for c in HELD_OUT_COMBOS], "collect_seed": cfg.seed,
+        "eval_seed_start": EVAL_SEED_START, "image_size": cfg.image_size,
+        "held_out_paraphrases": "the last template of each skill (Skill.held_out_templates)"})
+    existing = writer.num_episodes
+    next_slot = max((r.get("slot", -1) for r in writer._rows), default=-1) + 1
+    console = console or Console()
+    t0 = time.perf_counter()
+    failed = 0
+    columns = (TextColumn("[bold]collect {task.fields[domains]}"), BarColumn(),
+               MofNCompleteColumn(), TextColumn("{task.fields[failed]} failed"),
+               TimeElapsedColumn(), TimeRemainingColumn())
+    ctx = mp.get_context("fork") if cfg.workers > 1 else None
+    pool = ctx.Pool(cfg.workers) if ctx else None
+    try:
+        with Progress(*columns, console=console) as progress:
+            task = progress.add_task("collect", total=cfg.episodes, completed=existing,
+                                     domains=",".join(domains), failed=0)
+            while writer.num_episodes < cfg.episodes:
+                need = cfg.episodes - writer.num_episodes
+                batch = _jobs(cfg, next_slot, int(need * 1.15) + cfg.workers)
+                results = pool.imap(_work, batch) if pool else map(_work, batch)
+                for slot, res in results:
+                    next_slot = slot + 1
+                    if writer.num_episodes >= cfg.episodes:
+                        break
+                    if not res["ok"]:
+                        failed += 1
+                        progress.update(task, failed=failed)
+                        continue
+                    writer.add_episode(Episode(res["front"], res["wrist"], res["state"],
+                                               res["action"], res["task"],
+                                               res["info"] | {"slot": slot}))
+                    progress.update(task, completed=writer.num_episodes)
+                    if writer.num_episodes % 200 == 0:
+                        writer.finalize()
+    finally:
+        if pool:
+            pool.terminate()
+            pool.join()
+    writer.finalize()
+    seconds = time.perf_counter() - t0
+    new = writer.num_episodes - existing
+    return CollectResult(out=str(cfg.out), episodes=writer.num_episodes, frames=writer.num_frames,
+                         new_episodes=new, failed=failed, seconds=seconds,
+                         episodes_per_minute=60.0 * new / max(seconds, 1e-9))
