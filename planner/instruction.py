@@ -1,0 +1,370 @@
+"""Language to goal: ``parse_instruction(text, objects, lexicon) -> Goal``.
+
+The instruction is tokenised against the domain's :class:`Lexicon`, cut into ordered
+stages ("first ..., then ...", "and then", ";"), and each stage is parsed into clauses:
+``[not] [verb] noun-phrases complement`` where the complement is a relation and a
+reference ("on the green block", "into the drawer", "on the table"), a state ("open",
+"clear", "empty"), a tower order ("with blue at the bottom") or "by colour".  Noun
+phrases are resolved against the observed scene (see :mod:`instruction_refs`); the goal
+literals come from the lexicon's templates, so the parser holds no domain knowledge.
+Anything it cannot read exactly raises :class:`InstructionNotUnderstood`; it never guesses.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import combinations
+
+from vlaplan.planner.atoms import Atom
+from vlaplan.planner.errors import InstructionNotUnderstood
+from vlaplan.planner.instruction_goal import (Goal, Literal, SceneObject, checkpoints_of,
+                                              goal_to_formula, stage_text)
+from vlaplan.planner.instruction_forms import InstructionForms
+from vlaplan.planner.instruction_lexer import Token, lex, split_stages
+from vlaplan.planner.instruction_refs import (NounPhrase, Resolver, parse_noun_phrase,
+                                              parse_noun_phrases)
+from vlaplan.planner.lexicon import GoalTemplate, Lexicon
+
+__all__ = ["Goal", "Lexicon", "Literal", "SceneObject", "goal_to_formula", "parse_instruction",
+           "stage_text"]
+
+PLACING = ("put", "take", "leave", None)      # verbs whose meaning the complement decides
+DESCRIBE = {"on": "putting something on something", "in": "putting something into a container",
+            "on_table": "putting something on the table", "hold": "holding something",
+            "open": "opening", "close": "closing", "remove": "taking something out or off",
+            "clear": "keeping something clear", "empty": "emptying a container"}
+
+
+def parse_instruction(text: str, objects: Sequence[SceneObject], lexicon: Lexicon,
+                      init: frozenset[Atom] | None = None) -> Goal:
+    """The goal ``text`` means in a scene of ``objects``; raises InstructionNotUnderstood."""
+    return _Parser(text, objects, lexicon, init).parse()
+
+
+class _Parser(InstructionForms):
+    def __init__(self, text: str, objects: Sequence[SceneObject], lexicon: Lexicon,
+                 init: frozenset[Atom] | None) -> None:
+        self.text = text
+        self.lexicon = lexicon
+        self.init = frozenset(init or ())
+        self.refs = Resolver(text, objects, lexicon)
+        self.objects = tuple(objects)
+        self.toks: list[Token] = []
+        self.i = 0
+
+    # ------------------------------------------------------------------ helpers
+    def fail(self, reason: str, suggestions: dict[str, list[str]] | None = None) -> InstructionNotUnderstood:
+        return InstructionNotUnderstood(self.text, reason, (), suggestions)
+
+    def peek(self, offset: int = 0) -> Token | None:
+        j = self.i + offset
+        return self.toks[j] if j < len(self.toks) else None
+
+    def at(self, *kinds: str, offset: int = 0) -> bool:
+        tok = self.peek(offset)
+        return tok is not None and tok.has(*kinds)
+
+    def take(self, kind: str) -> object | None:
+        tok = self.peek()
+        if tok is not None and tok.has(kind):
+            self.i += 1
+            return tok.get(kind)
+        return None
+
+    def noun_phrase(self) -> NounPhrase | None:
+        np, self.i = parse_noun_phrase(self.toks, self.i)
+        return np
+
+    def noun_phrases(self) -> list[NounPhrase] | None:
+        nps, self.i = parse_noun_phrases(self.toks, self.i)
+        return nps
+
+    def template(self, kind: str) -> GoalTemplate:
+        tpl = self.lexicon.goals.get(kind)
+        if tpl is None:
+            raise self.fail(f"the {self.lexicon.domain} domain has no goal for "
+                            f"{DESCRIBE.get(kind, kind)}")
+        return tpl
+
+    def arg_types(self, kind: str, position: int) -> tuple[str, ...] | None:
+        tpl = self.lexicon.goals.get(kind)
+        if tpl is None or position >= len(tpl.args):
+            return None
+        return tpl.args[position]
+
+    # ------------------------------------------------------------------ top level
+    def parse(self) -> Goal:
+        if not self.text or not self.text.strip():
+            raise self.fail("the instruction is empty")
+        tokens = lex(self.text, self.lexicon, self.refs.by_name)
+        stages = []
+        for segment in split_stages(tokens):
+            self.toks, self.i = segment, 0
+            literals = self.stage()
+            if self.i < len(self.toks):
+                rest = " ".join(t.text for t in self.toks[self.i:])
+                raise self.fail(f"could not make sense of {rest!r}")
+            stages.append(self.consistent(literals))
+        if not stages:
+            raise self.fail("it asks for nothing to be done")
+        checkpoints = checkpoints_of(stages, self.lexicon.slots_of)
+        return Goal(tuple(stages), self.text, checkpoints)
+
+    def consistent(self, literals: list[Literal]) -> tuple[Literal, ...]:
+        unique = tuple(dict.fromkeys(literals))
+        for a, b in combinations(unique, 2):
+            clash = a.atom == b.atom or (a.positive and b.positive and
+                                         set(self.lexicon.slots_of(a)) & set(self.lexicon.slots_of(b)))
+            if clash:
+                raise self.fail(f"{a} and {b} cannot both hold")
+        return unique
+
+    def stage(self) -> list[Literal]:
+        literals = self.clause()
+        while self.at("and", "comma"):   # gapped clause: "... and blue on yellow"
+            save = self.i
+            while self.at("and", "comma"):
+                self.i += 1
+            more = self.gapped()
+            if more is None:
+                self.i = save
+                break
+            literals += more
+        return literals
+
+    # ------------------------------------------------------------------ clauses
+    def clause(self) -> list[Literal]:
+        while self.at("rel") and self.peek().get("rel") == "to":
+            self.i += 1                                  # "I want you to put ..."
+        neg = self.take("neg") is not None
+        verb, self.verb_word = None, ""
+        tok = self.peek()
+        if tok is not None and tok.has("verb") and not tok.has("colour", "noun", "name"):
+            verb, self.verb_word = tok.get("verb"), tok.text
+            self.i += 1
+        self.verb, self.neg = verb, neg
+        if verb == "build":
+            return self.build()
+        if verb == "sort":
+            return self.sort()
+        return self.body(verb, neg)
+
+    def gapped(self) -> list[Literal] | None:
+        if self.verb in ("build", "sort"):
+            return None
+        save = self.i
+        if self.noun_phrases() is None:
+            return None
+        self.i = save
+        return self.body(self.verb, self.neg)
+
+    def body(self, verb: str | None, neg: bool) -> list[Literal]:
+        flags = self.particles()
+        subjects = self.noun_phrases()
+        flags |= self.particles()
+        if self.take("neg") is not None:
+            neg = True
+        if subjects is None:
+            if verb is None:
+                raise self.fail("no verb and no object: say what to do with what")
+            raise self.fail(f"{verb!r} what? name the object(s)")
+        if any(np.nothing for np in subjects):
+            return self.nothing(subjects, verb)
+        if verb in ("open", "close", "clear", "empty", "hold"):
+            return self.apply_each(verb, subjects, neg)
+        if verb == "unstack" and not self.at("rel"):
+            return self.apply_each("on_table", subjects, neg)
+        return self.complement(verb, subjects, neg, flags)
+
+    def particles(self) -> set[str]:
+        found = set()
+        while self.at("down", "away"):
+            found.add("down" if self.take("down") is not None else "away")
+            if "away" not in found:
+                continue
+            self.take("away")
+        return found
+
+    def complement(self, verb: str | None, subjects: list[NounPhrase], neg: bool,
+                   flags: set[str]) -> list[Literal]:
+        tok = self.peek()
+        if tok is not None and tok.has("rel"):
+            return self.relation(verb, subjects, neg)
+        if tok is not None and tok.has("state") and verb in PLACING:
+            self.i += 1
+            return self.apply_each(tok.get("state"), subjects, neg)
+        if tok is not None and tok.has("self_tower", "order", "end", "with") and verb in ("put", None):
+            self.take("self_tower")
+            return self.tower(subjects, on_table=True)
+        if "down" in flags:
+            return self.apply_each("on_table", subjects, neg)
+        if "away" in flags:
+            return self.placed("in", subjects, None, neg)
+        if verb in ("take", "hold"):
+            return self.apply_each("hold", subjects, neg)
+        if verb == "put" and len(subjects) > 1 and self.verb_word in ("stack", "pile"):
+            raise self.fail("say the order of the tower, e.g. 'stack red on green on blue' or "
+                            "'... with blue at the bottom'")
+        names = " and ".join(np.text for np in subjects)
+        if verb is None:
+            raise self.fail(f"what should happen to {names!r}? no verb or relation found")
+        raise self.fail(f"where should {names!r} go? (e.g. 'on the table', 'on the green block', "
+                        f"'in the drawer')")
+
+    # ------------------------------------------------------------------ relations
+    def relation(self, verb: str | None, subjects: list[NounPhrase], neg: bool) -> list[Literal]:
+        rel = self.take("rel")
+        if rel == "beside":
+            raise self.fail("goals can only say on, in, or on the table; spatial relations "
+                            "such as 'next to' or 'behind' are not goals here")
+        if rel in ("out", "off", "from"):
+            if neg:
+                raise self.fail("'not' cannot be used with taking something out")
+            if self.at("rel") and self.peek().get("rel") in ("of", "from"):
+                self.i += 1
+            ref = self.noun_phrase()
+            return self.removed(subjects, ref)
+        if verb in ("open", "close", "hold"):
+            raise self.fail(f"{verb!r} does not take '{rel}'")
+        ref = self.noun_phrase()
+        if ref is None:
+            if rel == "in" and self.lexicon.away == "in":
+                return self.placed("in", subjects, None, neg)
+            raise self.fail(f"'{rel}' what? name the place")
+        if ref.nothing:
+            raise self.fail("'nothing' cannot be a place to put things")
+        if self.at("by") and rel in ("in", "to"):          # "put the objects in the bins by colour"
+            return self.sorted_into(subjects, ref)
+        if ref.table:
+            if rel not in ("on", "to"):
+                raise self.fail(f"things go on the table, not {rel!r} it")
+            literals = self.apply_each("on_table", subjects, neg)
+        elif rel == "under":
+            literals = self.under(subjects, ref, neg)
+        else:
+            kind = "in" if rel == "in" else "on" if rel == "on" else self.kind_for(ref)
+            literals = self.placed(kind, subjects, ref, neg)
+        while self.at("rel") and self.peek().get("rel") in ("on", "to"):   # "red on green on blue"
+            self.i += 1
+            below = self.noun_phrase()
+            if below is None or neg or ref.table:
+                raise self.fail("a tower is 'A on B on C' with each block named once")
+            upper = self.single(ref, "on", 1, subject=False)
+            literals += self.placed_objects("on", [upper], below)
+            ref = below
+        return literals
+
+    def kind_for(self, ref: NounPhrase) -> str:
+        """'to X': into X when X is a container of the domain, onto X otherwise."""
+        probe = self.refs.resolve(ref, None, subject=False, record=False)
+        types = {o.type for o in probe}
+        if (self.arg_types("in", 1) or ()) and types <= set(self.arg_types("in", 1)):
+            return "in"
+        return "on"
+
+    def placed(self, kind: str, subjects: list[NounPhrase], ref: NounPhrase | None,
+               neg: bool) -> list[Literal]:
+        tpl = self.template(kind)
+        objs = self.subjects(subjects, kind)
+        if ref is not None and ref.match:
+            return [lit for obj in objs for lit in
+                    self.instantiate(tpl, obj, self.refs.matching(obj, ref, tpl.args[1]), neg)]
+        ref = ref or NounPhrase(words=["the", self.away_noun()], det="the")
+        target = self.refs.resolve(ref, self.arg_types(kind, 1), subject=False,
+                                   exclude=() if len(objs) != 1 else ())
+        if len(target) != 1:
+            raise self.fail(f"{ref.text!r} must be a single place, not {len(target)}")
+        return [lit for obj in objs for lit in self.instantiate(tpl, obj, target[0], neg)]
+
+    def placed_objects(self, kind: str, objs: list[SceneObject], ref: NounPhrase) -> list[Literal]:
+        tpl = self.template(kind)
+        target = self.single(ref, kind, 1, subject=False)
+        return [lit for obj in objs for lit in self.instantiate(tpl, obj, target, False)]
+
+    def under(self, subjects: list[NounPhrase], ref: NounPhrase, neg: bool) -> list[Literal]:
+        tpl = self.template("on")
+        objs = self.subjects(subjects, "on")
+        if len(objs) != 1:
+            raise self.fail("only one object can go under another")
+        top = self.single(ref, "on", 0, subject=False)
+        return self.instantiate(tpl, top, objs[0], neg)
+
+    def removed(self, subjects: list[NounPhrase], ref: NounPhrase | None) -> list[Literal]:
+        tpl = self.template("remove")
+        objs = self.subjects(subjects, "remove")
+        out = []
+        for obj in objs:
+            if ref is None:
+                source = self.source_of(obj, tpl)
+            else:
+                source = self.single(ref, "remove", 1, subject=False)
+            out += self.instantiate(tpl, obj, source, False)
+        return out
+
+    def source_of(self, obj: SceneObject, tpl: GoalTemplate) -> SceneObject:
+        """Where ``obj`` is taken out of when the instruction does not say."""
+        for atom in sorted(self.init):
+            if len(atom.args) == 2 and atom.args[0] == obj.name and atom.args[1] in self.refs.by_name:
+                holder = self.refs.by_name[atom.args[1]]
+                if tpl.accepts(1, holder):
+                    return holder
+        return self.single(NounPhrase(words=["the", self.away_noun(tpl.args[1])], det="the"),
+                           "remove", 1, subject=False)
+
+    def away_noun(self, types: Sequence[str] | None = None) -> str:
+        types = types or self.arg_types("in", 1) or ()
+        for noun in self.lexicon.nouns.values():
+            if noun.types and set(noun.types) <= set(types):
+                return noun.words[0]
+        raise self.fail("say where to put it")
+
+    # ------------------------------------------------------------------ special forms
+    def nothing(self, subjects: list[NounPhrase], verb: str | None) -> list[Literal]:
+        if len(subjects) != 1 or verb not in (None, "leave", "put"):
+            raise self.fail("'nothing' must stand alone, as in 'nothing on the yellow block'")
+        rel = self.take("rel")
+        ref = self.noun_phrase()
+        if rel not in ("on", "in") or ref is None or ref.table:
+            raise self.fail("say what must stay free, e.g. 'nothing on the yellow block'")
+        kind = "clear" if rel == "on" else "empty"
+        return self.apply_each(kind, [ref], False)
+
+    def apply_each(self, kind: str, subjects: list[NounPhrase], neg: bool) -> list[Literal]:
+        if kind == "clear" and kind not in self.lexicon.goals and "empty" in self.lexicon.goals:
+            kind = "empty"
+        tpl = self.template(kind)
+        return [lit for obj in self.subjects(subjects, kind) for lit in self.instantiate(tpl, obj, None, neg)]
+
+    def instantiate(self, tpl: GoalTemplate, x: SceneObject, y: SceneObject | None,
+                    neg: bool) -> list[Literal]:
+        if y is not None and x.name == y.name:
+            raise self.fail(f"{self.lexicon.describe(x)} cannot be put on or in itself")
+        for pos, obj in enumerate((x, y)):
+            if obj is not None and not tpl.accepts(pos, obj):
+                raise self.fail(f"{self.lexicon.describe(obj)} cannot be used for "
+                                f"{DESCRIBE.get(tpl.kind, tpl.kind)}")
+        if tpl.for_each is not None:
+            literals = [lit for o in self.objects if o.type in tpl.for_each and o.name != x.name
+                        for lit in tpl.instantiate(x.name, y.name if y else None, o.name)]
+        else:
+            literals = tpl.instantiate(x.name, y.name if y else None)
+        if neg:
+            if not tpl.negatable or len(literals) != 1:
+                raise self.fail(f"'not' cannot be used with {DESCRIBE.get(tpl.kind, tpl.kind)}; "
+                                f"say what should hold instead")
+            literals = [literals[0].negated()]
+        return literals
+
+    def subjects(self, subjects: list[NounPhrase], kind: str) -> list[SceneObject]:
+        types = self.arg_types(kind, 0)
+        out: list[SceneObject] = []
+        for np in subjects:
+            for obj in self.refs.resolve(np, types, subject=True):
+                if obj not in out:
+                    out.append(obj)
+        return out
+
+    def single(self, np: NounPhrase, kind: str, position: int, *, subject: bool) -> SceneObject:
+        found = self.refs.resolve(np, self.arg_types(kind, position), subject=subject)
+        if len(found) != 1:
+            raise self.fail(f"{np.text!r} must name one object, not {len(found)}")
+        return found[0]

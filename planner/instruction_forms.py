@@ -1,0 +1,125 @@
+"""The instruction parser's special forms: towers, sorting, and their order phrases.
+
+A mixin of the parser in :mod:`vlaplan.planner.instruction`; it uses the parser's cursor
+(``take``, ``at``, ``noun_phrase``) and goal helpers (``placed_objects``, ``apply_each``).
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from vlaplan.planner.instruction_goal import Literal, SceneObject
+from vlaplan.planner.instruction_refs import NounPhrase
+
+if TYPE_CHECKING:  # pragma: no cover
+    from vlaplan.planner.instruction import _Parser as _Base
+else:
+    _Base = object
+
+
+class InstructionForms(_Base):
+    """Towers ("build a tower of A, B and C with C at the bottom") and sorting."""
+
+    def build(self) -> list[Literal]:
+        self.take("det")
+        if self.take("tower") is None:
+            raise self.fail("what should be built? only towers are known ('build a tower of ...')")
+        subjects = None
+        if self.take("of") is not None or self.take("with") is not None or self.take("rel") == "from":
+            subjects = self.noun_phrases()
+        if not subjects:
+            raise self.fail("a tower of which blocks? e.g. 'build a tower of red, green and blue'")
+        return self.tower(subjects, on_table=True)
+
+    def tower(self, subjects: list[NounPhrase], *, on_table: bool) -> list[Literal]:
+        order: str | None = None
+        ends: list[tuple[str, NounPhrase]] = []
+        while True:
+            self.take("self_tower")
+            if (value := self.take("order")) is not None:
+                order = value
+                continue
+            save = self.i
+            self.take("with")
+            np = self.noun_phrase()
+            end = self.take("end") if np is not None else None
+            if end is None:
+                self.i = save
+                break
+            ends.append((end, np))
+        blocks = self.tower_blocks(subjects)
+        top_first = self.tower_order(blocks, order, ends)
+        literals = []
+        for upper, lower in zip(top_first, top_first[1:]):
+            literals += self.instantiate(self.template("on"), upper, lower, False)
+        if on_table and top_first:
+            literals += self.instantiate(self.template("on_table"), top_first[-1], None, False)
+        return literals
+
+    def tower_blocks(self, subjects: list[NounPhrase]) -> list[SceneObject]:
+        blocks: list[SceneObject] = []
+        for np in subjects:
+            found = self.refs.resolve(np, self.arg_types("on", 0), subject=True)
+            if len(found) > 1 and len(subjects) > 1:
+                raise self.fail(f"{np.text!r} is several blocks in no stated order; name each block")
+            if len(found) > 1 and not np.pronoun:
+                raise self.fail("say the order of the tower, e.g. 'stack red on green on blue'")
+            for obj in found:
+                if obj in blocks:
+                    raise self.fail(f"{self.lexicon.describe(obj)} appears twice in the tower")
+                blocks.append(obj)
+        return blocks
+
+    def tower_order(self, blocks: list[SceneObject], order: str | None,
+                    ends: list[tuple[str, NounPhrase]]) -> list[SceneObject]:
+        """The blocks top first, from an order phrase or a named top/bottom block."""
+        if len(blocks) < 2:
+            return blocks
+        candidates = []
+        if order == "bottom_up":
+            candidates.append(blocks[::-1])
+        elif order == "top_down":
+            candidates.append(list(blocks))
+        for end, np in ends:
+            obj = self.single(np, "on", 0, subject=False)
+            first_is_end = obj == blocks[0]
+            if obj not in (blocks[0], blocks[-1]):
+                raise self.fail(f"{self.lexicon.describe(obj)} at the {end} is not at either end "
+                                f"of the list; name the blocks from top to bottom")
+            top_first = (end == "top") == first_is_end
+            candidates.append(list(blocks) if top_first else blocks[::-1])
+        if not candidates:
+            names = ", ".join(o.name for o in blocks)
+            raise self.fail(f"the order of the tower of {names} is not said; add e.g. "
+                            f"'with {blocks[-1].colour or blocks[-1].name} at the bottom' or "
+                            f"'from bottom to top'")
+        if any(c != candidates[0] for c in candidates):
+            raise self.fail("the tower's order is stated in two contradicting ways")
+        return candidates[0]
+
+    # ------------------------------------------------------------------ sorting
+    def sort(self) -> list[Literal]:
+        subjects = self.noun_phrases() or [NounPhrase(words=["everything"], everything=True)]
+        ref = None
+        if self.at("rel") and self.peek().get("rel") in ("in", "to"):
+            self.take("rel")
+            ref = self.noun_phrase()
+        return self.sorted_into(subjects, ref)
+
+    def sorted_into(self, subjects: list[NounPhrase], ref: NounPhrase | None) -> list[Literal]:
+        spec: dict[str, Any] = self.lexicon.sort
+        if not spec:
+            raise self.fail(f"the {self.lexicon.domain} domain has no sorting goal")
+        attribute = spec.get("default", "colour")
+        if self.take("by") is not None:
+            attribute = self.take("attr")
+            if attribute is None:
+                raise self.fail("sort by what? say 'by colour' or 'by shape'")
+        kind = spec.get("goal", "in")
+        into = tuple(spec.get("into") or self.arg_types(kind, 1) or ())
+        tpl = self.template(kind)
+        ref = ref or NounPhrase(words=["the", "containers"], plural=True)
+        literals = []
+        for obj in self.subjects(subjects, kind):
+            target = self.refs.matching(obj, ref, into, attribute)
+            literals += self.instantiate(tpl, obj, target, False)
+        return literals

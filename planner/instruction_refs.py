@@ -1,0 +1,296 @@
+"""Noun phrases of an instruction and their resolution against the observed scene.
+
+"the red block" must denote exactly one object; "all red blocks", "the cubes" and
+"everything" denote every match (at least one); "both" exactly two; "the two red blocks"
+exactly two.  A reference that matches nothing names what the scene does hold; one that
+matches several lists the candidates.  Pronouns ("it", "them") take the most recent
+mention that fits, preferring the subjects of earlier clauses.
+"""
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+
+from vlaplan.planner.errors import InstructionNotUnderstood
+from vlaplan.planner.instruction_goal import SceneObject
+from vlaplan.planner.instruction_lexer import Token
+from vlaplan.planner.lexicon import Lexicon
+
+
+@dataclass
+class NounPhrase:
+    """What a noun phrase says, before it is resolved."""
+
+    words: list[str] = field(default_factory=list)
+    quant: str | None = None        # all | both | none
+    det: str | None = None          # the | a
+    count: int | None = None        # "the two ..."
+    colours: list[str] = field(default_factory=list)
+    noun: str | None = None         # noun class
+    plural: bool = False
+    other: bool = False             # "the other blocks", "everything else"
+    match: bool = False             # "its bin", "the matching bin"
+    everything: bool = False
+    nothing: bool = False
+    pronoun: str | None = None      # it | them | self
+    name: str | None = None         # an object name said verbatim ("red_1")
+    index: int | None = None        # "red block 2" -> red_2
+    table: bool = False
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.words)
+
+    @property
+    def collective(self) -> bool:
+        """Denotes every match rather than exactly one."""
+        return (self.quant == "all" or self.everything or self.plural
+                or (self.other and self.noun is None and not self.colours))
+
+
+class Mentions:
+    """Objects mentioned so far, for pronouns: (objects, was a subject) in order."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[tuple[SceneObject, ...], bool]] = []
+
+    def add(self, objects: Sequence[SceneObject], subject: bool) -> None:
+        if objects:
+            self.items.append((tuple(objects), subject))
+
+    def names(self) -> set[str]:
+        return {o.name for objs, _ in self.items for o in objs}
+
+
+class Resolver:
+    """Resolves noun phrases of one instruction against the scene's objects."""
+
+    def __init__(self, instruction: str, objects: Sequence[SceneObject], lexicon: Lexicon) -> None:
+        self.instruction = instruction
+        self.objects = tuple(objects)
+        self.by_name = {o.name: o for o in self.objects}
+        self.lexicon = lexicon
+        self.mentions = Mentions()
+
+    def fail(self, reason: str, suggestions: dict[str, list[str]] | None = None) -> InstructionNotUnderstood:
+        return InstructionNotUnderstood(self.instruction, reason, (), suggestions)
+
+    def listing(self, objects: Sequence[SceneObject]) -> str:
+        return ", ".join(self.lexicon.describe(o) for o in objects) or "nothing"
+
+    def phrase(self, np: NounPhrase) -> str:
+        return repr(np.text) if np.text else "that"
+
+    def resolve(self, np: NounPhrase, types: Collection[str] | None, *, subject: bool,
+                exclude: Collection[str] = (), record: bool = True) -> list[SceneObject]:
+        """The objects ``np`` denotes among those of ``types`` (None: any type)."""
+        found = self._resolve(np, types, exclude)
+        if record:
+            self.mentions.add(found, subject)
+        return found
+
+    def _resolve(self, np: NounPhrase, types: Collection[str] | None,
+                 exclude: Collection[str]) -> list[SceneObject]:
+        if np.pronoun:
+            return self._pronoun(np, types, exclude)
+        if np.name is not None:
+            obj = self.by_name[np.name]
+            if types is not None and obj.type not in types:
+                raise self.fail(f"{self.lexicon.describe(obj)} cannot be used there "
+                                f"(a {obj.type}; expected {' or '.join(sorted(types))})")
+            return [obj]
+        described = list(self.objects)
+        if np.noun is not None:
+            noun = self.lexicon.nouns[np.noun]
+            described = [o for o in described if noun.denotes(o)]
+        if np.colours:
+            described = [o for o in described if o.colour in np.colours]
+        if np.index is not None:
+            described = [o for o in described if o.name.rsplit("_", 1)[-1] == str(np.index)]
+        if not np.noun and not np.colours and types is None:
+            types = self.lexicon.movable or None
+        candidates = described if types is None else [o for o in described if o.type in types]
+        if described and not candidates:
+            kinds = sorted({o.type for o in described})
+            raise self.fail(f"{self.phrase(np)} is a {'/'.join(kinds)}, which cannot be used there "
+                            f"(expected {' or '.join(sorted(types or ()))})")
+        if np.other:
+            mentioned = self.mentions.names()
+            candidates = [o for o in candidates if o.name not in mentioned]
+        candidates = [o for o in candidates if o.name not in exclude]
+        self._check_count(np, candidates, types)
+        return candidates
+
+    def _check_count(self, np: NounPhrase, candidates: list[SceneObject],
+                     types: Collection[str] | None) -> None:
+        if not candidates:
+            pool = [o for o in self.objects if types is None or o.type in types]
+            if np.noun is not None:
+                noun = self.lexicon.nouns[np.noun]
+                pool = [o for o in pool if noun.denotes(o)] or pool
+            if np.other:
+                raise self.fail(f"{self.phrase(np)} leaves nothing: every matching object "
+                                f"is already mentioned")
+            raise self.fail(f"there is no {self.described(np)} in the scene; "
+                            f"it has {self.listing(pool)}")
+        wanted = 2 if np.quant == "both" else np.count
+        if wanted is not None:
+            if len(candidates) != wanted:
+                raise self.fail(
+                    f"{self.phrase(np)} needs exactly {wanted} objects but the scene has "
+                    f"{len(candidates)}: {self.listing(candidates)}",
+                    {np.text: [o.name for o in candidates]} if len(candidates) > wanted else None)
+            return
+        if not np.collective and len(candidates) > 1:
+            err = self.fail(f"{self.phrase(np)} is ambiguous: it could be "
+                            f"{' or '.join(self.lexicon.describe(o) for o in candidates)}; "
+                            f"say which (e.g. by name)", {np.text: [o.name for o in candidates]})
+            err.candidates = [o.name for o in candidates]  # type: ignore[attr-defined]
+            raise err
+
+    def described(self, np: NounPhrase) -> str:
+        noun = self.lexicon.nouns[np.noun].words[0] if np.noun else "object"
+        words = [" or ".join(np.colours)] if np.colours else []
+        words.append(noun)
+        if np.index is not None:
+            words.append(str(np.index))
+        return " ".join(words)
+
+    def _pronoun(self, np: NounPhrase, types: Collection[str] | None,
+                 exclude: Collection[str]) -> list[SceneObject]:
+        if np.pronoun == "self":
+            raise self.fail("an object cannot be placed on or in itself")
+        single = np.pronoun == "it"
+
+        def fits(objs: tuple[SceneObject, ...]) -> bool:
+            if single and len(objs) != 1:
+                return False
+            return all((types is None or o.type in types) and o.name not in exclude for o in objs)
+
+        for want_subject in (True, False):
+            for objs, was_subject in reversed(self.mentions.items):
+                if was_subject == want_subject and fits(objs):
+                    return list(objs)
+        if not single:  # "them" may also gather several single mentions
+            raise self.fail(f"'{np.text}' does not refer to any objects mentioned before")
+        raise self.fail(f"'{np.text}' does not refer to anything mentioned before that fits there")
+
+    def matching(self, subject: SceneObject, np: NounPhrase, types: Collection[str] | None,
+                 attribute: str = "colour") -> SceneObject:
+        """The one container of ``types`` sharing ``subject``'s attribute ("its bin")."""
+        value = getattr(subject, attribute)
+        pool = [o for o in self.objects if (types is None or o.type in types)
+                and (np.noun is None or self.lexicon.nouns[np.noun].denotes(o))]
+        hits = [o for o in pool if value is not None and getattr(o, attribute) == value]
+        if len(hits) != 1:
+            what = "no" if not hits else "more than one"
+            raise self.fail(f"{what} {self.described(np)} has the {attribute} of "
+                            f"{self.lexicon.describe(subject)}; the scene has {self.listing(pool)}")
+        self.mentions.add(hits, False)
+        return hits[0]
+
+
+def _modifies(tok: Token | None) -> bool:
+    return tok is not None and tok.has("colour", "noun", "other", "match")
+
+
+def parse_noun_phrase(toks: Sequence[Token], i: int) -> tuple[NounPhrase | None, int]:
+    """Read one noun phrase starting at ``toks[i]``; (None, i) when there is none."""
+    def at(j: int) -> Token | None:
+        return toks[j] if j < len(toks) else None
+
+    np, start = NounPhrase(), i
+    while (t := at(i)) is not None:                           # quantifier, determiner, count
+        if t.has("quant") and np.quant is None and np.det is None and np.count is None:
+            np.quant = t.get("quant")
+            np.nothing = np.quant == "none"
+        elif t.has("det") and np.det is None and np.count is None:
+            np.det = t.get("det")
+        elif t.has("number") and np.count is None and _modifies(at(i + 1)):
+            np.count = t.get("number")
+        else:
+            break
+        np.words.extend(t.words)
+        i += 1
+    while (t := at(i)) is not None:                           # adjectives
+        if t.has("colour"):
+            np.colours.append(t.get("colour"))
+        elif t.has("other"):
+            np.other = True
+            np.plural = np.plural or t.text in ("others", "the others")
+        elif t.has("match"):
+            np.match = True
+        elif t.has("det") and np.other:                       # "the rest of the blocks"
+            pass
+        else:
+            break
+        np.words.extend(t.words)
+        i += 1
+    head = at(i)
+    if head is not None:
+        if head.has("noun"):
+            np.noun, np.plural = head.get("noun")
+        elif head.has("everything") and not np.colours:
+            np.everything = True
+        elif head.has("nothing") and not np.colours:
+            np.nothing = True
+        elif head.has("pron") and not np.colours:
+            np.pronoun = head.get("pron")
+        elif head.has("table") and not np.colours:
+            np.table = True
+        elif head.has("name"):
+            np.name = head.get("name")
+        else:
+            head = None
+        if head is not None:
+            np.words.extend(head.words)
+            i += 1
+    if head is not None and (np.noun or np.name):               # "red block 2", "block number 2"
+        j = i + 1 if at(i) is not None and at(i).has("index") else i
+        if at(j) is not None and at(j).has("number") and not _modifies(at(j + 1)):
+            np.index = at(j).get("number")
+            np.words.extend(w for t in toks[i:j + 1] for w in t.words)
+            i = j + 1
+        if at(i) is not None and at(i).has("match"):           # "the bin of its colour"
+            np.match = True
+            np.words.extend(at(i).words)
+            i += 1
+    if np.everything and at(i) is not None and at(i).has("other"):   # "everything else"
+        np.other = True
+        np.words.extend(at(i).words)
+        i += 1
+    if np.pronoun and at(i) is not None and at(i).get("quant") == "all":   # "them all"
+        np.words.extend(at(i).words)
+        i += 1
+    if head is None:
+        if np.quant == "all" and not np.colours and not np.other and not np.match:
+            np.everything = True                              # "put all on the table"
+        elif not (np.colours or np.other or np.nothing):
+            return None, start
+    return np, i
+
+
+def parse_noun_phrases(toks: Sequence[Token], i: int) -> tuple[list[NounPhrase] | None, int]:
+    """A list "red, green and the blue block"; a bare colour takes the noun of the last item."""
+    first, i = parse_noun_phrase(toks, i)
+    if first is None:
+        return None, i
+    items = [first]
+    while i < len(toks) and toks[i].has("and", "comma"):
+        j = i
+        while j < len(toks) and toks[j].has("and", "comma"):
+            j += 1
+        nxt, k = parse_noun_phrase(toks, j)
+        if nxt is None or nxt.nothing:
+            break
+        items.append(nxt)
+        i = k
+    last = items[-1]
+    for np in items[:-1]:
+        if np.noun is None and np.colours and not np.other and last.noun is not None:
+            np.noun, np.plural = last.noun, last.plural
+        if items[0].quant == "all" and np.quant is None and np.det is None:
+            np.quant = "all"
+    if items[0].quant == "all" and last.quant is None and last.det is None:
+        last.quant = "all"
+    return items, i
