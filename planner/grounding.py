@@ -1,0 +1,268 @@
+"""Grounding by relaxed reachability with static-predicate pruning.
+
+Only actions whose positive preconditions can become true in the delete relaxation are
+instantiated: a fixpoint alternates joining each schema's positive preconditions over the
+facts reached so far (hash-indexed) and adding the instances' add effects.  Static
+predicates (never changed by an action) are evaluated against the initial state and
+removed from the task; negative preconditions, equality and conditional effects are kept.
+Disjunctive preconditions split an action into one instance per DNF disjunct; a
+disjunctive goal is compiled into zero-cost auxiliary goal actions.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from itertools import product
+
+from vlaplan.planner.atoms import Atom
+from vlaplan.planner.errors import PDDLSemanticError, UnsupportedFeature
+from vlaplan.planner.formulas import And, FunctionTerm, Increase, Pred, substitute, walk
+from vlaplan.planner.model import Domain, Problem, objects_by_type
+from vlaplan.planner.normalize import Conjunction, dnf, flatten_effect
+from vlaplan.planner.task import ConditionalEffect, GroundAction, Task
+
+GOAL_ACTION = "__goal__"
+
+
+def _static_predicates(domain: Domain) -> set[str]:
+    changed: set[str] = set()
+    for action in domain.actions.values():
+        for node in walk(action.effect):
+            if isinstance(node, Pred):
+                changed.add(node.predicate)
+    return set(domain.predicates) - changed
+
+
+class _Schema:
+    """One DNF disjunct of an action's precondition, prepared for joining."""
+
+    def __init__(self, action, conj: Conjunction, allowed: dict[str, set[str]]) -> None:
+        self.action = action
+        self.params = [p.name for p in action.params]
+        self.allowed = allowed
+        self.pos = [n for s, n in conj if s and isinstance(n, Pred)]
+        self.neg = [n for s, n in conj if not s and isinstance(n, Pred)]
+        self.eqs = [(s, n) for s, n in conj if not isinstance(n, Pred)]
+        self.steps = self._order()
+        bound = {a for p in self.pos for a in p.args if a.startswith("?")}
+        self.free = [v for v in self.params if v not in bound]
+
+    def _order(self):
+        """Join order: literals sharing bound variables first; per step the bound positions."""
+        remaining = list(self.pos)
+        bound: set[str] = set()
+        steps = []
+        while remaining:
+            best = max(remaining, key=lambda p: (sum(1 for a in p.args if not a.startswith("?")
+                                                     or a in bound), -len(p.args)))
+            remaining.remove(best)
+            key_pos = tuple(i for i, a in enumerate(best.args)
+                            if not a.startswith("?") or a in bound)
+            steps.append((best, key_pos))
+            bound.update(a for a in best.args if a.startswith("?"))
+        return steps
+
+    def bindings(self, index) -> Iterator[dict[str, str]]:
+        yield from self._join(0, {}, index)
+
+    def _join(self, i: int, binding: dict[str, str], index) -> Iterator[dict[str, str]]:
+        if i == len(self.steps):
+            if not self.free:
+                yield binding
+                return
+            domains = [sorted(self.allowed[v]) for v in self.free]
+            for combo in product(*domains):
+                b = dict(binding)
+                b.update(zip(self.free, combo))
+                yield b
+            return
+        pred, key_pos = self.steps[i]
+        args = pred.args
+        key = tuple(binding.get(args[k], args[k]) for k in key_pos)
+        for tup in index(pred.predicate, key_pos).get(key, ()):
+            b = dict(binding)
+            ok = True
+            for a, o in zip(args, tup):
+                if a.startswith("?"):
+                    prev = b.get(a)
+                    if prev is None:
+                        if a in self.allowed and o not in self.allowed[a]:
+                            ok = False
+                            break
+                        b[a] = o
+                    elif prev != o:
+                        ok = False
+                        break
+            if ok:
+                yield from self._join(i + 1, b, index)
+
+
+def ground(domain: Domain, problem: Problem) -> Task:
+    """The grounded task of ``problem``: reachable facts and actions only."""
+    objects_of = objects_by_type(domain, problem)
+    static = _static_predicates(domain)
+    init = set(problem.init)
+    uses_costs = problem.uses_costs
+
+    schemas: list[_Schema] = []
+    effects: dict[str, list] = {}
+    for action in domain.actions.values():
+        allowed = {}
+        for p in action.params:
+            objs: set[str] = set()
+            for t in p.types:
+                objs.update(objects_of.get(t, ()))
+            allowed[p.name] = objs
+        for conj in dnf(action.precondition, objects_of):
+            schemas.append(_Schema(action, conj, allowed))
+        effects[action.name] = flatten_effect(action.effect, objects_of)
+
+    reached: dict[str, set[tuple[str, ...]]] = defaultdict(set)
+    for atom in init:
+        reached[atom.predicate].add(atom.args)
+    instances: dict[tuple, tuple[_Schema, dict[str, str]]] = {}
+
+    while True:
+        indexes: dict[tuple, dict] = {}
+
+        def index(pred: str, key_pos: tuple[int, ...]) -> dict:
+            idx = indexes.get((pred, key_pos))
+            if idx is None:
+                idx = defaultdict(list)
+                for tup in reached.get(pred, ()):
+                    idx[tuple(tup[k] for k in key_pos)].append(tup)
+                indexes[(pred, key_pos)] = idx
+            return idx
+
+        new_facts: list[tuple[str, tuple[str, ...]]] = []
+        for si, schema in enumerate(schemas):
+            for b in schema.bindings(index):
+                key = (si, tuple(b[v] for v in schema.params))
+                if key in instances or not _static_ok(schema, b, static, init):
+                    continue
+                instances[key] = (schema, b)
+                for _conds, eff in effects[schema.action.name]:
+                    if isinstance(eff, tuple) and eff[0]:
+                        p = eff[1]
+                        args = tuple(b.get(a, a) for a in p.args)
+                        if args not in reached[p.predicate]:
+                            new_facts.append((p.predicate, args))
+        if not new_facts:
+            break
+        for pred, args in new_facts:
+            reached[pred].add(args)
+
+    fluent = sorted(Atom(p, args) for p, tups in reached.items() if p not in static for args in tups)
+    reachable = set(fluent)
+    actions: list[GroundAction] = []
+    for (si, _), (schema, b) in instances.items():
+        ga = _instantiate(schema, b, effects[schema.action.name], static, init, reachable,
+                          objects_of, problem, uses_costs)
+        if ga is not None:
+            actions.append(ga)
+
+    facts = list(fluent)
+    aux = [False] * len(actions)
+    goal_dnf = dnf(problem.goal, objects_of)
+    disjuncts = []
+    for conj in goal_dnf:
+        split = _split(conj, static, init, reachable)
+        if split is not None:
+            disjuncts.append(split)
+    unsolvable = not disjuncts
+    goal_pos: frozenset[Atom] = frozenset()
+    goal_neg: frozenset[Atom] = frozenset()
+    if len(disjuncts) == 1:
+        goal_pos, goal_neg = disjuncts[0]
+    elif len(disjuncts) > 1:
+        target = Atom(GOAL_ACTION, ())
+        facts.append(target)
+        for pos, negs in disjuncts:
+            actions.append(GroundAction(GOAL_ACTION, (), pos, frozenset({target}), frozenset(), 0,
+                                        negs))
+            aux.append(True)
+        goal_pos = frozenset({target})
+    task = Task(facts, actions, 0, 0, aux=aux, unit_cost=not uses_costs,
+                trivially_unsolvable=unsolvable)
+    task.init = task.mask(init & reachable)
+    task.goal = task.mask(goal_pos)
+    task.goal_neg = task.mask(goal_neg)
+    task.has_negative = task.has_negative or bool(task.goal_neg)
+    return task
+
+
+def _static_ok(schema: _Schema, b: dict[str, str], static: set[str], init: set[Atom]) -> bool:
+    for sign, e in schema.eqs:
+        if (b.get(e.left, e.left) == b.get(e.right, e.right)) != sign:
+            return False
+    for p in schema.neg:
+        if p.predicate in static and Atom(p.predicate, tuple(b.get(a, a) for a in p.args)) in init:
+            return False
+    return True
+
+
+def _split(conj: Conjunction, static: set[str], init: set[Atom], reachable: set[Atom]
+           ) -> tuple[frozenset[Atom], frozenset[Atom]] | None:
+    """Ground conjunction -> (fluent positives, fluent negatives); None if statically false."""
+    pos, neg = set(), set()
+    for sign, node in conj:
+        if not isinstance(node, Pred):
+            if (node.left == node.right) != sign:
+                return None
+            continue
+        atom = Atom(node.predicate, node.args)
+        if node.predicate in static:
+            if (atom in init) != sign:
+                return None
+        elif sign:
+            if atom not in reachable:
+                return None
+            pos.add(atom)
+        elif atom in reachable:
+            neg.add(atom)
+    return frozenset(pos), frozenset(neg)
+
+
+def _instantiate(schema, b, effects, static, init, reachable, objects_of, problem, uses_costs
+                 ) -> GroundAction | None:
+    conj = ([(True, substitute(p, b)) for p in schema.pos]
+            + [(False, substitute(p, b)) for p in schema.neg])
+    split = _split(conj, static, init, reachable)
+    if split is None:
+        return None
+    pre, pre_neg = split
+    add, delete, cost = set(), set(), 0.0
+    grouped: dict[tuple, tuple[set, set]] = {}
+    for conds, eff in effects:
+        if isinstance(eff, Increase):
+            if conds:
+                raise UnsupportedFeature("conditional action costs")
+            cost += _cost_value(substitute(eff, b), problem)
+            continue
+        sign, p = eff
+        atom = Atom(p.predicate, tuple(b.get(a, a) for a in p.args))
+        if not conds:
+            (add if sign else delete).add(atom)
+            continue
+        ground_cond = substitute(And(tuple(conds)), b)
+        for cj in dnf(ground_cond, objects_of):
+            cs = _split(cj, static, init, reachable)
+            if cs is None:
+                continue
+            slot = grouped.setdefault(cs, (set(), set()))
+            slot[0 if sign else 1].add(atom)
+    delete &= reachable
+    conditional = tuple(ConditionalEffect(cp, cn, frozenset(a), frozenset(d & reachable))
+                        for (cp, cn), (a, d) in grouped.items())
+    args = tuple(b[v] for v in schema.params)
+    return GroundAction(schema.action.name, args, pre, frozenset(add), frozenset(delete - add),
+                        cost if uses_costs else 1, pre_neg, conditional)
+
+
+def _cost_value(inc: Increase, problem: Problem) -> float:
+    if isinstance(inc.value, FunctionTerm):
+        if inc.value not in problem.numeric_init:
+            raise PDDLSemanticError(f"no initial value for {inc.value} (an action cost)",
+                                    problem.file)
+        return problem.numeric_init[inc.value]
+    return float(inc.value)

@@ -1,0 +1,213 @@
+"""Delete-relaxation heuristics over bitset states: hFF (layered and cost-based), hadd, hmax.
+
+Relaxed operators are the actions (positive preconditions, adds) plus one operator per
+conditional effect (action precondition + effect condition -> conditional adds).
+Negative preconditions and negative goals are ignored, as the relaxation allows.
+Every heuristic returns ``INF`` for relaxed dead ends, which are real dead ends.
+"""
+from __future__ import annotations
+
+import heapq
+
+from vlaplan.planner.task import Task
+
+INF = float("inf")
+
+
+def bits(x: int) -> list[int]:
+    """Indices of the set bits of ``x``."""
+    out = []
+    while x:
+        low = x & -x
+        out.append(low.bit_length() - 1)
+        x ^= low
+    return out
+
+
+class Relaxation:
+    """The relaxed operators of a task and the heuristics computed on them."""
+
+    def __init__(self, task: Task) -> None:
+        self.task = task
+        self.goal = task.goal
+        pre, add, act, cost = [], [], [], []
+        for a in range(len(task.actions)):
+            pre.append(task.pre[a])
+            add.append(task.add[a])
+            act.append(a)
+            cost.append(task.cost[a])
+            for cp, _cn, ca, _cd in task.cond[a]:
+                if ca:
+                    pre.append(task.pre[a] | cp)
+                    add.append(ca)
+                    act.append(a)
+                    cost.append(task.cost[a])
+        self.pre, self.add, self.act, self.cost = pre, add, act, cost
+        n = len(task.facts)
+        self.achievers: list[list[int]] = [[] for _ in range(n)]
+        self.pre_list: list[list[int]] = []
+        self.pre_of: list[list[int]] = [[] for _ in range(n)]
+        self.add_list: list[list[int]] = []
+        for o in range(len(pre)):
+            for f in bits(add[o]):
+                self.achievers[f].append(o)
+            pl = bits(pre[o])
+            self.pre_list.append(pl)
+            for f in pl:
+                self.pre_of[f].append(o)
+            self.add_list.append(bits(add[o]))
+        self.no_pre = [o for o in range(len(pre)) if not pre[o]]
+        self.all_ops = list(range(len(pre)))
+
+    # ------------------------------------------------------------------ layered hFF
+    def ff_layered(self, state: int) -> tuple[float, set[int]]:
+        """FF's relaxed planning graph (unit cost): (number of actions, preferred actions)."""
+        goal = self.goal
+        if state & goal == goal:
+            return 0, set()
+        pre, add = self.pre, self.add
+        reached = state
+        remaining = self.all_ops
+        op_level: dict[int, int] = {}
+        prefixes = [state]
+        level = 0
+        while True:
+            new = 0
+            rest = []
+            for o in remaining:
+                p = pre[o]
+                if p & reached == p:
+                    new |= add[o]
+                    op_level[o] = level
+                else:
+                    rest.append(o)
+            new &= ~reached
+            if not new:
+                return INF, set()
+            reached |= new
+            prefixes.append(reached)
+            level += 1
+            if reached & goal == goal:
+                break
+            remaining = rest
+        top = level
+        pending = [0] * (top + 1)
+
+        def layer_of(bit: int) -> int:
+            for i, r in enumerate(prefixes):
+                if r & bit:
+                    return i
+            return top
+
+        for f in bits(goal & ~state):
+            b = 1 << f
+            pending[layer_of(b)] |= b
+        achievers = self.achievers
+        act = self.act
+        chosen: set[int] = set()
+        preferred: set[int] = set()
+        for lv in range(top, 0, -1):
+            g = pending[lv]
+            while g:
+                low = g & -g
+                f = low.bit_length() - 1
+                best = None
+                for o in achievers[f]:
+                    ol = op_level.get(o)
+                    if ol is not None and ol < lv:
+                        best = o
+                        break
+                g &= ~add[best]
+                a = act[best]
+                chosen.add(a)
+                if op_level[best] == 0:
+                    preferred.add(a)
+                need = pre[best] & ~state
+                while need:
+                    lowq = need & -need
+                    need ^= lowq
+                    pending[layer_of(lowq)] |= lowq
+        return len(chosen), preferred
+
+    # ------------------------------------------------------------------ hadd / hmax / hFF
+    def _explore(self, state: int, use_max: bool, cost_fn=None) -> tuple[list[float], list[int]]:
+        """Generalised Dijkstra: fact costs and best supporters (-1 for state facts)."""
+        n = len(self.task.facts)
+        dist = [INF] * n
+        support = [-1] * n
+        heap: list[tuple[float, int]] = []
+        for f in bits(state):
+            dist[f] = 0
+            heap.append((0, f))
+        unsat = [len(p) for p in self.pre_list]
+        val = [0.0] * len(unsat)
+        costs = self.cost if cost_fn is None else cost_fn
+        for o in self.no_pre:
+            c = costs[o]
+            for g in self.add_list[o]:
+                if c < dist[g]:
+                    dist[g] = c
+                    support[g] = o
+                    heap.append((c, g))
+        heapq.heapify(heap)
+        goal_left = len(bits(self.goal))
+        goal = self.goal
+        done = [False] * n
+        pre_of, add_list = self.pre_of, self.add_list
+        while heap:
+            c, f = heapq.heappop(heap)
+            if done[f]:
+                continue
+            done[f] = True
+            if goal >> f & 1:
+                goal_left -= 1
+                if goal_left == 0:
+                    break
+            for o in pre_of[f]:
+                unsat[o] -= 1
+                if use_max:
+                    if c > val[o]:
+                        val[o] = c
+                else:
+                    val[o] += c
+                if unsat[o] == 0:
+                    v = val[o] + costs[o]
+                    for g in add_list[o]:
+                        if v < dist[g]:
+                            dist[g] = v
+                            support[g] = o
+                            heapq.heappush(heap, (v, g))
+        return dist, support
+
+    def hadd(self, state: int) -> float:
+        dist, _ = self._explore(state, False)
+        return sum(dist[f] for f in bits(self.goal))
+
+    def hmax(self, state: int) -> float:
+        dist, _ = self._explore(state, True)
+        return max((dist[f] for f in bits(self.goal)), default=0)
+
+    def ff_cost(self, state: int) -> tuple[float, set[int]]:
+        """FF from hadd best supporters, counting action costs: (cost, preferred actions)."""
+        dist, support = self._explore(state, False)
+        stack = [f for f in bits(self.goal)]
+        if any(dist[f] == INF for f in stack):
+            return INF, set()
+        seen: set[int] = set(stack)
+        chosen: set[int] = set()
+        preferred: set[int] = set()
+        while stack:
+            f = stack.pop()
+            o = support[f]
+            if o < 0:
+                continue
+            a = self.act[o]
+            if a not in chosen:
+                chosen.add(a)
+            if self.pre[o] & state == self.pre[o]:
+                preferred.add(a)
+            for q in self.pre_list[o]:
+                if q not in seen:
+                    seen.add(q)
+                    stack.append(q)
+        return sum(self.task.cost[a] for a in chosen), preferred

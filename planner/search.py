@@ -1,0 +1,171 @@
+"""Heuristic search over a grounded :class:`~vlaplan.planner.task.Task`.
+
+* :func:`lazy_gbfs` - greedy best-first search with deferred evaluation and two open
+  lists (all successors / successors by preferred operators), the preferred list boosted
+  whenever the heuristic improves (as in Fast Downward's lazy search).
+* :func:`best_first` - eager weighted A* (``weight`` > 1) or A* (``weight`` = 1, with
+  re-opening, optimal with an admissible heuristic).
+
+Both stop on a deadline or after ``max_nodes`` expansions and report what happened.
+"""
+from __future__ import annotations
+
+import heapq
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from vlaplan.planner.heuristics import INF
+from vlaplan.planner.task import Task
+
+CHECK_EVERY = 64
+
+
+@dataclass
+class SearchOutcome:
+    """``status`` is 'solved', 'unsolvable', 'timeout' or 'node-limit'."""
+
+    status: str
+    actions: list[int] = field(default_factory=list)
+    expanded: int = 0
+    generated: int = 0
+    evaluated: int = 0
+
+
+def _trace(parent: dict[int, tuple[int, int] | None], state: int) -> list[int]:
+    out = []
+    step = parent[state]
+    while step is not None:
+        prev, a = step
+        out.append(a)
+        step = parent[prev]
+    out.reverse()
+    return out
+
+
+def _limit(expanded: int, deadline: float | None, max_nodes: int | None) -> str | None:
+    if max_nodes is not None and expanded >= max_nodes:
+        return "node-limit"
+    if deadline is not None and expanded % CHECK_EVERY == 0 and time.perf_counter() > deadline:
+        return "timeout"
+    return None
+
+
+def lazy_gbfs(task: Task, heuristic: Callable[[int], tuple[float, set[int]]],
+              deadline: float | None = None, max_nodes: int | None = None,
+              boost: int = 1000) -> SearchOutcome:
+    """Greedy best-first search, lazy evaluation, preferred-operator queue with boosting."""
+    out = SearchOutcome("unsolvable")
+    parent: dict[int, tuple[int, int] | None] = {task.init: None}
+    regular: list[tuple[float, int, int, int]] = []
+    preferred_q: list[tuple[float, int, int, int]] = []
+    priority = [0, 0]  # regular, preferred
+    counter = 0
+    best_h = INF
+    pre, neg = task.pre, task.neg
+    n_actions = len(pre)
+    succ = task.successor
+
+    def expand(state: int) -> bool:
+        """Evaluate ``state`` and queue its successors; False for a dead end."""
+        nonlocal counter, best_h
+        h, helpful = heuristic(state)
+        out.evaluated += 1
+        if h == INF:
+            return False
+        if h < best_h:
+            best_h = h
+            priority[1] += boost
+        out.expanded += 1
+        for a in range(n_actions):
+            p = pre[a]
+            if state & p == p and not state & neg[a]:
+                counter += 1
+                out.generated += 1
+                heapq.heappush(regular, (h, counter, state, a))
+                if a in helpful:
+                    heapq.heappush(preferred_q, (h, counter, state, a))
+        return True
+
+    if task.is_goal(task.init):
+        out.status = "solved"
+        return out
+    expand(task.init)
+    while regular or preferred_q:
+        stop = _limit(out.expanded, deadline, max_nodes)
+        if stop:
+            out.status = stop
+            return out
+        use_pref = bool(preferred_q) and (priority[1] >= priority[0] or not regular)
+        queue = preferred_q if use_pref else regular
+        priority[1 if use_pref else 0] -= 1
+        _h, _c, state, a = heapq.heappop(queue)
+        child = succ(state, a)
+        if child in parent:
+            continue
+        parent[child] = (state, a)
+        if task.is_goal(child):
+            out.status = "solved"
+            out.actions = _trace(parent, child)
+            return out
+        expand(child)
+    return out
+
+
+def best_first(task: Task, heuristic: Callable[[int], float], weight: float = 1.0,
+               deadline: float | None = None, max_nodes: int | None = None) -> SearchOutcome:
+    """Eager (weighted) A*: f = g + weight * h; re-opens states when a cheaper path appears."""
+    out = SearchOutcome("unsolvable")
+    hcache: dict[int, float] = {}
+
+    def h_of(s: int) -> float:
+        v = hcache.get(s)
+        if v is None:
+            v = heuristic(s)
+            hcache[s] = v
+            out.evaluated += 1
+        return v
+
+    init = task.init
+    if h_of(init) == INF:
+        return out
+    g: dict[int, float] = {init: 0}
+    parent: dict[int, tuple[int, int] | None] = {init: None}
+    closed: set[int] = set()
+    counter = 0
+    heap = [(weight * hcache[init], hcache[init], 0, 0, init)]
+    pre, neg, cost, succ = task.pre, task.neg, task.cost, task.successor
+    reopen = weight == 1.0
+    while heap:
+        _f, _h, _c, gs, state = heapq.heappop(heap)
+        if gs > g[state] or (state in closed and not reopen):
+            continue
+        if task.is_goal(state):
+            out.status = "solved"
+            out.actions = _trace(parent, state)
+            return out
+        stop = _limit(out.expanded, deadline, max_nodes)
+        if stop:
+            out.status = stop
+            return out
+        closed.add(state)
+        out.expanded += 1
+        for a in range(len(pre)):
+            p = pre[a]
+            if state & p != p or state & neg[a]:
+                continue
+            child = succ(state, a)
+            out.generated += 1
+            ng = gs + cost[a]
+            if ng >= g.get(child, INF):
+                continue
+            if child in closed and not reopen:
+                continue
+            hc = h_of(child)
+            if hc == INF:
+                continue
+            g[child] = ng
+            parent[child] = (state, a)
+            counter += 1
+            heapq.heappush(heap, (ng + weight * hc, hc, counter, ng, child))
+    return out

@@ -1,0 +1,29 @@
+"""Every bundled example problem is solved by every search, and the plans validate."""
+from pathlib import Path
+
+import pytest
+
+from vlaplan.planner import PlanStatus, load_domain, load_problem, solve, validate
+
+ROOT = Path(__file__).resolve().parents[2]
+PROBLEMS = sorted(ROOT.glob("domains/*/problems/*.pddl"))
+
+
+# Optimal search only on the small ones (tower10 is too big for A* in a unit test).
+CASES = [(p, s) for p in PROBLEMS for s in ("gbfs-ff", "wastar", "astar")
+         if not (s == "astar" and p.stem == "tower10")]
+
+
+@pytest.mark.parametrize("path,search", CASES,
+                         ids=[f"{p.parent.parent.name}/{p.stem}-{s}" for p, s in CASES])
+def test_bundled_problems_solve_and_validate(path, search):
+    domain = load_domain(path.parent.parent / "domain.pddl")
+    problem = load_problem(path, domain)
+    result = solve(domain, problem, search, timeout=30)
+    assert result.status is PlanStatus.SOLVED, result.message
+    assert validate(domain, problem, result.plan) == []
+    assert result.stats["expanded"] >= 0 and result.stats["n_actions"] > 0
+
+
+def test_every_domain_ships_problems():
+    assert {p.parent.parent.name for p in PROBLEMS} >= {"tabletop", "kitchen", "sorting"}
