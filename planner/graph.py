@@ -1,0 +1,103 @@
+"""Causal-link graphs of plans: which step supports which precondition.
+
+:func:`plan_graph` returns a :class:`networkx.DiGraph` with nodes ``"init"``, ``"s1"`` ...
+``"sN"`` (the steps, attribute ``action`` = ``"(pick a)"``) and ``"goal"``.  An edge
+``u -> v`` carries ``atoms``: the facts ``u`` produces that ``v`` needs (the latest
+achiever before ``v``; ``init`` when nothing in the plan added them).  Its transitive
+closure is a valid partial order for the supported facts.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from vlaplan.planner.atoms import Atom
+from vlaplan.planner.formulas import And, Pred, holds
+from vlaplan.planner.model import Problem
+from vlaplan.planner.task import GroundAction
+
+
+def _goal_atoms(problem: Problem, final: frozenset[Atom]) -> list[Atom]:
+    parts = problem.goal.parts if isinstance(problem.goal, And) else (problem.goal,)
+    out = []
+    for p in parts:
+        if isinstance(p, Pred) and not any(a.startswith("?") for a in p.args):
+            atom = Atom(p.predicate, p.args)
+            if atom in final:
+                out.append(atom)
+    return out
+
+
+def plan_graph(plan: Iterable[GroundAction], problem: Problem) -> Any:
+    """The causal-link DiGraph of ``plan`` (a Plan or a list of GroundActions) from ``problem``."""
+    import networkx as nx
+
+    steps = list(plan)
+    graph = nx.DiGraph()
+    graph.add_node("init", label="init", index=0)
+    producer: dict[Atom, str] = {a: "init" for a in problem.init}
+    state = frozenset(problem.init)
+
+    def link(source: str, target: str, atom: Atom) -> None:
+        if graph.has_edge(source, target):
+            graph[source][target]["atoms"].append(str(atom))
+        else:
+            graph.add_edge(source, target, atoms=[str(atom)])
+
+    for i, action in enumerate(steps, start=1):
+        node = f"s{i}"
+        graph.add_node(node, label=str(action), action=str(action), index=i)
+        needs = set(action.pre)
+        for ce in action.conditional:
+            if ce.pre <= state and not (ce.pre_neg & state):
+                needs |= ce.pre
+        for atom in sorted(needs):
+            link(producer.get(atom, "init"), node, atom)
+        after = action.apply(state)
+        added = set(action.add)
+        for ce in action.conditional:
+            if ce.pre <= state and not (ce.pre_neg & state):
+                added |= ce.add
+        for atom in added:
+            producer[atom] = node
+        for atom in state - after:
+            producer.pop(atom, None)
+        state = after
+    graph.add_node("goal", label="goal", index=len(steps) + 1)
+    for atom in sorted(_goal_atoms(problem, state)):
+        link(producer.get(atom, "init"), "goal", atom)
+    if not graph.in_degree("goal") and steps:
+        graph.add_edge(f"s{len(steps)}", "goal", atoms=[])
+    graph.graph["goal_reached"] = holds(problem.goal, state, {}) if _ground(problem) else None
+    return graph
+
+
+def _ground(problem: Problem) -> bool:
+    from vlaplan.planner.formulas import Exists, Forall, walk
+
+    return not any(isinstance(n, (Forall, Exists)) for n in walk(problem.goal))
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def to_dot(graph: Any) -> str:
+    """Graphviz DOT text of a plan graph."""
+    lines = ["digraph plan {", "  rankdir=LR;", "  node [shape=box, fontname=monospace];"]
+    for node, data in sorted(graph.nodes(data=True), key=lambda nd: nd[1].get("index", 0)):
+        shape = ", shape=ellipse" if node in ("init", "goal") else ""
+        lines.append(f"  {_quote(node)} [label={_quote(data.get('label', node))}{shape}];")
+    for u, v, data in graph.edges(data=True):
+        lines.append(f"  {_quote(u)} -> {_quote(v)} [label={_quote(' '.join(data['atoms']))}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def to_json(graph: Any) -> dict[str, Any]:
+    """A JSON-serialisable dict ``{"nodes": [...], "edges": [...]}`` of a plan graph."""
+    nodes = [{"id": n, "label": d.get("label", n), "index": d.get("index", 0)}
+             for n, d in sorted(graph.nodes(data=True), key=lambda nd: nd[1].get("index", 0))]
+    edges = [{"source": u, "target": v, "atoms": list(d["atoms"])}
+             for u, v, d in graph.edges(data=True)]
+    return {"nodes": nodes, "edges": edges, "goal_reached": graph.graph.get("goal_reached")}
