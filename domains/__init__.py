@@ -12,6 +12,8 @@ from vlaplan.planner.errors import VlaplanError
 
 REGISTRY: dict[str, str] = {
     "tabletop": "vlaplan.domains.tabletop",
+    "kitchen": "vlaplan.domains.kitchen",
+    "sorting": "vlaplan.domains.sorting",
 }
 
 

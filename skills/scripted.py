@@ -61,6 +61,7 @@ class _World:
         self.yaw = float(ee["yaw"])
         self.width = float(ee["gripper_width"])
         self.table_z = float(priv.get("table", {}).get("height", 0.0))
+        self.fixtures = priv.get("fixtures", {})  # drawers, bins (skills/scripted_fixtures.py)
 
     def pos(self, name: str) -> np.ndarray:
         return np.asarray(self.objects[name]["pos"], dtype=float)
@@ -269,7 +270,10 @@ class ScriptedPolicy:
 
     def __init__(self, chunk_size: int = 8, experts: Mapping[str, Any] | None = None) -> None:
         self.chunk_size = chunk_size
-        self.experts = dict(EXPERTS if experts is None else experts)
+        if experts is None:  # fixture experts (open, close, put-in, take-out) import this module
+            from vlaplan.skills.scripted_fixtures import FIXTURE_EXPERTS
+            experts = {**EXPERTS, **FIXTURE_EXPERTS}
+        self.experts = dict(experts)
         self.call: SkillCall | None = None
         self.expert: _Expert | None = None
 
