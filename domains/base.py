@@ -138,11 +138,26 @@ class DomainSpec:
         out: list[GroundCall] = []
         for act in ([action] if action else self.actions):
             params = self._schemas[act][0]
+            typed = self._typed_names(act, objects)
             for combo in _tuples(names, len(params)):
+                if typed and not all(n in ok for n, ok in zip(combo, typed)):
+                    continue  # an argument of the wrong PDDL type
                 call = self.ground(act, combo)
                 if call.applicable(state):
                     out.append(call)
         return out
+
+    def _typed_names(self, action: str, objects: Mapping[str, str]) -> list[set[str]]:
+        """Per parameter of ``action``, the objects whose type fits it ([] if unknown)."""
+        try:
+            from vlaplan.planner.loader import load_domain
+        except ModuleNotFoundError:
+            return []
+        domain = self.__dict__.get("_typed_domain")
+        if domain is None:
+            domain = self.__dict__["_typed_domain"] = load_domain(self.pddl_path)
+        return [{n for n, t in objects.items() if any(domain.is_subtype(t, pt) for pt in p.types)}
+                for p in domain.actions[action].params]
 
     def check_objects(self, args: Iterable[str], objects: Mapping[str, str]) -> None:
         for a in args:
