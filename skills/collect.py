@@ -6,8 +6,8 @@ held-out combination (see splits.py), and a random *training* paraphrase of its 
 The :class:`ScriptedPolicy` runs it closed-loop through ``world_model.rollout.run_skill``
 on a rendering :class:`SimRobot`; only successful episodes are kept.
 
-Episode slot ``i`` uses scene seed ``seed * 100_000 + i`` (always below
-``EVAL_SEED_START``) and domain ``domains[i % len(domains)]``.  Workers are processes,
+Episode slot ``i`` uses scene seed ``TRAIN_SEED_START + seed * 100_000 + i`` (evaluation
+uses seeds below ``TRAIN_SEED_START``) and domain ``domains[i % len(domains)]``.  Workers are processes,
 each with its own SimRobot; results come back in slot order and are written one data file
 per episode, so an interrupted run resumes after the last written episode.
 """
@@ -23,7 +23,7 @@ from pydantic import BaseModel
 
 from vlaplan.planner.errors import SkillError
 from vlaplan.skills.contract import IMAGE_FRONT, IMAGE_WRIST, STATE_KEY, SkillCall
-from vlaplan.skills.splits import EVAL_SEED_START, HELD_OUT_COMBOS, held_out_call
+from vlaplan.skills.splits import HELD_OUT_COMBOS, TRAIN_SEED_START, held_out_call
 
 SLOTS_PER_SEED = 100_000
 
@@ -48,11 +48,10 @@ class CollectResult(BaseModel):
 
 
 def scene_seed(seed: int, slot: int) -> int:
-    value = seed * SLOTS_PER_SEED + slot
-    if value >= EVAL_SEED_START:
-        raise SkillError(f"training seed {value} would reach the evaluation seeds "
-                         f"(>= {EVAL_SEED_START}); use a smaller --seed or fewer episodes")
-    return value
+    if not 0 <= slot < SLOTS_PER_SEED or seed < 0:
+        raise SkillError(f"episode slot {slot} / seed {seed} out of range "
+                         f"(slots per seed: {SLOTS_PER_SEED}, seed >= 0)")
+    return TRAIN_SEED_START + seed * SLOTS_PER_SEED + slot
 
 
 _ROBOT: dict[str, Any] = {}
@@ -141,7 +140,7 @@ def collect(cfg: CollectConfig, *, console: Any = None) -> CollectResult:
         raise SkillError("--episodes and --workers must be at least 1")
     writer = DatasetWriter(cfg.out, extra_meta={
         "held_out_combos": [list(c) for c in HELD_OUT_COMBOS], "collect_seed": cfg.seed,
-        "eval_seed_start": EVAL_SEED_START, "image_size": cfg.image_size,
+        "train_seed_start": TRAIN_SEED_START, "image_size": cfg.image_size,
         "held_out_paraphrases": "the last template of each skill (Skill.held_out_templates)"})
     existing = writer.num_episodes
     next_slot = max((r.get("slot", -1) for r in writer._rows), default=-1) + 1

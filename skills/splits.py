@@ -6,13 +6,14 @@ generalisation (RT-2's "unseen tasks").
   training under the other skills, so success on these calls measures composition.
 * Held-out paraphrases: :attr:`Skill.held_out_templates` (the last template of each skill)
   never appears in training prompts.
-* Seeds: training scenes use seeds below :data:`EVAL_SEED_START`; evaluate at or above it.
+* Seeds: training scenes use seeds at or above :data:`TRAIN_SEED_START`; any seed below it
+  (e.g. ``vlaplan skills eval``'s ``seed + 100_000 * skill + trial``) was never trained on.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-EVAL_SEED_START = 1_000_000
+TRAIN_SEED_START = 10_000_000
 
 # (skill, colour, shape or None): shape None means any shape
 HELD_OUT_COMBOS: tuple[tuple[str, str, str | None], ...] = (
