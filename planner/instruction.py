@@ -50,6 +50,7 @@ class _Parser(InstructionForms):
         self.objects = tuple(objects)
         self.toks: list[Token] = []
         self.i = 0
+        self.so_far: tuple[Literal, ...] = ()
 
     # ------------------------------------------------------------------ helpers
     def fail(self, reason: str, suggestions: dict[str, list[str]] | None = None) -> InstructionNotUnderstood:
@@ -104,6 +105,7 @@ class _Parser(InstructionForms):
                 rest = " ".join(t.text for t in self.toks[self.i:])
                 raise self.fail(f"could not make sense of {rest!r}")
             stages.append(self.consistent(literals))
+            self.so_far = checkpoints_of(stages, self.lexicon.slots_of)[-1]
         if not stages:
             raise self.fail("it asks for nothing to be done")
         checkpoints = checkpoints_of(stages, self.lexicon.slots_of)
@@ -201,7 +203,8 @@ class _Parser(InstructionForms):
             return self.placed("in", subjects, None, neg)
         if verb in ("take", "hold"):
             return self.apply_each("hold", subjects, neg)
-        if verb == "put" and len(subjects) > 1 and self.verb_word in ("stack", "pile"):
+        if verb == "put" and self.verb_word in ("stack", "pile") and (
+                len(subjects) > 1 or subjects[0].collective):
             raise self.fail("say the order of the tower, e.g. 'stack red on green on blue' or "
                             "'... with blue at the bottom'")
         names = " and ".join(np.text for np in subjects)
@@ -248,8 +251,12 @@ class _Parser(InstructionForms):
             below = self.noun_phrase()
             if below is None or neg or ref.table:
                 raise self.fail("a tower is 'A on B on C' with each block named once")
-            upper = self.single(ref, "on", 1, subject=False)
-            literals += self.placed_objects("on", [upper], below)
+            upper = self.single(ref, "on", 1, subject=False, record=False)
+            lower = None if below.table else self.single(below, "on", 1, subject=False)
+            if lower is not None and any(lower.name in lit.atom.args for lit in literals):
+                raise self.fail(f"{self.lexicon.describe(lower)} appears twice in the tower")
+            literals += (self.instantiate(self.template("on_table"), upper, None, False)
+                         if lower is None else self.instantiate(self.template("on"), upper, lower, False))
             ref = below
         return literals
 
@@ -270,15 +277,10 @@ class _Parser(InstructionForms):
                     self.instantiate(tpl, obj, self.refs.matching(obj, ref, tpl.args[1]), neg)]
         ref = ref or NounPhrase(words=["the", self.away_noun()], det="the")
         target = self.refs.resolve(ref, self.arg_types(kind, 1), subject=False,
-                                   exclude=() if len(objs) != 1 else ())
+                                   exclude={o.name for o in objs})
         if len(target) != 1:
             raise self.fail(f"{ref.text!r} must be a single place, not {len(target)}")
         return [lit for obj in objs for lit in self.instantiate(tpl, obj, target[0], neg)]
-
-    def placed_objects(self, kind: str, objs: list[SceneObject], ref: NounPhrase) -> list[Literal]:
-        tpl = self.template(kind)
-        target = self.single(ref, kind, 1, subject=False)
-        return [lit for obj in objs for lit in self.instantiate(tpl, obj, target, False)]
 
     def under(self, subjects: list[NounPhrase], ref: NounPhrase, neg: bool) -> list[Literal]:
         tpl = self.template("on")
@@ -302,7 +304,8 @@ class _Parser(InstructionForms):
 
     def source_of(self, obj: SceneObject, tpl: GoalTemplate) -> SceneObject:
         """Where ``obj`` is taken out of when the instruction does not say."""
-        for atom in sorted(self.init):
+        earlier = [lit.atom for lit in self.so_far if lit.positive]
+        for atom in [*reversed(earlier), *sorted(self.init)]:
             if len(atom.args) == 2 and atom.args[0] == obj.name and atom.args[1] in self.refs.by_name:
                 holder = self.refs.by_name[atom.args[1]]
                 if tpl.accepts(1, holder):
@@ -363,8 +366,9 @@ class _Parser(InstructionForms):
                     out.append(obj)
         return out
 
-    def single(self, np: NounPhrase, kind: str, position: int, *, subject: bool) -> SceneObject:
-        found = self.refs.resolve(np, self.arg_types(kind, position), subject=subject)
+    def single(self, np: NounPhrase, kind: str, position: int, *, subject: bool,
+               record: bool = True) -> SceneObject:
+        found = self.refs.resolve(np, self.arg_types(kind, position), subject=subject, record=record)
         if len(found) != 1:
             raise self.fail(f"{np.text!r} must name one object, not {len(found)}")
         return found[0]

@@ -20,11 +20,13 @@ class InstructionForms(_Base):
     """Towers ("build a tower of A, B and C with C at the bottom") and sorting."""
 
     def build(self) -> list[Literal]:
+        self.template("on")
         self.take("det")
         if self.take("tower") is None:
             raise self.fail("what should be built? only towers are known ('build a tower of ...')")
         subjects = None
-        if self.take("of") is not None or self.take("with") is not None or self.take("rel") == "from":
+        if (self.take("of") is not None or self.take("with") is not None
+                or self.take("rel") in ("from", "out")):
             subjects = self.noun_phrases()
         if not subjects:
             raise self.fail("a tower of which blocks? e.g. 'build a tower of red, green and blue'")
@@ -35,6 +37,9 @@ class InstructionForms(_Base):
         ends: list[tuple[str, NounPhrase]] = []
         while True:
             self.take("self_tower")
+            if self.at("comma", "and") and self.at("order", "with", "end", "colour", "noun", "det",
+                                                   offset=1):
+                self.i += 1
             if (value := self.take("order")) is not None:
                 order = value
                 continue

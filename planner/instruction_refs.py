@@ -83,7 +83,10 @@ class Resolver:
 
     def resolve(self, np: NounPhrase, types: Collection[str] | None, *, subject: bool,
                 exclude: Collection[str] = (), record: bool = True) -> list[SceneObject]:
-        """The objects ``np`` denotes among those of ``types`` (None: any type)."""
+        """The objects ``np`` denotes among those of ``types`` (None: any type).
+
+        ``exclude`` names objects a pronoun may not take ("put blue on it": not blue).
+        """
         found = self._resolve(np, types, exclude)
         if record:
             self.mentions.add(found, subject)
@@ -117,7 +120,6 @@ class Resolver:
         if np.other:
             mentioned = self.mentions.names()
             candidates = [o for o in candidates if o.name not in mentioned]
-        candidates = [o for o in candidates if o.name not in exclude]
         self._check_count(np, candidates, types)
         return candidates
 
@@ -281,8 +283,8 @@ def parse_noun_phrases(toks: Sequence[Token], i: int) -> tuple[list[NounPhrase] 
         while j < len(toks) and toks[j].has("and", "comma"):
             j += 1
         nxt, k = parse_noun_phrase(toks, j)
-        if nxt is None or nxt.nothing:
-            break
+        if nxt is None or nxt.nothing or (k < len(toks) and toks[k].has("end")):
+            break                                 # "..., green at the top" is a tower end
         items.append(nxt)
         i = k
     last = items[-1]
