@@ -15,7 +15,6 @@ from vlaplan.executor.result import CheckRecord, InjectedFault, StepOutcome, Ste
 from vlaplan.skills.contract import SkillCall
 
 PROGRESS_EVERY = 5  # control steps between SkillProgress events
-SETTLE_STEPS = 6  # control steps the success predicate must keep holding (unless the policy is done)
 
 
 class SkillAborted(Exception):
@@ -41,7 +40,9 @@ class Dispatcher:
         self.obs: Any = None
         self.atoms: frozenset = frozenset()
         self.step = 0  # dispatched steps so far (the fault spec's STEP)
-        self.faults = self._schedule(fault_items)
+        self._fault_items = fault_items
+        self.faults: list[Any] = []
+        self._scheduled = not fault_items
         self._injector = None
         self.prompt = ""
 
@@ -62,13 +63,12 @@ class Dispatcher:
         return types
 
     # -- faults --------------------------------------------------------------------
-    def _schedule(self, items: list[Any]) -> list[Any]:
-        if not items:
-            return []
+    def _schedule(self, first_plan_length: int) -> None:
+        """Make random fault items concrete once the first plan's length is known."""
         from vlaplan.world_model.fault_spec import schedule_faults
 
-        horizon = max(4, 2 * len(self.objects))
-        return list(schedule_faults(items, horizon, self.seed))
+        self.faults = list(schedule_faults(self._fault_items, max(1, first_plan_length), self.seed))
+        self._scheduled = True
 
     def _inject_due(self, frame: int | None) -> None:
         due = [f for f in self.faults if f.at_step == self.step and f.frame == frame]
@@ -80,11 +80,28 @@ class Dispatcher:
             fault = InjectedFault(step=self.step, frame=frame, kind=str(getattr(rec.kind, "value", rec.kind)),
                                   target=rec.target, applied=bool(rec.applied), detail=rec.detail)
             self.result.faults.append(fault)
+            if fault.applied and fault.kind in ("block", "remove"):
+                self._refresh_objects()
             self.emit(ev.FaultInjected(fault))
+
+    def _refresh_objects(self) -> None:
+        """Objects appeared or vanished (a fault): update names, types and prompt words."""
+        scene = getattr(self.robot, "scene", None)
+        if scene is None:
+            return
+        known = self.types
+        fresh = self.runtime.scene_objects(scene)
+        fresh = [o if o.name not in known else type(o)(o.name, known[o.name], o.colour, o.shape)
+                 for o in fresh]
+        self.objects = fresh
+        self.types = {o.name: o.type for o in fresh}
+        self.describe = self.runtime.describe(fresh)
 
     # -- one plan ------------------------------------------------------------------
     def follow(self, actions: list[Any], goal_literals: list[Any], replan: bool) -> str | None:
         """Execute ``actions`` in order; None when all ran, else why a replan is needed."""
+        if not self._scheduled:
+            self._schedule(len(actions))
         for i, action in enumerate(actions):
             call = action_text(action)
             record = StepRecord(index=len(self.result.steps), stage=self.result.plans[-1].stage,
@@ -116,7 +133,8 @@ class Dispatcher:
 
     def _check(self, action: Any, record: StepRecord) -> CheckRecord:
         t0 = perf_counter()
-        res = self.runtime.check(self.ex._twin_for(), self.obs, action, self.atoms)
+        res = self.runtime.check(self.ex._twin_for(), self.obs, action, self.atoms,
+                                 self.ex.check_stages)
         seconds = perf_counter() - t0
         self.result.timings.check += seconds
         verdict = CheckRecord(ok=bool(res.ok), reason="OK" if res.ok else str(getattr(res.reason, "value", res.reason)),
@@ -185,50 +203,37 @@ class Dispatcher:
 
     def _closed_loop(self, skill: Any, action: Any, prompt: str, budget: int,
                      index: int) -> tuple[bool, int, str]:
-        """Policy steps until the success predicate holds; returns (reached, steps, why not)."""
-        policy = self.ex.policy
+        """The skill closed-loop through the world model's ``run_skill`` (success = the
+        call's effects observed and the arm done, for a few consecutive steps).
+        Returns (reached, control steps, why not)."""
+        from vlaplan.world_model.rollout import run_skill
+
         call = SkillCall(action.name, tuple(action.args), prompt)
-        try:
-            policy.reset(call=call, seed=self.seed)
-        except Exception as exc:
-            raise SkillAborted(StepOutcome.POLICY_ERROR,
-                               f"policy.reset raised {type(exc).__name__}: {exc}") from exc
-        add, delete = list(action.add), list(action.delete)
-        held = 0  # consecutive control steps the success predicate has held
-        for t in range(budget):
-            try:
-                obs = self.robot.observe()
-                atoms = self.runtime.abstract(obs)
-            except Exception as exc:
-                raise SkillAborted(StepOutcome.SIMULATOR_ERROR,
-                                   f"simulator failed during {action_text(action)} at control step "
-                                   f"{t}: {type(exc).__name__}: {exc}") from exc
-            self.obs, self.atoms = obs, atoms
+
+        def on_frame(obs: Any, act: Any, step: int) -> None:
+            self.obs = obs
             if self.recorder is not None:
                 self.recorder.add(obs, prompt)
-            if t > 0:
-                finished = getattr(policy, "done", None) is True
-                if skill.success(add, delete, atoms):
-                    held += 1
-                    if finished or held >= SETTLE_STEPS:
-                        return True, t, ""
-                else:
-                    held = 0
-                    if finished:  # the policy says it is done, the world disagrees
-                        return False, t, "the policy finished but the success predicate does not hold"
-            self._inject_due(t) if self.faults else None
-            try:
-                act = policy.select_action(obs, prompt)
-            except Exception as exc:
-                raise SkillAborted(StepOutcome.POLICY_ERROR,
-                                   f"policy raised {type(exc).__name__} during {action_text(action)} "
-                                   f"at control step {t}: {exc}") from exc
-            try:
-                self.robot.apply(act)
-            except Exception as exc:
-                raise SkillAborted(StepOutcome.SIMULATOR_ERROR,
-                                   f"robot.apply failed during {action_text(action)} at control step "
-                                   f"{t}: {type(exc).__name__}: {exc}") from exc
-            if t % PROGRESS_EVERY == 0:
-                self.emit(ev.SkillProgress(index, t, budget))
-        return False, budget, f"success predicate not reached within {budget} control steps"
+            if self.faults:
+                self._inject_due(step)
+            if step % PROGRESS_EVERY == 0:
+                self.emit(ev.SkillProgress(index, step, budget))
+
+        try:
+            out = run_skill(self.robot, self.ex.policy, call, budget, self.runtime.abstract,
+                            action.add, action.delete, on_frame=on_frame, seed=self.seed)
+        except (KeyboardInterrupt, SkillAborted):
+            raise
+        except Exception as exc:  # anything the plant or a fault raised
+            raise SkillAborted(StepOutcome.SIMULATOR_ERROR,
+                               f"simulator failed during {action_text(action)}: "
+                               f"{type(exc).__name__}: {exc}") from exc
+        if out.reason == "policy_error":
+            raise SkillAborted(StepOutcome.POLICY_ERROR,
+                               f"policy failed during {action_text(action)} at control step "
+                               f"{out.steps}: {out.detail}")
+        if out.reason == "robot_error":
+            raise SkillAborted(StepOutcome.SIMULATOR_ERROR,
+                               f"robot failed during {action_text(action)} at control step "
+                               f"{out.steps}: {out.detail}")
+        return bool(out.success), int(out.steps), "" if out.success else (out.detail or out.reason)

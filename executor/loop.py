@@ -18,7 +18,8 @@ from typing import Any
 
 from vlaplan.executor import events as ev
 from vlaplan.executor.dispatch import Dispatcher, SkillAborted
-from vlaplan.executor.planning import action_text, forbid, holds, literal_text, make_problem, plan_still_valid, unmet
+from vlaplan.executor.planning import (action_text, forbid, holds, literal_text, make_problem,
+                                       unmet, unsupported)
 from vlaplan.executor.policies import policy_label, resolve_policy
 from vlaplan.executor.result import (CheckRecord, ExecutionResult, PlanRecord, ReplanRecord,
                                      StepOutcome, StepRecord)
@@ -44,17 +45,21 @@ class Executor:
     ``Executor("tabletop", policy="scripted").run("stack red on blue", seed=3)``.
     ``robot`` replaces the simulated plant with any object having ``reset(seed)``,
     ``observe()`` and ``apply(action)`` (then the scene is the robot's, not generated).
+    ``check_stages`` selects the twin's check stages: ``"all"`` (symbolic, reachability,
+    collision, physics look-ahead), ``"cheap"`` (no look-ahead) or a list of names.
     """
 
     def __init__(self, domain: str = "tabletop", policy: Any = "vla", *, robot: Any = None,
                  checks: bool = True, replan: bool = True, max_replans: int = 5,
-                 search: str = "gbfs-ff", plan_timeout: float = 10.0) -> None:
+                 search: str = "gbfs-ff", plan_timeout: float = 10.0,
+                 check_stages: Any = "all") -> None:
         if max_replans < 0:
             raise ExecutionError(f"max_replans must be >= 0, got {max_replans}")
         self.runtime = DomainRuntime(domain)
         self.domain = domain
         self.checks, self.replan, self.max_replans = checks, replan, max_replans
         self.search, self.plan_timeout = search, plan_timeout
+        self.check_stages = check_stages
         self.policy_name = policy_label(policy) if policy is not None else ""
         self.policy = resolve_policy(policy, domain) if policy is not None else None
         self._robot = robot
@@ -77,6 +82,8 @@ class Executor:
         robot = self.runtime.load_scene(self._robot, scene, seed, render=self._needs_images)
         self._robot = robot
         self._scene = scene
+        if self._twin is not None:
+            self._twin.close()
         self._twin = None
         return robot, self.runtime.scene_objects(scene)
 
@@ -98,18 +105,21 @@ class Executor:
         return obs, objects, parse_instruction(instruction, objects, self.runtime.lexicon, atoms)
 
     # -- the run ---------------------------------------------------------------------
-    def run(self, instruction: str, *, seed: int | None = None, faults: Any = None,
+    def run(self, instruction: Any, *, seed: int | None = None, faults: Any = None,
             record: str | Path | None = None, on_event: ev.EventHandler | None = None,
             checks: bool | None = None, replan: bool | None = None,
             max_replans: int | None = None) -> ExecutionResult:
-        """Carry out ``instruction``; see :func:`vlaplan.execute` for the arguments."""
-        from vlaplan.planner.instruction import parse_instruction
+        """Carry out ``instruction`` (text, or a ``Goal`` to skip parsing); see
+        :func:`vlaplan.execute` for the other arguments."""
 
         t_start = perf_counter()
         if self.policy is None:
             raise ExecutionError("this Executor was made without a policy; pass policy=...")
-        if not instruction or not instruction.strip():
-            raise InstructionNotUnderstood(instruction or "", "the instruction is empty")
+        given_goal = None
+        if not isinstance(instruction, str):  # a Goal built by a program: no parsing
+            given_goal, instruction = instruction, str(instruction)
+        elif not instruction.strip():
+            raise InstructionNotUnderstood(instruction, "the instruction is empty")
         checks = self.checks if checks is None else checks
         replan = self.replan if replan is None else replan
         max_replans = self.max_replans if max_replans is None else max_replans
@@ -130,6 +140,10 @@ class Executor:
         try:
             t0 = perf_counter()
             robot, objects = self._prepare(seed)
+            if checks:
+                self._twin_for()
+            t.setup += perf_counter() - t0
+            t0 = perf_counter()
             obs = robot.observe()
             atoms = self.runtime.abstract(obs)
             t.observe += perf_counter() - t0
@@ -137,7 +151,9 @@ class Executor:
             result.initial_atoms = sorted(map(literal_text, atoms))
             emit(ev.SceneObserved(tuple(result.scene), tuple(result.initial_atoms)))
             t0 = perf_counter()
-            goal = parse_instruction(instruction, objects, self.runtime.lexicon, atoms)
+            if given_goal is None:
+                from vlaplan.planner.instruction import parse_instruction
+            goal = given_goal or parse_instruction(instruction, objects, self.runtime.lexicon, atoms)
             t.parse += perf_counter() - t0
             stages = [list(stage) for stage in _stages(goal)]
             checkpoints = [list(c) for c in getattr(goal, "checkpoints", ())] or [
@@ -246,8 +262,14 @@ class Executor:
                       if d.banned else "")
             why = {"UNSOLVABLE": "no plan reaches the goal from the observed state",
                    "TIMEOUT": f"the planner timed out after {self.plan_timeout:g} s"}.get(
-                       status, f"the planner returned {status}")
-            record.cause = f"{why}: {goal}{banned}" + (f" ({cause})" if cause != "initial" else "")
+                       status, f"the planner returned {status} ({getattr(res, 'message', '')})")
+            lost = unsupported(d.atoms, [n for n, t in d.object_types().items()
+                                         if t not in ("drawer", "bin", "container")])
+            lost_text = (f"; {', '.join(lost)} {'is' if len(lost) == 1 else 'are'} neither on the "
+                         "table, on or in anything, nor held (fallen over or out of the "
+                         "workspace?)") if lost else ""
+            record.cause = (f"{why}: {goal}{banned}{lost_text}"
+                            + (f" ({cause})" if cause != "initial" else ""))
             return None
         return actions
 

@@ -124,3 +124,12 @@ def plan_still_valid(atoms: Iterable[Any], remaining: Sequence[Any],
 def action_text(action: Any) -> str:
     """``(pick red_1)`` for a ground action."""
     return "(" + " ".join((action.name, *action.args)) + ")"
+
+
+SUPPORT = {"on-table", "on", "in", "holding"}
+
+
+def unsupported(atoms: Iterable[Any], movable: Iterable[str]) -> list[str]:
+    """Movable objects that no support atom places (fallen over, off the table, lost)."""
+    placed = {a[1][0] for a in atoms if a[0] in SUPPORT and a[1]}
+    return sorted(set(movable) - placed)

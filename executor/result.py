@@ -96,8 +96,13 @@ class InjectedFault(BaseModel):
 
 
 class Timings(BaseModel):
-    """Wall-clock seconds spent in each phase; ``total`` covers the whole call."""
+    """Wall-clock seconds spent in each phase; ``total`` covers the whole call.
 
+    ``setup``: scene generation and building the plant and twin; ``observe``: observations
+    and their abstraction outside skills; ``skill``: closed-loop skill execution.
+    """
+
+    setup: float = 0.0
     parse: float = 0.0
     observe: float = 0.0
     plan: float = 0.0

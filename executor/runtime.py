@@ -36,14 +36,11 @@ class DomainRuntime:
     def __init__(self, name: str) -> None:
         from vlaplan.domains import get_domain
 
-        names = available()
-        if name not in names:
-            raise ExecutionError(f"unknown domain {name!r}; available: {', '.join(names)}")
         from vlaplan.planner import load_domain
         from vlaplan.planner.instruction import Lexicon
 
         self.name = name
-        self.spec = get_domain(name)
+        self.spec = get_domain(name)  # UnknownDomainError names the available ones
         self.pddl = load_domain(str(self.spec.pddl_path))
         self.lexicon = Lexicon.load(self.spec.lexicon_path)
         self._movable_type = "object"
@@ -69,10 +66,11 @@ class DomainRuntime:
 
         return PhysicsTwin(_attr(scene, "spec", default=scene), abstract=self.spec.abstract)
 
-    def check(self, twin: Any, observation: Any, action: Any, atoms: frozenset[Atom]) -> Any:
+    def check(self, twin: Any, observation: Any, action: Any, atoms: frozenset[Atom],
+              stages: Any = None) -> Any:
         """The twin's ``CheckResult`` for ``action`` in the observed state."""
         twin.sync(observation)
-        return twin.check(action, atoms)
+        return twin.check(action, atoms, stages=stages)
 
     def make_injector(self, robot: Any, seed: int | None) -> Any:
         from vlaplan.world_model.faults import FaultInjector
@@ -81,7 +79,7 @@ class DomainRuntime:
 
     def inject(self, injector: Any, spec: Any) -> Any:
         """Inject one ``FaultSpec``; returns the world model's ``FaultRecord``."""
-        return injector.inject(spec.kind, spec.target)
+        return injector.apply(spec)
 
     def type_of(self, name: str, observation: Any) -> str:
         """PDDL type of an object that appeared during the run (e.g. a blocking object)."""

@@ -4,7 +4,8 @@ needs about ``n`` actions.
 Candidates are written in each domain's own phrasing (towers in ``tabletop``, putting
 things away then closing in ``kitchen``, sorting into bins in ``sorting``), parsed against
 the observed scene and planned; the candidate whose plan length is closest to ``n`` wins.
-Objects are named by unambiguous descriptions ("red", "the blue cylinder").
+Objects are named by unambiguous descriptions ("red", "the blue cylinder"), or by their
+scene names (``red_2``) when a description would be ambiguous.
 """
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from typing import Any
 from vlaplan.executor.planning import make_problem, progress
 
 
-def _unique(objects: list[Any], key: Any) -> list[Any]:
+def _words(objects: list[Any], key: Any, phrase: Any) -> dict[str, str]:
+    """An unambiguous phrase per object: by attributes when unique, else by name."""
     counts = Counter(key(o) for o in objects)
-    return [o for o in objects if counts[key(o)] == 1]
+    return {o.name: phrase(o) if counts[key(o)] == 1 else o.name for o in objects}
 
 
 def _join(words: list[str]) -> str:
@@ -28,19 +30,20 @@ def candidates(domain: str, objects: list[Any]) -> list[str]:
     movable = [o for o in objects if o.type not in ("drawer", "bin")]
     out: list[str] = []
     if domain == "tabletop":
-        blocks = _unique(movable, lambda o: o.colour)
-        for k in range(2, len(blocks) + 1):
-            out.append("stack " + " on ".join(o.colour for o in blocks[:k]))
+        words = _words(movable, lambda o: o.colour, lambda o: o.colour)
+        for k in range(2, len(movable) + 1):
+            out.append("stack " + " on ".join(words[o.name] for o in movable[:k]))
     elif domain == "kitchen":
-        items = _unique(movable, lambda o: (o.colour, o.shape))
-        for k in range(1, len(items) + 1):
-            names = [f"the {o.colour} {o.shape}" for o in items[:k]]
+        words = _words(movable, lambda o: (o.colour, o.shape), lambda o: f"the {o.colour} {o.shape}")
+        for k in range(1, len(movable) + 1):
+            names = [words[o.name] for o in movable[:k]]
             out.append(f"put {_join(names)} in the drawer, then close the drawer")
     elif domain == "sorting":
         bins = {o.colour for o in objects if o.type == "bin"}
-        items = [o for o in _unique(movable, lambda o: (o.colour, o.shape)) if o.colour in bins]
+        items = [o for o in movable if o.colour in bins]
+        words = _words(items, lambda o: (o.colour, o.shape), lambda o: f"the {o.colour} {o.shape}")
         for k in range(1, len(items) + 1):
-            parts = [f"put the {o.colour} {o.shape} in the {o.colour} bin" for o in items[:k]]
+            parts = [f"put {words[o.name]} in the {o.colour} bin" for o in items[:k]]
             out.append(", then ".join(parts))
     return out
 
