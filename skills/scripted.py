@@ -33,6 +33,10 @@ SPOT_CLEARANCE = 0.09  # m between a chosen free spot and any other object's cen
 OPEN_WIDTH = 0.075  # m: the gripper counts as open
 CLOSE_STEPS = 5  # control steps the gripper squeezes before lifting
 RELEASE_STEPS = 4  # control steps the gripper opens before retreating
+HAND_HALF_LONG = 0.104 + 0.012  # m: half the Panda hand's length along the finger axis, + margin
+HAND_HALF_SHORT = 0.032 + 0.012  # m: half its width across the finger axis, + margin
+HAND_ABOVE_GRASP = 0.039  # m: the hand's lowest point above the grasp target
+YAW_RANGE = 2.3  # rad: commanded grasp yaws stay within +-this
 SPOT_GRID = tuple((0.32 + 0.03 * i, -0.27 + 0.03 * j) for i in range(13) for j in range(19))
 
 
@@ -49,6 +53,38 @@ def grasp_yaw(obj_yaw: float, ee_yaw: float, symmetry: float = math.pi / 2) -> f
     """The yaw equivalent to ``obj_yaw`` under the object's symmetry nearest ``ee_yaw``."""
     k = round((ee_yaw - obj_yaw) / symmetry)
     return obj_yaw + k * symmetry
+
+
+def hand_margin(w: "_World", xy: np.ndarray, yaw: float, grasp_z: float,
+                exclude: tuple[str, ...] = ()) -> float:
+    """Smallest clearance (m, negative = collision) between the hand, lowered to
+    ``grasp_z`` above ``xy`` with ``yaw``, and any object reaching above its bottom."""
+    along = np.array([math.sin(yaw), -math.cos(yaw)])  # the finger axis
+    across = np.array([math.cos(yaw), math.sin(yaw)])
+    bottom = grasp_z + HAND_ABOVE_GRASP
+    margin = math.inf
+    for name in w.objects:
+        if name in exclude or w.top(name) < bottom:
+            continue
+        d = w.pos(name)[:2] - xy
+        r = 0.5 * float(np.linalg.norm(w.size(name)[:2]))
+        gap = max(abs(float(d @ along)) - HAND_HALF_LONG, abs(float(d @ across)) - HAND_HALF_SHORT)
+        margin = min(margin, gap - r)
+    return margin
+
+
+def best_yaw(w: "_World", xy: np.ndarray, base_yaw: float, grasp_z: float,
+             exclude: tuple[str, ...] = ()) -> float:
+    """Among ``base_yaw + k * pi/2`` (within range), the yaw whose hand clears the other
+    objects, preferring the one nearest the current yaw."""
+    options = [base_yaw + k * math.pi / 2 for k in range(-4, 5)
+               if abs(base_yaw + k * math.pi / 2) <= YAW_RANGE]
+
+    def score(yaw: float) -> tuple[bool, float]:
+        margin = hand_margin(w, xy, yaw, grasp_z, exclude)
+        return (margin < 0.0, -margin if margin < 0 else abs(yaw - w.yaw))
+
+    return min(options, key=score)
 
 
 class _World:
@@ -109,8 +145,8 @@ class _Expert:
     def _grasp(self, w: _World, name: str) -> np.ndarray | None:
         """Grasp ``name``; returns an action, or None once it is held and lifted."""
         p, size = w.pos(name), w.size(name)
-        yaw = grasp_yaw(w.yaw_of(name), w.yaw)
         grasp_z = p[2] + GRASP_OFFSET
+        yaw = best_yaw(w, p[:2], grasp_yaw(w.yaw_of(name), w.yaw), grasp_z, exclude=(name,))
         if self.phase in ("start", "approach"):
             self.phase = "approach"
             travel = max(w.max_top(), p[2] + size[2] / 2) + HOVER
@@ -168,14 +204,17 @@ class PlaceExpert(_Expert):
         super().__init__(args)
         self.onto = onto
         self.spot: np.ndarray | None = None
+        self.spot_yaw = 0.0
 
     def _free_spot(self, w: _World, x: str) -> np.ndarray:
         others = [w.pos(n)[:2] for n in w.objects if n != x]
         here = w.pos(x)[:2]
+        grasp_z = w.table_z + w.size(x)[2] / 2 + GRASP_OFFSET
         best, best_d = None, math.inf
         for sx, sy in SPOT_GRID:
             s = np.array([sx, sy])
-            if all(np.linalg.norm(s - o) >= SPOT_CLEARANCE for o in others):
+            if all(np.linalg.norm(s - o) >= SPOT_CLEARANCE for o in others) and hand_margin(
+                    w, s, best_yaw(w, s, w.yaw, grasp_z, (x,)), grasp_z, (x,)) >= 0.0:
                 d = float(np.linalg.norm(s - here))
                 if d < best_d:
                     best, best_d = s, d
@@ -192,7 +231,8 @@ class PlaceExpert(_Expert):
         if self.spot is None or any(np.linalg.norm(self.spot - o) < SPOT_CLEARANCE - 0.01
                                     for o in others):
             self.spot = self._free_spot(w, x)
-        return self.spot, w.table_z, w.yaw_of(x)
+            self.spot_yaw = w.yaw_of(x)  # keep the object's yaw: a fixed target
+        return self.spot, w.table_z, self.spot_yaw
 
     def step(self, w: _World) -> np.ndarray:
         x = self.args[0]
@@ -208,8 +248,10 @@ class PlaceExpert(_Expert):
                 self._goto("carry")
         p, size = w.pos(x), w.size(x)
         xy, support_z, obj_yaw = self._target(w, x)
-        yaw = w.yaw + wrap(grasp_yaw(obj_yaw, w.yaw_of(x)) - w.yaw_of(x))
         offset = w.ee[2] - p[2]  # grasp target above the held object's centre
+        place_z = support_z + size[2] / 2 + offset
+        aligned = w.yaw + wrap(grasp_yaw(obj_yaw, w.yaw_of(x)) - w.yaw_of(x))
+        yaw = best_yaw(w, xy, aligned, place_z, exclude=(x,) + ((self.onto,) if self.onto else ()))
         if self.phase in ("carry", "lower") and not w.held(x):
             self._goto("approach")  # dropped: grasp it again
             return _move(w, w.ee + np.array([0, 0, 0.02]), w.yaw, 1.0)
@@ -233,7 +275,7 @@ class PlaceExpert(_Expert):
                 z = w.ee[2] + (0.01 if touching else 0.0)
                 return _move(w, np.array([target_xy[0], target_xy[1], z]), yaw, -1.0)
             if bottom - support_z > PLACE_GAP and not touching:
-                z = support_z + size[2] / 2 + offset
+                z = place_z
                 return _move(w, np.array([target_xy[0], target_xy[1], z]), yaw, -1.0)
             self._goto("release")
         if self.phase == "release":

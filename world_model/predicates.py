@@ -14,6 +14,7 @@ import numpy as np
 ON_Z_TOL = 0.012  # m: |bottom of the upper object - top of the lower one|
 ON_XY_FRACTION = 1.0  # the upper centre lies within this fraction of the lower's footprint
 TABLE_Z_TOL = 0.012  # m: |bottom - table top| for on-table
+FLAT_TOL = 0.25  # rad: an object rests flat when one of its axes is this close to vertical
 IN_MARGIN = 0.005  # m: an object's centre lies this far inside a container's inner box
 DRAWER_OPEN_MIN = 0.12  # m: a drawer counts as open when pulled out at least this far
 DRAWER_CLOSED_MAX = 0.01  # m: ... and as closed when within this of fully shut
@@ -36,6 +37,11 @@ def half_height(obj: Priv) -> float:
     """Half the vertical extent of an object's oriented box."""
     r = rotation(obj["quat"])
     return float(np.abs(r[2]) @ (np.asarray(obj["size"], dtype=float) / 2))
+
+
+def is_flat(obj: Priv) -> bool:
+    """One of the object's axes is within :data:`FLAT_TOL` of vertical (it rests on a face)."""
+    return float(np.max(np.abs(rotation(obj["quat"])[2]))) >= np.cos(FLAT_TOL)
 
 
 def bottom(obj: Priv) -> float:
@@ -62,7 +68,7 @@ def within_footprint(point: Sequence[float], obj: Priv, fraction: float = 1.0) -
 
 def is_on(upper: Priv, lower: Priv) -> bool:
     """``upper`` rests on ``lower``: its centre is above ``lower`` and the faces meet."""
-    if held(upper):
+    if held(upper) or not is_flat(upper):
         return False
     if abs(bottom(upper) - top(lower)) > ON_Z_TOL:
         return False
@@ -71,7 +77,8 @@ def is_on(upper: Priv, lower: Priv) -> bool:
 
 def is_on_table(obj: Priv, table_height: float) -> bool:
     """Not held and its bottom is at the table top."""
-    return not held(obj) and abs(bottom(obj) - table_height) <= TABLE_Z_TOL
+    return (not held(obj) and is_flat(obj)
+            and abs(bottom(obj) - table_height) <= TABLE_Z_TOL)
 
 
 def is_inside(obj: Priv, box_min: Sequence[float], box_max: Sequence[float],

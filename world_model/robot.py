@@ -18,8 +18,8 @@ from vlaplan.planner.errors import WorldModelError
 from vlaplan.skills.contract import (ACTION_DIM, CONTROL_HZ, IMAGE_FRONT, IMAGE_WRIST,
                                      MAX_ROTATION, MAX_TRANSLATION, PRIVILEGED_KEY, STATE_KEY,
                                      clip_action)
-from vlaplan.world_model.build import (PHYSICS_HZ, WorldHandles, build_world, down_quat,
-                                       solve_ik)
+from vlaplan.world_model.build import (PHYSICS_HZ, REST_POSE, WorldHandles, build_world,
+                                       replace_objects, solve_ik)
 from vlaplan.world_model.panda import (ARM_FORCES, ARM_JOINTS, FINGER_JOINTS, FINGER_MAX,
                                        GRASP_LINK)
 from vlaplan.world_model.render import CameraRig
@@ -51,20 +51,30 @@ class SimRobot:
         self.render = render
         self.client = pb.connect(pb.DIRECT)
         self.scene = scene
-        self.handles: WorldHandles
+        self.handles: WorldHandles | None = None
         self.rig: CameraRig | None = None
         self.step_count = 0
         self.reset(seed)
 
     # -- lifecycle ---------------------------------------------------------------------
     def reset(self, seed: int | None = None, scene: SceneSpec | None = None) -> dict[str, Any]:
-        """Rebuild the scene (``scene`` replaces the current one) and return an observation."""
+        """Rebuild the scene (``scene`` replaces the current one) and return an observation.
+
+        When the robot and table are unchanged only objects and fixtures are rebuilt."""
+        old = self.scene
         if scene is not None:
+            if not isinstance(scene, SceneSpec):
+                raise WorldModelError(f"reset needs a SceneSpec, got {type(scene).__name__}")
             self.scene = scene
         self.seed = seed
         self.rng = np.random.default_rng(seed)
+        reuse = (getattr(self, "handles", None) is not None and old.robot.base_pos == self.scene.robot.base_pos
+                 and old.table == self.scene.table)
         try:
-            self.handles = build_world(self.client, self.scene)
+            if reuse:
+                self.handles = replace_objects(self.handles, self.scene)
+            else:
+                self.handles = build_world(self.client, self.scene)
         except pb.error as exc:
             raise WorldModelError(f"could not build the scene: {exc}") from exc
         self.step_count = 0
@@ -101,8 +111,10 @@ class SimRobot:
     # -- arm helpers -------------------------------------------------------------------
     def _teleport_arm(self, pos: np.ndarray, yaw: float, fingers: float = FINGER_MAX) -> None:
         panda, c = self.handles.panda, self.client
-        for _ in range(4):
-            q = solve_ik(c, panda, tuple(pos), yaw, iterations=100)
+        for j, v in zip(ARM_JOINTS, REST_POSE):  # the same IK seed whatever came before
+            pb.resetJointState(panda, j, v, physicsClientId=c)
+        for _ in range(3):
+            q = solve_ik(c, panda, tuple(pos), yaw, iterations=60)
             for j, v in zip(ARM_JOINTS, q):
                 pb.resetJointState(panda, j, v, physicsClientId=c)
         for j in FINGER_JOINTS:
