@@ -168,7 +168,7 @@ def conjunction(literals: Iterable[Atom | Pred | Not | tuple]) -> Formula:
         else:
             raise TypeError(f"not an atom or negated atom: {lit!r}")
         parts.append(Not(pred) if negated else pred)
-    return parts[0] if len(parts) == 1 else And(tuple(parts))
+    return parts[0] if len(parts) == 1 else And(tuple(parts))  # And(()) is true
 
 
 def substitute(f: Formula, binding: Mapping[str, str]) -> Formula:

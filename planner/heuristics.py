@@ -2,7 +2,8 @@
 
 Relaxed operators are the actions (positive preconditions, adds) plus one operator per
 conditional effect (action precondition + effect condition -> conditional adds).
-Negative preconditions and negative goals are ignored, as the relaxation allows.
+Facts that occur negatively get complement facts (compiled in), so negative goals and
+preconditions inform the heuristics.
 Every heuristic returns ``INF`` for relaxed dead ends, which are real dead ends.
 """
 from __future__ import annotations
@@ -29,21 +30,44 @@ class Relaxation:
 
     def __init__(self, task: Task) -> None:
         self.task = task
-        self.goal = task.goal
+        n = len(task.facts)
+        # Facts that occur negatively (goal, preconditions, effect conditions) get a
+        # complement fact "not f", added by the actions that delete f, so the heuristics
+        # see negative goals and preconditions instead of ignoring them.
+        negative = task.goal_neg
+        for a in range(len(task.actions)):
+            negative |= task.neg[a]
+            for _cp, cn, _ca, _cd in task.cond[a]:
+                negative |= cn
+        self.comp = [(f, n + j) for j, f in enumerate(bits(negative))]
+        cmap = dict(self.comp)
+        self.n_facts = n + len(self.comp)
+
+        def cbits(mask: int) -> int:
+            out = 0
+            if cmap:
+                for f in bits(mask):
+                    c = cmap.get(f)
+                    if c is not None:
+                        out |= 1 << c
+            return out
+
+        self.goal = task.goal | cbits(task.goal_neg)
         pre, add, act, cost = [], [], [], []
         for a in range(len(task.actions)):
-            pre.append(task.pre[a])
-            add.append(task.add[a])
+            pre.append(task.pre[a] | cbits(task.neg[a]))
+            add.append(task.add[a] | cbits(task.delete[a]))
             act.append(a)
             cost.append(task.cost[a])
-            for cp, _cn, ca, _cd in task.cond[a]:
-                if ca:
-                    pre.append(task.pre[a] | cp)
-                    add.append(ca)
+            for cp, cn, ca, cd in task.cond[a]:
+                cadd = ca | cbits(cd)
+                if cadd:
+                    pre.append(task.pre[a] | cbits(task.neg[a]) | cp | cbits(cn))
+                    add.append(cadd)
                     act.append(a)
                     cost.append(task.cost[a])
         self.pre, self.add, self.act, self.cost = pre, add, act, cost
-        n = len(task.facts)
+        n = self.n_facts
         self.achievers: list[list[int]] = [[] for _ in range(n)]
         self.pre_list: list[list[int]] = []
         self.pre_of: list[list[int]] = [[] for _ in range(n)]
@@ -59,10 +83,19 @@ class Relaxation:
         self.no_pre = [o for o in range(len(pre)) if not pre[o]]
         self.all_ops = list(range(len(pre)))
 
+    def extend(self, state: int) -> int:
+        """The state with the complement facts of its false negative-relevant facts."""
+        for f, c in self.comp:
+            if not state >> f & 1:
+                state |= 1 << c
+        return state
+
     # ------------------------------------------------------------------ layered hFF
     def ff_layered(self, state: int) -> tuple[float, set[int]]:
         """FF's relaxed planning graph (unit cost): (number of actions, preferred actions)."""
         goal = self.goal
+        if self.comp:
+            state = self.extend(state)
         if state & goal == goal:
             return 0, set()
         pre, add = self.pre, self.add
@@ -132,7 +165,9 @@ class Relaxation:
     # ------------------------------------------------------------------ hadd / hmax / hFF
     def _explore(self, state: int, use_max: bool, cost_fn=None) -> tuple[list[float], list[int]]:
         """Generalised Dijkstra: fact costs and best supporters (-1 for state facts)."""
-        n = len(self.task.facts)
+        if self.comp:
+            state = self.extend(state)
+        n = self.n_facts
         dist = [INF] * n
         support = [-1] * n
         heap: list[tuple[float, int]] = []
@@ -190,6 +225,7 @@ class Relaxation:
     def ff_cost(self, state: int) -> tuple[float, set[int]]:
         """FF from hadd best supporters, counting action costs: (cost, preferred actions)."""
         dist, support = self._explore(state, False)
+        state = self.extend(state)
         stack = [f for f in bits(self.goal)]
         if any(dist[f] == INF for f in stack):
             return INF, set()

@@ -1,0 +1,5 @@
+(define (problem briefcase-2)
+  (:domain briefcase)
+  (:objects home office - location  paycheck - portable)
+  (:init (at briefcase home) (at paycheck home))
+  (:goal (and (at paycheck office) (not (in paycheck)) (at briefcase home))))

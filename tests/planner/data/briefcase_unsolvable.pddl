@@ -1,0 +1,6 @@
+(define (problem briefcase-stuck)
+  (:domain briefcase)
+  (:objects home office - location  paycheck - portable)
+  (:init (at briefcase home) (at paycheck office))
+  (:goal (and (at paycheck home) (not (at paycheck office)) (at briefcase office) (in paycheck)
+              (not (in paycheck)))))

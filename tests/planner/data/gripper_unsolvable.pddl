@@ -1,0 +1,6 @@
+(define (problem gripper-stuck)
+  (:domain gripper-strips)
+  (:objects rooma roomb ball1 left)
+  (:init (room rooma) (room roomb) (ball ball1) (gripper left) (at-robby rooma)
+         (at ball1 rooma))
+  (:goal (at ball1 roomb)))

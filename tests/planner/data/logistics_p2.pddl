@@ -1,0 +1,5 @@
+(define (problem logistics-2)
+  (:domain logistics-typed)
+  (:objects c1 - city  a1 - airport  l1 - location  t1 - truck  pk1 - package)
+  (:init (in-city a1 c1) (in-city l1 c1) (at t1 a1) (at pk1 a1))
+  (:goal (at pk1 l1)))

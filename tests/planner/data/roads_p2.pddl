@@ -1,0 +1,6 @@
+(define (problem roads-2)
+  (:domain roads)
+  (:objects a b - city)
+  (:init (at depot) (road a b) (= (road-length a b) 1) (= (total-cost) 0))
+  (:goal (and (visited a) (visited b)))
+  (:metric minimize (total-cost)))

@@ -1,0 +1,8 @@
+(define (problem switches-1)
+  (:domain switches)
+  (:objects r1 r2 r3 - room  s1 s2 s3 - switch)
+  (:init (at r1) (door r1 r2) (door r3 r2)
+         (in s1 r1) (in s2 r2) (in s3 r2) (on s2) (on s3))
+  (:goal (and (forall (?r - room) (imply (exists (?s - switch) (in ?s ?r)) (dark ?r)))
+              (or (at r3) (visited r3))
+              (not (on s1)))))

@@ -1,0 +1,5 @@
+(define (problem switches-2)
+  (:domain switches)
+  (:objects r1 r2 - room  s1 - switch)
+  (:init (at r1) (door r1 r2) (in s1 r2))
+  (:goal (or (and (on s1) (at r1)) (dark r1))))
