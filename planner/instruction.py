@@ -27,7 +27,6 @@ from vlaplan.planner.lexicon import GoalTemplate, Lexicon
 __all__ = ["Goal", "Lexicon", "Literal", "SceneObject", "goal_to_formula", "parse_instruction",
            "stage_text"]
 
-PLACING = ("put", "take", "leave", None)      # verbs whose meaning the complement decides
 DESCRIBE = {"on": "putting something on something", "in": "putting something into a container",
             "on_table": "putting something on the table", "hold": "holding something",
             "open": "opening", "close": "closing", "remove": "taking something out or off",
@@ -163,6 +162,8 @@ class _Parser(InstructionForms):
         flags = self.particles()
         subjects = self.noun_phrases()
         flags |= self.particles()
+        if flags and verb not in ("put", "take"):
+            raise self.fail(f"'{' '.join(sorted(flags))}' needs a verb such as 'put'")
         if self.take("neg") is not None:
             neg = True
         if subjects is None:
@@ -191,7 +192,7 @@ class _Parser(InstructionForms):
         tok = self.peek()
         if tok is not None and tok.has("rel"):
             return self.relation(verb, subjects, neg)
-        if tok is not None and tok.has("state") and verb in PLACING:
+        if tok is not None and tok.has("state") and verb in ("leave", None):
             self.i += 1
             return self.apply_each(tok.get("state"), subjects, neg)
         if tok is not None and tok.has("self_tower", "order", "end", "with") and verb in ("put", None):
@@ -220,6 +221,8 @@ class _Parser(InstructionForms):
             raise self.fail("goals can only say on, in, or on the table; spatial relations "
                             "such as 'next to' or 'behind' are not goals here")
         if rel in ("out", "off", "from"):
+            if verb not in ("take", "put", "unstack"):
+                raise self.fail(f"say what to do: e.g. 'take ... {rel} ...'")
             if neg:
                 raise self.fail("'not' cannot be used with taking something out")
             if self.at("rel") and self.peek().get("rel") in ("of", "from"):
@@ -230,7 +233,7 @@ class _Parser(InstructionForms):
             raise self.fail(f"{verb!r} does not take '{rel}'")
         ref = self.noun_phrase()
         if ref is None:
-            if rel == "in" and self.lexicon.away == "in":
+            if rel == "in" and self.lexicon.away == "in" and verb in ("put", "take"):
                 return self.placed("in", subjects, None, neg)
             raise self.fail(f"'{rel}' what? name the place")
         if ref.nothing:
@@ -332,8 +335,6 @@ class _Parser(InstructionForms):
         return self.apply_each(kind, [ref], False)
 
     def apply_each(self, kind: str, subjects: list[NounPhrase], neg: bool) -> list[Literal]:
-        if kind == "clear" and kind not in self.lexicon.goals and "empty" in self.lexicon.goals:
-            kind = "empty"
         tpl = self.template(kind)
         return [lit for obj in self.subjects(subjects, kind) for lit in self.instantiate(tpl, obj, None, neg)]
 

@@ -52,6 +52,8 @@ class InstructionForms(_Base):
                 break
             ends.append((end, np))
         blocks = self.tower_blocks(subjects)
+        if len(blocks) < 2:
+            raise self.fail("a tower needs at least two blocks")
         top_first = self.tower_order(blocks, order, ends)
         literals = []
         for upper, lower in zip(top_first, top_first[1:]):
@@ -108,6 +110,8 @@ class InstructionForms(_Base):
         if self.at("rel") and self.peek().get("rel") in ("in", "to"):
             self.take("rel")
             ref = self.noun_phrase()
+            if ref is None:
+                raise self.fail("sort into what? e.g. 'sort the objects into the bins'")
         return self.sorted_into(subjects, ref)
 
     def sorted_into(self, subjects: list[NounPhrase], ref: NounPhrase | None) -> list[Literal]:

@@ -44,8 +44,7 @@ class NounPhrase:
     @property
     def collective(self) -> bool:
         """Denotes every match rather than exactly one."""
-        return (self.quant == "all" or self.everything or self.plural
-                or (self.other and self.noun is None and not self.colours))
+        return self.quant == "all" or self.everything or self.plural
 
 
 class Mentions:
@@ -219,7 +218,6 @@ def parse_noun_phrase(toks: Sequence[Token], i: int) -> tuple[NounPhrase | None,
             np.colours.append(t.get("colour"))
         elif t.has("other"):
             np.other = True
-            np.plural = np.plural or t.text in ("others", "the others")
         elif t.has("match"):
             np.match = True
         elif t.has("det") and np.other:                       # "the rest of the blocks"
@@ -240,6 +238,8 @@ def parse_noun_phrase(toks: Sequence[Token], i: int) -> tuple[NounPhrase | None,
             np.pronoun = head.get("pron")
         elif head.has("table") and not np.colours:
             np.table = True
+        elif head.has("others") and not np.colours:         # "the rest", "the others"
+            np.other = np.plural = True
         elif head.has("name"):
             np.name = head.get("name")
         else:
@@ -257,7 +257,7 @@ def parse_noun_phrase(toks: Sequence[Token], i: int) -> tuple[NounPhrase | None,
             np.match = True
             np.words.extend(at(i).words)
             i += 1
-    if np.everything and at(i) is not None and at(i).has("other"):   # "everything else"
+    if np.everything and at(i) is not None and at(i).has("else"):   # "everything else"
         np.other = True
         np.words.extend(at(i).words)
         i += 1
@@ -265,9 +265,11 @@ def parse_noun_phrase(toks: Sequence[Token], i: int) -> tuple[NounPhrase | None,
         np.words.extend(at(i).words)
         i += 1
     if head is None:
-        if np.quant == "all" and not np.colours and not np.other and not np.match:
-            np.everything = True                              # "put all on the table"
-        elif not (np.colours or np.other or np.nothing):
+        bare_all = (np.words == ["all"] and not (at(i) is not None and not at(i).has(
+            "rel", "down", "away", "and", "comma", "stop", "seq")))
+        if bare_all:
+            np.everything = True                              # "unstack all", "put all away"
+        elif not (np.colours or np.nothing):
             return None, start
     return np, i
 
