@@ -1,0 +1,225 @@
+"""Stage 4 of a check: run the scripted skill on the twin and compare its effects.
+
+From the state saved at the last sync, the twin's own controller executes the scripted
+expert for the action closed-loop on privileged observations, without rendering, until
+the expert reports done (or the skill's step budget ends), lets the scene settle for a
+few control steps, abstracts the result and compares it with the action's add/delete
+effects.  The twin is restored to the synced state afterwards, whatever happened.
+
+Verdicts: GRASP_INFEASIBLE (the action should end holding an object and does not),
+UNSTABLE (objects the action did not move fell or slid, or the placed object fell off its
+support), EFFECT_MISMATCH (any other difference), SIMULATION_ERROR (the expert or the
+twin failed).
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pybullet as pb
+
+from vlaplan.planner.atoms import Atom
+from vlaplan.planner.errors import VlaplanError
+from vlaplan.skills.contract import CONTROL_HZ, PRIVILEGED_KEY, SkillCall
+from vlaplan.world_model import predicates as P
+from vlaplan.world_model import robot as robot_module
+from vlaplan.world_model.build import PHYSICS_HZ
+from vlaplan.world_model.panda import FINGER_MAX
+from vlaplan.world_model.rollout import LIFT_MIN
+from vlaplan.world_model.checks import (
+    ActionLike, Failure, ReasonCode, action_label, atoms_of, effect_mismatch)
+
+if TYPE_CHECKING:
+    from vlaplan.world_model.twin import PhysicsTwin
+
+MOVED_TOL = 0.02  # m an object the action should not touch may move before it counts as fallen
+DEFAULT_BUDGET = 160  # control steps when the skill library has no budget for an action
+OPEN_SLACK = 0.003  # m: a gripper within this of fully open holds nothing between its fingers
+HELD_XY_TOL = 0.03  # m between a held object's centre and the grasp point, horizontally
+PLANT_SOLVER_ITERATIONS = 50  # what build_world sets; restored after a look-ahead
+
+
+@dataclass
+class LookaheadStats:
+    """What the last look-ahead did (kept on the twin for benchmarks and reports)."""
+
+    action: str = ""
+    steps: int = 0
+    sim_seconds: float = 0.0
+    wall_ms: float = 0.0
+    predicted: list[str] = field(default_factory=list)
+    moved: dict[str, float] = field(default_factory=dict)
+
+
+def generic_atoms(observation: dict[str, Any]) -> frozenset[Atom]:
+    """Blocks-world atoms from privileged poses, for a twin built without a domain."""
+    priv = observation[PRIVILEGED_KEY]
+    objects = priv["objects"]
+    table_z = P.table_height(priv)
+    atoms: set[Atom] = set()
+    holding = P.held_objects(priv)
+    atoms.update(Atom("holding", (n,)) for n in holding)
+    if not holding:
+        atoms.add(Atom("hand-empty"))
+    covered: set[str] = set()
+    for a, oa in objects.items():
+        if P.is_on_table(oa, table_z):
+            atoms.add(Atom("on-table", (a,)))
+        for b, ob in objects.items():
+            if a != b and P.is_on(oa, ob):
+                atoms.add(Atom("on", (a, b)))
+                covered.add(b)
+    atoms.update(Atom("clear", (n,)) for n in objects if n not in covered and n not in holding)
+    return frozenset(atoms)
+
+
+def _budget(name: str) -> int:
+    from vlaplan.skills.library import builtin_registry
+
+    registry = builtin_registry()
+    return registry[name].step_budget if name in registry else DEFAULT_BUDGET
+
+
+def _policy(twin: "PhysicsTwin") -> Any:
+    if twin.policy is None:
+        from vlaplan.skills.scripted import ScriptedPolicy
+
+        twin.policy = ScriptedPolicy()
+    return twin.policy
+
+
+def _positions(obs: dict[str, Any]) -> dict[str, np.ndarray]:
+    return {n: np.asarray(o["pos"]) for n, o in obs[PRIVILEGED_KEY]["objects"].items()}
+
+
+@contextmanager
+def physics_rate(twin: "PhysicsTwin") -> Iterator[None]:
+    """Run the twin's controller with ``twin.lookahead_substeps`` physics steps per control
+    step (same simulated time per step, coarser physics) and ``twin.solver_iterations``.
+
+    SimRobot reads its substep count from the module constant ``SUBSTEPS``; it is swapped
+    only for the duration of the look-ahead (checks run in the caller's thread, never
+    while the plant steps).
+    """
+    substeps = twin.lookahead_substeps or robot_module.SUBSTEPS
+    client = twin.client
+    pb.setPhysicsEngineParameter(fixedTimeStep=1.0 / (CONTROL_HZ * substeps),
+                                 numSolverIterations=twin.solver_iterations,
+                                 physicsClientId=client)
+    saved = robot_module.SUBSTEPS
+    robot_module.SUBSTEPS = substeps
+    try:
+        yield
+    finally:
+        robot_module.SUBSTEPS = saved
+        pb.setPhysicsEngineParameter(fixedTimeStep=1.0 / PHYSICS_HZ,
+                                     numSolverIterations=PLANT_SOLVER_ITERATIONS,
+                                     physicsClientId=client)
+
+
+def simulate(twin: "PhysicsTwin", action: ActionLike, max_steps: int | None = None
+             ) -> tuple[dict[str, Any], dict[str, Any], LookaheadStats]:
+    """Run the scripted skill for ``action`` on the twin; (start obs, end obs, stats).
+
+    Leaves the twin in the simulated end state: call ``twin.restore()`` afterwards.
+    """
+    with physics_rate(twin):
+        return _simulate(twin, action, max_steps)
+
+
+def _simulate(twin: "PhysicsTwin", action: ActionLike, max_steps: int | None
+              ) -> tuple[dict[str, Any], dict[str, Any], LookaheadStats]:
+    sim, policy = twin.sim, _policy(twin)
+    start_wall = time.perf_counter()
+    start_steps = sim.step_count
+    policy.reset(SkillCall(action.name, tuple(action.args), action_label(action)),
+                 seed=twin.seed)
+    budget = max_steps or twin.max_lookahead_steps or _budget(action.name)
+    before = obs = sim.observe(render=False)
+    for _ in range(budget):
+        if getattr(policy, "done", False):
+            break
+        sim.apply(policy.select_action(obs, ""))
+        obs = sim.observe(render=False)
+    hold = np.array([0.0, 0.0, 0.0, 0.0, float(obs[PRIVILEGED_KEY]["ee"]["gripper_cmd"])])
+    for _ in range(twin.settle_steps):
+        sim.apply(hold)
+    after = sim.observe(render=False)
+    stats = LookaheadStats(action=action_label(action), steps=sim.step_count - start_steps,
+                           wall_ms=(time.perf_counter() - start_wall) * 1e3)
+    stats.sim_seconds = stats.steps / CONTROL_HZ
+    return before, after, stats
+
+
+def _not_really_held(obs: dict[str, Any], name: str, start: dict[str, np.ndarray]) -> str:
+    """Why a contact-classified grasp is not a grasp ("" when it is one)."""
+    priv = obs[PRIVILEGED_KEY]
+    if name not in priv["objects"] or name not in start:
+        return f"{name} is gone"
+    pos = np.asarray(priv["objects"][name]["pos"])
+    ee = priv["ee"]
+    rise = pos[2] - start[name][2]
+    if rise < LIFT_MIN:
+        return f"it rises only {rise * 100:.1f} cm"
+    if ee["gripper_width"] > 2 * FINGER_MAX - OPEN_SLACK:
+        return "the gripper is still fully open (the object is wider than its opening)"
+    if np.linalg.norm(pos[:2] - np.asarray(ee["pos"][:2])) > HELD_XY_TOL:
+        return "it hangs off the fingertips, away from the grasp point"
+    return ""
+
+
+def run_lookahead(twin: "PhysicsTwin", action: ActionLike) -> Failure | None:
+    """Stage 4 (see the module docstring); always restores the twin."""
+    label = action_label(action)
+    try:
+        before, after, stats = simulate(twin, action)
+    except VlaplanError as exc:
+        return Failure(ReasonCode.EFFECT_MISMATCH,
+                       f"{label}: the scripted skill cannot run in the twin: {exc}",
+                       objects=tuple(action.args))
+    finally:
+        twin.restore()
+    abstract = twin.abstract or generic_atoms
+    predicted = atoms_of(abstract(after))
+    start, end = _positions(before), _positions(after)
+    moved = {n: float(np.linalg.norm(end[n] - start[n])) for n in start if n in end}
+    stats.predicted = sorted(str(a) for a in predicted)
+    stats.moved = moved
+    twin.last_lookahead = stats
+    missing, stale = effect_mismatch(action, predicted)
+    subject = action.args[0] if action.args else ""
+    wrong = "; ".join(p for p in (
+        "missing " + " ".join(missing) if missing else "",
+        "still true " + " ".join(stale) if stale else "") if p)
+    holds = [a for a in atoms_of(action.add) if a.predicate == "holding"]
+    if not missing and not stale:
+        for atom in holds:
+            problem = _not_really_held(after, atom.args[0], start)
+            if problem:
+                return Failure(ReasonCode.GRASP_INFEASIBLE,
+                               f"{label}: in the look-ahead the fingers touch {atom.args[0]} "
+                               f"but {problem}", objects=(atom.args[0],), atoms=(str(atom),))
+    if not missing and not stale:
+        return None
+    if any(str(h) in missing for h in holds):
+        return Failure(ReasonCode.GRASP_INFEASIBLE,
+                       f"{label}: in the look-ahead the gripper does not hold {subject} "
+                       f"after the grasp ({wrong})", objects=(subject,), atoms=tuple(missing))
+    fallen = sorted((n for n, d in moved.items() if d > MOVED_TOL and n != subject),
+                    key=lambda n: -moved[n])
+    fell_off = [y for m in missing for a in [Atom.parse(m)] if a.predicate == "on"
+                for y in a.args[1:] if subject in end and y in end and end[subject][2] < end[y][2]]
+    if fallen or fell_off:
+        who = fallen or [subject]
+        what = ", ".join(f"{n} moves {moved.get(n, 0.0) * 100:.0f} cm" for n in who)
+        return Failure(ReasonCode.UNSTABLE,
+                       f"{label}: in the look-ahead the scene does not stay put: {what} "
+                       f"({wrong})", objects=tuple(dict.fromkeys([subject, *who])),
+                       atoms=tuple(missing + stale))
+    return Failure(ReasonCode.EFFECT_MISMATCH,
+                   f"{label}: the look-ahead predicts other effects ({wrong})",
+                   objects=tuple(action.args), atoms=tuple(missing + stale))

@@ -1,0 +1,303 @@
+"""The physics twin: a second, private PyBullet world that checks actions before dispatch.
+
+The twin is built from the same :class:`~vlaplan.world_model.scene.SceneSpec` as the plant,
+in its own DIRECT client (never the plant's), without cameras.  ``sync(observation)`` copies
+the observed world into it (object poses from ``observation.privileged``, arm joints and
+gripper width from ``observation.state``, drawer openings, the held object, objects that
+appeared or vanished) and saves the PyBullet state; ``check(action, state)`` runs the check
+stages cheapest first (see :mod:`vlaplan.world_model.checks`), stops at the first failure,
+and restores the saved state after every stage that moved something.
+
+    twin = PhysicsTwin(scene, abstract=domain.abstract)
+    twin.sync(robot.observe())
+    result = twin.check(action, state)          # CheckResult
+    if not result.ok: print(result.reason, result.detail)
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+import pybullet as pb
+
+from vlaplan.planner.errors import WorldModelError
+from vlaplan.skills.contract import PRIVILEGED_KEY, STATE_KEY
+from vlaplan.world_model.build import add_object
+from vlaplan.world_model.checks import (
+    ActionLike, CheckResult, CheckStage, Failure, ReasonCode, action_label, atoms_of,
+    check_symbolic, parse_stages)
+from vlaplan.world_model.geometry_checks import (
+    PlaceSpot, TargetPose, check_collision, check_reach, held_in_hand, target_pose)
+from vlaplan.world_model.panda import ARM_JOINTS, FINGER_JOINTS, FINGER_MAX
+from vlaplan.world_model.robot import SimRobot
+from vlaplan.world_model.scene import ObjectSpec, SceneSpec
+
+Abstraction = Callable[[dict[str, Any]], Iterable[Any]]
+HELD_CONTACTS = {"left_finger", "right_finger"}
+LOOKAHEAD_SUBSTEPS = 6  # 120 Hz physics in the look-ahead (the plant runs 240 Hz)
+LOOKAHEAD_SOLVER_ITERATIONS = 30  # the plant uses 50
+SETTLE_STEPS = 3  # control steps after the skill for the scene to show it falls
+
+
+def held_object(privileged: dict[str, Any]) -> str | None:
+    """The object both fingers touch in a privileged observation, if any."""
+    for name, info in privileged.get("objects", {}).items():
+        if HELD_CONTACTS <= set(info.get("contacts", ())):
+            return name
+    return None
+
+
+class PhysicsTwin:
+    """A private copy of the scene for pre-dispatch checks (see the module docstring).
+
+    ``abstract`` maps an observation to atoms (the domain's classifiers); the look-ahead
+    needs it to compare predicted effects.  ``policy`` is the scripted expert the
+    look-ahead runs (default: ``vlaplan.skills.scripted.ScriptedPolicy``).  ``stages``
+    selects the stages run by default (True = all, False = none, "cheap", or names).
+    ``lookahead_substeps`` (physics steps per control step in the look-ahead; the plant
+    uses 12 at 240 Hz), ``solver_iterations`` and ``settle_steps`` (control steps the scene
+    may settle after the skill) trade the look-ahead's cost against its fidelity.
+    """
+
+    def __init__(self, scene: SceneSpec, *, abstract: Abstraction | None = None,
+                 policy: Any = None, stages: Any = True, place_spot: PlaceSpot | None = None,
+                 lookahead_substeps: int | None = LOOKAHEAD_SUBSTEPS,
+                 solver_iterations: int = LOOKAHEAD_SOLVER_ITERATIONS,
+                 settle_steps: int = SETTLE_STEPS, max_lookahead_steps: int | None = None,
+                 seed: int = 0) -> None:
+        self.sim = SimRobot(scene, render=False, seed=seed)
+        self.scene = scene
+        self.abstract = abstract
+        self.policy = policy
+        self.stages = parse_stages(stages)
+        self.place_spot = place_spot
+        self.lookahead_substeps = lookahead_substeps
+        self.solver_iterations = solver_iterations
+        self.settle_steps = settle_steps
+        self.max_lookahead_steps = max_lookahead_steps
+        self.seed = seed
+        self.held: str | None = scene.robot.holding
+        self.observation: dict[str, Any] | None = None
+        self.sync_ms = 0.0
+        self._saved: int | None = None
+        self._command: tuple | None = None
+        self.last_lookahead: Any = None
+        self._save()
+
+    # -- lifecycle -------------------------------------------------------------------
+    @property
+    def client(self) -> int:
+        return self.sim.client
+
+    @property
+    def handles(self) -> Any:
+        return self.sim.handles
+
+    def close(self) -> None:
+        self.sim.close()
+
+    def __enter__(self) -> "PhysicsTwin":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _save(self) -> None:
+        if self._saved is not None:
+            pb.removeState(self._saved, physicsClientId=self.client)
+        self._saved = pb.saveState(physicsClientId=self.client)
+
+    def restore(self) -> None:
+        """Put the twin back to the state of the last sync (bodies, contacts, controller)."""
+        if self._saved is not None:
+            pb.restoreState(self._saved, physicsClientId=self.client)
+        if self._command is not None:
+            self._set_command()
+
+    def _set_command(self) -> None:
+        """The twin's controller continues from the observed command.  This sets SimRobot's
+        private controller state (commanded pose, gripper command, motor targets)."""
+        pos, yaw, cmd, q = self._command
+        self.sim._target_pos = pos.copy()
+        self.sim._target_yaw = yaw
+        self.sim._gripper_cmd = cmd
+        self.sim._drive(q, (cmd + 1.0) / 2.0 * FINGER_MAX)
+
+    # -- synchronisation -------------------------------------------------------------
+    def sync(self, observation: dict[str, Any]) -> float:
+        """Copy an observation into the twin; returns the time it took in ms."""
+        start = time.perf_counter()
+        try:
+            privileged = observation[PRIVILEGED_KEY]
+            state = np.asarray(observation[STATE_KEY], dtype=float)
+        except KeyError as exc:
+            raise WorldModelError(f"the twin syncs from an observation with {exc.args[0]!r}; "
+                                  "it has only " + ", ".join(sorted(observation))) from exc
+        c, handles = self.client, self.handles
+        objects = privileged.get("objects", {})
+        self._match_bodies(objects)
+        for name, info in objects.items():
+            pb.resetBasePositionAndOrientation(handles.objects[name], info["pos"], info["quat"],
+                                               physicsClientId=c)
+            pb.resetBaseVelocity(handles.objects[name], (0, 0, 0), (0, 0, 0),
+                                 physicsClientId=c)
+        q = state[5:12]
+        width = float(state[4])
+        for j, v in zip(ARM_JOINTS, q):
+            pb.resetJointState(handles.panda, j, float(v), 0.0, physicsClientId=c)
+        for j in FINGER_JOINTS:
+            pb.resetJointState(handles.panda, j, width / 2, 0.0, physicsClientId=c)
+        for name, info in privileged.get("fixtures", {}).items():
+            if "joint" in info and name in handles.fixtures:
+                self._set_fixture_joint(handles.fixtures[name], float(info["joint"]))
+        ee = privileged.get("ee", {})
+        cmd = float(ee.get("gripper_cmd", 1.0))
+        self._command = (np.asarray(state[0:3], dtype=float), float(state[3]), cmd, q.copy())
+        self._set_command()
+        self.held = held_object(privileged)
+        self.observation = observation
+        self._save()
+        self.restore()  # every check starts from a restored state (same contacts, same result)
+        self.sync_ms = (time.perf_counter() - start) * 1e3
+        return self.sync_ms
+
+    def _set_fixture_joint(self, body: int, q: float) -> None:
+        for j in range(pb.getNumJoints(body, physicsClientId=self.client)):
+            if pb.getJointInfo(body, j, physicsClientId=self.client)[2] == pb.JOINT_PRISMATIC:
+                pb.resetJointState(body, j, q, 0.0, physicsClientId=self.client)
+
+    def _match_bodies(self, objects: dict[str, Any]) -> None:
+        """Add bodies for objects that appeared in the plant, drop those that vanished."""
+        handles, scene = self.handles, self.sim.scene
+        gone = [n for n in handles.objects if n not in objects]
+        new = [n for n in objects if n not in handles.objects]
+        if not gone and not new:
+            return
+        specs = {o.name: o for o in scene.objects}
+        for name in gone:
+            pb.removeBody(handles.objects.pop(name), physicsClientId=self.client)
+            specs.pop(name, None)
+        for name in new:
+            info = objects[name]
+            spec = ObjectSpec.model_construct(
+                name=name, shape=info.get("shape", "cube"), colour=info.get("colour", "black"),
+                size=tuple(info.get("size", (0.04, 0.04, 0.04))),
+                mass=float(info.get("mass", 0.05)), pos=tuple(info["pos"]), yaw=0.0)
+            handles.objects[name] = add_object(self.client, spec)
+            specs[name] = spec
+        self.sim.scene = scene.model_copy(update={"objects": list(specs.values())})
+
+    # -- checks ----------------------------------------------------------------------
+    @property
+    def known_objects(self) -> set[str]:
+        return set(self.handles.objects) | set(self.handles.fixtures)
+
+    def sizes(self) -> dict[str, tuple[float, ...]]:
+        return {o.name: tuple(o.size) for o in self.sim.scene.objects}
+
+    def fixture_info(self) -> dict[str, dict[str, Any]]:
+        if self.observation is not None:
+            return dict(self.observation[PRIVILEGED_KEY].get("fixtures", {}))
+        return dict(self.sim.privileged().get("fixtures", {}))
+
+    def target(self, action: ActionLike) -> TargetPose | Failure:
+        """The grasp/place pose of ``action`` in the twin's current state."""
+        return target_pose(action, self.handles, self.sizes(), self.held, self.fixture_info(),
+                           self.place_spot or self._default_place_spot)
+
+    def check(self, action: ActionLike, state: Iterable[Any] | None = None, *,
+              stages: Any = None) -> CheckResult:
+        """Run the selected stages on ``action`` (see the module docstring).
+
+        ``state`` is the abstract state the action is planned from; when it is None the
+        twin abstracts its synced observation (needs ``abstract``).
+        """
+        chosen = self.stages if stages is None else parse_stages(stages)
+        label = action_label(action)
+        timings: dict[str, float] = {}
+        run: list[CheckStage] = []
+        start = time.perf_counter()
+
+        def done(failure: Failure | None, stage: CheckStage | None) -> CheckResult:
+            total = (time.perf_counter() - start) * 1e3
+            if failure is None:
+                return CheckResult(ok=True, action=label, stages_run=run, stage_ms=timings,
+                                   duration_ms=total, detail="all checks passed" if run else
+                                   "no stages selected")
+            return CheckResult(ok=False, action=label, reason=failure.reason, stage=stage,
+                               detail=failure.detail, objects=list(failure.objects),
+                               atoms=list(failure.atoms), distance_error=failure.distance_error,
+                               stages_run=run, stage_ms=timings, duration_ms=total)
+
+        def timed(stage: CheckStage, fn: Callable[[], Any]) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return fn()
+            except pb.error as exc:
+                return Failure(ReasonCode.SIMULATION_ERROR, f"{label}: twin error: {exc}")
+            finally:
+                timings[stage.value] = (time.perf_counter() - t0) * 1e3
+                run.append(stage)
+
+        if CheckStage.SYMBOLIC in chosen:
+            facts = self._state(state)
+            if facts is not None:
+                failure = timed(CheckStage.SYMBOLIC,
+                                lambda: check_symbolic(action, facts, self.known_objects))
+                if failure is not None:
+                    return done(failure, CheckStage.SYMBOLIC)
+        geometric = [s for s in (CheckStage.REACHABILITY, CheckStage.COLLISION) if s in chosen]
+        if geometric:
+            target = self.target(action)
+            if isinstance(target, TargetPose):
+                try:
+                    q = None
+                    held_body = self.handles.objects.get(self.held) if self.held else None
+                    held_local = (held_in_hand(self.client, self.handles.panda, held_body)
+                                  if held_body is not None else None)
+                    reach = timed(CheckStage.REACHABILITY,
+                                  lambda: check_reach(self.client, self.handles.panda, target,
+                                                      label))
+                    failure, q = reach if isinstance(reach, tuple) else (reach, None)
+                    if CheckStage.REACHABILITY not in chosen:
+                        timings.pop(CheckStage.REACHABILITY.value)
+                        run.remove(CheckStage.REACHABILITY)
+                        failure = None
+                    if failure is not None:
+                        return done(failure, CheckStage.REACHABILITY)
+                    if CheckStage.COLLISION in chosen and q is not None:
+                        failure = timed(CheckStage.COLLISION, lambda: check_collision(
+                            self.client, self.handles, target, q, self.held, label,
+                            held_local))
+                        if failure is not None:
+                            return done(failure, CheckStage.COLLISION)
+                finally:
+                    self.restore()
+        if CheckStage.LOOKAHEAD in chosen:
+            from vlaplan.world_model.lookahead import run_lookahead
+
+            failure = timed(CheckStage.LOOKAHEAD, lambda: run_lookahead(self, action))
+            if failure is not None:
+                return done(failure, CheckStage.LOOKAHEAD)
+        return done(None, None)
+
+    def _state(self, state: Iterable[Any] | None) -> frozenset | None:
+        if state is not None:
+            return atoms_of(state)
+        if self.abstract is not None and self.observation is not None:
+            return atoms_of(self.abstract(self.observation))
+        return None
+
+    def _default_place_spot(self, name: str) -> tuple[float, float]:
+        """Where the scripted ``place`` expert puts ``name`` (its free-spot rule)."""
+        from vlaplan.skills.scripted import PlaceExpert, _World
+
+        priv = self.sim.privileged()
+        spot = PlaceExpert((name,))._free_spot(_World(priv), name)
+        return float(spot[0]), float(spot[1])
+
+    def __repr__(self) -> str:
+        return (f"PhysicsTwin(client={self.client}, objects={len(self.handles.objects)}, "
+                f"stages={[s.value for s in self.stages]})")
