@@ -141,10 +141,18 @@ def decode(data: bytes, file: str) -> str:
     return text  # type: ignore[return-value]
 
 
+def check_text(text: str, file: str) -> None:
+    """Refuse text with control characters (binary data)."""
+    for i, ch in enumerate(text):
+        if ord(ch) < 32 and ch not in "\t\n\r\f\v":
+            raise PDDLSemanticError("binary data, not PDDL text", file, text.count("\n", 0, i) + 1)
+
+
 def parse(text: str, file: str, rule: str) -> Parsed:
     """Lex and parse ``text`` with pddlpy's grammar (``rule`` is 'domain' or 'problem')."""
     if not isinstance(text, str):
         raise TypeError("PDDL text must be str")
+    check_text(text, file)
     listener = _RaisingListener(file)
     lexer = pddlLexer(InputStream(text))
     lexer.removeErrorListeners()

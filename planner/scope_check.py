@@ -88,7 +88,9 @@ class FormulaChecker:
             self._check(f.effect, scope, span, True, where)
         elif isinstance(f, Increase):
             if f.fluent.name != "total-cost" or f.fluent.args:
-                raise UnsupportedFeature(f"numeric fluent {f.fluent} (:numeric-fluents)", where)
+                err = self._fail("", ["increase"], span)
+                raise UnsupportedFeature(f"numeric fluent {f.fluent} (:numeric-fluents)",
+                                         f"{where} at {err.file}:{err.line}")
             if isinstance(f.value, FunctionTerm):
                 fdef = self.domain.functions.get(f.value.name)
                 words = ["(", f.value.name, *f.value.args]
