@@ -53,6 +53,9 @@ class LoadedCheckpoint:
 def save_checkpoint(directory: str | Path, model: Any, processor: Any,
                     meta: CheckpointMeta) -> Path:
     """Write model, tokenizer, statistics and metadata; files are replaced atomically."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(directory)
@@ -105,6 +108,9 @@ def load_checkpoint(path: str | Path, *, domain: str | None = None,
 
     import torch
     from transformers import PI0ForConditionalGeneration
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
 
     try:
         model = PI0ForConditionalGeneration.from_pretrained(directory, dtype=torch.float32)
