@@ -132,7 +132,7 @@ class Resolver:
             if np.other:
                 raise self.fail(f"{self.phrase(np)} leaves nothing: every matching object "
                                 f"is already mentioned")
-            raise self.fail(f"there is no {self.described(np)} in the scene; "
+            raise self.fail(f"there is no {self.described(np, types)} in the scene; "
                             f"it has {self.listing(pool)}")
         wanted = 2 if np.quant == "both" else np.count
         if wanted is not None:
@@ -149,13 +149,20 @@ class Resolver:
             err.candidates = [o.name for o in candidates]  # type: ignore[attr-defined]
             raise err
 
-    def described(self, np: NounPhrase) -> str:
-        noun = self.lexicon.nouns[np.noun].words[0] if np.noun else "object"
+    def described(self, np: NounPhrase, types: Collection[str] | None = None) -> str:
+        noun = self.lexicon.nouns[np.noun].words[0] if np.noun else self.noun_of_types(types)
         words = [" or ".join(np.colours)] if np.colours else []
         words.append(noun)
         if np.index is not None:
             words.append(str(np.index))
         return " ".join(words)
+
+    def noun_of_types(self, types: Collection[str] | None) -> str:
+        """The word for objects of ``types`` ("block", "bin"), else "object"."""
+        for noun in self.lexicon.nouns.values():
+            if types and noun.types and noun.shape is None and set(noun.types) <= set(types):
+                return noun.words[0]
+        return "object"
 
     def _pronoun(self, np: NounPhrase, types: Collection[str] | None,
                  exclude: Collection[str]) -> list[SceneObject]:
@@ -185,8 +192,9 @@ class Resolver:
         hits = [o for o in pool if value is not None and getattr(o, attribute) == value]
         if len(hits) != 1:
             what = "no" if not hits else "more than one"
-            raise self.fail(f"{what} {self.described(np)} has the {attribute} of "
-                            f"{self.lexicon.describe(subject)}; the scene has {self.listing(pool)}")
+            raise self.fail(f"{what} {self.described(np, types)} has the {attribute} of "
+                            f"{self.lexicon.describe(subject)}; the scene has {self.listing(pool)}; "
+                            f"name only objects that have one")
         self.mentions.add(hits, False)
         return hits[0]
 
