@@ -202,11 +202,15 @@ def _solve_pddlpy(domain_file: str, problem_file: str, timeout: float
                   ) -> tuple[str, list[str], str]:
     from pddlpy import DomainProblem
     from pddlpy.planning import get
-    plan = get("gbfs").solve(DomainProblem(domain_file, problem_file))
+    dp = DomainProblem(domain_file, problem_file)
+    plan = get("gbfs").solve(dp)
     if plan is None:
         return "unsolved", [], ""
-    steps = ["(" + " ".join([name, *[str(v) for v in args.values()]]).lower() + ")"
-             for name, args in plan.action_names()]
+    # A grounded step's bindings are not in parameter order; the schema's are.
+    steps = []
+    for name, args in plan.action_names():
+        params = dp.domain.operators[name].variable_list
+        steps.append("(" + " ".join([name, *[str(args[v]) for v in params]]).lower() + ")")
     return "solved", steps, ""
 
 

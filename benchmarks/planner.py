@@ -47,16 +47,9 @@ def validate_steps(domain_file: Path, problem_file: Path, steps: list[str]) -> l
     domain = load_domain(str(domain_file))
     problem = load_problem(str(problem_file), domain)
     try:
-        return list(validate(domain, problem, plan_from_steps(steps)))
+        return list(validate(domain, problem, list(steps)))
     except VlaplanError as exc:
         return [f"plan rejected: {exc}"]
-
-
-def plan_from_steps(steps: list[str]):
-    """Our plan object for IPC steps (the validator also takes the text lines)."""
-    import vlaplan.planner as planner
-    parse = getattr(planner, "parse_plan", None)
-    return parse("\n".join(steps)) if parse else steps
 
 
 def _measure(planner: str, problem: SuiteProblem, timeout: float, repeat: int,

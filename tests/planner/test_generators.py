@@ -116,3 +116,26 @@ def test_bad_arguments_raise_value_error():
         gen.generate("sokoban", 4)
     with pytest.raises(ValueError, match="size"):
         gen.blocksworld(1)
+
+
+@pytest.mark.parametrize("domain,size", SMALL + [("blocksworld", 8), ("gripper", 6),
+                                                 ("logistics", 3), ("tabletop", 8)])
+def test_our_loader_reads_it_and_our_planner_solves_it(domain, size):
+    from vlaplan.planner import parse_domain, parse_problem, solve, validate
+    domain_text, problem_text = gen.generate(domain, size, seed=1)
+    dom = parse_domain(domain_text)
+    prob = parse_problem(problem_text, dom)
+    assert len(prob.objects) == gen.count_objects(domain, size)
+    result = solve(dom, prob, search="gbfs-ff", timeout=30)
+    assert result.status.name == "SOLVED"
+    assert validate(dom, prob, result.plan) == []
+    assert validate(dom, prob, list(result.plan)[:-1]) != []  # the goal needs the last step
+
+
+@pytest.mark.parametrize("domain", list(gen.GENERATORS))
+def test_largest_size_loads_with_our_loader(domain):
+    from vlaplan.planner import parse_domain, parse_problem
+    size = gen.DEFAULT_SIZES[domain][-1]
+    domain_text, problem_text = gen.generate(domain, size, seed=0)
+    assert len(parse_problem(problem_text, parse_domain(domain_text)).objects) == \
+        gen.count_objects(domain, size)
