@@ -18,7 +18,7 @@ def tiny_spec(head: str = "pi0") -> ModelSpec:
                      inference_steps=2, head=head)
 
 
-def tiny_policy_parts(head: str = "pi0", seed: int = 0):
+def tiny_policy_parts(head: str = "pi0", seed: int = 0, camera: tuple[int, int] = CAMERA):
     """(model, processor) of a random tiny π0 with identity-like statistics."""
     from vlaplan.skills.pi0 import build_model, tokens_per_image
     from vlaplan.skills.processor import FeatureStats, ProcessorConfig, VLAProcessor
@@ -29,16 +29,17 @@ def tiny_policy_parts(head: str = "pi0", seed: int = 0):
     action = FeatureStats(mean=[0.0] * 5, std=[0.5] * 5, min=[-1.0] * 5, max=[1.0] * 5,
                           q01=[-0.5, -0.5, -0.5, -0.2, -1.0], q99=[0.5, 0.5, 0.5, 0.2, 1.0])
     config = ProcessorConfig(image_size=32, tokens_per_image=tokens_per_image(model.config),
-                             image_token_id=image_token_id(tok), camera_shape=CAMERA,
+                             image_token_id=image_token_id(tok), camera_shape=camera,
                              action=action)
     return model, VLAProcessor(config, tok)
 
 
 def save_tiny_checkpoint(path: Path, head: str = "pi0", seed: int = 0,
-                         domains: list[str] | None = None) -> Path:
+                         domains: list[str] | None = None,
+                         camera: tuple[int, int] = CAMERA) -> Path:
     from vlaplan.skills.checkpoint import CheckpointMeta, save_checkpoint
 
-    model, processor = tiny_policy_parts(head, seed)
+    model, processor = tiny_policy_parts(head, seed, camera)
     meta = CheckpointMeta(policy=head, domains=domains or ["tabletop"], skills=["pick"])
     return save_checkpoint(path, model, processor, meta)
 

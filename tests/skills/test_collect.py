@@ -1,0 +1,62 @@
+"""Collecting scripted demonstrations into a v3 dataset: content, resume, refusal."""
+from __future__ import annotations
+
+import json
+import re
+
+import pyarrow.parquet as pq
+import pytest
+
+from vlaplan.planner.errors import SkillError
+from vlaplan.skills.collect import CollectConfig, collect, scene_seed
+from vlaplan.skills.library import builtin_registry
+from vlaplan.skills.loader import ChunkDataset
+from vlaplan.skills.splits import TRAIN_SEED_START, is_held_out
+
+
+def _matches(template: str, prompt: str) -> bool:
+    pattern = re.escape(template).replace(r"\{0\}", "(.+)").replace(r"\{1\}", "(.+)")
+    return re.fullmatch(pattern, prompt) is not None
+
+
+def test_collect_writes_a_dataset_and_resumes(tmp_path):
+    out = tmp_path / "demos"
+    first = collect(CollectConfig(domains=["tabletop"], episodes=2, out=str(out), workers=1,
+                                  image_size=48))
+    assert first.episodes == 2 and first.new_episodes == 2
+    again = collect(CollectConfig(domains=["tabletop"], episodes=3, out=str(out), workers=1,
+                                  image_size=48))
+    assert again.episodes == 3 and again.new_episodes == 1
+    info = json.loads((out / "meta/info.json").read_text())
+    assert info["total_episodes"] == 3 and info["features"]["observation.images.front"]["shape"] == [48, 48, 3]
+    rows = pq.read_table(out / "meta/episodes/chunk-000/file-000.parquet").to_pylist()
+    registry = builtin_registry()
+    seeds = [r["seed"] for r in rows]
+    assert len(set(seeds)) == 3 and min(seeds) >= TRAIN_SEED_START
+    for row in rows:
+        assert row["success"] and row["domain"] == "tabletop"
+        skill = registry[row["skill"]]
+        prompt = row["tasks"][0]
+        assert any(_matches(t, prompt) for t in skill.training_templates)
+        assert not any(_matches(t, prompt) for t in skill.held_out_templates)
+    ds = ChunkDataset(out, chunk=8)
+    assert len(ds) == info["total_frames"] > 3
+
+
+def test_collect_refuses_a_non_dataset_directory(tmp_path):
+    (tmp_path / "keep.txt").write_text("mine")
+    with pytest.raises(SkillError, match="refusing to write"):
+        collect(CollectConfig(domains=["tabletop"], episodes=1, out=str(tmp_path), workers=1))
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
+    with pytest.raises(SkillError, match="unknown domain"):
+        collect(CollectConfig(domains=["mars"], episodes=1, out=str(tmp_path / "x"), workers=1))
+
+
+def test_held_out_combinations_and_seeds():
+    assert is_held_out("pick", {"colour": "purple", "shape": "cube"})
+    assert not is_held_out("place", {"colour": "purple", "shape": "cube"})
+    assert is_held_out("put-in", {"colour": "green", "shape": "cylinder"})
+    assert not is_held_out("put-in", {"colour": "green", "shape": "cube"})
+    assert scene_seed(0, 5) == TRAIN_SEED_START + 5
+    with pytest.raises(SkillError):
+        scene_seed(0, 10**6)
