@@ -45,13 +45,20 @@ class _Parser(InstructionForms):
         self.text = text
         self.lexicon = lexicon
         self.init = frozenset(init or ())
-        self.refs = Resolver(text, objects, lexicon)
+        self.refs = Resolver(text, objects, lexicon, self.in_state)
         self.objects = tuple(objects)
         self.toks: list[Token] = []
         self.i = 0
         self.so_far: tuple[Literal, ...] = ()
 
     # ------------------------------------------------------------------ helpers
+    def in_state(self, state: str, obj: SceneObject) -> bool | None:
+        """Whether ``obj`` is ``state`` ("open") in the observed state; None if unknown."""
+        tpl = self.lexicon.goals.get(state)
+        if not self.init or tpl is None or tpl.for_each or not tpl.accepts(0, obj):
+            return None if tpl is not None and tpl.accepts(0, obj) else False
+        return all((lit.atom in self.init) == lit.positive for lit in tpl.instantiate(obj.name))
+
     def fail(self, reason: str, suggestions: dict[str, list[str]] | None = None) -> InstructionNotUnderstood:
         return InstructionNotUnderstood(self.text, reason, (), suggestions)
 
@@ -179,13 +186,19 @@ class _Parser(InstructionForms):
         return self.complement(verb, subjects, neg, flags)
 
     def particles(self) -> set[str]:
+        """"down", "away", and "out" before an object ("take out the cube")."""
         found = set()
-        while self.at("down", "away"):
-            found.add("down" if self.take("down") is not None else "away")
-            if "away" not in found:
-                continue
-            self.take("away")
-        return found
+        while True:
+            if self.take("down") is not None:
+                found.add("down")
+            elif self.take("away") is not None:
+                found.add("away")
+            elif (self.at("rel") and self.peek().text == "out" and self.verb == "take"
+                  and self.peek(1) is not None and not self.peek(1).has("rel")):
+                self.i += 1
+                found.add("out")
+            else:
+                return found
 
     def complement(self, verb: str | None, subjects: list[NounPhrase], neg: bool,
                    flags: set[str]) -> list[Literal]:
@@ -202,6 +215,8 @@ class _Parser(InstructionForms):
             return self.apply_each("on_table", subjects, neg)
         if "away" in flags:
             return self.placed("in", subjects, None, neg)
+        if "out" in flags:
+            return self.removed(subjects, None)
         if verb in ("take", "hold"):
             return self.apply_each("hold", subjects, neg)
         if verb == "put" and self.verb_word in ("stack", "pile") and (

@@ -120,6 +120,7 @@ class InstructionForms(_Base):
             raise self.fail(f"the {self.lexicon.domain} domain has no sorting goal")
         attribute = spec.get("default", "colour")
         if self.take("by") is not None:
+            self.take("match")                            # "by their colour"
             attribute = self.take("attr")
             if attribute is None:
                 raise self.fail("sort by what? say 'by colour' or 'by shape'")

@@ -8,7 +8,7 @@ mention that fits, preferring the subjects of earlier clauses.
 """
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 from vlaplan.planner.errors import InstructionNotUnderstood
@@ -36,6 +36,7 @@ class NounPhrase:
     name: str | None = None         # an object name said verbatim ("red_1")
     index: int | None = None        # "red block 2" -> red_2
     table: bool = False
+    states: list[str] = field(default_factory=list)   # "the open drawer"
 
     @property
     def text(self) -> str:
@@ -64,7 +65,9 @@ class Mentions:
 class Resolver:
     """Resolves noun phrases of one instruction against the scene's objects."""
 
-    def __init__(self, instruction: str, objects: Sequence[SceneObject], lexicon: Lexicon) -> None:
+    def __init__(self, instruction: str, objects: Sequence[SceneObject], lexicon: Lexicon,
+                 in_state: Callable[[str, SceneObject], bool | None] | None = None) -> None:
+        self.in_state = in_state or (lambda state, obj: None)
         self.instruction = instruction
         self.objects = tuple(objects)
         self.by_name = {o.name: o for o in self.objects}
@@ -109,6 +112,8 @@ class Resolver:
             described = [o for o in described if o.colour in np.colours]
         if np.index is not None:
             described = [o for o in described if o.name.rsplit("_", 1)[-1] == str(np.index)]
+        for state in np.states:        # checked against the observed state when there is one
+            described = [o for o in described if self.in_state(state, o) is not False]
         if not np.noun and not np.colours and types is None:
             types = self.lexicon.movable or None
         candidates = described if types is None else [o for o in described if o.type in types]
@@ -230,6 +235,8 @@ def parse_noun_phrase(toks: Sequence[Token], i: int) -> tuple[NounPhrase | None,
             np.match = True
         elif t.has("det") and np.other:                       # "the rest of the blocks"
             pass
+        elif t.has("state") and at(i + 1) is not None and at(i + 1).has("noun", "colour"):
+            np.states.append(t.get("state"))                  # "the open drawer"
         else:
             break
         np.words.extend(t.words)
@@ -263,6 +270,11 @@ def parse_noun_phrase(toks: Sequence[Token], i: int) -> tuple[NounPhrase | None,
             i = j + 1
         if at(i) is not None and at(i).has("match"):           # "the bin of its colour"
             np.match = True
+            np.words.extend(at(i).words)
+            i += 1
+    if (np.everything or np.plural) and not np.colours:      # "everything (that is) red"
+        while at(i) is not None and at(i).has("colour"):
+            np.colours.append(at(i).get("colour"))
             np.words.extend(at(i).words)
             i += 1
     if np.everything and at(i) is not None and at(i).has("else"):   # "everything else"

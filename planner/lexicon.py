@@ -185,8 +185,13 @@ class Lexicon:
         return sorted({w for key in self.phrases for w in key})
 
     def suggest(self, word: str, extra: Iterable[str] = (), n: int = 3) -> list[str]:
-        """Close matches for an unknown word among the lexicon's words (and ``extra``)."""
-        pool = sorted(set(self.vocabulary) | set(extra))
+        """Close matches for an unknown word: the phrases it is part of ("after" -> "after
+        that"), else similar words of the lexicon (and ``extra``, e.g. object names)."""
+        phrases = sorted((" ".join(key) for key in self.phrases if len(key) > 1 and word in key),
+                         key=lambda p: (len(p), p))
+        if phrases:
+            return phrases[:n]
+        pool = sorted({key[0] for key in self.phrases if len(key) == 1} | set(extra))
         return difflib.get_close_matches(word, pool, n=n, cutoff=0.72)
 
     def noun_for(self, obj: SceneObject) -> str:
