@@ -22,13 +22,15 @@ class UnknownDomainError(VlaplanError):
 
 
 def available_domains() -> list[str]:
-    """Names of the registered domains, sorted."""
-    return sorted(REGISTRY)
+    """Names of the registered domains whose package is installed, sorted."""
+    from importlib.util import find_spec
+
+    return sorted(name for name, module in REGISTRY.items() if find_spec(module) is not None)
 
 
 def get_domain(name: str):  # -> DomainSpec (imported lazily: keeps `import` cheap)
     """The :class:`~vlaplan.domains.base.DomainSpec` registered as ``name``."""
-    if name not in REGISTRY:
+    if name not in available_domains():
         import difflib
 
         close = difflib.get_close_matches(name, REGISTRY, n=2)
