@@ -29,6 +29,7 @@ GRASP_OFFSET = 0.008  # m: grasp target above the object's centre
 LIFT = 0.10  # m lifted after a grasp
 PLACE_GAP = 0.004  # m: lower a held object until its bottom is this close to its support
 RETREAT = 0.06  # m above the released object's top
+FIXTURE_CLEARANCE = 0.05  # m between a free table spot and a fixture's footprint
 SPOT_CLEARANCE = 0.09  # m between a chosen free spot and any other object's centre
 OPEN_WIDTH = 0.075  # m: the gripper counts as open
 CLOSE_STEPS = 5  # control steps the gripper squeezes before lifting
@@ -70,7 +71,32 @@ def hand_margin(w: "_World", xy: np.ndarray, yaw: float, grasp_z: float,
         r = 0.5 * float(np.linalg.norm(w.size(name)[:2]))
         gap = max(abs(float(d @ along)) - HAND_HALF_LONG, abs(float(d @ across)) - HAND_HALF_SHORT)
         margin = min(margin, gap - r)
+    for f in w.fixtures.values():  # drawers and bins: rectangles (separating axes)
+        if float(f["pos"][2]) + float(f["size"][2]) < bottom:
+            continue
+        fyaw = float(f.get("yaw", 0.0))
+        fx_ax = np.array([math.cos(fyaw), math.sin(fyaw)])
+        fy_ax = np.array([-math.sin(fyaw), math.cos(fyaw)])
+        d = np.asarray(f["pos"][:2], dtype=float) - xy
+        half_f, half_h = (f["size"][0] / 2, f["size"][1] / 2), (HAND_HALF_LONG, HAND_HALF_SHORT)
+        gap = max(abs(float(d @ ax)) - (half_f[0] * abs(float(fx_ax @ ax))
+                                        + half_f[1] * abs(float(fy_ax @ ax))
+                                        + half_h[0] * abs(float(along @ ax))
+                                        + half_h[1] * abs(float(across @ ax)))
+                  for ax in (fx_ax, fy_ax, along, across))
+        margin = min(margin, gap)
     return margin
+
+
+def clear_of_fixtures(w: "_World", xy: np.ndarray, margin: float = FIXTURE_CLEARANCE) -> bool:
+    """Is ``xy`` at least ``margin`` outside every fixture's footprint (drawer, bins)?"""
+    for f in w.fixtures.values():
+        c, size, yaw = f["pos"], f["size"], float(f.get("yaw", 0.0))
+        dx, dy = xy[0] - c[0], xy[1] - c[1]
+        lx, ly = math.cos(yaw) * dx + math.sin(yaw) * dy, -math.sin(yaw) * dx + math.cos(yaw) * dy
+        if abs(lx) < size[0] / 2 + margin and abs(ly) < size[1] / 2 + margin:
+            return False
+    return True
 
 
 def best_yaw(w: "_World", xy: np.ndarray, base_yaw: float, grasp_z: float,
@@ -213,7 +239,8 @@ class PlaceExpert(_Expert):
         best, best_d = None, math.inf
         for sx, sy in SPOT_GRID:
             s = np.array([sx, sy])
-            if all(np.linalg.norm(s - o) >= SPOT_CLEARANCE for o in others) and hand_margin(
+            if all(np.linalg.norm(s - o) >= SPOT_CLEARANCE for o in others) and clear_of_fixtures(
+                    w, s) and hand_margin(
                     w, s, best_yaw(w, s, w.yaw, grasp_z, (x,)), grasp_z, (x,)) >= 0.0:
                 d = float(np.linalg.norm(s - here))
                 if d < best_d:

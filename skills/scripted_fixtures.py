@@ -26,6 +26,7 @@ from vlaplan.skills.scripted import (CLOSE_STEPS, GRASP_OFFSET, HOVER, OPEN_WIDT
 
 HANDLE_HOVER = 0.07  # m above the handle before descending onto it
 HANDLE_GRIP_MIN = 0.006  # m: narrower than this, the fingers closed on nothing
+HANDLE_GRIP_SLACK = 0.012  # m above the bar's axis still good for a grip (the pads are 2 cm)
 HANDLE_LOST = 0.03  # m between grasp target and handle: the grip slipped off
 PULL_STEP = 0.6  # fraction of the maximal translation per step while pulling/pushing
 CLOSE_TARGET = 0.004  # m: the close skill pushes until the joint is this near 0
@@ -90,7 +91,9 @@ class DrawerExpert(_Expert):
         d = _fixtures(w)[self.args[0]]
         h = np.asarray(d["handle"], dtype=float)
         q = float(d["joint"])
-        yaw = _near_yaw(float(d["yaw"]) + math.pi / 2, w.yaw)
+        # Fingers across the bar; of the two such yaws, the one the wrist reaches on that
+        # side of the robot (measured: +pi/2 for handles at y > 0, -pi/2 at y < 0).
+        yaw = _near_yaw(float(d["yaw"]) + math.pi / 2, math.copysign(math.pi / 2, h[1]))
         if self.done:
             return _move(w, w.ee, w.yaw, 1.0)
         if self.phase == "start":
@@ -101,10 +104,18 @@ class DrawerExpert(_Expert):
             if xy_err > XY_ALIGN_TOL or abs(wrap(yaw - w.yaw)) > YAW_TOL:
                 return _step(w, above, yaw, 1.0, travel_height(w))
             self._goto("descend")
+            self.best, self.stalled = math.inf, 0
         if self.phase == "descend":
+            if w.ee[2] < self.best - 0.001:
+                self.best, self.stalled = w.ee[2], 0
+            else:
+                self.stalled += 1
+            # Grip once at the bar, or once the arm stops short of it but within reach.
+            low = w.ee[2] - h[2] <= POS_TOL or (
+                self.stalled >= STALL_STEPS // 2 and w.ee[2] - h[2] < HANDLE_GRIP_SLACK)
             if float(np.linalg.norm(w.ee[:2] - h[:2])) > 2 * XY_ALIGN_TOL:
                 self._goto("approach")
-            elif w.ee[2] - h[2] > POS_TOL:
+            elif not low:
                 return _move(w, h, yaw, 1.0)
             else:
                 self._goto("grip")
@@ -197,7 +208,7 @@ class PutInExpert(_Expert):
         if self.phase == "lower" and not w.held(x):
             self._goto("release")  # out of the hand over the container: let it be
         drawer = info.get("kind") == "drawer"
-        yaw = _near_yaw(float(info["yaw"]), w.yaw) if drawer else w.yaw
+        yaw = _near_yaw(float(info["yaw"]), 0.0) if drawer else w.yaw
         offset = w.ee[2] - p[2]
         if self.phase == "carry":
             if self.slot is None or any(
@@ -248,7 +259,7 @@ class TakeOutExpert(_Expert):
         if self.done:
             return _move(w, w.ee, w.yaw, -1.0)
         p, size = w.pos(x), w.size(x)
-        cab = _near_yaw(float(info["yaw"]), w.yaw)
+        cab = _near_yaw(float(info["yaw"]), 0.0)
         shape = w.objects[x].get("shape", "cube")
         yaw = cab if shape == "cylinder" else grasp_yaw(w.yaw_of(x), cab)
         grasp_z = p[2] + GRASP_OFFSET
