@@ -179,6 +179,8 @@ class _Parser(InstructionForms):
             raise self.fail(f"{verb!r} what? name the object(s)")
         if any(np.nothing for np in subjects):
             return self.nothing(subjects, verb)
+        if verb == "hold" and self.at("rel"):          # "lift the red block onto the blue one"
+            verb = "put"
         if verb in ("open", "close", "clear", "empty", "hold"):
             return self.apply_each(verb, subjects, neg)
         if verb == "unstack" and not self.at("rel"):
@@ -226,8 +228,15 @@ class _Parser(InstructionForms):
         names = " and ".join(np.text for np in subjects)
         if verb is None:
             raise self.fail(f"what should happen to {names!r}? no verb or relation found")
-        raise self.fail(f"where should {names!r} go? (e.g. 'on the table', 'on the green block', "
-                        f"'in the drawer')")
+        raise self.fail(f"where should {names!r} go? (e.g. {self.place_examples()})")
+
+    def place_examples(self) -> str:
+        """'on the table', 'on the block', 'in the drawer': what this domain's goals allow."""
+        out = ["'on the table'"] if "on_table" in self.lexicon.goals else []
+        for kind, rel in (("on", "on"), ("in", "in")):
+            if kind in self.lexicon.goals:
+                out.append(f"'{rel} the {self.refs.noun_of_types(self.arg_types(kind, 1))}'")
+        return ", ".join(out)
 
     # ------------------------------------------------------------------ relations
     def relation(self, verb: str | None, subjects: list[NounPhrase], neg: bool) -> list[Literal]:
