@@ -137,17 +137,19 @@ class Goal:
     def to_dict(self) -> dict[str, Any]:
         return {"instruction": self.instruction,
                 "stages": [[str(lit) for lit in stage] for stage in self.stages],
+                "checkpoints": [[str(lit) for lit in c] for c in self.checkpoints],
                 "final": [str(lit) for lit in self.final]}
 
     def to_json(self) -> str:
-        """JSON text: instruction, stages (lists of literal strings) and final."""
+        """JSON text: instruction, stages, checkpoints and final (lists of literal strings)."""
         return json.dumps(self.to_dict())
 
     @classmethod
     def from_json(cls, text: str | dict[str, Any]) -> "Goal":
         data = json.loads(text) if isinstance(text, str) else text
         stages = tuple(tuple(Literal.parse(s) for s in stage) for stage in data["stages"])
-        return cls(stages, data.get("instruction", ""))
+        checkpoints = tuple(tuple(Literal.parse(s) for s in c) for c in data.get("checkpoints", ()))
+        return cls(stages, data.get("instruction", ""), checkpoints)
 
 
 def stage_text(literals: Sequence[Literal]) -> str:

@@ -85,6 +85,8 @@ def test_later_stages_override_contradicting_earlier_literals():
         ["(open drawer)"], ["(open drawer)", "(in red_cube_1 drawer)"],
         ["(in red_cube_1 drawer)", "(closed drawer)"]]
     assert goal.atoms == {Atom("in", ("red_cube_1", "drawer")), Atom("closed", ("drawer",))}
+    again = Goal.from_json(goal.to_json())
+    assert again == goal and again.checkpoints == goal.checkpoints
 
 
 def test_goal_display_json_and_state_check():
