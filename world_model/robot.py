@@ -147,6 +147,21 @@ class SimRobot:
         for _ in range(HOLD_SETTLE_STEPS):
             pb.stepSimulation(physicsClientId=self.client)
 
+    def command(self) -> tuple[np.ndarray, float, float]:
+        """The controller's state: commanded grasp-target position, yaw, gripper command."""
+        return self._target_pos.copy(), self._target_yaw, self._gripper_cmd
+
+    def set_command(self, pos: np.ndarray, yaw: float, gripper: float,
+                    joints: np.ndarray | None = None) -> None:
+        """Set the controller's state (e.g. a twin continuing from an observed plant) and
+        drive the arm motors to ``joints`` (default: IK of ``pos``/``yaw``)."""
+        self._target_pos = np.asarray(pos, dtype=float).copy()
+        self._target_yaw = float(yaw)
+        self._gripper_cmd = float(gripper)
+        q = joints if joints is not None else solve_ik(
+            self.client, self.handles.panda, tuple(self._target_pos), self._target_yaw)
+        self._drive(np.asarray(q), (self._gripper_cmd + 1.0) / 2.0 * FINGER_MAX)
+
     def ee_pose(self) -> tuple[np.ndarray, float]:
         """Measured position of the grasp target (link 11) and its yaw."""
         state = pb.getLinkState(self.handles.panda, GRASP_LINK, computeForwardKinematics=True,

@@ -105,3 +105,15 @@ def test_reset_with_a_new_scene_and_bad_inputs():
         SimRobot({"objects": []})
     with pytest.raises(WorldModelError, match="unknown cameras"):
         SimRobot(SCENE, cameras=("top",))
+
+
+def test_set_command_moves_the_controller_target():
+    with SimRobot(SCENE, render=False) as r:
+        pos, yaw, grip = r.command()
+        goal = pos + np.array([0.0, 0.03, -0.02])  # within MAX_LEAD of the arm
+        r.set_command(goal, 0.3, -1.0)
+        for _ in range(15):
+            r.apply(np.zeros(5, dtype=np.float32))
+        ee, ee_yaw = r.ee_pose()
+        assert np.allclose(ee, goal, atol=0.01) and abs(ee_yaw - 0.3) < 0.03
+        assert r.command()[2] == 0.0 and r.gripper_width() < 0.08  # zero action: half open
