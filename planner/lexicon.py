@@ -22,6 +22,8 @@ from vlaplan.planner.instruction_goal import Literal, SceneObject
 
 BASE_WORDS = Path(__file__).with_name("instruction_words.yaml")
 MAX_PHRASE = 7
+GOAL_KINDS = ("on", "in", "on_table", "hold", "open", "close", "remove", "clear", "empty")
+"""The request kinds the grammar produces; a lexicon's ``goals`` maps some of them to literals."""
 
 
 class LexiconError(PlannerError):
@@ -167,6 +169,8 @@ class Lexicon:
             slots = {pred: tuple(v) for pred, v in (data.get("slots") or {}).items()}
         except (AttributeError, KeyError, TypeError) as exc:
             raise LexiconError(f"malformed lexicon {source}: {exc!r}") from exc
+        for kind, tpl in goals.items():
+            _check_template(kind, tpl, source)
         if not nouns:
             raise LexiconError(f"lexicon {source} defines no nouns")
         return cls(domain=str(data.get("domain", "")), nouns=nouns, colours=colours, goals=goals,
@@ -213,6 +217,16 @@ class Lexicon:
             return tuple(p.format(*lit.atom.args) for p in patterns)
         except IndexError:
             return ()
+
+
+def _check_template(kind: str, tpl: GoalTemplate, source: str) -> None:
+    if kind not in GOAL_KINDS:
+        raise LexiconError(f"{source}: unknown goal kind {kind!r}; known: {', '.join(GOAL_KINDS)}")
+    try:
+        tpl.instantiate("x", "y", "each")
+    except (KeyError, IndexError, ValueError) as exc:
+        raise LexiconError(f"{source}: goal {kind!r} has a bad literal pattern "
+                           f"(use {{x}}, {{y}}, {{each}} inside '(pred ...)'): {exc}") from exc
 
 
 def _refuse_booleans(data: Any, source: str) -> None:

@@ -160,6 +160,12 @@ def test_lexicon_files_are_checked(tmp_path):
     bad.write_text("domain: x\n")
     with pytest.raises(LexiconError, match="no nouns"):
         Lexicon.load(bad)
+    bad.write_text("nouns: {block: {words: [block]}}\ngoals: {on_tabel: {literals: ['(on-table {x})']}}\n")
+    with pytest.raises(LexiconError, match="unknown goal kind 'on_tabel'"):
+        Lexicon.load(bad)
+    bad.write_text("nouns: {block: {words: [block]}}\ngoals: {hold: {literals: ['(holding {z})']}}\n")
+    with pytest.raises(LexiconError, match="bad literal pattern"):
+        Lexicon.load(bad)
 
 
 @pytest.mark.parametrize("domain", sorted(LEX))
