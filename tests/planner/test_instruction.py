@@ -192,3 +192,17 @@ def test_planner_language_imports_nothing_heavy():
             "'vlaplan.executor', 'vlaplan.skills') if m in sys.modules]; print(bad)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_negation_template_is_data_clear_or_not_on_every_other_block():
+    import yaml
+
+    data = yaml.safe_load((ROOT / "domains" / "tabletop" / "lexicon.yaml").read_text())
+    data["goals"]["clear"] = {"args": ["block"], "for_each": "block",
+                              "literals": ["(not (on {each} {x}))"]}
+    no_clear = Lexicon.from_dict(data)
+    scene = SCENES["tabletop"]
+    assert [str(l) for l in parse_instruction("nothing on the yellow block", scene, LEX["tabletop"]).final] \
+        == ["(clear yellow_1)"]
+    assert [str(l) for l in parse_instruction("nothing on the yellow block", scene, no_clear).final] == [
+        "(not (on red_1 yellow_1))", "(not (on green_1 yellow_1))", "(not (on blue_1 yellow_1))"]
