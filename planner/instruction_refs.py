@@ -102,7 +102,7 @@ class Resolver:
             obj = self.by_name[np.name]
             if types is not None and obj.type not in types:
                 raise self.fail(f"{self.lexicon.describe(obj)} cannot be used there "
-                                f"(a {obj.type}; expected {' or '.join(sorted(types))})")
+                                f"(type {obj.type}; expected {' or '.join(sorted(types))})")
             return [obj]
         described = list(self.objects)
         if np.noun is not None:
@@ -119,7 +119,9 @@ class Resolver:
         candidates = described if types is None else [o for o in described if o.type in types]
         if described and not candidates:
             kinds = sorted({o.type for o in described})
-            raise self.fail(f"{self.phrase(np)} is a {'/'.join(kinds)}, which cannot be used there "
+            kind = "/".join(kinds)
+            article = "an" if kind[:1] in "aeiou" else "a"
+            raise self.fail(f"{self.phrase(np)} is {article} {kind}, which cannot be used there "
                             f"(expected {' or '.join(sorted(types or ()))})")
         if np.other:
             mentioned = self.mentions.names()
