@@ -1,0 +1,59 @@
+"""Causal-link plan graphs and their DOT / JSON export."""
+import json
+
+import networkx as nx
+
+from planner_oracle import DATA, ROOT, load
+from vlaplan.planner import load_domain, load_problem, plan_graph, solve, to_dot, to_json
+
+
+def _tower3():
+    domain = load_domain(ROOT / "domains/tabletop/domain.pddl")
+    problem = load_problem(ROOT / "domains/tabletop/problems/tower3.pddl", domain)
+    return problem, solve(domain, problem).plan
+
+
+def test_causal_links_of_a_tower():
+    problem, plan = _tower3()
+    g = plan_graph(plan, problem)
+    assert isinstance(g, nx.DiGraph) and nx.is_directed_acyclic_graph(g)
+    assert set(g.nodes) == {"init", "goal"} | {f"s{i}" for i in range(1, len(plan) + 1)}
+    assert [g.nodes[f"s{i}"]["action"] for i in range(1, len(plan) + 1)] == plan.steps()
+    # every precondition of every step is supported by exactly one incoming link
+    for i, action in enumerate(plan, start=1):
+        supported = [a for _, _, d in g.in_edges(f"s{i}", data=True) for a in d["atoms"]]
+        assert sorted(supported) == sorted(str(p) for p in action.pre)
+    # each step's link comes from a step that adds the atom, or from init
+    for u, v, d in g.edges(data=True):
+        if u.startswith("s"):
+            adder = plan[int(u[1:]) - 1]
+            assert all(any(str(x) == atom for x in adder.add) for atom in d["atoms"])
+    goal_atoms = sorted(a for _, _, d in g.in_edges("goal", data=True) for a in d["atoms"])
+    assert goal_atoms == sorted(str(p) for p in problem.goal.parts)
+    # the last stack supports the goal atom it achieved
+    last = f"s{len(plan)}"
+    assert "(on red_1 green_1)" in g.edges[last, "goal"]["atoms"]
+
+
+def test_conditional_effects_are_followed():
+    domain, problem = load("briefcase_domain.pddl", "briefcase_p1.pddl")
+    plan = solve(domain, problem).plan
+    g = plan_graph(plan, problem)
+    # (at paycheck bank) is produced by a move's conditional effect and supports the goal
+    producers = [u for u, _, d in g.in_edges("goal", data=True) if "(at paycheck bank)" in d["atoms"]]
+    assert len(producers) == 1 and g.nodes[producers[0]]["action"].startswith("(move")
+
+
+def test_dot_and_json_export():
+    problem, plan = _tower3()
+    g = plan_graph(plan, problem)
+    dot = to_dot(g)
+    assert dot.startswith("digraph plan {") and dot.rstrip().endswith("}")
+    assert dot.count("->") == g.number_of_edges()
+    assert '"s1" [label="' + plan.steps()[0] + '"]' in dot
+    data = to_json(g)
+    again = json.loads(json.dumps(data))
+    assert [n["id"] for n in again["nodes"]][0] == "init" and again["nodes"][-1]["id"] == "goal"
+    assert len(again["edges"]) == g.number_of_edges()
+    assert all(set(e) == {"source", "target", "atoms"} for e in again["edges"])
+    assert again["goal_reached"] is True
