@@ -104,8 +104,8 @@ class _Parser(InstructionForms):
             raise self.fail("the instruction is empty")
         tokens = lex(self.text, self.lexicon, self.refs.by_name)
         stages = []
-        for segment in split_stages(tokens):
-            self.toks, self.i = segment, 0
+        for number, segment in enumerate(split_stages(tokens)):
+            self.toks, self.i, self.refs.mentions.stage = segment, 0, number
             literals = self.stage()
             if self.i < len(self.toks):
                 rest = " ".join(t.text for t in self.toks[self.i:])

@@ -49,17 +49,18 @@ class NounPhrase:
 
 
 class Mentions:
-    """Objects mentioned so far, for pronouns: (objects, was a subject) in order."""
+    """Objects mentioned so far, for pronouns: (objects, was a subject, stage) in order."""
 
     def __init__(self) -> None:
-        self.items: list[tuple[tuple[SceneObject, ...], bool]] = []
+        self.items: list[tuple[tuple[SceneObject, ...], bool, int]] = []
+        self.stage = 0
 
     def add(self, objects: Sequence[SceneObject], subject: bool) -> None:
         if objects:
-            self.items.append((tuple(objects), subject))
+            self.items.append((tuple(objects), subject, self.stage))
 
     def names(self) -> set[str]:
-        return {o.name for objs, _ in self.items for o in objs}
+        return {o.name for objs, _, _ in self.items for o in objs}
 
 
 class Resolver:
@@ -183,11 +184,16 @@ class Resolver:
             return all((types is None or o.type in types) and o.name not in exclude for o in objs)
 
         for want_subject in (True, False):
-            for objs, was_subject in reversed(self.mentions.items):
-                if was_subject == want_subject and fits(objs):
+            for objs, was_subject, _ in reversed(self.mentions.items):
+                if was_subject == want_subject and fits(objs) and (single or len(objs) > 1):
                     return list(objs)
-        if not single:  # "them" may also gather several single mentions
-            raise self.fail(f"'{np.text}' does not refer to any objects mentioned before")
+        if not single:  # "them": every fitting object mentioned in the latest stage naming two
+            for stage in sorted({st for _, _, st in self.mentions.items}, reverse=True):
+                found = list(dict.fromkeys(o for objs, _, st in self.mentions.items if st == stage
+                                           for o in objs if fits((o,))))
+                if len(found) > 1:
+                    return found
+            raise self.fail(f"'{np.text}' does not refer to several objects mentioned before")
         raise self.fail(f"'{np.text}' does not refer to anything mentioned before that fits there")
 
     def matching(self, subject: SceneObject, np: NounPhrase, types: Collection[str] | None,
@@ -264,7 +270,7 @@ def parse_noun_phrase(toks: Sequence[Token], i: int) -> tuple[NounPhrase | None,
         if head is not None:
             np.words.extend(head.words)
             i += 1
-    if head is not None and (np.noun or np.name):               # "red block 2", "block number 2"
+    if head is not None and (np.noun or np.name) or (head is None and np.colours):  # "red block 2"
         j = i + 1 if at(i) is not None and at(i).has("index") else i
         if at(j) is not None and at(j).has("number") and not _modifies(at(j + 1)):
             np.index = at(j).get("number")
