@@ -63,3 +63,27 @@ def test_skills_eval_rejects_unknown_skill(capsys):
     code = main(["skills", "eval", "--trials", "1", "--skills", "fly"])
     assert code == 2
     assert "fly" in capsys.readouterr().err
+
+
+def _priv(obj_z, contacts, width, ee_z):
+    return {"objects": {"red_1": {"pos": [0.5, 0.0, obj_z], "quat": [0, 0, 0, 1],
+                                  "size": [0.04, 0.04, 0.04], "contacts": contacts}},
+            "ee": {"pos": [0.5, 0.0, ee_z], "yaw": 0.0, "gripper_width": width}}
+
+
+def test_arm_done_needs_a_lift_after_a_grasp_and_a_release_after_a_place():
+    from vlaplan.world_model.rollout import arm_done
+
+    fingers = ["left_finger", "right_finger"]
+    start = _priv(0.02, ["table"], 0.08, 0.2)
+    grasp = [("holding", ("red_1",))]
+    assert not arm_done(_priv(0.025, fingers, 0.039, 0.03), grasp, start)
+    assert arm_done(_priv(0.08, fingers, 0.039, 0.09), grasp, start)
+    held = _priv(0.2, fingers, 0.039, 0.2)
+    place = [("on-table", ("red_1",)), ("hand-empty", ())]
+    assert not arm_done(_priv(0.02, fingers, 0.039, 0.03), place, held)  # still squeezing
+    assert not arm_done(_priv(0.02, ["table"], 0.08, 0.05), place, held)  # fingers around it
+    assert arm_done(_priv(0.02, ["table"], 0.08, 0.09), place, held)
+    # nothing held before or after (e.g. opening a drawer): the gripper must be open
+    assert not arm_done(_priv(0.02, ["table"], 0.01, 0.3), [("open", ("drawer",))], start)
+    assert arm_done(_priv(0.02, ["table"], 0.08, 0.3), [("open", ("drawer",))], start)
