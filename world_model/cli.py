@@ -60,8 +60,8 @@ def _eval(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(report.model_dump_json() + "\n")
         return 0
-    table = Table(title=f"{report.policy} skills in {report.domain} "
-                        f"({report.trials} trials each, seed {report.seed})")
+    table = Table(title=f"{report.policy} in {report.domain}: {report.trials} trials/skill, "
+                        f"seed {report.seed}")
     for col in ("skill", "success", "rate", "mean steps", "wall s"):
         table.add_column(col, justify="left" if col == "skill" else "right")
     for s in report.skills:

@@ -37,11 +37,13 @@ class SimRobot:
     """A Panda, a table and the scene's objects and fixtures in a private DIRECT client.
 
     ``render=False`` skips the cameras (fast checks, scripted evaluation).
+    ``home_jitter`` (m) perturbs the start pose of the gripper, seeded by ``reset(seed)``
+    (x, y by up to that much, z by half, yaw by twice as many radians).
     """
 
     def __init__(self, scene: SceneSpec, image_size: int = 96,
                  cameras: tuple[str, ...] = ("front", "wrist"), render: bool = True,
-                 seed: int | None = None) -> None:
+                 seed: int | None = None, home_jitter: float = 0.0) -> None:
         if not isinstance(scene, SceneSpec):
             raise WorldModelError(f"SimRobot needs a SceneSpec, got {type(scene).__name__}")
         if not 16 <= int(image_size) <= 512:
@@ -49,6 +51,7 @@ class SimRobot:
         self.image_size = int(image_size)
         self.cameras = tuple(cameras)
         self.render = render
+        self.home_jitter = float(home_jitter)
         self.client = pb.connect(pb.DIRECT)
         self.scene = scene
         self.handles: WorldHandles | None = None
@@ -82,6 +85,10 @@ class SimRobot:
         home = self.scene.robot.home
         self._target_pos = np.array([home[0], home[1], home[2] + self.scene.table.height])
         self._target_yaw = float(self.scene.robot.home_yaw)
+        if self.home_jitter > 0:  # seeded variety of start poses (demonstrations)
+            j = self.rng.uniform(-1.0, 1.0, size=4) * self.home_jitter
+            self._target_pos += np.array([j[0], j[1], 0.5 * j[2]])
+            self._target_yaw += 2.0 * j[3]
         self._gripper_cmd = 1.0
         self._teleport_arm(self._target_pos, self._target_yaw)
         if self.scene.robot.holding:

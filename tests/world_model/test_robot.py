@@ -117,3 +117,12 @@ def test_set_command_moves_the_controller_target():
         ee, ee_yaw = r.ee_pose()
         assert np.allclose(ee, goal, atol=0.01) and abs(ee_yaw - 0.3) < 0.03
         assert r.command()[2] == 0.0 and r.gripper_width() < 0.08  # zero action: half open
+
+
+def test_home_jitter_is_seeded():
+    def start(seed):
+        with SimRobot(SCENE, render=False, seed=seed, home_jitter=0.03) as r:
+            return r.observe()[STATE_KEY][:4]
+    assert np.array_equal(start(1), start(1))
+    assert not np.allclose(start(1), start(2), atol=1e-3)
+    assert np.all(np.abs(start(1)[:2] - np.array(SCENE.robot.home[:2])) < 0.04)
