@@ -50,6 +50,7 @@ class _Parser(InstructionForms):
         self.toks: list[Token] = []
         self.i = 0
         self.so_far: tuple[Literal, ...] = ()
+        self.notes: list[str] = []
 
     # ------------------------------------------------------------------ helpers
     def in_state(self, state: str, obj: SceneObject) -> bool | None:
@@ -115,7 +116,7 @@ class _Parser(InstructionForms):
         if not stages:
             raise self.fail("it asks for nothing to be done")
         checkpoints = checkpoints_of(stages, self.lexicon.slots_of)
-        return Goal(tuple(stages), self.text, checkpoints)
+        return Goal(tuple(stages), self.text, checkpoints, tuple(self.notes))
 
     def consistent(self, literals: list[Literal]) -> tuple[Literal, ...]:
         unique = tuple(dict.fromkeys(literals))
@@ -300,8 +301,7 @@ class _Parser(InstructionForms):
         tpl = self.template(kind)
         objs = self.subjects(subjects, kind)
         if ref is not None and ref.match:
-            return [lit for obj in objs for lit in
-                    self.instantiate(tpl, obj, self.refs.matching(obj, ref, tpl.args[1]), neg)]
+            return self.matched(subjects, ref, tpl.args[1], "colour", tpl, neg)
         ref = ref or NounPhrase(words=["the", self.away_noun()], det="the")
         target = self.refs.resolve(ref, self.arg_types(kind, 1), subject=False,
                                    exclude={o.name for o in objs})

@@ -128,8 +128,26 @@ class InstructionForms(_Base):
         into = tuple(spec.get("into") or self.arg_types(kind, 1) or ())
         tpl = self.template(kind)
         ref = ref or NounPhrase(words=["the", "containers"], plural=True)
-        literals = []
-        for obj in self.subjects(subjects, kind):
-            target = self.refs.matching(obj, ref, into, attribute)
-            literals += self.instantiate(tpl, obj, target, False)
+        return self.matched(subjects, ref, into, attribute, tpl, False)
+
+    def matched(self, subjects: list[NounPhrase], ref: NounPhrase, types: Any, attribute: str,
+                tpl: Any, neg: bool) -> list[Literal]:
+        """Each object into the container sharing its attribute ("its bin", "sort by colour").
+
+        An object named alone must have such a container.  Of a collective ("every object",
+        "sort the objects") those without one are left out, with a note on the goal.
+        """
+        lenient = all(np.collective for np in subjects)
+        literals, skipped = [], []
+        for obj in self.subjects(subjects, tpl.kind):
+            target = self.refs.matching(obj, ref, types, attribute, optional=lenient)
+            if target is None:
+                skipped.append(obj)
+                continue
+            literals += self.instantiate(tpl, obj, target, neg)
+        if skipped and not literals:
+            self.refs.matching(skipped[0], ref, types, attribute)   # raises, naming what exists
+        if skipped:
+            self.notes.append(f"left out {self.refs.listing(skipped)}: no "
+                              f"{self.refs.described(ref, types)} has the same {attribute}")
         return literals

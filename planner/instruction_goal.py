@@ -96,6 +96,8 @@ class Goal:
     stages: tuple[tuple[Literal, ...], ...]
     instruction: str = ""
     checkpoints: tuple[tuple[Literal, ...], ...] = field(default=(), compare=False)
+    notes: tuple[str, ...] = field(default=(), compare=False)
+    """Remarks on how the instruction was read (e.g. objects a "sort" left out)."""
 
     def __post_init__(self) -> None:
         stages = tuple(tuple(stage) for stage in self.stages)
@@ -138,7 +140,8 @@ class Goal:
         return {"instruction": self.instruction,
                 "stages": [[str(lit) for lit in stage] for stage in self.stages],
                 "checkpoints": [[str(lit) for lit in c] for c in self.checkpoints],
-                "final": [str(lit) for lit in self.final]}
+                "final": [str(lit) for lit in self.final],
+                "notes": list(self.notes)}
 
     def to_json(self) -> str:
         """JSON text: instruction, stages, checkpoints and final (lists of literal strings)."""
@@ -149,7 +152,7 @@ class Goal:
         data = json.loads(text) if isinstance(text, str) else text
         stages = tuple(tuple(Literal.parse(s) for s in stage) for stage in data["stages"])
         checkpoints = tuple(tuple(Literal.parse(s) for s in c) for c in data.get("checkpoints", ()))
-        return cls(stages, data.get("instruction", ""), checkpoints)
+        return cls(stages, data.get("instruction", ""), checkpoints, tuple(data.get("notes", ())))
 
 
 def stage_text(literals: Sequence[Literal]) -> str:

@@ -197,12 +197,15 @@ class Resolver:
         raise self.fail(f"'{np.text}' does not refer to anything mentioned before that fits there")
 
     def matching(self, subject: SceneObject, np: NounPhrase, types: Collection[str] | None,
-                 attribute: str = "colour") -> SceneObject:
-        """The one container of ``types`` sharing ``subject``'s attribute ("its bin")."""
+                 attribute: str = "colour", optional: bool = False) -> SceneObject | None:
+        """The one container of ``types`` sharing ``subject``'s attribute ("its bin");
+        None when there is none and ``optional``."""
         value = getattr(subject, attribute)
         pool = [o for o in self.objects if (types is None or o.type in types)
                 and (np.noun is None or self.lexicon.nouns[np.noun].denotes(o))]
         hits = [o for o in pool if value is not None and getattr(o, attribute) == value]
+        if not hits and optional:
+            return None
         if len(hits) != 1:
             what = "no" if not hits else "more than one"
             raise self.fail(f"{what} {self.described(np, types)} has the {attribute} of "

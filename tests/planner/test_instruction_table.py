@@ -2,7 +2,7 @@
 
 A case names a scene (objects written compactly by their contract names), the
 instruction, and either the expected ordered stages of literals (each stage compared as
-a set) or the expected error (words in the reason, unknown words, suggestions,
+a set; optionally the final conjunction and the goal's notes) or the expected error (words in the reason, unknown words, suggestions,
 ambiguity candidates).
 """
 from __future__ import annotations
@@ -65,6 +65,7 @@ def test_instruction_means_goal(case):
     assert got == want, f"{case['text']!r} -> {goal}"
     if "final" in case:
         assert sorted(str(lit) for lit in goal.final) == sorted(case["final"])
+    assert list(goal.notes) == case.get("notes", [])
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if "error" in c], ids=case_id)
