@@ -237,10 +237,10 @@ class PutInExpert(_Expert):
                 return _move(w, np.array([target_xy[0], target_xy[1],
                                           goal + size[2] / 2 + offset]), yaw, -1.0)
             self._goto("release")
-        if self.phase == "release":
+        if self.phase == "release":  # ease off upwards so pressed fingertips can open
             self.counter += 1
             if self.counter < RELEASE_STEPS or w.width < min(OPEN_WIDTH, size[1] + 0.02):
-                return _move(w, w.ee, w.yaw, 1.0)
+                return _move(w, w.ee + np.array([0.0, 0.0, 0.004]), w.yaw, 1.0)
             self._goto("retreat")
         if self.phase == "retreat":
             z = max(w.top(x) + HOVER, _fixture_top(info) + 0.02)

@@ -261,7 +261,7 @@ def to_local(world: Sequence[float], origin: Sequence[float], yaw: float) -> tup
 def drawer_footprint_size(g: DrawerGeometry = DRAWER) -> tuple[float, float, float]:
     """Extents (x, y, z) of the area a cabinet covers with its drawer fully open."""
     x_min, x_max, y_min, y_max = g.footprint(g.travel)
-    return (x_max - x_min, y_max - y_min, g.height)
+    return (round(x_max - x_min, 6), round(y_max - y_min, 6), g.height)
 
 
 def _carcass_offset(g: DrawerGeometry) -> float:
@@ -402,3 +402,4 @@ def bin_slot(spec: FixtureSpec, u: float, v: float, table_height: float = 0.0,
              geometry: BinGeometry = BIN) -> tuple[float, float, float]:
     """World (x, y, floor z) of bin slot (u, v)."""
     return to_world((u, v, geometry.floor), (spec.pos[0], spec.pos[1], table_height), spec.yaw)
+

@@ -196,6 +196,9 @@ class SceneSpec(BaseModel):
             if obj.top > table.height + MAX_HEIGHT:
                 raise ValueError(f"{where}: unreachable pose {obj.pos}: top {obj.top:.3f} m is "
                                  f"more than {MAX_HEIGHT} m above the table")
+        if self.fixtures:  # drawer and bin geometry lives with their builders
+            from vlaplan.world_model.fixture_checks import check_fixtures
+            check_fixtures(self)
         free = [o for o in self.objects if o.name != held]
         for i, a in enumerate(free):
             for b in free[i + 1:]:
