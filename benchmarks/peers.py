@@ -4,9 +4,11 @@ Every run is one child process with a wall-clock limit (the whole process group 
 killed when it runs over).  Two times are recorded per run:
 
 - ``time``: the planner's own work measured inside the child (parse + ground +
-  search), for the Python planners that we drive through their API;
+  search, after its imports), for the Python planners that we drive through their API;
 - ``wall``: process start to plan, measured by the parent (interpreter start-up and
-  imports included); this is the only time Fast Downward and ``vlaplan plan`` get.
+  imports included); this is the only time Fast Downward and ``vlaplan plan`` get;
+- ``cpu``: user + system CPU seconds of the whole process tree (robust when other
+  jobs share the cores and stretch the wall clock).
 
 ``python benchmarks/peers.py CHILD DOMAIN PROBLEM TIMEOUT`` is the child side for the
 in-process planners; it prints one JSON object ``{"status", "time", "plan", "detail"}``.
@@ -21,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +48,7 @@ class RawRun:
     wall: float | None
     plan: list[str]
     detail: str = ""
+    cpu: float | None = None
 
 
 def parse_plan_lines(text: str) -> list[str]:
@@ -65,6 +69,13 @@ def _memory_limit(limit_bytes: int | None):
         import resource
         resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
     return apply
+
+
+def children_cpu() -> float:
+    """CPU seconds used so far by this process's finished (waited-for) children."""
+    import resource
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def run_process(cmd: list[str], timeout: float, cwd: str | None = None,
@@ -163,66 +174,85 @@ def run_planner(planner: str, domain_file: Path, problem_file: Path, timeout: fl
     """Run one planner on one problem in its own process."""
     if not available(planner):
         return RawRun("unavailable", None, None, [], f"{planner} is not installed")
+    before = children_cpu()
     if planner == "ours-cli":
-        return run_cli(domain_file, problem_file, timeout, memory)
-    if planner == "fd":
-        return run_fast_downward(domain_file, problem_file, timeout, memory)
-    return run_child(planner, domain_file, problem_file, timeout, memory)
+        raw = run_cli(domain_file, problem_file, timeout, memory)
+    elif planner == "fd":
+        raw = run_fast_downward(domain_file, problem_file, timeout, memory)
+    else:
+        raw = run_child(planner, domain_file, problem_file, timeout, memory)
+    if raw.wall is not None:
+        raw.cpu = children_cpu() - before
+    return raw
 
 
 # --------------------------------------------------------------------------- child side
 
-def _solve_ours(domain_file: str, problem_file: str, timeout: float) -> tuple[str, list[str], str]:
+def _ours() -> Callable[[str, str, float], tuple[str, list[str], str]]:
     from vlaplan.planner import load_domain, load_problem, solve
-    domain = load_domain(domain_file)
-    problem = load_problem(problem_file, domain)
-    result = solve(domain, problem, search="gbfs-ff", timeout=timeout)
-    status = str(getattr(result.status, "value", result.status)).lower()
-    status = {"solved": "solved", "unsolvable": "unsolved", "timeout": "timeout"}.get(status,
-                                                                                       "error")
-    if result.plan is None:
-        return status, [], ""
-    return status, parse_plan_lines(result.plan.to_ipc()), ""
+
+    def run(domain_file: str, problem_file: str, timeout: float) -> tuple[str, list[str], str]:
+        domain = load_domain(domain_file)
+        problem = load_problem(problem_file, domain)
+        result = solve(domain, problem, search="gbfs-ff", timeout=timeout)
+        status = str(getattr(result.status, "value", result.status)).lower()
+        status = {"solved": "solved", "unsolvable": "unsolved", "timeout": "timeout"}.get(
+            status, "error")
+        if result.plan is None:
+            return status, [], ""
+        return status, parse_plan_lines(result.plan.to_ipc()), ""
+    return run
 
 
-def _solve_pyperplan(domain_file: str, problem_file: str, timeout: float
-                     ) -> tuple[str, list[str], str]:
+def _pyperplan() -> Callable[[str, str, float], tuple[str, list[str], str]]:
     import logging
     logging.disable(logging.CRITICAL)
     from pyperplan.heuristics.relaxation import hFFHeuristic
     from pyperplan.planner import search_plan
     from pyperplan.search import greedy_best_first_search
-    plan = search_plan(domain_file, problem_file, greedy_best_first_search, hFFHeuristic)
-    if plan is None:
-        return "unsolved", [], ""
-    return "solved", [op.name.lower() for op in plan], ""
+
+    def run(domain_file: str, problem_file: str, timeout: float) -> tuple[str, list[str], str]:
+        plan = search_plan(domain_file, problem_file, greedy_best_first_search, hFFHeuristic)
+        if plan is None:
+            return "unsolved", [], ""
+        return "solved", [op.name.lower() for op in plan], ""
+    return run
 
 
-def _solve_pddlpy(domain_file: str, problem_file: str, timeout: float
-                  ) -> tuple[str, list[str], str]:
+def _pddlpy() -> Callable[[str, str, float], tuple[str, list[str], str]]:
     from pddlpy import DomainProblem
     from pddlpy.planning import get
-    dp = DomainProblem(domain_file, problem_file)
-    plan = get("gbfs").solve(dp)
-    if plan is None:
-        return "unsolved", [], ""
-    # A grounded step's bindings are not in parameter order; the schema's are.
-    steps = []
-    for name, args in plan.action_names():
-        params = dp.domain.operators[name].variable_list
-        steps.append("(" + " ".join([name, *[str(args[v]) for v in params]]).lower() + ")")
-    return "solved", steps, ""
+
+    def run(domain_file: str, problem_file: str, timeout: float) -> tuple[str, list[str], str]:
+        dp = DomainProblem(domain_file, problem_file)
+        plan = get("gbfs").solve(dp)
+        if plan is None:
+            return "unsolved", [], ""
+        # A grounded step's bindings are not in parameter order; the schema's are.
+        steps = []
+        for name, args in plan.action_names():
+            params = dp.domain.operators[name].variable_list
+            steps.append("(" + " ".join([name, *[str(args[v]) for v in params]]).lower() + ")")
+        return "solved", steps, ""
+    return run
 
 
-CHILD_SOLVERS = {"ours": _solve_ours, "pyperplan": _solve_pyperplan, "pddlpy": _solve_pddlpy}
+# Planner -> function that imports the planner and returns its timed part.
+CHILD_SOLVERS = {"ours": _ours, "pyperplan": _pyperplan, "pddlpy": _pddlpy}
 
 
 def child_main(argv: list[str]) -> int:
-    """Child side: solve one problem, print one JSON line with status, time and plan."""
+    """Child side: solve one problem, print one JSON line with status, time and plan.
+
+    ``time`` covers reading the files, grounding and search, not the imports (those are
+    in the process time the parent measures).
+    """
     planner, domain_file, problem_file, timeout = argv[0], argv[1], argv[2], float(argv[3])
     start = time.perf_counter()
     try:
-        status, plan, detail = CHILD_SOLVERS[planner](domain_file, problem_file, timeout)
+        solver = CHILD_SOLVERS[planner]()
+        start = time.perf_counter()
+        status, plan, detail = solver(domain_file, problem_file, timeout)
     except Exception as exc:  # a peer crashing is a result of the benchmark, not ours to fix
         status, plan, detail = "error", [], f"{type(exc).__name__}: {exc}"[:300]
     elapsed = time.perf_counter() - start

@@ -10,8 +10,8 @@ and prints a table per domain, the peer/ours time ratios and the issue's targets
     .venv/bin/python benchmarks/planner.py --domains blocksworld --planners ours,pyperplan \\
         --timeout 30 --json out.json --plot out.png --markdown out.md
 
-A planner that times out at one size is not run on larger sizes of the same domain
-(shown as "skipped"); ``--no-skip`` runs them anyway.
+A planner that timed out on two sizes of a domain is not run on its larger sizes
+(shown as "skipped"); ``--skip-after 0`` runs them anyway.
 """
 from __future__ import annotations
 
@@ -61,17 +61,22 @@ def _measure(planner: str, problem: SuiteProblem, timeout: float, repeat: int,
             break
         again = run_planner(planner, problem.domain_file, problem.problem_file, timeout, memory)
         if again.status == SOLVED:
-            best.time = min(t for t in (best.time, again.time) if t is not None) \
-                if best.time is not None or again.time is not None else None
-            best.wall = min(best.wall or again.wall, again.wall or best.wall)
+            for measure in ("time", "wall", "cpu"):
+                values = [v for v in (getattr(best, measure), getattr(again, measure))
+                          if v is not None]
+                setattr(best, measure, min(values) if values else None)
     return best
 
 
 def run_benchmark(sizes: dict[str, Iterable[int]], planners: Iterable[str] = DEFAULT_PLANNERS,
                   timeout: float = 60.0, seeds: Iterable[int] = (0,), work_dir: Path | None = None,
-                  repeat: int = 1, skip_after_timeout: bool = True, memory_gb: float | None = 4.0,
+                  repeat: int = 1, skip_after: int = 2, memory_gb: float | None = 4.0,
                   on_run: Callable[[Run], None] | None = None) -> BenchReport:
-    """Generate the suite, run each planner on each problem, validate, and summarise."""
+    """Generate the suite, run each planner on each problem, validate, and summarise.
+
+    A planner that timed out on ``skip_after`` sizes of a domain (0: never skip) is
+    not run on the larger sizes of that domain; those runs are recorded as skipped.
+    """
     planners = list(planners)
     unknown = [p for p in planners if p not in PLANNERS]
     if unknown:
@@ -80,22 +85,22 @@ def run_benchmark(sizes: dict[str, Iterable[int]], planners: Iterable[str] = DEF
     with tempfile.TemporaryDirectory(prefix="vlaplan-bench-") as tmp:
         suite = write_suite(Path(work_dir or tmp), sizes, seeds=tuple(seeds))
         runs: list[Run] = []
-        timed_out: dict[tuple[str, str], int] = {}  # (planner, domain) -> size that timed out
+        timed_out: dict[tuple[str, str], list[int]] = {}  # (planner, domain) -> sizes
         for problem in suite:
             for planner in planners:
                 base = dict(planner=planner, domain=problem.domain, size=problem.size,
                             seed=problem.seed, objects=problem.objects)
-                limit = timed_out.get((planner, problem.domain))
-                if skip_after_timeout and limit is not None and problem.size > limit:
-                    run = Run(status="skipped", detail=f"timed out at size {limit}", **base)
+                sizes_out = timed_out.get((planner, problem.domain), [])
+                if skip_after and len(sizes_out) >= skip_after and problem.size > sizes_out[-1]:
+                    run = Run(status="skipped", detail=f"timed out at sizes {sizes_out}", **base)
                 elif not available(planner):
                     run = Run(status="unavailable", detail="package not installed", **base)
                 else:
                     raw = _measure(planner, problem, timeout, repeat, memory)
-                    run = Run(status=raw.status, time=raw.time, wall=raw.wall,
+                    run = Run(status=raw.status, time=raw.time, wall=raw.wall, cpu=raw.cpu,
                               detail=raw.detail, **base)
                     if raw.status == "timeout":
-                        timed_out.setdefault((planner, problem.domain), problem.size)
+                        timed_out.setdefault((planner, problem.domain), []).append(problem.size)
                     if raw.status == SOLVED:
                         run.length = len(raw.plan)
                         try:
@@ -143,8 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--repeat", type=int, default=1,
                         help="runs per planner and problem, best kept (only for runs under 1 s)")
     parser.add_argument("--memory-gb", type=float, default=4.0, help="address-space limit per run")
-    parser.add_argument("--no-skip", action="store_true",
-                        help="also run larger sizes after a planner timed out")
+    parser.add_argument("--skip-after", type=int, default=2, metavar="K",
+                        help="skip larger sizes of a domain once a planner timed out on K sizes "
+                             "(0: never skip)")
     parser.add_argument("--json", type=Path, metavar="OUT", help="write all runs as JSON")
     parser.add_argument("--markdown", type=Path, metavar="OUT", help="write the tables as Markdown")
     parser.add_argument("--plot", type=Path, metavar="PNG", help="plot time vs size (matplotlib)")
@@ -154,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else 160)  # wide tables in log files
     sizes = _sizes(args)
     planners = [p for p in args.planners.split(",") if p]
     total = sum(len(tuple(v)) for v in sizes.values()) * args.seeds * len(planners)
@@ -166,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
                             description=f"{run.planner} {run.domain}-{run.size}: {run.status}")
 
         report = run_benchmark(sizes, planners, args.timeout, range(args.seeds), args.keep,
-                               args.repeat, not args.no_skip, args.memory_gb, step)
+                               args.repeat, args.skip_after, args.memory_gb, step)
     report.command = " ".join(["benchmarks/planner.py", *(argv if argv is not None else sys.argv[1:])])
     print_report(report, console)
     for run in report.runs:

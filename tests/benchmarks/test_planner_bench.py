@@ -41,6 +41,7 @@ def test_every_planner_solves_and_every_plan_validates(report):
         assert run.valid is True and run.errors == []
         assert run.length and run.length > 0
         assert run.wall is not None and run.wall > 0
+        assert run.cpu is not None and run.cpu > 0
         if run.planner != "ours-cli":
             assert run.time is not None and run.time > 0
 
