@@ -19,10 +19,10 @@ from typing import Any
 import numpy as np
 
 from vlaplan.planner.errors import SkillError
-from vlaplan.skills.contract import MAX_TRANSLATION
-from vlaplan.skills.scripted import (CLOSE_STEPS, GRASP_OFFSET, HOVER, OPEN_WIDTH, POS_TOL,
-                                     RELEASE_STEPS, XY_ALIGN_TOL, YAW_TOL, _Expert, _move,
-                                     _World, grasp_yaw, wrap)
+from vlaplan.skills.contract import MAX_ROTATION, MAX_TRANSLATION
+from vlaplan.skills.scripted import (CLOSE_STEPS, GAIN, GRASP_OFFSET, HOVER, OPEN_WIDTH,
+                                     POS_TOL, RELEASE_STEPS, XY_ALIGN_TOL, YAW_TOL, _Expert,
+                                     _World, grasp_yaw)
 
 HANDLE_HOVER = 0.07  # m above the handle before descending onto it
 HANDLE_GRIP_MIN = 0.006  # m: narrower than this, the fingers closed on nothing
@@ -37,6 +37,19 @@ DRAWER_DROP = 0.012  # m: release with the object's bottom this high over the dr
 BIN_DROP = 0.008  # m: ... over a bin's wall top (or over the highest object in it)
 FIXTURE_HOVER = 0.05  # m over the tallest fixture when travelling
 PLACE_GAP_IN = 0.004  # m: stop lowering this close to the release height
+
+
+def _move(w: _World, target: np.ndarray, yaw: float, gripper: float) -> np.ndarray:
+    """One action towards ``target`` and ``yaw``.  Unlike a wrapped angle difference, the
+    yaw turns the direct way: the commanded yaw is limited to about +-0.75 pi, so the
+    short way across +-pi is not available."""
+    d = np.clip(GAIN * (np.asarray(target, dtype=float) - w.ee) / MAX_TRANSLATION, -1.0, 1.0)
+    dyaw = float(np.clip(GAIN * (yaw - w.yaw) / MAX_ROTATION, -1.0, 1.0))
+    return np.array([d[0], d[1], d[2], dyaw, gripper], dtype=np.float32)
+
+
+def _yaw_err(yaw: float, w: _World) -> float:
+    return abs(yaw - w.yaw)
 
 
 def _fixtures(w: _World) -> Mapping[str, Any]:
@@ -101,7 +114,7 @@ class DrawerExpert(_Expert):
         if self.phase == "approach":
             above = h + np.array([0.0, 0.0, HANDLE_HOVER])
             xy_err = float(np.linalg.norm(w.ee[:2] - h[:2]))
-            if xy_err > XY_ALIGN_TOL or abs(wrap(yaw - w.yaw)) > YAW_TOL:
+            if xy_err > XY_ALIGN_TOL or _yaw_err(yaw, w) > YAW_TOL:
                 return _step(w, above, yaw, 1.0, travel_height(w))
             self._goto("descend")
             self.best, self.stalled = math.inf, 0
@@ -217,7 +230,7 @@ class PutInExpert(_Expert):
                 self.slot = _free_slot(w, x, info)
             travel = travel_height(w, exclude=(x,), extra=size[2])
             xy_err = float(np.linalg.norm(p[:2] - self.slot[:2]))
-            if xy_err > XY_ALIGN_TOL or abs(wrap(yaw - w.yaw)) > YAW_TOL:
+            if xy_err > XY_ALIGN_TOL or _yaw_err(yaw, w) > YAW_TOL:
                 target = w.ee[:2] + (self.slot[:2] - p[:2])
                 z = max(travel, w.ee[2]) if xy_err > 0.03 else w.ee[2]
                 if xy_err > 0.03 and w.ee[2] < travel - 0.02:
@@ -267,7 +280,7 @@ class TakeOutExpert(_Expert):
         if self.phase in ("start", "approach"):
             self.phase = "approach"
             xy_err = float(np.linalg.norm(w.ee[:2] - p[:2]))
-            if xy_err > XY_ALIGN_TOL or abs(wrap(yaw - w.yaw)) > YAW_TOL:
+            if xy_err > XY_ALIGN_TOL or _yaw_err(yaw, w) > YAW_TOL:
                 travel = travel_height(w)
                 near_z = max(w.ee[2], min(travel, p[2] + HOVER))
                 return _step(w, np.array([p[0], p[1], near_z]), yaw, 1.0, travel)
