@@ -143,8 +143,8 @@ def test_disjunctive_goal_is_compiled_into_goal_actions():
     # (dark r1) cannot be reached (no switch in r1): that disjunct is pruned
     task = ground(domain, problem)
     assert not any(task.aux) and task.goal
-    either = problem.with_goal(Or((Pred("at", ("r2",)), And((Pred("on", ("s1",)),
-                                                              Not(Pred("at", ("r2",)))))))))
+    second = And((Pred("on", ("s1",)), Not(Pred("at", ("r2",)))))
+    either = problem.with_goal(Or((Pred("at", ("r2",)), second)))
     task = ground(domain, either)
     goal_actions = [a for a, aux in zip(task.actions, task.aux) if aux]
     assert len(goal_actions) == 2 and all(a.name == GOAL_ACTION for a in goal_actions)
