@@ -8,15 +8,15 @@ twin's saved state afterwards.  Nothing here touches the plant.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pybullet as pb
 
-from vlaplan.skills.scripted import GRASP_OFFSET
-from vlaplan.skills.scripted import grasp_yaw as expert_grasp_yaw
-from vlaplan.world_model.build import WorldHandles, down_quat, solve_ik
+from vlaplan.planner.errors import VlaplanError
+from vlaplan.world_model import expert_targets as T
+from vlaplan.world_model.build import WorldHandles, solve_ik
 from vlaplan.world_model.checks import ActionLike, Failure, ReasonCode, action_label
 from vlaplan.world_model.panda import ARM_JOINTS, FINGER_JOINTS, FINGER_MAX, GRASP_LINK
 
@@ -42,11 +42,6 @@ class TargetPose:
     mode: str
     subject: str
     support: frozenset[str] = field(default_factory=frozenset)
-
-
-def body_pose(client: int, body: int) -> tuple[np.ndarray, float]:
-    pos, quat = pb.getBasePositionAndOrientation(body, physicsClientId=client)
-    return np.asarray(pos), float(pb.getEulerFromQuaternion(quat)[2])
 
 
 def grasp_frame(client: int, panda: int) -> tuple[np.ndarray, np.ndarray]:
@@ -163,60 +158,35 @@ def check_collision(client: int, handles: WorldHandles, target: TargetPose, q: n
                    objects=(obstacle, target.subject))
 
 
-PlaceSpot = Callable[[str], tuple[float, float]]
-
-
-def target_pose(action: ActionLike, handles: WorldHandles, sizes: dict[str, tuple[float, ...]],
-                held: str | None, fixture_info: dict[str, dict],
-                place_spot: PlaceSpot | None = None) -> TargetPose | Failure:
-    """The pose an action's skill sends the gripper to, from the twin's current state."""
-    client, name, args = handles.client, action.name, tuple(action.args)
-    label = action_label(action)
-
-    def obj(n: str) -> tuple[np.ndarray, float, tuple[float, ...]]:
-        pos, yaw = body_pose(client, handles.objects[n])
-        return pos, yaw, sizes[n]
-
-    def carried_offset(x: str) -> float:
-        """Height of the grasp frame above the held object's centre."""
-        if held != x:
-            return 0.0
-        hand, _ = grasp_frame(client, handles.panda)
-        return float(hand[2] - body_pose(client, handles.objects[x])[0][2])
-
-    if name in ("pick", "unstack", "take-out") and args and args[0] in handles.objects:
-        pos, yaw, size = obj(args[0])
-        # As the scripted expert grasps: just above the centre, the symmetric yaw nearest
-        # the hand's.
-        yaw = expert_grasp_yaw(yaw, _held_yaw(handles))
-        return TargetPose((pos[0], pos[1], pos[2] + GRASP_OFFSET), yaw, "grasp", args[0])
-    if name == "stack" and len(args) == 2 and args[1] in handles.objects:
-        below, _, bsize = obj(args[1])
-        x_size = sizes.get(args[0], (0.04, 0.04, 0.04))
-        z = below[2] + bsize[2] / 2 + x_size[2] / 2 + carried_offset(args[0])
-        yaw = _held_yaw(handles)
-        return TargetPose((below[0], below[1], z), yaw, "place", args[0], frozenset({args[1]}))
-    if name in ("put-in",) and len(args) == 2 and args[1] in fixture_info:
-        info = fixture_info[args[1]]
-        centre = info.get("exposed_center") or info.get("interior_center") or info["origin"]
-        x_size = sizes.get(args[0], (0.04, 0.04, 0.04))
-        z = float(info.get("floor_z", centre[2])) + x_size[2] / 2 + carried_offset(args[0])
-        return TargetPose((centre[0], centre[1], z), _held_yaw(handles), "place", args[0],
-                          frozenset({args[1]}))
-    if name == "place" and args and place_spot is not None:
-        x, y = place_spot(args[0])
-        x_size = sizes.get(args[0], (0.04, 0.04, 0.04))
-        base_z = pb.getAABB(handles.table, physicsClientId=client)[1][2]
-        z = base_z + x_size[2] / 2 + carried_offset(args[0])
-        return TargetPose((x, y, z), _held_yaw(handles), "place", args[0], frozenset({"table"}))
-    if name in ("open", "close") and args and args[0] in fixture_info:
-        handle = fixture_info[args[0]]["handle"]
-        return TargetPose(tuple(handle), float(fixture_info[args[0]].get("yaw", 0.0)) + math.pi / 2,
-                          "handle", args[0])
+def target_pose(action: ActionLike, priv: dict[str, Any]) -> TargetPose | Failure:
+    """The pose an action's skill sends the gripper to, as the scripted expert chooses it
+    in the privileged observation ``priv`` (see :mod:`vlaplan.world_model.expert_targets`)."""
+    name, args, label = action.name, tuple(action.args), action_label(action)
+    objects, fixtures = priv.get("objects", {}), priv.get("fixtures", {})
+    try:
+        if name in ("pick", "unstack") and args[0] in objects:
+            pos, yaw = T.grasp(priv, args[0])
+            return TargetPose(pos, yaw, "grasp", args[0])
+        if name == "take-out" and args[0] in objects and args[1] in fixtures:
+            pos, yaw = T.grasp_in_drawer(priv, args[0], args[1])
+            return TargetPose(pos, yaw, "grasp", args[0])
+        if name == "stack" and args[0] in objects and args[1] in objects:
+            pos, yaw = T.place(priv, args[0], onto=args[1])
+            return TargetPose(pos, yaw, "place", args[0], frozenset({args[1]}))
+        if name == "place" and args[0] in objects:
+            pos, yaw = T.place(priv, args[0])
+            return TargetPose(pos, yaw, "place", args[0], frozenset({"table"}))
+        if name == "put-in" and args[0] in objects and args[1] in fixtures:
+            pos, yaw = T.put_in(priv, args[0], args[1])
+            return TargetPose(pos, yaw, "place", args[0], frozenset({args[1]}))
+        if name in ("open", "close") and args[0] in fixtures:
+            pos, yaw = T.handle(priv, args[0])
+            return TargetPose(pos, yaw, "handle", args[0])
+    except VlaplanError as exc:  # e.g. "no free spot on the table"
+        return Failure(ReasonCode.COLLISION, f"{label}: {exc}", objects=args)
+    except (KeyError, IndexError) as exc:
+        return Failure(ReasonCode.UNSUPPORTED_ACTION,
+                       f"{label}: the twin cannot derive a target pose ({exc!r} missing)",
+                       objects=args)
     return Failure(ReasonCode.UNSUPPORTED_ACTION,
                    f"{label}: the twin has no target pose for this action", objects=args)
-
-
-def _held_yaw(handles: WorldHandles) -> float:
-    _, rot = grasp_frame(handles.client, handles.panda)
-    return math.atan2(rot[1, 0], rot[0, 0])

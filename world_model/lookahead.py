@@ -1,9 +1,13 @@
 """Stage 4 of a check: run the scripted skill on the twin and compare its effects.
 
-From the state saved at the last sync, the twin's own controller executes the scripted
-expert for the action closed-loop on privileged observations, without rendering, until
-the expert reports done (or the skill's step budget ends), lets the scene settle for a
-few control steps, abstracts the result and compares it with the action's add/delete
+From the state saved at the last sync (optionally with the hand put straight over the
+target, skipping the free-space transit: :func:`skip_transit`), the twin's own controller
+executes the scripted
+expert for the action closed-loop on privileged observations, without rendering and with
+coarser physics (see :func:`physics_rate`), until the skill succeeds by the same rule as
+``run_skill`` on the plant (effects hold and the arm is done, two steps running), the
+expert reports done, or the step budget ends; then it lets the scene settle for a few
+control steps, abstracts the result and compares it with the action's add/delete
 effects.  The twin is restored to the synced state afterwards, whatever happened.
 
 Verdicts: GRASP_INFEASIBLE (the action should end holding an object and does not),
@@ -24,12 +28,16 @@ import pybullet as pb
 
 from vlaplan.planner.atoms import Atom
 from vlaplan.planner.errors import VlaplanError
-from vlaplan.skills.contract import CONTROL_HZ, PRIVILEGED_KEY, SkillCall
+from vlaplan.skills.contract import CONTROL_HZ, PRIVILEGED_KEY, Skill, SkillCall
 from vlaplan.world_model import predicates as P
 from vlaplan.world_model import robot as robot_module
-from vlaplan.world_model.build import PHYSICS_HZ
-from vlaplan.world_model.panda import FINGER_MAX
+from vlaplan.world_model.build import PHYSICS_HZ, solve_ik
+from vlaplan.world_model.geometry_checks import (
+    REACH_TOL, TargetPose, grasp_frame, held_in_hand, set_arm)
+from vlaplan.world_model.panda import FINGER_MAX, GRASP_LINK
 from vlaplan.world_model.rollout import LIFT_MIN
+from vlaplan.world_model.rollout import SETTLE_STEPS as SUCCESS_STREAK
+from vlaplan.world_model.rollout import _arm_done as arm_done
 from vlaplan.world_model.checks import (
     ActionLike, Failure, ReasonCode, action_label, atoms_of, effect_mismatch)
 
@@ -40,6 +48,7 @@ MOVED_TOL = 0.02  # m an object the action should not touch may move before it c
 DEFAULT_BUDGET = 160  # control steps when the skill library has no budget for an action
 OPEN_SLACK = 0.003  # m: a gripper within this of fully open holds nothing between its fingers
 HELD_XY_TOL = 0.03  # m between a held object's centre and the grasp point, horizontally
+TRANSIT_HOVER = 0.06  # m above the target pose where a transit-skipping look-ahead starts
 PLANT_SOLVER_ITERATIONS = 50  # what build_world sets; restored after a look-ahead
 
 
@@ -53,6 +62,7 @@ class LookaheadStats:
     wall_ms: float = 0.0
     predicted: list[str] = field(default_factory=list)
     moved: dict[str, float] = field(default_factory=dict)
+    skipped_transit: bool = False
 
 
 def generic_atoms(observation: dict[str, Any]) -> frozenset[Atom]:
@@ -131,26 +141,73 @@ def simulate(twin: "PhysicsTwin", action: ActionLike, max_steps: int | None = No
         return _simulate(twin, action, max_steps)
 
 
+def skip_transit(twin: "PhysicsTwin", action: ActionLike) -> bool:
+    """Put the hand (and what it holds) straight over the action's target pose, at
+    :data:`TRANSIT_HOVER` above it with the expert's yaw, as if the free-space transit had
+    happened.  The contact-rich part (descend, grasp or release, lift or retreat) is then
+    all the look-ahead simulates.  Returns False (nothing moved) when the pose is unknown
+    or out of the arm's reach."""
+    target = twin.target(action)
+    if not isinstance(target, TargetPose):
+        return False
+    c, panda = twin.client, twin.handles.panda
+    held_body = twin.handles.objects.get(twin.held) if twin.held else None
+    local = held_in_hand(c, panda, held_body) if held_body is not None else None
+    hover = (target.pos[0], target.pos[1], target.pos[2] + TRANSIT_HOVER)
+    q = solve_ik(c, panda, hover, target.yaw, iterations=100)
+    for _ in range(3):
+        set_arm(c, panda, q)
+        q = solve_ik(c, panda, hover, target.yaw, iterations=100)
+    set_arm(c, panda, q)
+    frame, _ = grasp_frame(c, panda)
+    if np.linalg.norm(frame - np.asarray(hover)) > REACH_TOL:
+        twin.restore()
+        return False
+    if held_body is not None and local is not None:
+        state = pb.getLinkState(panda, GRASP_LINK, computeForwardKinematics=True,
+                                physicsClientId=c)
+        pos, quat = pb.multiplyTransforms(state[4], state[5], *local)
+        pb.resetBasePositionAndOrientation(held_body, pos, quat, physicsClientId=c)
+        pb.resetBaseVelocity(held_body, (0, 0, 0), (0, 0, 0), physicsClientId=c)
+    sim = twin.sim
+    sim._target_pos = np.asarray(hover, dtype=float)  # SimRobot's controller state
+    sim._target_yaw = float(target.yaw)
+    sim._drive(q, (sim._gripper_cmd + 1.0) / 2.0 * FINGER_MAX)
+    pb.performCollisionDetection(physicsClientId=c)
+    return True
+
+
 def _simulate(twin: "PhysicsTwin", action: ActionLike, max_steps: int | None
               ) -> tuple[dict[str, Any], dict[str, Any], LookaheadStats]:
     sim, policy = twin.sim, _policy(twin)
+    # The comparison baseline is the synced state, before any transit skip.
+    before = sim.observe(render=False)
+    skipped = twin.skip_transit and skip_transit(twin, action)
     start_wall = time.perf_counter()
     start_steps = sim.step_count
     policy.reset(SkillCall(action.name, tuple(action.args), action_label(action)),
                  seed=twin.seed)
     budget = max_steps or twin.max_lookahead_steps or _budget(action.name)
-    before = obs = sim.observe(render=False)
+    abstract = twin.abstract or generic_atoms
+    add, delete = atoms_of(action.add), atoms_of(action.delete)
+    obs = sim.observe(render=False) if skipped else before
+    streak = 0
     for _ in range(budget):
-        if getattr(policy, "done", False):
+        if getattr(policy, "done", False) or streak >= SUCCESS_STREAK:
             break
         sim.apply(policy.select_action(obs, ""))
         obs = sim.observe(render=False)
+        # Stop as run_skill does on the plant: effects hold and the arm is done.
+        done = Skill.success(add, delete, abstract(obs)) and arm_done(
+            obs[PRIVILEGED_KEY], add, before[PRIVILEGED_KEY])
+        streak = streak + 1 if done else 0
     hold = np.array([0.0, 0.0, 0.0, 0.0, float(obs[PRIVILEGED_KEY]["ee"]["gripper_cmd"])])
     for _ in range(twin.settle_steps):
         sim.apply(hold)
     after = sim.observe(render=False)
     stats = LookaheadStats(action=action_label(action), steps=sim.step_count - start_steps,
-                           wall_ms=(time.perf_counter() - start_wall) * 1e3)
+                           wall_ms=(time.perf_counter() - start_wall) * 1e3,
+                           skipped_transit=skipped)
     stats.sim_seconds = stats.steps / CONTROL_HZ
     return before, after, stats
 

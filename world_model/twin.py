@@ -29,14 +29,14 @@ from vlaplan.world_model.checks import (
     ActionLike, CheckResult, CheckStage, Failure, ReasonCode, action_label, atoms_of,
     check_symbolic, parse_stages)
 from vlaplan.world_model.geometry_checks import (
-    PlaceSpot, TargetPose, check_collision, check_reach, held_in_hand, target_pose)
+    TargetPose, check_collision, check_reach, held_in_hand, target_pose)
 from vlaplan.world_model.panda import ARM_JOINTS, FINGER_JOINTS, FINGER_MAX
 from vlaplan.world_model.robot import SimRobot
 from vlaplan.world_model.scene import ObjectSpec, SceneSpec
 
 Abstraction = Callable[[dict[str, Any]], Iterable[Any]]
 HELD_CONTACTS = {"left_finger", "right_finger"}
-LOOKAHEAD_SUBSTEPS = 6  # 120 Hz physics in the look-ahead (the plant runs 240 Hz)
+LOOKAHEAD_SUBSTEPS = 8  # 160 Hz physics in the look-ahead (the plant runs 240 Hz)
 LOOKAHEAD_SOLVER_ITERATIONS = 30  # the plant uses 50
 SETTLE_STEPS = 3  # control steps after the skill for the scene to show it falls
 
@@ -57,25 +57,26 @@ class PhysicsTwin:
     look-ahead runs (default: ``vlaplan.skills.scripted.ScriptedPolicy``).  ``stages``
     selects the stages run by default (True = all, False = none, "cheap", or names).
     ``lookahead_substeps`` (physics steps per control step in the look-ahead; the plant
-    uses 12 at 240 Hz), ``solver_iterations`` and ``settle_steps`` (control steps the scene
-    may settle after the skill) trade the look-ahead's cost against its fidelity.
+    uses 12 at 240 Hz), ``solver_iterations``, ``settle_steps`` (control steps the scene
+    may settle after the skill) and ``skip_transit`` (start the look-ahead with the hand
+    already over the target) trade the look-ahead's cost against its fidelity.
     """
 
     def __init__(self, scene: SceneSpec, *, abstract: Abstraction | None = None,
-                 policy: Any = None, stages: Any = True, place_spot: PlaceSpot | None = None,
+                 policy: Any = None, stages: Any = True,
                  lookahead_substeps: int | None = LOOKAHEAD_SUBSTEPS,
                  solver_iterations: int = LOOKAHEAD_SOLVER_ITERATIONS,
                  settle_steps: int = SETTLE_STEPS, max_lookahead_steps: int | None = None,
-                 seed: int = 0) -> None:
+                 skip_transit: bool = True, seed: int = 0) -> None:
         self.sim = SimRobot(scene, render=False, seed=seed)
         self.scene = scene
         self.abstract = abstract
         self.policy = policy
         self.stages = parse_stages(stages)
-        self.place_spot = place_spot
         self.lookahead_substeps = lookahead_substeps
         self.solver_iterations = solver_iterations
         self.settle_steps = settle_steps
+        self.skip_transit = skip_transit
         self.max_lookahead_steps = max_lookahead_steps
         self.seed = seed
         self.held: str | None = scene.robot.holding
@@ -115,6 +116,9 @@ class PhysicsTwin:
             pb.restoreState(self._saved, physicsClientId=self.client)
         if self._command is not None:
             self._set_command()
+        # Contacts are not part of what observe() sees after a restore until the next
+        # collision pass; without it the held object would look loose to the experts.
+        pb.performCollisionDetection(physicsClientId=self.client)
 
     def _set_command(self) -> None:
         """The twin's controller continues from the observed command.  This sets SimRobot's
@@ -194,18 +198,11 @@ class PhysicsTwin:
     def known_objects(self) -> set[str]:
         return set(self.handles.objects) | set(self.handles.fixtures)
 
-    def sizes(self) -> dict[str, tuple[float, ...]]:
-        return {o.name: tuple(o.size) for o in self.sim.scene.objects}
-
-    def fixture_info(self) -> dict[str, dict[str, Any]]:
-        if self.observation is not None:
-            return dict(self.observation[PRIVILEGED_KEY].get("fixtures", {}))
-        return dict(self.sim.privileged().get("fixtures", {}))
-
     def target(self, action: ActionLike) -> TargetPose | Failure:
-        """The grasp/place pose of ``action`` in the twin's current state."""
-        return target_pose(action, self.handles, self.sizes(), self.held, self.fixture_info(),
-                           self.place_spot or self._default_place_spot)
+        """The grasp/place pose of ``action`` in the synced state (as the expert picks it)."""
+        priv = (self.observation[PRIVILEGED_KEY] if self.observation is not None
+                else self.sim.privileged())
+        return target_pose(action, priv)
 
     def check(self, action: ActionLike, state: Iterable[Any] | None = None, *,
               stages: Any = None) -> CheckResult:
@@ -289,14 +286,6 @@ class PhysicsTwin:
         if self.abstract is not None and self.observation is not None:
             return atoms_of(self.abstract(self.observation))
         return None
-
-    def _default_place_spot(self, name: str) -> tuple[float, float]:
-        """Where the scripted ``place`` expert puts ``name`` (its free-spot rule)."""
-        from vlaplan.skills.scripted import PlaceExpert, _World
-
-        priv = self.sim.privileged()
-        spot = PlaceExpert((name,))._free_spot(_World(priv), name)
-        return float(spot[0]), float(spot[1])
 
     def __repr__(self) -> str:
         return (f"PhysicsTwin(client={self.client}, objects={len(self.handles.objects)}, "

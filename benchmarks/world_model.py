@@ -1,0 +1,264 @@
+"""World-model benchmark: plant control rate, twin sync, check stages, look-ahead cost.
+
+One run reports, with the issue's targets:
+
+* the plant's control rate (observe + apply + physics) at 96x96 with the front and wrist
+  cameras (target >= 50 Hz), beside the same loop without rendering;
+* the twin's sync time;
+* the time of each check stage over every applicable action of the visited states
+  (target: symbolic + IK + collision under 5 ms, judged on the 95th percentile);
+* for each executed skill, the look-ahead's wall time as a fraction of the same skill's
+  real execution on the plant (scripted expert, two cameras rendering; target < 20 %),
+  and how often the twin's verdict agreed with what then happened on the plant.
+
+    .venv/bin/python benchmarks/world_model.py                  # 6 seeds x 6 actions
+    .venv/bin/python benchmarks/world_model.py --seeds 2 --actions 4 --json out.json
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import random
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np  # noqa: E402
+from rich.console import Console  # noqa: E402
+from rich.progress import Progress  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from vlaplan.domains import get_domain  # noqa: E402
+from vlaplan.skills.scripted import ScriptedPolicy  # noqa: E402
+from vlaplan.world_model.checks import CheckStage  # noqa: E402
+from vlaplan.world_model.robot import SimRobot  # noqa: E402
+from vlaplan.world_model.rollout import run_skill  # noqa: E402
+from vlaplan.world_model.twin import PhysicsTwin  # noqa: E402
+
+TARGET_HZ = 50.0
+TARGET_CHEAP_MS = 5.0
+TARGET_LOOKAHEAD = 0.20
+CHEAP = ("symbolic", "reachability", "collision")
+MAX_CHEAP_PER_STATE = 24
+
+
+def pct(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else float("nan")
+
+
+def control_rate(domain: Any, seed: int, steps: int, size: int, render: bool) -> float:
+    """Control steps per second of observe + apply with a scripted pick running."""
+    scene = domain.generate_scene(seed, n_objects=6, holding=False)
+    robot = SimRobot(scene.spec, image_size=size, render=render)
+    policy = ScriptedPolicy()
+    state = domain.abstract(robot.observe())
+    calls = domain.applicable_calls(state, scene.objects)
+    pick = next(c for c in calls if c.name in ("pick", "unstack"))
+    policy.reset(domain.call(pick.name, pick.args))
+    obs = robot.observe()
+    start = time.perf_counter()
+    for _ in range(steps):
+        action = policy.select_action(obs, "")
+        robot.apply(action)
+        obs = robot.observe()
+    rate = steps / (time.perf_counter() - start)
+    robot.close()
+    return rate
+
+
+def episodes(domain: Any, seeds: int, actions: int, size: int, progress: Progress,
+             twin_options: dict[str, Any]) -> dict[str, Any]:
+    """Walk random applicable actions; check each with the twin, then execute it."""
+    sync_ms: list[float] = []
+    stage_ms: dict[str, list[float]] = defaultdict(list)
+    cheap_ms: list[float] = []
+    per_skill: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    agreement: dict[str, int] = defaultdict(int)
+    disagreements: list[str] = []
+    trace: list[str] = []
+    task = progress.add_task(f"{domain.name}: episodes", total=seeds * actions)
+    for seed in range(seeds):
+        rng = random.Random(seed)
+        scene = domain.generate_scene(seed)
+        robot = SimRobot(scene.spec, image_size=size, render=True, seed=seed)
+        twin = PhysicsTwin(scene.spec, abstract=domain.abstract, seed=seed, **twin_options)
+        policy = ScriptedPolicy()
+        for _ in range(actions):
+            obs = robot.observe()
+            state = domain.abstract(obs)
+            sync_ms.append(twin.sync(obs))
+            calls = domain.applicable_calls(state, scene.objects)
+            if not calls:
+                break
+            for call in rng.sample(calls, k=min(len(calls), MAX_CHEAP_PER_STATE)):
+                res = twin.check(call, state, stages="cheap")
+                for name, ms in res.stage_ms.items():
+                    stage_ms[name].append(ms)
+                cheap_ms.append(sum(res.stage_ms.get(s, 0.0) for s in CHEAP))
+            kind = rng.choice(sorted({c.name for c in calls}))
+            call = rng.choice([c for c in calls if c.name == kind])
+            cpu0 = time.process_time()
+            res = twin.check(call, state)
+            check_cpu = time.process_time() - cpu0
+            if CheckStage.LOOKAHEAD.value in res.stage_ms:
+                stage_ms["lookahead"].append(res.stage_ms["lookahead"])
+            skill = domain.skill(call.name)
+            row = per_skill[call.name]
+            cpu0 = time.process_time()
+            outcome = run_skill(robot, policy, domain.call(call.name, call.args,
+                                                           scene.describe()),
+                                skill.step_budget, domain.abstract, call.add, call.delete)
+            row["execute_cpu_ms"].append((time.process_time() - cpu0) * 1e3)
+            row["execute_ms"].append(outcome.duration * 1e3)
+            row["steps"].append(outcome.steps)
+            if CheckStage.LOOKAHEAD.value in res.stage_ms:
+                row["lookahead_ms"].append(res.stage_ms["lookahead"])
+                # CPU time of the check, apportioned to the look-ahead by its wall share.
+                share = res.stage_ms["lookahead"] / max(res.duration_ms, 1e-9)
+                row["lookahead_cpu_ms"].append(check_cpu * 1e3 * share)
+                row["lookahead_steps"].append(twin.last_lookahead.steps)
+                trace.append(f"seed {seed} {res.action}: look-ahead {twin.last_lookahead.steps} "
+                             f"steps {res.stage_ms['lookahead']:.0f} ms, plant {outcome.steps} "
+                             f"steps {outcome.duration * 1e3:.0f} ms")
+            key = ("ok" if res.ok else "no") + "/" + ("ok" if outcome.success else "fail")
+            agreement[key] += 1
+            if key in ("no/ok", "ok/fail"):
+                disagreements.append(f"seed {seed} {res.action}: twin "
+                                     f"{res.reason.value if res.reason else 'ok'} "
+                                     f"({res.detail}); plant {outcome.reason}")
+            progress.advance(task)
+        twin.close()
+        robot.close()
+    return {"sync_ms": sync_ms, "stage_ms": dict(stage_ms), "cheap_ms": cheap_ms,
+            "per_skill": {k: dict(v) for k, v in per_skill.items()},
+            "agreement": dict(agreement), "disagreements": disagreements,
+            "trace": trace}
+
+
+def report(console: Console, rates: dict[str, float], data: dict[str, Any], size: int
+           ) -> dict[str, Any]:
+    summary: dict[str, Any] = {"machine": platform.platform(), "image_size": size,
+                               "control_hz": rates}
+    t = Table(title="Plant control loop (observe + apply + physics)")
+    t.add_column("loop")
+    t.add_column("rate (Hz)", justify="right")
+    t.add_row(f"{size}x{size}, front + wrist cameras", f"{rates['render']:.1f}")
+    t.add_row("no rendering (peer)", f"{rates['no_render']:.1f}")
+    console.print(t)
+
+    t = Table(title="Twin sync and check stages (ms)")
+    for col in ("what", "n", "mean", "p50", "p95", "max"):
+        t.add_column(col, justify="right" if col != "what" else "left")
+    rows = [("sync", data["sync_ms"])] + [(k, data["stage_ms"].get(k, []))
+                                          for k in (*CHEAP, "lookahead")]
+    rows.append(("symbolic+IK+collision", data["cheap_ms"]))
+    summary["stages_ms"] = {}
+    for name, vals in rows:
+        stats = {"n": len(vals), "mean": statistics.fmean(vals) if vals else float("nan"),
+                 "p50": pct(vals, 50), "p95": pct(vals, 95), "max": max(vals, default=0.0)}
+        summary["stages_ms"][name] = stats
+        t.add_row(name, str(stats["n"]), *(f"{stats[k]:.2f}" for k in ("mean", "p50", "p95",
+                                                                          "max")))
+    console.print(t)
+
+    t = Table(title="Look-ahead vs the executed skill (plant rendering two cameras)")
+    for col in ("skill", "n", "plant steps", "plant ms", "look-ahead steps", "look-ahead ms",
+                "fraction (wall)", "fraction (CPU)"):
+        t.add_column(col, justify="right" if col != "skill" else "left")
+    summary["lookahead"] = {}
+    total_look, total_exec, cpu_look, cpu_exec = 0.0, 0.0, 0.0, 0.0
+    for name, row in sorted(data["per_skill"].items()):
+        look, execute = row.get("lookahead_ms", []), row.get("execute_ms", [])
+        if not look or not execute:
+            continue
+        frac = sum(look) / sum(execute)
+        cpu_frac = sum(row["lookahead_cpu_ms"]) / max(sum(row["execute_cpu_ms"]), 1e-9)
+        total_look += sum(look)
+        total_exec += sum(execute)
+        cpu_look += sum(row["lookahead_cpu_ms"])
+        cpu_exec += sum(row["execute_cpu_ms"])
+        summary["lookahead"][name] = {"n": len(execute), "fraction": frac,
+                                      "cpu_fraction": cpu_frac,
+                                      "lookahead_ms": statistics.fmean(look),
+                                      "execute_ms": statistics.fmean(execute)}
+        t.add_row(name, str(len(execute)), f"{statistics.fmean(row['steps']):.0f}",
+                  f"{statistics.fmean(execute):.0f}",
+                  f"{statistics.fmean(row['lookahead_steps']):.0f}",
+                  f"{statistics.fmean(look):.0f}", f"{frac:.1%}", f"{cpu_frac:.1%}")
+    overall = total_look / total_exec if total_exec else float("nan")
+    cpu_overall = cpu_look / cpu_exec if cpu_exec else float("nan")
+    t.add_row("all", "", "", "", "", "", f"{overall:.1%}", f"{cpu_overall:.1%}")
+    summary["lookahead_fraction"] = overall
+    summary["lookahead_cpu_fraction"] = cpu_overall
+    console.print(t)
+
+    agree = data["agreement"]
+    n = sum(agree.values()) or 1
+    console.print(f"twin verdict / plant outcome: {dict(sorted(agree.items()))} "
+                  f"(agreement {(agree.get('ok/ok', 0) + agree.get('no/fail', 0)) / n:.0%})")
+    summary["agreement"] = agree
+    for line in data["disagreements"]:
+        console.print(f"  [yellow]disagreement[/] {line}")
+    summary["disagreements"] = data["disagreements"]
+    summary["trace"] = data["trace"]
+
+    cheap_p95 = summary["stages_ms"]["symbolic+IK+collision"]["p95"]
+    worst = max((v["fraction"] for v in summary["lookahead"].values()), default=float("nan"))
+    targets = [
+        (f"control loop >= {TARGET_HZ:.0f} Hz", f"{rates['render']:.1f} Hz",
+         rates["render"] >= TARGET_HZ),
+        (f"symbolic+IK+collision < {TARGET_CHEAP_MS:.0f} ms (p95)", f"{cheap_p95:.2f} ms",
+         cheap_p95 < TARGET_CHEAP_MS),
+        (f"look-ahead < {TARGET_LOOKAHEAD:.0%} of execution (all skills)", f"{overall:.1%}",
+         overall < TARGET_LOOKAHEAD),
+        (f"look-ahead < {TARGET_LOOKAHEAD:.0%} of execution (worst skill)", f"{worst:.1%}",
+         worst < TARGET_LOOKAHEAD),
+    ]
+    t = Table(title="Targets")
+    for col in ("target", "measured", "met"):
+        t.add_column(col)
+    for name, value, met in targets:
+        t.add_row(name, value, "[green]yes[/]" if met else "[red]no[/]")
+    console.print(t)
+    summary["targets"] = {name: {"measured": value, "met": met} for name, value, met in targets}
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--domain", default="tabletop")
+    parser.add_argument("--seeds", type=int, default=6)
+    parser.add_argument("--actions", type=int, default=6, help="executed actions per seed")
+    parser.add_argument("--steps", type=int, default=200, help="control steps for the rate")
+    parser.add_argument("--image-size", type=int, default=96)
+    parser.add_argument("--substeps", type=int, default=None,
+                        help="look-ahead physics steps per control step (default: the twin's)")
+    parser.add_argument("--solver-iterations", type=int, default=None)
+    parser.add_argument("--json", type=Path, default=None, help="also write the summary here")
+    args = parser.parse_args(argv)
+    console = Console()
+    domain = get_domain(args.domain)
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("control rate", total=2)
+        rates = {}
+        for key, render in (("render", True), ("no_render", False)):
+            rates[key] = control_rate(domain, 0, args.steps, args.image_size, render)
+            progress.advance(task)
+        options = {k: v for k, v in (("lookahead_substeps", args.substeps),
+                                     ("solver_iterations", args.solver_iterations)) if v}
+        data = episodes(domain, args.seeds, args.actions, args.image_size, progress, options)
+    summary = report(console, rates, data, args.image_size)
+    if args.json:
+        args.json.write_text(json.dumps(summary, indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
