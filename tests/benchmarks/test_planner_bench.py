@@ -7,6 +7,7 @@ No timing asserts.
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 
@@ -81,5 +82,7 @@ def test_cli_quick_writes_json(tmp_path):
     code = main(["--quick", "--domains", "gripper", "--sizes", "gripper=2",
                  "--planners", "ours,pyperplan", "--json", str(out)])
     assert code == 0
-    text = out.read_text()
-    assert '"planner":"pyperplan"' in text.replace(" ", "") and '"status":"solved"' in text.replace(" ", "")
+    data = json.loads(out.read_text())
+    assert [(r["planner"], r["domain"], r["size"], r["status"], r["valid"]) for r in data["runs"]] \
+        == [("ours", "gripper", 2, "solved", True), ("pyperplan", "gripper", 2, "solved", True)]
+    assert {t["name"] for t in data["targets"]} >= {"solve everything pyperplan solves"}
