@@ -36,6 +36,7 @@ SLOT_FREE = 0.055  # m between a slot and any other object's centre
 DRAWER_DROP = 0.012  # m: release with the object's bottom this high over the drawer floor
 BIN_DROP = 0.008  # m: ... over a bin's wall top (or over the highest object in it)
 FIXTURE_HOVER = 0.05  # m over the tallest fixture when travelling
+APPROACH_SLACK = 0.011  # m: close enough above a target once the approach stalls
 PLACE_GAP_IN = 0.004  # m: stop lowering this close to the release height
 
 
@@ -86,7 +87,22 @@ def _step(w: _World, target: np.ndarray, yaw: float, gripper: float, travel: flo
     return _move(w, target, yaw, gripper)
 
 
-class DrawerExpert(_Expert):
+class _SettleMixin:
+    """Counts steps without getting closer, so an approach the arm cannot finish exactly
+    (IK near the wrist's limits) still moves on once it is close enough."""
+
+    closest = math.inf
+    idle = 0
+
+    def _settled(self, w: _World, xy_err: float) -> bool:
+        if xy_err < self.closest - 0.0005:
+            self.closest, self.idle = xy_err, 0
+        else:
+            self.idle += 1
+        return xy_err < APPROACH_SLACK and self.idle >= STALL_STEPS
+
+
+class DrawerExpert(_SettleMixin, _Expert):
     """open(d) / close(d): grasp the handle bar, pull or push it, let go, rise."""
 
     def __init__(self, args: tuple[str, ...], opening: bool) -> None:
@@ -114,7 +130,8 @@ class DrawerExpert(_Expert):
         if self.phase == "approach":
             above = h + np.array([0.0, 0.0, HANDLE_HOVER])
             xy_err = float(np.linalg.norm(w.ee[:2] - h[:2]))
-            if xy_err > XY_ALIGN_TOL or _yaw_err(yaw, w) > YAW_TOL:
+            if (xy_err > XY_ALIGN_TOL or _yaw_err(yaw, w) > YAW_TOL) and not self._settled(
+                    w, xy_err):
                 return _step(w, above, yaw, 1.0, travel_height(w))
             self._goto("descend")
             self.best, self.stalled = math.inf, 0
@@ -263,7 +280,7 @@ class PutInExpert(_Expert):
         return _move(w, w.ee, w.yaw, 1.0)
 
 
-class TakeOutExpert(_Expert):
+class TakeOutExpert(_SettleMixin, _Expert):
     """take-out(x, d): grasp x in the open drawer with the cabinet's yaw, lift it clear."""
 
     def step(self, w: _World) -> np.ndarray:
@@ -280,7 +297,8 @@ class TakeOutExpert(_Expert):
         if self.phase in ("start", "approach"):
             self.phase = "approach"
             xy_err = float(np.linalg.norm(w.ee[:2] - p[:2]))
-            if xy_err > XY_ALIGN_TOL or _yaw_err(yaw, w) > YAW_TOL:
+            if (xy_err > XY_ALIGN_TOL or _yaw_err(yaw, w) > YAW_TOL) and not self._settled(
+                    w, xy_err):
                 travel = travel_height(w)
                 near_z = max(w.ee[2], min(travel, p[2] + HOVER))
                 return _step(w, np.array([p[0], p[1], near_z]), yaw, 1.0, travel)
