@@ -36,7 +36,8 @@ class Dispatcher:
         self.seed, self.checks = seed, checks
         self.describe = self.runtime.describe(objects)
         self.types = self.runtime.object_types(objects)
-        self.banned: set[tuple[str, tuple[str, ...]]] = set()
+        # Ground actions the twin rejected, with the atoms observed when it did.
+        self.banned: dict[tuple[str, tuple[str, ...]], frozenset] = {}
         self.obs: Any = None
         self.atoms: frozenset = frozenset()
         self.step = 0  # dispatched steps so far (the fault spec's STEP)
@@ -115,7 +116,7 @@ class Dispatcher:
                     record.reason = f"{verdict.reason}: {verdict.detail}"
                     self._close(record)
                     if verdict.reason != "PRECONDITION_FALSE":
-                        self.banned.add((action.name, tuple(action.args)))
+                        self.banned[(action.name, tuple(action.args))] = self.atoms
                     return f"check failed {verdict.reason}: {verdict.detail}"
             self._dispatch(action, record)
             if record.outcome in (StepOutcome.POLICY_ERROR, StepOutcome.SIMULATOR_ERROR,

@@ -243,9 +243,26 @@ class Executor:
         from vlaplan.planner import solve
 
         t0 = perf_counter()
-        domain = forbid(self.runtime.pddl, d.banned)
-        problem = make_problem(domain, d.object_types(), d.atoms, goal_literals)
-        res = solve(domain, problem, search=self.search, timeout=self.plan_timeout)
+
+        def attempt() -> Any:
+            domain = forbid(self.runtime.pddl, d.banned)
+            problem = make_problem(domain, d.object_types(), d.atoms, goal_literals)
+            return solve(domain, problem, search=self.search, timeout=self.plan_timeout)
+
+        contradiction = None
+        if not cause.startswith("replan"):  # a new goal: is it contradictory? (milliseconds)
+            contradiction = self._contradiction(d, goal_literals)
+        if contradiction is not None:
+            from vlaplan.planner import PlanResult, PlanStatus
+
+            res = PlanResult(PlanStatus.UNSOLVABLE, None, {"proof": "h2"}, contradiction)
+        else:
+            res = attempt()
+        stale = [k for k, seen in d.banned.items() if seen != d.atoms]
+        if not res.solved and stale:  # the world moved since those verdicts: ask again
+            for key in stale:
+                del d.banned[key]
+            res = attempt()
         seconds = perf_counter() - t0
         d.result.timings.plan += seconds
         status = str(getattr(res.status, "value", res.status)).upper()
@@ -260,6 +277,9 @@ class Executor:
             goal = " ".join(literal_text(g) for g in goal_literals)
             banned = (f"; ruled out by the twin: {', '.join(_call(b) for b in sorted(d.banned))}"
                       if d.banned else "")
+            if contradiction is not None:
+                record.cause = f"the goal can never be reached: {contradiction}"
+                return None
             why = {"UNSOLVABLE": "no plan reaches the goal from the observed state",
                    "TIMEOUT": f"the planner timed out after {self.plan_timeout:g} s"}.get(
                        status, f"the planner returned {status} ({getattr(res, 'message', '')})")
@@ -272,6 +292,29 @@ class Executor:
                             + (f" ({cause})" if cause != "initial" else ""))
             return None
         return actions
+
+
+    def _contradiction(self, d: Dispatcher, goal_literals: list[Any]) -> str | None:
+        """Why the goal's atoms can never hold (together), by h^2 reachability; else None."""
+        from vlaplan.executor.mutex import unreachable_goal
+        from vlaplan.planner import ground
+        from vlaplan.planner.errors import PlannerError
+
+        positive = [lit.atom for lit in goal_literals if getattr(lit, "positive", True)
+                    and hasattr(lit, "atom")]
+        if len(positive) < 2:
+            return None
+        try:
+            task = ground(self.runtime.pddl, make_problem(self.runtime.pddl, d.object_types(),
+                                                          d.atoms, goal_literals))
+        except PlannerError:
+            return None  # the planner reports bad input itself
+        found = unreachable_goal(task.actions, d.atoms, positive)
+        if found is None:
+            return None
+        if len(found) == 1:
+            return f"no sequence of actions can make {found[0]} true in this scene"
+        return f"{found[0]} and {found[1]} can never hold together"
 
 
 def _call(banned: tuple[str, tuple[str, ...]]) -> str:

@@ -37,6 +37,7 @@ def candidates(domain: str, objects: list[Any]) -> list[str]:
         words = _words(movable, lambda o: (o.colour, o.shape), lambda o: f"the {o.colour} {o.shape}")
         for k in range(1, len(movable) + 1):
             names = [words[o.name] for o in movable[:k]]
+            out.append(f"put {_join(names)} in the drawer")
             out.append(f"put {_join(names)} in the drawer, then close the drawer")
     elif domain == "sorting":
         bins = {o.colour for o in objects if o.type == "bin"}

@@ -1,0 +1,27 @@
+"""Hand-made tabletop scenes for executor tests (a real SimRobot on a real SceneSpec).
+
+``model_construct`` skips SceneSpec validation on purpose where a test needs a pose the
+generators never make (an object out of reach, a leaning tower).
+"""
+from __future__ import annotations
+
+from vlaplan.world_model.robot import SimRobot
+from vlaplan.world_model.scene import ObjectSpec, RobotSpec, SceneSpec, TableSpec
+
+CUBE = (0.04, 0.04, 0.04)
+
+
+def cube(name: str, colour: str, x: float, y: float, level: int = 0,
+         size: tuple[float, float, float] = CUBE, mass: float = 0.05,
+         z: float | None = None) -> ObjectSpec:
+    """A block resting on the table (level 0) or on ``level`` blocks below it."""
+    z = size[2] / 2 + level * CUBE[2] if z is None else z
+    return ObjectSpec.model_construct(name=name, shape="cube" if size == CUBE else "box",
+                                      colour=colour, size=size, mass=mass, pos=(x, y, z), yaw=0.0)
+
+
+def robot_for(*objects: ObjectSpec, holding: str | None = None) -> SimRobot:
+    """A plant (no cameras) showing exactly ``objects`` (``holding`` one of them)."""
+    scene = SceneSpec.model_construct(robot=RobotSpec(holding=holding), table=TableSpec(),
+                                      objects=list(objects), fixtures=[])
+    return SimRobot(scene, render=False)

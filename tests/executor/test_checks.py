@@ -1,0 +1,63 @@
+"""A failing twin check stops a doomed action before dispatch.
+
+Each scenario offers the planner a short plan through a doomed action and a longer one
+that works.  With checks, the twin rejects the doomed action, the executor rules it out
+and replans, and the run succeeds without ever dispatching it; without checks the plant
+dispatches it and that step fails.
+"""
+from __future__ import annotations
+
+import pytest
+from executor_scenes import cube, robot_for
+
+from vlaplan.executor import Executor, StepOutcome
+from vlaplan.planner.instruction_goal import Goal
+
+# Green must end up on some block with the hand empty, but not on red_1 (the top of a
+# blue/red tower): stacking on the doomed block is the short plan; the long one clears
+# blue_1 first.
+LITERALS = ["(not (on-table green_1))", "(hand-empty)", "(not (on green_1 red_1))"]
+TOWER = (cube("blue_1", "blue", 0.45, -0.2), cube("red_1", "red", 0.45, -0.2, level=1))
+LEAN = 0.012  # m per level: the tower stands, but not with a heavy block on top
+
+
+def scenario(reason: str):
+    """(objects, held object, goal literals, doomed call) for a reason code."""
+    if reason == "UNREACHABLE":  # yellow_1 is 0.91 m from the base
+        objects = [cube("green_1", "green", 0.45, 0.0), cube("yellow_1", "yellow", 0.86, 0.30)]
+        return objects, None, "(stack green_1 yellow_1)"
+    if reason == "UNSTABLE":  # a heavy block on a leaning tower topples it
+        objects = [cube("green_1", "green", 0.45, 0.0, mass=0.2, z=0.2),
+                   cube("white_1", "white", 0.5, 0.1),
+                   cube("white_2", "white", 0.5, 0.1 + LEAN, level=1),
+                   cube("yellow_1", "yellow", 0.5, 0.1 + 2 * LEAN, level=2)]
+        return objects, "green_1", "(stack green_1 yellow_1)"
+    raise ValueError(reason)
+
+
+def _run(reason: str, checks: bool):
+    objects, held, _ = scenario(reason)
+    robot = robot_for(*objects, *TOWER, holding=held)
+    ex = Executor("tabletop", "scripted", robot=robot, max_replans=2)
+    return ex.run(Goal.of(LITERALS), seed=0, checks=checks)
+
+
+@pytest.mark.parametrize("reason", ["UNREACHABLE", "UNSTABLE"])
+def test_check_stops_doomed_action_and_run_succeeds(reason: str) -> None:
+    doomed = scenario(reason)[2]
+    with_checks = _run(reason, checks=True)
+    stopped = [s for s in with_checks.steps if s.outcome == StepOutcome.CHECK_FAILED]
+    assert stopped and stopped[0].call == doomed
+    assert stopped[0].checks[-1].reason == reason
+    assert stopped[0].frames == 0 and stopped[0].duration == 0.0  # never dispatched
+    assert with_checks.success, with_checks.reason
+    assert with_checks.replans[0].cause.startswith("check failed")
+    assert all(s.call != doomed for s in with_checks.steps if s.checks and s.checks[-1].ok)
+
+    without = _run(reason, checks=False)
+    dispatched = [s for s in without.steps if s.call == doomed]
+    assert dispatched and dispatched[0].frames > 0
+    assert dispatched[0].outcome != StepOutcome.SUCCEEDED  # the plant failed at it
+    if reason == "UNSTABLE":  # and knocked the tower over on the way
+        assert "(on yellow_1 white_2)" in with_checks.final_atoms
+        assert "(on yellow_1 white_2)" not in without.final_atoms
