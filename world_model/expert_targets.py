@@ -87,3 +87,10 @@ def handle(priv: Mapping[str, Any], drawer: str) -> Pose:
     h = d["handle"]
     yaw = F._near_yaw(float(d["yaw"]) + math.pi / 2, math.copysign(math.pi / 2, h[1]))
     return (float(h[0]), float(h[1]), float(h[2])), float(yaw)
+
+
+def handle_slack() -> float:
+    """How far above the bar's axis the drawer experts still grip (they stop short)."""
+    from vlaplan.skills import scripted_fixtures as F
+
+    return float(getattr(F, "HANDLE_GRIP_SLACK", 0.0))

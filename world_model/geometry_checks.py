@@ -16,7 +16,7 @@ import pybullet as pb
 
 from vlaplan.planner.errors import VlaplanError
 from vlaplan.world_model import expert_targets as T
-from vlaplan.world_model.build import WorldHandles, solve_ik
+from vlaplan.world_model.build import REST_POSE, WorldHandles, solve_ik
 from vlaplan.world_model.checks import ActionLike, Failure, ReasonCode, action_label
 from vlaplan.world_model.panda import ARM_JOINTS, FINGER_JOINTS, FINGER_MAX, GRASP_LINK
 
@@ -42,6 +42,7 @@ class TargetPose:
     mode: str
     subject: str
     support: frozenset[str] = field(default_factory=frozenset)
+    z_slack: float = 0.0  # m the skill may stop short above the target (handle grips)
 
 
 def grasp_frame(client: int, panda: int) -> tuple[np.ndarray, np.ndarray]:
@@ -65,12 +66,17 @@ def check_reach(client: int, panda: int, target: TargetPose,
     goal = np.asarray(target.pos)
     q = solve_ik(client, panda, target.pos, target.yaw)
     error = math.inf
-    for _ in range(IK_ROUNDS):
+    for attempt in range(2 * IK_ROUNDS):
+        if attempt == IK_ROUNDS:  # stuck from the current arm pose: start from the rest pose
+            set_arm(client, panda, np.asarray(REST_POSE))
+            q = solve_ik(client, panda, target.pos, target.yaw, iterations=100)
         set_arm(client, panda, q)
         pos, rot = grasp_frame(client, panda)
         error = float(np.linalg.norm(pos - goal))
         tilt = math.acos(max(-1.0, min(1.0, -rot[2, 2])))
-        if error <= REACH_TOL and tilt <= TILT_TOL:
+        short = 0.0 <= pos[2] - goal[2] <= target.z_slack + REACH_TOL and float(
+            np.linalg.norm(pos[:2] - goal[:2])) <= REACH_TOL
+        if (error <= REACH_TOL or short) and tilt <= TILT_TOL:
             return None, q
         q = solve_ik(client, panda, target.pos, target.yaw, iterations=60)
     dist = math.hypot(goal[0], goal[1])
@@ -181,7 +187,7 @@ def target_pose(action: ActionLike, priv: dict[str, Any]) -> TargetPose | Failur
             return TargetPose(pos, yaw, "place", args[0], frozenset({args[1]}))
         if name in ("open", "close") and args[0] in fixtures:
             pos, yaw = T.handle(priv, args[0])
-            return TargetPose(pos, yaw, "handle", args[0])
+            return TargetPose(pos, yaw, "handle", args[0], z_slack=T.handle_slack())
     except VlaplanError as exc:  # e.g. "no free spot on the table"
         return Failure(ReasonCode.COLLISION, f"{label}: {exc}", objects=args)
     except (KeyError, IndexError) as exc:
