@@ -11,8 +11,9 @@ One run reports, with the issue's targets:
   real execution on the plant (scripted expert, two cameras rendering; target < 20 %),
   and how often the twin's verdict agreed with what then happened on the plant.
 
-    .venv/bin/python benchmarks/world_model.py                  # 6 seeds x 6 actions
-    .venv/bin/python benchmarks/world_model.py --seeds 2 --actions 4 --json out.json
+    .venv/bin/python benchmarks/world_model.py          # 3 domains x 6 seeds x 6 actions
+    .venv/bin/python benchmarks/world_model.py --domains tabletop --seeds 2 --actions 4 \
+        --json out.json
 """
 from __future__ import annotations
 
@@ -110,7 +111,7 @@ def episodes(domain: Any, seeds: int, actions: int, size: int, progress: Progres
             if CheckStage.LOOKAHEAD.value in res.stage_ms:
                 stage_ms["lookahead"].append(res.stage_ms["lookahead"])
             skill = domain.skill(call.name)
-            row = per_skill[call.name]
+            row = per_skill[f"{domain.name}:{call.name}"]
             cpu0 = time.process_time()
             outcome = run_skill(robot, policy, domain.call(call.name, call.args,
                                                            scene.describe()),
@@ -168,10 +169,10 @@ def report(console: Console, rates: dict[str, float], data: dict[str, Any], size
                                                                           "max")))
     console.print(t)
 
-    t = Table(title="Look-ahead vs the executed skill (plant rendering two cameras)")
-    for col in ("skill", "n", "plant steps", "plant ms", "look-ahead steps", "look-ahead ms",
-                "fraction (wall)", "fraction (CPU)"):
-        t.add_column(col, justify="right" if col != "skill" else "left")
+    t = Table(title="Look-ahead vs the executed skill (plant: scripted expert, two cameras)")
+    t.add_column("domain:skill", no_wrap=True)
+    for col in ("n", "plant steps", "plant ms", "look steps", "look ms", "wall %", "CPU %"):
+        t.add_column(col, justify="right")
     summary["lookahead"] = {}
     total_look, total_exec, cpu_look, cpu_exec = 0.0, 0.0, 0.0, 0.0
     for name, row in sorted(data["per_skill"].items()):
@@ -233,7 +234,8 @@ def report(console: Console, rates: dict[str, float], data: dict[str, Any], size
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--domain", default="tabletop")
+    parser.add_argument("--domains", default="tabletop,kitchen,sorting",
+                        help="comma-separated; the control rate is measured in the first")
     parser.add_argument("--seeds", type=int, default=6)
     parser.add_argument("--actions", type=int, default=6, help="executed actions per seed")
     parser.add_argument("--steps", type=int, default=200, help="control steps for the rate")
@@ -244,16 +246,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="also write the summary here")
     args = parser.parse_args(argv)
     console = Console()
-    domain = get_domain(args.domain)
+    domains = [get_domain(name.strip()) for name in args.domains.split(",") if name.strip()]
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("control rate", total=2)
         rates = {}
         for key, render in (("render", True), ("no_render", False)):
-            rates[key] = control_rate(domain, 0, args.steps, args.image_size, render)
+            rates[key] = control_rate(domains[0], 0, args.steps, args.image_size, render)
             progress.advance(task)
         options = {k: v for k, v in (("lookahead_substeps", args.substeps),
                                      ("solver_iterations", args.solver_iterations)) if v}
-        data = episodes(domain, args.seeds, args.actions, args.image_size, progress, options)
+        data: dict[str, Any] = {}
+        for domain in domains:
+            part = episodes(domain, args.seeds, args.actions, args.image_size, progress,
+                            options)
+            for key, value in part.items():
+                if isinstance(value, list):
+                    data.setdefault(key, []).extend(value)
+                else:
+                    merged = data.setdefault(key, {})
+                    for k, v in value.items():
+                        if isinstance(v, list):
+                            merged.setdefault(k, []).extend(v)
+                        else:
+                            merged[k] = merged.get(k, 0) + v if isinstance(v, int) else v
     summary = report(console, rates, data, args.image_size)
     if args.json:
         args.json.write_text(json.dumps(summary, indent=2, default=str))

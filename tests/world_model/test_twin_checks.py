@@ -7,6 +7,7 @@ import pybullet as pb
 import pytest
 
 from vlaplan.domains.tabletop import DOMAIN
+from vlaplan.planner.errors import WorldModelError
 from vlaplan.skills.contract import PRIVILEGED_KEY, SkillCall
 from vlaplan.skills.scripted import ScriptedPolicy
 from vlaplan.world_model.checks import CheckStage, ReasonCode
@@ -202,3 +203,12 @@ def test_checks_are_deterministic_and_restore_the_twin(tower) -> None:
     assert doomed.model_dump(include=keep) == other.check(
         DOMAIN.ground("stack", ("red_1", "green_1")), state).model_dump(include=keep)
     other.close()
+
+
+def test_sync_rejects_an_observation_without_ground_truth(tower) -> None:
+    plant, twin, obs = tower
+    with pytest.raises(WorldModelError, match="observation.privileged"):
+        twin.sync({"observation.state": obs["observation.state"]})
+    twin.sync(obs)  # still usable afterwards
+    assert twin.check(DOMAIN.ground("stack", ("red_1", "yellow_1")), DOMAIN.abstract(obs),
+                      stages="cheap").ok
