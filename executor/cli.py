@@ -66,8 +66,19 @@ def stdout_to_stderr() -> Iterator[None]:
         yield
     finally:
         sys.stdout.flush()
+        _flush_c_stdio()
         os.dup2(saved, 1)
         os.close(saved)
+
+
+def _flush_c_stdio() -> None:
+    """Flush C-level stdio buffers (pybullet prints with printf) into the current fd 1."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).fflush(None)
+    except (OSError, AttributeError):
+        pass
 
 
 def _execute(args: argparse.Namespace, instruction: str | None, policy: str,
@@ -82,6 +93,9 @@ def _execute(args: argparse.Namespace, instruction: str | None, policy: str,
     if args.record:
         check_record_path(args.record)
     console = Console(stderr=bool(args.json))
+    if not args.json:
+        with stdout_to_stderr():  # the simulator's import banner is not for stdout
+            import pybullet  # noqa: F401
     with stdout_to_stderr() if args.json else contextlib.nullcontext():
         ex = Executor(args.domain, policy, checks=checks, replan=replan, max_replans=max_replans)
         if make_instruction is not None:
@@ -97,6 +111,7 @@ def _execute(args: argparse.Namespace, instruction: str | None, policy: str,
     if args.json:
         print(result.model_dump_json())
     else:
+        console.print()
         console.print(summary_table(result))
     if result.success:
         return 0

@@ -145,8 +145,23 @@ def test_ctrl_c_returns_the_result_so_far() -> None:
 
 
 def test_simulator_error_returns_a_failed_result() -> None:
-    robot = _two_blocks()
-    robot.close()  # the simulator is gone: pybullet raises on the next call
-    result = Executor("tabletop", "scripted", robot=robot).run
-    with pytest.raises(Exception):
-        result("stack green on blue", seed=0)  # reset itself fails: nothing to report yet
+    from vlaplan.world_model.robot import SimRobot
+
+    class DisconnectingRobot(SimRobot):
+        """The physics server goes away after 20 control steps."""
+
+        applied = 0
+
+        def apply(self, action) -> None:
+            self.applied += 1
+            if self.applied == 20:
+                self.close()
+            super().apply(action)
+
+    plant = _two_blocks()
+    robot = DisconnectingRobot(plant.scene, render=False)
+    result = Executor("tabletop", "scripted", robot=robot).run("stack green on blue", seed=0)
+    assert not result.success
+    assert result.steps[-1].outcome == StepOutcome.SIMULATOR_ERROR
+    assert "(pick green_1)" in result.reason or "(stack green_1 blue_1)" in result.reason
+    assert result.plans and result.steps
