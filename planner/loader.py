@@ -17,7 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from antlr4 import CommonTokenStream, InputStream
+from antlr4.atn.PredictionMode import PredictionMode
 from antlr4.error.ErrorListener import ErrorListener
+from antlr4.error.ErrorStrategy import BailErrorStrategy
+from antlr4.error.Errors import ParseCancellationException, RecognitionException
 from pddlpy.pddlLexer import pddlLexer
 from pddlpy.pddlParser import pddlParser
 
@@ -168,12 +171,9 @@ def parse(text: str, file: str, rule: str) -> Parsed:
         feature = UNSUPPORTED_KEYWORDS.get(tok.text)
         if feature:
             raise UnsupportedFeature(feature, f"{file}:{tok.line}")
-    parser = pddlParser(stream)
-    parser.removeErrorListeners()
-    parser.addErrorListener(listener)
     with _quiet():
         try:
-            tree = getattr(parser, rule)()
+            tree = _parse_tokens(stream, rule, listener)
         except RecursionError as exc:
             raise PDDLSyntaxError("formula nested too deeply", file, tokens[0].line) from exc
     last = stream.LT(1)
@@ -183,6 +183,24 @@ def parse(text: str, file: str, rule: str) -> Parsed:
     either: dict[str, tuple[str, ...]] = {}
     _collect_either(tree, either)
     return Parsed(tree, Locator(file, tokens), either, file)
+
+
+def _parse_tokens(stream: CommonTokenStream, rule: str, listener: ErrorListener) -> Any:
+    """Parse in ANTLR's fast SLL mode; on any error re-parse in full LL mode, whose first
+    error ``listener`` turns into our PDDLSyntaxError (the usual two-stage strategy)."""
+    parser = pddlParser(stream)
+    parser.removeErrorListeners()
+    parser._interp.predictionMode = PredictionMode.SLL
+    parser._errHandler = BailErrorStrategy()
+    try:
+        return getattr(parser, rule)()
+    except (ParseCancellationException, RecognitionException):
+        pass
+    stream.seek(0)
+    parser = pddlParser(stream)
+    parser.removeErrorListeners()
+    parser.addErrorListener(listener)
+    return getattr(parser, rule)()
 
 
 def _collect_either(node: Any, out: dict[str, tuple[str, ...]]) -> None:
