@@ -161,6 +161,7 @@ def ground(domain: Domain, problem: Problem) -> Task:
         if ga is not None:
             actions.append(ga)
 
+    actions.sort(key=lambda a: (a.name, a.args))  # deterministic, whatever the hash seed
     facts = list(fluent)
     aux = [False] * len(actions)
     goal_dnf = dnf(problem.goal, objects_of)

@@ -53,8 +53,9 @@ class Relaxation:
             return out
 
         self.goal = task.goal | cbits(task.goal_neg)
-        pre, add, act, cost = [], [], [], []
+        pre, add, act, cost, main = [], [], [], [], []
         for a in range(len(task.actions)):
+            main.append(True)
             pre.append(task.pre[a] | cbits(task.neg[a]))
             add.append(task.add[a] | cbits(task.delete[a]))
             act.append(a)
@@ -62,11 +63,12 @@ class Relaxation:
             for cp, cn, ca, cd in task.cond[a]:
                 cadd = ca | cbits(cd)
                 if cadd:
+                    main.append(False)
                     pre.append(task.pre[a] | cbits(task.neg[a]) | cp | cbits(cn))
                     add.append(cadd)
                     act.append(a)
                     cost.append(task.cost[a])
-        self.pre, self.add, self.act, self.cost = pre, add, act, cost
+        self.pre, self.add, self.act, self.cost, self.is_main = pre, add, act, cost, main
         n = self.n_facts
         self.achievers: list[list[int]] = [[] for _ in range(n)]
         self.pre_list: list[list[int]] = []
@@ -81,6 +83,7 @@ class Relaxation:
                 self.pre_of[f].append(o)
             self.add_list.append(bits(add[o]))
         self.no_pre = [o for o in range(len(pre)) if not pre[o]]
+        self.n_pre = [len(pl) for pl in self.pre_list]
         self.all_ops = list(range(len(pre)))
 
     def extend(self, state: int) -> int:
@@ -91,38 +94,49 @@ class Relaxation:
         return state
 
     # ------------------------------------------------------------------ layered hFF
-    def ff_layered(self, state: int) -> tuple[float, set[int]]:
-        """FF's relaxed planning graph (unit cost): (number of actions, preferred actions)."""
+    def ff_layered(self, state: int) -> tuple[float, set[int], list[int] | None]:
+        """FF's relaxed planning graph (unit cost), computed by counting unsatisfied
+        preconditions layer by layer: (number of actions, preferred actions, applicable
+        actions - the real actions of the first layer - or None when not computed)."""
         goal = self.goal
         if self.comp:
             state = self.extend(state)
         if state & goal == goal:
-            return 0, set()
+            return 0, set(), None
         pre, add = self.pre, self.add
+        pre_of = self.pre_of
+        unsat = self.n_pre.copy()
+        ready = list(self.no_pre)
+        for f in bits(state):
+            for o in pre_of[f]:
+                unsat[o] -= 1
+                if not unsat[o]:
+                    ready.append(o)
+        main = self.is_main
+        applicable = [self.act[o] for o in ready if main[o]]
         reached = state
-        remaining = self.all_ops
         op_level: dict[int, int] = {}
         prefixes = [state]
         level = 0
         while True:
             new = 0
-            rest = []
-            for o in remaining:
-                p = pre[o]
-                if p & reached == p:
-                    new |= add[o]
-                    op_level[o] = level
-                else:
-                    rest.append(o)
+            for o in ready:
+                op_level[o] = level
+                new |= add[o]
             new &= ~reached
             if not new:
-                return INF, set()
+                return INF, set(), applicable
             reached |= new
             prefixes.append(reached)
             level += 1
             if reached & goal == goal:
                 break
-            remaining = rest
+            ready = []
+            for f in bits(new):
+                for o in pre_of[f]:
+                    unsat[o] -= 1
+                    if not unsat[o]:
+                        ready.append(o)
         top = level
         pending = [0] * (top + 1)
 
@@ -160,7 +174,7 @@ class Relaxation:
                     lowq = need & -need
                     need ^= lowq
                     pending[layer_of(lowq)] |= lowq
-        return len(chosen), preferred
+        return len(chosen), preferred, applicable
 
     # ------------------------------------------------------------------ hadd / hmax / hFF
     def _explore(self, state: int, use_max: bool, cost_fn=None) -> tuple[list[float], list[int]]:

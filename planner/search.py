@@ -51,7 +51,7 @@ def _limit(expanded: int, deadline: float | None, max_nodes: int | None) -> str 
     return None
 
 
-def lazy_gbfs(task: Task, heuristic: Callable[[int], tuple[float, set[int]]],
+def lazy_gbfs(task: Task, heuristic: Callable[[int], tuple[float, set[int], list[int] | None]],
               deadline: float | None = None, max_nodes: int | None = None,
               boost: int = 1000) -> SearchOutcome:
     """Greedy best-first search, lazy evaluation, preferred-operator queue with boosting."""
@@ -69,7 +69,7 @@ def lazy_gbfs(task: Task, heuristic: Callable[[int], tuple[float, set[int]]],
     def expand(state: int) -> bool:
         """Evaluate ``state`` and queue its successors; False for a dead end."""
         nonlocal counter, best_h
-        h, helpful = heuristic(state)
+        h, helpful, applicable = heuristic(state)
         out.evaluated += 1
         if h == INF:
             return False
@@ -77,14 +77,15 @@ def lazy_gbfs(task: Task, heuristic: Callable[[int], tuple[float, set[int]]],
             best_h = h
             priority[1] += boost
         out.expanded += 1
-        for a in range(n_actions):
-            p = pre[a]
-            if state & p == p and not state & neg[a]:
-                counter += 1
-                out.generated += 1
-                heapq.heappush(regular, (h, counter, state, a))
-                if a in helpful:
-                    heapq.heappush(preferred_q, (h, counter, state, a))
+        if applicable is None:
+            applicable = [a for a in range(n_actions)
+                          if state & pre[a] == pre[a] and not state & neg[a]]
+        for a in applicable:
+            counter += 1
+            out.generated += 1
+            heapq.heappush(regular, (h, counter, state, a))
+            if a in helpful:
+                heapq.heappush(preferred_q, (h, counter, state, a))
         return True
 
     if task.is_goal(task.init):
