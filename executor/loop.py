@@ -47,12 +47,13 @@ class Executor:
     ``observe()`` and ``apply(action)`` (then the scene is the robot's, not generated).
     ``check_stages`` selects the twin's check stages: ``"all"`` (symbolic, reachability,
     collision, physics look-ahead), ``"cheap"`` (no look-ahead) or a list of names.
+    ``scene_options`` go to the domain's scene generator (e.g. ``{"n_objects": 7}``).
     """
 
     def __init__(self, domain: str = "tabletop", policy: Any = "vla", *, robot: Any = None,
                  checks: bool = True, replan: bool = True, max_replans: int = 5,
                  search: str = "gbfs-ff", plan_timeout: float = 10.0,
-                 check_stages: Any = "all") -> None:
+                 check_stages: Any = "all", scene_options: dict[str, Any] | None = None) -> None:
         if max_replans < 0:
             raise ExecutionError(f"max_replans must be >= 0, got {max_replans}")
         self.runtime = DomainRuntime(domain)
@@ -60,6 +61,7 @@ class Executor:
         self.checks, self.replan, self.max_replans = checks, replan, max_replans
         self.search, self.plan_timeout = search, plan_timeout
         self.check_stages = check_stages
+        self.scene_options = dict(scene_options or {})
         self.policy_name = policy_label(policy) if policy is not None else ""
         self.policy = resolve_policy(policy, domain) if policy is not None else None
         self._robot = robot
@@ -78,7 +80,7 @@ class Executor:
             if scene is None:
                 raise ExecutionError("a custom robot needs a `scene` attribute describing its objects")
             return self._robot, self.runtime.scene_objects(scene)
-        scene = self.runtime.generate(seed)
+        scene = self.runtime.generate(seed, **self.scene_options)
         robot = self.runtime.load_scene(self._robot, scene, seed, render=self._needs_images)
         self._robot = robot
         self._scene = scene

@@ -46,9 +46,9 @@ class DomainRuntime:
         self._movable_type = "object"
 
     # -- scenes --------------------------------------------------------------------
-    def generate(self, seed: int | None) -> Any:
+    def generate(self, seed: int | None, **options: Any) -> Any:
         """A seeded scene (``GeneratedScene``: spec, objects, init)."""
-        return self.spec.generate_scene(seed)
+        return self.spec.generate_scene(seed, **options)
 
     def load_scene(self, robot: Any, scene: Any, seed: int | None, render: bool = True) -> Any:
         """The plant showing ``scene``: ``robot`` rebuilt in place, or a new ``SimRobot``."""

@@ -49,42 +49,83 @@ def candidates(domain: str, objects: list[Any]) -> list[str]:
     return out
 
 
-def plan_length(ex: Any, goal: Any, atoms: frozenset, types: dict[str, str]) -> int | None:
-    """Actions needed to reach every checkpoint of ``goal`` in order (None: unsolvable)."""
+def first_plan(ex: Any, goal: Any, atoms: frozenset, types: dict[str, str]) -> list[Any] | None:
+    """The actions the executor will plan first, stage after stage (None: unsolvable)."""
     from vlaplan.planner import solve
 
-    total, state = 0, atoms
+    actions: list[Any] = []
+    state = atoms
     for checkpoint in goal.checkpoints:
         res = solve(ex.runtime.pddl, make_problem(ex.runtime.pddl, types, state, checkpoint),
                     search=ex.search, timeout=ex.plan_timeout)
-        if str(getattr(res.status, "value", res.status)).upper() != "SOLVED":
+        if not res.solved:
             return None
-        for action in list(getattr(res.plan, "actions", res.plan) or []):
+        for action in res.plan.actions:
             state = progress(state, action) or state
-            total += 1
-    return total
+            actions.append(action)
+    return actions
+
+
+def plan_length(ex: Any, goal: Any, atoms: frozenset, types: dict[str, str]) -> int | None:
+    """Actions needed to reach every checkpoint of ``goal`` in order (None: unsolvable)."""
+    plan = first_plan(ex, goal, atoms, types)
+    return None if plan is None else len(plan)
 
 
 def long_task(ex: Any, seed: int | None, n_actions: int = 10) -> str:
     """The candidate instruction whose plan length is closest to ``n_actions``."""
+    return long_task_with_plan(ex, seed, n_actions)[0]
+
+
+def long_task_with_plan(ex: Any, seed: int | None, n_actions: int = 10) -> tuple[str, list[Any]]:
+    """(instruction, its first plan) for the candidate closest to ``n_actions`` actions."""
     from vlaplan.planner.errors import VlaplanError
     from vlaplan.planner.instruction import parse_instruction
 
     robot, objects = ex._prepare(seed)
     atoms = ex.runtime.abstract(robot.observe())
     types = ex.runtime.object_types(objects)
-    best: tuple[int, str] | None = None
+    best: tuple[int, str, list[Any]] | None = None
     for text in candidates(ex.domain, objects):
         try:
             goal = parse_instruction(text, objects, ex.runtime.lexicon, atoms)
         except VlaplanError:
             continue
-        length = plan_length(ex, goal, atoms, types)
-        if length is None:
+        plan = first_plan(ex, goal, atoms, types)
+        if plan is None:
             continue
-        if best is None or abs(length - n_actions) < abs(best[0] - n_actions):
-            best = (length, text)
+        if best is None or abs(len(plan) - n_actions) < abs(best[0] - n_actions):
+            best = (len(plan), text, plan)
     if best is None:
         from vlaplan.planner.errors import ExecutionError
         raise ExecutionError(f"no long-horizon task found for {ex.domain} seed {seed}")
-    return best[1]
+    return best[1], best[2]
+
+
+def targeted_fault(kind: str, plan: list[Any]) -> str | None:
+    """A fault spec of ``kind`` aimed at the plan, so it matters (None: no place for it).
+
+    ``drop``: 2 control steps into the first carry (the object falls near where it was
+    picked, not into the wrong bin);
+    ``displace``: the object the last stack/put-in before the plan's middle went onto or into
+    (undoes achieved progress); ``block``: a new block on the target of a later stack, put
+    there while its object is being picked.
+    """
+    holding_steps = [i for i, a in enumerate(plan) if a.name in ("stack", "place", "put-in")]
+    if kind == "drop":
+        return f"drop@{holding_steps[0]}+2" if holding_steps else None
+    if kind == "displace":
+        middle = len(plan) // 2
+        done = [i for i in holding_steps if i < middle and plan[i].name in ("stack", "put-in")]
+        if not done:
+            return None
+        i = done[-1]
+        target = plan[i].args[1] if plan[i].name == "stack" else plan[i].args[0]
+        return f"displace({target})@{i + 1}"
+    if kind == "block":
+        stacks = [i for i in holding_steps if plan[i].name == "stack" and i > 0]
+        if not stacks:
+            return None
+        i = stacks[len(stacks) // 2]
+        return f"block({plan[i].args[1]})@{i - 1}"
+    raise ValueError(kind)

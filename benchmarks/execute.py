@@ -1,0 +1,167 @@
+"""Executor benchmark: long-horizon execute() over seeded scenes, with and without faults.
+
+One run reports, per domain, over the same seeds and the same ~10-action instructions
+(made by ``vlaplan.executor.tasks`` from each scene, in the domain's own phrasing):
+
+* ``scripted``: scripted skills, twin checks and replanning (target >= 99 % success);
+* ``fault+replan``: the same with one fault per episode aimed at the plan (drop mid-carry,
+  displace an object already stacked/put away, block the target of a later stack;
+  kinds cycle over the seeds) (target >= 95 %);
+* ``fault open-loop``: the same faults with ``replan=False``: what replanning buys;
+* ``vla`` (tabletop): the shipped flow-matching checkpoint in place of the scripted skills
+  (target >= 80 %), when the checkpoint is in the tree;
+
+and the time breakdown of each row: planning, checks, skills, the rest (set-up,
+observation), with planning + checks as a share of the wall time (target <= 10 %).
+
+    .venv/bin/python benchmarks/execute.py                       # 20 seeds, 3 domains
+    .venv/bin/python benchmarks/execute.py --seeds 100 --json out.json
+    .venv/bin/python benchmarks/execute.py --domains tabletop --seeds 5 --vla-seeds 5
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from rich.console import Console  # noqa: E402
+from rich.progress import Progress  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from vlaplan.executor import Executor  # noqa: E402
+from vlaplan.executor.tasks import long_task_with_plan, targeted_fault  # noqa: E402
+from vlaplan.planner.errors import VlaplanError  # noqa: E402
+
+SCENES = {"tabletop": {"n_objects": 7}, "kitchen": {"n_objects": 5}, "sorting": {"n_objects": 6}}
+FAULT_KINDS = {"tabletop": ("drop", "displace", "block"), "kitchen": ("drop", "displace"),
+               "sorting": ("drop", "displace")}
+TARGETS = {"scripted": 0.99, "fault+replan": 0.95, "vla": 0.80}
+SHARE_TARGET = 0.10
+
+
+def episode(ex: Executor, text: str, seed: int, **kw: Any) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    try:
+        r = ex.run(text, seed=seed, **kw)
+    except VlaplanError as exc:  # bad input would be a bug of the task generator
+        return {"seed": seed, "success": False, "reason": f"error: {exc}", "wall": 0.0}
+    t = r.timings
+    return {"seed": seed, "instruction": text, "success": r.success, "reason": r.reason,
+            "steps": len(r.steps), "replans": len(r.replans),
+            "faults": [f"{f.kind}({f.target})@{f.step}:{'ok' if f.applied else 'no-op'}"
+                       for f in r.faults],
+            "wall": time.perf_counter() - t0, "total": t.total, "plan": t.plan,
+            "check": t.check, "skill": t.skill, "setup": t.setup, "observe": t.observe}
+
+
+def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    n = len(rows)
+    total = sum(r.get("total", 0.0) for r in rows) or 1e-9
+    parts = {k: sum(r.get(k, 0.0) for r in rows) / total for k in ("plan", "check", "skill")}
+    return {"episodes": n, "success": sum(r["success"] for r in rows) / n if n else 0.0,
+            "steps": sum(r.get("steps", 0) for r in rows) / max(n, 1),
+            "replans": sum(r.get("replans", 0) for r in rows) / max(n, 1),
+            "seconds": total / max(n, 1), "share_plan_check": parts["plan"] + parts["check"],
+            **{f"share_{k}": v for k, v in parts.items()},
+            "failures": [f"seed {r['seed']}: {r['reason'][:160]}" for r in rows if not r["success"]]}
+
+
+def run(domains: list[str], seeds: list[int], vla_seeds: list[int], n_actions: int,
+        check_stages: str, console: Console) -> dict[str, Any]:
+    rows: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    with Progress(console=console, transient=True) as progress:
+        for domain in domains:
+            ex = Executor(domain, "scripted", check_stages=check_stages,
+                          scene_options=SCENES.get(domain))
+            task = progress.add_task(f"{domain} scripted", total=len(seeds))
+            for seed in seeds:
+                try:
+                    text, plan = long_task_with_plan(ex, seed, n_actions)
+                except VlaplanError as exc:
+                    rows[(domain, "scripted")].append(
+                        {"seed": seed, "success": False, "reason": f"no task: {exc}"})
+                    progress.advance(task)
+                    continue
+                rows[(domain, "scripted")].append(episode(ex, text, seed))
+                kinds = FAULT_KINDS[domain]
+                kind = kinds[seed % len(kinds)]
+                spec = targeted_fault(kind, plan) or f"{kind}@{len(plan) // 2}"
+                rows[(domain, "fault+replan")].append(episode(ex, text, seed, faults=spec))
+                rows[(domain, "fault open-loop")].append(
+                    episode(ex, text, seed, faults=spec, replan=False))
+                progress.advance(task)
+        if vla_seeds and "tabletop" in domains:
+            from vlaplan.skills.policies import checkpoint_path
+
+            if checkpoint_path("vla").is_dir():
+                ex = Executor("tabletop", "vla", check_stages=check_stages,
+                              scene_options=SCENES["tabletop"])
+                task = progress.add_task("tabletop vla", total=len(vla_seeds))
+                for seed in vla_seeds:
+                    text, _ = long_task_with_plan(ex, seed, n_actions)
+                    rows[("tabletop", "vla")].append(episode(ex, text, seed))
+                    progress.advance(task)
+            else:
+                console.print("[yellow]the shipped 'vla' checkpoint is not in the tree: "
+                              "no VLA row[/yellow]")
+    return {f"{d}/{c}": {"summary": summarise(r), "episodes": r} for (d, c), r in rows.items()}
+
+
+def table(report: dict[str, Any], title: str) -> Table:
+    t = Table(title=title, title_justify="left")
+    for col in ("domain", "condition", "episodes", "success", "target", "steps", "replans",
+                "s/episode", "plan", "check", "skill", "plan+check"):
+        t.add_column(col, justify="right" if col not in ("domain", "condition") else "left")
+    for key, data in report.items():
+        domain, condition = key.split("/")
+        s = data["summary"]
+        target = TARGETS.get(condition)
+        ok = target is None or s["success"] >= target
+        share_ok = s["share_plan_check"] <= SHARE_TARGET
+        t.add_row(domain, condition, str(s["episodes"]),
+                  f"[{'green' if ok else 'red'}]{100 * s['success']:.0f}%[/]",
+                  f"{100 * target:.0f}%" if target else "-", f"{s['steps']:.1f}",
+                  f"{s['replans']:.2f}", f"{s['seconds']:.2f}", f"{100 * s['share_plan']:.1f}%",
+                  f"{100 * s['share_check']:.1f}%", f"{100 * s['share_skill']:.1f}%",
+                  f"[{'green' if share_ok else 'red'}]{100 * s['share_plan_check']:.1f}%[/]")
+    return t
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--domains", default="tabletop,kitchen,sorting")
+    ap.add_argument("--seeds", type=int, default=20, help="seeds per domain (0..N-1)")
+    ap.add_argument("--first-seed", type=int, default=0)
+    ap.add_argument("--vla-seeds", type=int, default=10, help="tabletop seeds for the VLA row")
+    ap.add_argument("--actions", type=int, default=10, help="target plan length")
+    ap.add_argument("--check-stages", default="all", help="all | cheap | comma-separated stages")
+    ap.add_argument("--json", default=None, metavar="OUT.json", help="also write the report")
+    args = ap.parse_args(argv)
+    console = Console(width=None if sys.stdout.isatty() else 150)
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+    vla_seeds = list(range(args.first_seed, args.first_seed + args.vla_seeds))
+    t0 = time.perf_counter()
+    report = run(args.domains.split(","), seeds, vla_seeds, args.actions, args.check_stages,
+                 console)
+    title = (f"execute(): {args.seeds} seeds, ~{args.actions}-action tasks, checks="
+             f"{args.check_stages} ({platform.processor() or platform.machine()}, "
+             f"{time.perf_counter() - t0:.0f} s)")
+    console.print(table(report, title))
+    for key, data in report.items():
+        for line in data["summary"]["failures"][:5]:
+            console.print(f"[dim]{key} {line}[/dim]")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"args": vars(args), "report": report}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
