@@ -20,12 +20,14 @@ from vlaplan.world_model.build import REST_POSE, WorldHandles, solve_ik
 from vlaplan.world_model.checks import ActionLike, Failure, ReasonCode, action_label
 from vlaplan.world_model.panda import ARM_JOINTS, FINGER_JOINTS, FINGER_MAX, GRASP_LINK
 
-REACH_TOL = 0.01  # m between the IK solution's grasp frame and the target
+REACH_TOL = 0.02  # m between the IK solution's grasp frame and the target (the skills are
+# closed-loop and absorb IK residuals; really unreachable targets miss by several cm)
 TILT_TOL = 0.25  # rad between the grasp frame's approach axis and straight down
 PENETRATION_TOL = 0.002  # m of interpenetration tolerated before it counts as a collision
 PLACE_CLEARANCE = 0.004  # m the held object is lifted above its support for the check
 GRIPPER_LINKS: tuple[int, ...] = (7, 8, 9, 10)  # link 7 (wrist), hand, two fingers
-IK_ROUNDS = 3
+IK_ROUNDS = 3  # refinements of the IK solution from the current arm pose
+IK_WAYPOINTS = 5  # waypoints of the last attempt, from the current grasp frame
 
 
 @dataclass(frozen=True)
@@ -60,35 +62,63 @@ def set_arm(client: int, panda: int, q: np.ndarray, finger: float | None = None)
             pb.resetJointState(panda, j, finger, physicsClientId=client)
 
 
+def _reached(client: int, panda: int, target: TargetPose, q: np.ndarray) -> tuple[bool, float]:
+    """Set the arm to ``q``; (does the grasp frame sit on the target, distance error)."""
+    goal = np.asarray(target.pos)
+    set_arm(client, panda, q)
+    pos, rot = grasp_frame(client, panda)
+    error = float(np.linalg.norm(pos - goal))
+    tilt = math.acos(max(-1.0, min(1.0, -rot[2, 2])))
+    short = 0.0 <= pos[2] - goal[2] <= target.z_slack + REACH_TOL and float(
+        np.linalg.norm(pos[:2] - goal[:2])) <= REACH_TOL
+    return (error <= REACH_TOL or short) and tilt <= TILT_TOL, error
+
+
+def _ik_attempts(client: int, panda: int, target: TargetPose):
+    """Joint solutions to try, cheapest first: from the current arm pose (refined), from
+    the rest pose, then along waypoints from the current grasp frame (as the arm moves)."""
+    q = solve_ik(client, panda, target.pos, target.yaw)
+    for _ in range(IK_ROUNDS):
+        yield q
+        q = solve_ik(client, panda, target.pos, target.yaw, iterations=60)
+    start_q = np.asarray([pb.getJointState(panda, j, physicsClientId=client)[0]
+                          for j in range(7)])
+    set_arm(client, panda, np.asarray(REST_POSE))
+    yield solve_ik(client, panda, target.pos, target.yaw, iterations=100)
+    set_arm(client, panda, start_q)
+    pos, rot = grasp_frame(client, panda)
+    yaw0 = math.atan2(rot[1, 0], rot[0, 0])
+    dyaw = (target.yaw - yaw0 + math.pi) % (2 * math.pi) - math.pi
+    for k in range(1, IK_WAYPOINTS + 1):
+        f = k / IK_WAYPOINTS
+        point = tuple(pos + f * (np.asarray(target.pos) - pos))
+        q = solve_ik(client, panda, point, yaw0 + f * dyaw, iterations=60)
+        set_arm(client, panda, q)
+    yield solve_ik(client, panda, target.pos, target.yaw, iterations=100)
+
+
 def check_reach(client: int, panda: int, target: TargetPose,
                 label: str) -> tuple[Failure | None, np.ndarray]:
     """Stage 2: can IK bring the grasp frame to ``target``?  Returns (failure, joints)."""
     goal = np.asarray(target.pos)
-    q = solve_ik(client, panda, target.pos, target.yaw)
-    error = math.inf
-    for attempt in range(2 * IK_ROUNDS):
-        if attempt == IK_ROUNDS:  # stuck from the current arm pose: start from the rest pose
-            set_arm(client, panda, np.asarray(REST_POSE))
-            q = solve_ik(client, panda, target.pos, target.yaw, iterations=100)
-        set_arm(client, panda, q)
-        pos, rot = grasp_frame(client, panda)
-        error = float(np.linalg.norm(pos - goal))
-        tilt = math.acos(max(-1.0, min(1.0, -rot[2, 2])))
-        short = 0.0 <= pos[2] - goal[2] <= target.z_slack + REACH_TOL and float(
-            np.linalg.norm(pos[:2] - goal[:2])) <= REACH_TOL
-        if (error <= REACH_TOL or short) and tilt <= TILT_TOL:
+    best, q = math.inf, np.asarray(REST_POSE)
+    for q in _ik_attempts(client, panda, target):
+        ok, error = _reached(client, panda, target, q)
+        if ok:
             return None, q
-        q = solve_ik(client, panda, target.pos, target.yaw, iterations=60)
+        best = min(best, error)
     dist = math.hypot(goal[0], goal[1])
     return Failure(ReasonCode.UNREACHABLE,
                    f"{label}: the gripper cannot reach {target.subject} at "
                    f"({goal[0]:.3f}, {goal[1]:.3f}, {goal[2]:.3f}), {dist:.2f} m from the base; "
-                   f"best IK solution misses by {error * 100:.1f} cm",
-                   objects=(target.subject,), distance_error=error), q
+                   f"best IK solution misses by {best * 100:.1f} cm",
+                   objects=(target.subject,), distance_error=best), q
 
 
-def _penetrations(client: int, body: int, link: int | None, handles: WorldHandles,
-                  skip: set[int]) -> list[tuple[float, int]]:
+def penetrations(client: int, body: int, link: int | None, handles: WorldHandles,
+                 skip: set[int]) -> list[tuple[float, int]]:
+    """(depth, other body) for every body of the scene but ``skip`` that ``body`` (or its
+    ``link``) cuts into by more than :data:`PENETRATION_TOL`."""
     hits = []
     others = [handles.table, *handles.objects.values(), *handles.fixtures.values()]
     for other in others:
@@ -139,7 +169,7 @@ def check_collision(client: int, handles: WorldHandles, target: TargetPose, q: n
     skip = {held_body} if held_body is not None else set()
     if target.mode in ("grasp", "handle") and subject is not None:
         for link in (9, 10):
-            if _penetrations(client, panda, link, handles, set(handles.objects.values()) - {
+            if penetrations(client, panda, link, handles, set(handles.objects.values()) - {
                     subject} | set(handles.fixtures.values()) - {subject} | {handles.table}):
                 return Failure(ReasonCode.GRASP_INFEASIBLE,
                                f"{label}: the open fingers cut into {target.subject}; it is wider "
@@ -148,12 +178,12 @@ def check_collision(client: int, handles: WorldHandles, target: TargetPose, q: n
         skip.add(subject)
     hits: list[tuple[float, int, str]] = []
     for link in GRIPPER_LINKS:
-        hits += [(d, b, "gripper") for d, b in _penetrations(client, panda, link, handles, skip)]
+        hits += [(d, b, "gripper") for d, b in penetrations(client, panda, link, handles, skip)]
     if held_body is not None and target.mode == "place" and held_local is not None:
         allowed = {handles.objects.get(n, handles.fixtures.get(n)) for n in target.support}
         allowed |= {panda}
         hits += [(d, b, held or "") for d, b in
-                 _penetrations(client, held_body, None, handles, allowed)]
+                 penetrations(client, held_body, None, handles, allowed)]
     if not hits:
         return None
     depth, body, what = min(hits)

@@ -33,7 +33,7 @@ from vlaplan.world_model import predicates as P
 from vlaplan.world_model import robot as robot_module
 from vlaplan.world_model.build import PHYSICS_HZ, solve_ik
 from vlaplan.world_model.geometry_checks import (
-    REACH_TOL, TargetPose, grasp_frame, held_in_hand, set_arm)
+    GRIPPER_LINKS, REACH_TOL, TargetPose, grasp_frame, held_in_hand, penetrations, set_arm)
 from vlaplan.world_model.panda import FINGER_MAX, GRASP_LINK
 from vlaplan.world_model.rollout import LIFT_MIN
 from vlaplan.world_model.rollout import SETTLE_STEPS as SUCCESS_STREAK
@@ -48,7 +48,7 @@ MOVED_TOL = 0.02  # m an object the action should not touch may move before it c
 DEFAULT_BUDGET = 160  # control steps when the skill library has no budget for an action
 OPEN_SLACK = 0.003  # m: a gripper within this of fully open holds nothing between its fingers
 HELD_XY_TOL = 0.03  # m between a held object's centre and the grasp point, horizontally
-TRANSIT_HOVER = 0.06  # m above the target pose where a transit-skipping look-ahead starts
+TRANSIT_HOVER = 0.04  # m above the target pose where a transit-skipping look-ahead starts
 PLANT_SOLVER_ITERATIONS = 50  # what build_world sets; restored after a look-ahead
 
 
@@ -169,12 +169,27 @@ def skip_transit(twin: "PhysicsTwin", action: ActionLike) -> bool:
         pos, quat = pb.multiplyTransforms(state[4], state[5], *local)
         pb.resetBasePositionAndOrientation(held_body, pos, quat, physicsClientId=c)
         pb.resetBaseVelocity(held_body, (0, 0, 0), (0, 0, 0), physicsClientId=c)
+    pb.performCollisionDetection(physicsClientId=c)
+    if _hover_collides(twin, target, held_body):  # e.g. over a closed drawer: go the long way
+        twin.restore()
+        return False
     sim = twin.sim
     sim._target_pos = np.asarray(hover, dtype=float)  # SimRobot's controller state
     sim._target_yaw = float(target.yaw)
     sim._drive(q, (sim._gripper_cmd + 1.0) / 2.0 * FINGER_MAX)
     pb.performCollisionDetection(physicsClientId=c)
     return True
+
+
+def _hover_collides(twin: "PhysicsTwin", target: TargetPose, held_body: int | None) -> bool:
+    handles = twin.handles
+    subject = handles.objects.get(target.subject, handles.fixtures.get(target.subject))
+    skip = {b for b in (held_body, subject) if b is not None}
+    for link in GRIPPER_LINKS:
+        if penetrations(twin.client, handles.panda, link, handles, skip):
+            return True
+    return held_body is not None and bool(
+        penetrations(twin.client, held_body, None, handles, {handles.panda}))
 
 
 def _simulate(twin: "PhysicsTwin", action: ActionLike, max_steps: int | None

@@ -235,8 +235,10 @@ class PhysicsTwin:
             except pb.error as exc:
                 return Failure(ReasonCode.SIMULATION_ERROR, f"{label}: twin error: {exc}")
             finally:
-                timings[stage.value] = (time.perf_counter() - t0) * 1e3
-                run.append(stage)
+                ms = (time.perf_counter() - t0) * 1e3
+                timings[stage.value] = timings.get(stage.value, 0.0) + ms
+                if stage not in run:
+                    run.append(stage)
 
         if CheckStage.SYMBOLIC in chosen:
             facts = self._state(state)
@@ -247,31 +249,12 @@ class PhysicsTwin:
                     return done(failure, CheckStage.SYMBOLIC)
         geometric = [s for s in (CheckStage.REACHABILITY, CheckStage.COLLISION) if s in chosen]
         if geometric:
-            target = self.target(action)
-            if isinstance(target, TargetPose):
-                try:
-                    q = None
-                    held_body = self.handles.objects.get(self.held) if self.held else None
-                    held_local = (held_in_hand(self.client, self.handles.panda, held_body)
-                                  if held_body is not None else None)
-                    reach = timed(CheckStage.REACHABILITY,
-                                  lambda: check_reach(self.client, self.handles.panda, target,
-                                                      label))
-                    failure, q = reach if isinstance(reach, tuple) else (reach, None)
-                    if CheckStage.REACHABILITY not in chosen:
-                        timings.pop(CheckStage.REACHABILITY.value)
-                        run.remove(CheckStage.REACHABILITY)
-                        failure = None
-                    if failure is not None:
-                        return done(failure, CheckStage.REACHABILITY)
-                    if CheckStage.COLLISION in chosen and q is not None:
-                        failure = timed(CheckStage.COLLISION, lambda: check_collision(
-                            self.client, self.handles, target, q, self.held, label,
-                            held_local))
-                        if failure is not None:
-                            return done(failure, CheckStage.COLLISION)
-                finally:
-                    self.restore()
+            try:
+                verdict = self._geometric(action, geometric, label, timed)
+            finally:
+                self.restore()
+            if verdict is not None:
+                return done(*verdict)
         if CheckStage.LOOKAHEAD in chosen:
             from vlaplan.world_model.lookahead import run_lookahead
 
@@ -279,6 +262,33 @@ class PhysicsTwin:
             if failure is not None:
                 return done(failure, CheckStage.LOOKAHEAD)
         return done(None, None)
+
+    def _geometric(self, action: ActionLike, stages: list[CheckStage], label: str,
+                   timed: Callable[[CheckStage, Callable[[], Any]], Any]
+                   ) -> tuple[Failure, CheckStage] | None:
+        """Stages 2 and 3.  Deriving the target pose is timed as part of the first stage
+        run; an action without geometry (UNSUPPORTED_ACTION) skips both stages."""
+        first = stages[0]
+        target = timed(first, lambda: self.target(action))
+        if isinstance(target, Failure):
+            return None if target.reason is ReasonCode.UNSUPPORTED_ACTION else (target, first)
+        held_body = self.handles.objects.get(self.held) if self.held else None
+        held_local = timed(first, lambda: held_in_hand(self.client, self.handles.panda,
+                                                       held_body)
+                           if held_body is not None else None)
+        reach = timed(first, lambda: check_reach(self.client, self.handles.panda, target,
+                                                 label))
+        if isinstance(reach, Failure):  # the simulator failed
+            return reach, first
+        failure, q = reach
+        if failure is not None and CheckStage.REACHABILITY in stages:
+            return failure, CheckStage.REACHABILITY
+        if CheckStage.COLLISION in stages:
+            failure = timed(CheckStage.COLLISION, lambda: check_collision(
+                self.client, self.handles, target, q, self.held, label, held_local))
+            if failure is not None:
+                return failure, CheckStage.COLLISION
+        return None
 
     def _state(self, state: Iterable[Any] | None) -> frozenset | None:
         if state is not None:
