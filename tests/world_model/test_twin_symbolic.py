@@ -59,3 +59,15 @@ def test_stage_selection_and_result_model() -> None:
     assert not result
     again = CheckResult.model_validate_json(result.model_dump_json())
     assert again == result and again.reason is ReasonCode.COLLISION
+
+
+def test_planner_ground_actions_with_negative_preconditions() -> None:
+    from vlaplan.planner import GroundAction
+
+    action = GroundAction("stack", ("red_1", "blue_1"), pre=STACK.pre, add=STACK.add,
+                          delete=STACK.delete, pre_neg=frozenset({Atom("on", ("red_1", "blue_1"))}))
+    good = {Atom("holding", ("red_1",)), Atom("clear", ("blue_1",))}
+    assert check_symbolic(action, good) is None
+    failure = check_symbolic(action, good | {Atom("on", ("red_1", "blue_1"))})
+    assert failure is not None and failure.atoms == ("(on red_1 blue_1)",)
+    assert "must be false" in failure.detail
