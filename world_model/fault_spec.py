@@ -5,7 +5,7 @@ The CLI string form (``vlaplan run ... --faults SPEC``) is a comma-separated lis
     SPEC   := ITEM ("," ITEM)*
     ITEM   := KIND ["(" TARGET ")"] "@" STEP ["+" FRAME]
             | "random:" COUNT [":" KIND ("|" KIND)*]
-    KIND   := drop | displace | slip | block | remove | random
+    KIND   := drop | displace | slip | block | remove | occlude | random
     TARGET := an object name (e.g. red_1); omitted: the injector picks one (seeded)
     STEP   := integer >= 0, the index of the dispatched plan step (counted over the
               whole episode, replans included)
@@ -14,7 +14,7 @@ The CLI string form (``vlaplan run ... --faults SPEC``) is a comma-separated lis
 
 Examples: ``drop@2`` (drop the held object just before step 2 runs), ``displace(red_1)@0``,
 ``slip@1+30`` (the grasp slips 30 control steps into step 1), ``random:1`` (one fault of a
-random kind at a random step), ``random:2:drop|block``.  A ``random`` item is made concrete
+physical kind at a random step), ``random:2:drop|block``, ``occlude(red_1)@0``.  A ``random`` item is made concrete
 by :func:`schedule_faults` once the plan length is known; a ``random`` *kind* is resolved
 by the injector at injection time among the kinds that apply then.
 """
@@ -39,10 +39,13 @@ class FaultKind(str, Enum):
     SLIP = "slip"  # make the held object slippery: it slides out of the grasp as the arm moves
     BLOCK = "block"  # put a new object where the next place/stack will go
     REMOVE = "remove"  # take an object out of the workspace
-    RANDOM = "random"  # any kind that applies when the fault fires (seeded)
+    OCCLUDE = "occlude"  # hide an object from the cameras (visual only; physics unchanged)
+    RANDOM = "random"  # any physical kind that applies when the fault fires (seeded)
 
 
-CONCRETE_KINDS: tuple[FaultKind, ...] = tuple(k for k in FaultKind if k is not FaultKind.RANDOM)
+CONCRETE_KINDS: tuple[FaultKind, ...] = (
+    FaultKind.DROP, FaultKind.DISPLACE, FaultKind.SLIP, FaultKind.BLOCK, FaultKind.REMOVE)
+"""The physical kinds: what ``random`` draws from (``occlude`` only changes images)."""
 
 
 class FaultSpecError(WorldModelError, ValueError):

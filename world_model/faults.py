@@ -1,4 +1,4 @@
-"""Fault injection on the plant: drop, displace, slip, block, remove.
+"""Fault injection on the plant: drop, displace, slip, block, remove, occlude.
 
 :class:`FaultInjector` acts on a :class:`~vlaplan.world_model.robot.SimRobot` between or
 during skills.  Every fault is physical (the fingers open, an object is teleported and
@@ -13,7 +13,9 @@ recorded with ``applied=False`` and the reason, and changes nothing.
     record = injector.inject("block", "blue_1")       # a new block sits on blue_1
     record = injector.inject("displace", "red_1", position=(0.86, 0.0))  # out of reach
 
-``block`` and ``remove`` change ``robot.scene`` (and ``robot.handles``) so observations
+``occlude`` hangs a visual-only dark plate (no collision, invisible to the privileged
+ground truth) just above an object, so the cameras lose it while the physics and the
+scripted experts do not.  ``block`` and ``remove`` change ``robot.scene`` (and ``robot.handles``) so observations
 list the new object / no longer list the removed one; ``injector.original_scene`` keeps
 the scene the robot had before the first fault.  The grammar of fault specifications
 (``"drop@2,random:1"``) lives in :mod:`vlaplan.world_model.fault_spec`.
@@ -47,6 +49,8 @@ SLIP_FRICTION = 0.0  # lateral friction of a slipping object until it has left t
 DISPLACE_REACH = (0.35, 0.70)  # m from the base: where displaced objects land by default
 FREE_CLEARANCE = 0.09  # m between a displaced object's centre and any other object's
 BLOCKER_SIZE = (0.04, 0.04, 0.04)
+OCCLUDER_SIZE = (0.09, 0.09, 0.004)  # m, the plate hung over an occluded object
+OCCLUDER_GAP = 0.03  # m between the object's top and the plate
 BLOCKER_COLOURS = ("black", "white", "purple", "orange", "yellow", "green", "blue", "red")
 
 
@@ -59,6 +63,7 @@ class FaultInjector:
         self.rng = random.Random(seed)
         self.records: list[FaultRecord] = []
         self.original_scene = robot.scene
+        self.occluders: dict[str, int] = {}  # occluded object -> visual-only body
 
     # -- public API ------------------------------------------------------------------
     def inject(self, kind: FaultKind | str, target: str | None = None, *,
@@ -299,3 +304,19 @@ class FaultInjector:
         return self._record(FaultKind.REMOVE, requested, name, True,
                             f"removed {name} from the scene", seed, before=before,
                             after={"removed": name})
+
+    def _occlude(self, requested, target, position, rng, seed, priv) -> FaultRecord:
+        name = target or (rng.choice(sorted(priv["objects"])) if priv["objects"] else None)
+        if name is None:
+            return self._record(FaultKind.OCCLUDE, requested, None, False,
+                                "no object to occlude", seed)
+        obj = priv["objects"][name]
+        pos = (obj["pos"][0], obj["pos"][1], P.top(obj) + OCCLUDER_GAP)
+        visual = pb.createVisualShape(pb.GEOM_BOX, halfExtents=[s / 2 for s in OCCLUDER_SIZE],
+                                      rgbaColor=(0.05, 0.05, 0.05, 1.0),
+                                      physicsClientId=self.client)
+        body = pb.createMultiBody(0, -1, visual, pos, physicsClientId=self.client)
+        self.occluders[name] = body
+        return self._record(FaultKind.OCCLUDE, requested, name, True,
+                            f"hid {name} from the cameras under a plate at z={pos[2]:.3f}",
+                            seed, after={"occluder": [round(v, 5) for v in pos]})

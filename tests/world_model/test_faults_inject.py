@@ -126,3 +126,16 @@ def test_same_seed_same_faults() -> None:
     assert outcomes[0][0][2]["at_step"] == 3 and outcomes[0][0][3]["kind"] == "remove"
     with pytest.raises(FaultSpecError):
         FaultInjector(SimRobot(scene(), render=False), seed=0).apply("random:2")
+
+
+def test_occlude_changes_images_but_not_physics() -> None:
+    robot = SimRobot(scene(holding=False), image_size=48)
+    before = robot.observe()
+    record = FaultInjector(robot, seed=0).inject("occlude", "yellow_1")
+    after = robot.observe()
+    assert record.applied and record.kind is FaultKind.OCCLUDE
+    assert after[PRIVILEGED_KEY]["objects"] == before[PRIVILEGED_KEY]["objects"]
+    assert not np.array_equal(after["observation.images.front"],
+                              before["observation.images.front"])
+    assert DOMAIN.abstract(after) == DOMAIN.abstract(before)
+    robot.close()
