@@ -14,6 +14,7 @@ from vlaplan.world_model.checks import CheckStage, ReasonCode
 from vlaplan.world_model.faults import FaultInjector
 from vlaplan.world_model.geometry_checks import REACH_TOL
 from vlaplan.world_model.robot import SimRobot
+from vlaplan.world_model.rollout import run_skill
 from vlaplan.world_model.scene import ObjectSpec, RobotSpec, SceneSpec
 from vlaplan.world_model.twin import PhysicsTwin
 
@@ -31,7 +32,7 @@ def tower_scene(lean: float = 0.0, held_mass: float = 0.05) -> SceneSpec:
 def table_scene() -> SceneSpec:
     return SceneSpec(objects=[
         ObjectSpec(name="red_1", colour="red", pos=(0.5, 0.0, 0.02)),
-        ObjectSpec(name="blue_1", colour="blue", shape="box", size=(0.1, 0.1, 0.03),
+        ObjectSpec(name="blue_1", colour="blue", shape="box", size=(0.12, 0.12, 0.03),
                    pos=(0.5, 0.2, 0.015))])
 
 
@@ -56,6 +57,13 @@ def run_on_plant(plant: SimRobot, name: str, args: tuple[str, ...], steps: int =
     for _ in range(10):
         plant.apply(np.array([0, 0, 0, 0, obs[PRIVILEGED_KEY]["ee"]["gripper_cmd"]]))
     return DOMAIN.abstract(plant.observe())
+
+
+def plant_fails(plant: SimRobot, action) -> bool:
+    """Does the scripted skill, dispatched anyway, miss the action's effects on the plant?"""
+    outcome = run_skill(plant, ScriptedPolicy(), DOMAIN.call(action.name, action.args), 120,
+                        DOMAIN.abstract, action.add, action.delete)
+    return not outcome.success
 
 
 def plant_snapshot(robot: SimRobot) -> list:
@@ -95,6 +103,13 @@ def test_precondition_false_names_the_atom(tower) -> None:
     assert result.stages_run == [CheckStage.SYMBOLIC]
 
 
+def test_precondition_false_action_would_fail_on_the_plant() -> None:
+    plant, twin, obs = setup(tower_scene())
+    action = DOMAIN.ground("stack", ("red_1", "green_1"))
+    assert twin.check(action, DOMAIN.abstract(obs)).reason is ReasonCode.PRECONDITION_FALSE
+    assert plant_fails(plant, action)
+
+
 def test_unknown_object(tower) -> None:
     plant, twin, obs = tower
     action = DOMAIN.ground("stack", ("red_1", "purple_7"))
@@ -128,6 +143,14 @@ def test_place_on_a_blocked_spot_collides() -> None:
     assert blocker in stale.objects and blocker in stale.detail
     fresh = twin.check(action, DOMAIN.abstract(obs))
     assert fresh.reason is ReasonCode.PRECONDITION_FALSE
+    # Dispatched anyway, the hand sweeps the blocker away and the tower under it falls.
+    blocker_before = np.asarray(obs[PRIVILEGED_KEY]["objects"][blocker]["pos"])
+    plant_fails(plant, action)
+    after = plant.observe()
+    moved = np.linalg.norm(np.asarray(after[PRIVILEGED_KEY]["objects"][blocker]["pos"])
+                           - blocker_before)
+    assert moved > 0.03
+    assert ("on", ("yellow_1", "green_1")) not in DOMAIN.abstract(after)
 
 
 def test_too_wide_object_grasp_infeasible() -> None:
@@ -140,6 +163,7 @@ def test_too_wide_object_grasp_infeasible() -> None:
     only_physics = twin.check(wide, state, stages=["lookahead"])
     assert only_physics.reason is ReasonCode.GRASP_INFEASIBLE
     assert only_physics.stage is CheckStage.LOOKAHEAD
+    assert plant_fails(plant, wide)
 
 
 def test_stack_on_a_leaning_tower_is_unstable_and_topples_the_plant() -> None:
