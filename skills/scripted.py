@@ -100,15 +100,17 @@ def clear_of_fixtures(w: "_World", xy: np.ndarray, margin: float = FIXTURE_CLEAR
 
 
 def best_yaw(w: "_World", xy: np.ndarray, base_yaw: float, grasp_z: float,
-             exclude: tuple[str, ...] = ()) -> float:
+             exclude: tuple[str, ...] = (), prefer: float | None = None) -> float:
     """Among ``base_yaw + k * pi/2`` (within range), the yaw whose hand clears the other
-    objects, preferring the one nearest the current yaw."""
+    objects best (to the millimetre), then the one nearest ``prefer`` (default: the
+    current yaw).  Hand poses pi apart clear equally, so the tie-break keeps it stable."""
     options = [base_yaw + k * math.pi / 2 for k in range(-4, 5)
                if abs(base_yaw + k * math.pi / 2) <= YAW_RANGE]
+    ref = w.yaw if prefer is None else prefer
 
-    def score(yaw: float) -> tuple[bool, float]:
+    def score(yaw: float) -> tuple[bool, float, float]:
         margin = hand_margin(w, xy, yaw, grasp_z, exclude)
-        return (margin < 0.0, -margin if margin < 0 else abs(yaw - w.yaw))
+        return (margin < 0.0, round(max(0.0, -margin), 3), abs(yaw - ref))
 
     return min(options, key=score)
 
@@ -172,7 +174,9 @@ class _Expert:
         """Grasp ``name``; returns an action, or None once it is held and lifted."""
         p, size = w.pos(name), w.size(name)
         grasp_z = p[2] + GRASP_OFFSET
-        yaw = best_yaw(w, p[:2], grasp_yaw(w.yaw_of(name), w.yaw), grasp_z, exclude=(name,))
+        yaw = best_yaw(w, p[:2], grasp_yaw(w.yaw_of(name), w.yaw), grasp_z, exclude=(name,),
+                       prefer=getattr(self, "grasp_yaw_choice", None))
+        self.grasp_yaw_choice = yaw
         if self.phase in ("start", "approach"):
             self.phase = "approach"
             travel = max(w.max_top(), p[2] + size[2] / 2) + HOVER
@@ -278,7 +282,9 @@ class PlaceExpert(_Expert):
         offset = w.ee[2] - p[2]  # grasp target above the held object's centre
         place_z = support_z + size[2] / 2 + offset
         aligned = w.yaw + wrap(grasp_yaw(obj_yaw, w.yaw_of(x)) - w.yaw_of(x))
-        yaw = best_yaw(w, xy, aligned, place_z, exclude=(x,) + ((self.onto,) if self.onto else ()))
+        yaw = best_yaw(w, xy, aligned, place_z, exclude=(x,) + ((self.onto,) if self.onto else ()),
+                       prefer=getattr(self, "place_yaw_choice", None))
+        self.place_yaw_choice = yaw
         if self.phase in ("carry", "lower") and not w.held(x):
             self._goto("approach")  # dropped: grasp it again
             return _move(w, w.ee + np.array([0, 0, 0.02]), w.yaw, 1.0)

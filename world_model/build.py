@@ -144,7 +144,10 @@ def replace_objects(handles: WorldHandles, spec: SceneSpec) -> WorldHandles:
 
     Much cheaper than :func:`build_world` (the Panda URDF is not reloaded)."""
     c = handles.client
-    for body in [*handles.objects.values(), *handles.fixtures.values()]:
+    # Remove the highest ids first, so that the freed ids come back in ascending order and
+    # the new bodies get the ids a fresh build would give them (same contact order, so
+    # the same trajectories as after build_world).
+    for body in sorted([*handles.objects.values(), *handles.fixtures.values()], reverse=True):
         pb.removeBody(body, physicsClientId=c)
     handles.objects.clear()
     handles.fixtures.clear()

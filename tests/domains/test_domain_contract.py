@@ -32,7 +32,7 @@ def test_generation_is_deterministic_and_every_skill_can_be_arranged(name):
 @pytest.mark.parametrize("name", DOMAINS)
 def test_abstraction_of_built_scenes_equals_initial_atoms(name):
     d = get_domain(name)
-    robot = SimRobot(d.generate_scene(0).spec, render=False)
+    robot = SimRobot(d.generate_scene(0).spec, render=False, fast_reset=True)
     try:
         for seed in range(30):
             g = d.generate_scene(500 + seed, for_skill=d.actions[seed % len(d.actions)])

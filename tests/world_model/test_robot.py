@@ -126,3 +126,20 @@ def test_home_jitter_is_seeded():
     assert np.array_equal(start(1), start(1))
     assert not np.allclose(start(1), start(2), atol=1e-3)
     assert np.all(np.abs(start(1)[:2] - np.array(SCENE.robot.home[:2])) < 0.04)
+
+
+def test_reset_to_a_new_scene_matches_a_fresh_robot():
+    other = SceneSpec(objects=[ObjectSpec(name="white_1", colour="white", pos=(0.4, 0.0, 0.02)),
+                               ObjectSpec(name="red_1", colour="red", pos=(0.4, 0.0, 0.06))])
+    actions = np.random.default_rng(4).uniform(-1, 1, size=(20, 5)).astype(np.float32)
+
+    def run(robot):
+        for a in actions:
+            robot.apply(a)
+        return robot.observe()[PRIVILEGED_KEY]["objects"]
+
+    with SimRobot(other, render=False) as fresh, SimRobot(SCENE, render=False) as reused:
+        for a in actions:
+            reused.apply(a)
+        reused.reset(0, scene=other)
+        assert run(fresh) == run(reused)

@@ -61,7 +61,7 @@ def _settled_atoms(robot: SimRobot, spec, steps: int = 3):
 
 def test_abstraction_of_fresh_scenes_equals_initial_atoms():
     """Property over 500 random scenes (every fourth one starts with a held block)."""
-    robot = SimRobot(DOMAIN.generate_scene(0).spec, render=False)
+    robot = SimRobot(DOMAIN.generate_scene(0).spec, render=False, fast_reset=True)
     try:
         mismatches = []
         for seed in range(500):
