@@ -79,7 +79,9 @@ def solve(domain: Domain, problem: Problem, search: str = "gbfs-ff", *,
     if search not in SEARCHES:
         raise ValueError(f"unknown search {search!r}; choose one of {', '.join(SEARCHES)}")
     t0 = time.perf_counter()
-    stats: dict = {"search": search}
+    stats: dict = {"search": search, "expanded": 0, "generated": 0, "evaluated": 0,
+                   "grounding_time": 0.0, "search_time": 0.0, "total_time": 0.0,
+                   "n_actions": 0, "n_facts": 0}
     try:
         if problem.domain_name != domain.name:
             raise PDDLSemanticError(f"problem is for domain {problem.domain_name!r}, "

@@ -103,6 +103,7 @@ def test_goal_with_unknown_object_is_invalid_input():
     domain, problem = _tower10()
     result = solve(domain, problem.with_goal(conjunction([Atom("on", ("red_1", "pink_9"))])))
     assert result.status is PlanStatus.INVALID_INPUT and "pink_9" in result.message
+    assert result.plan is None and result.stats["expanded"] == 0 and "n_facts" in result.stats
     wrong = solve(domain, problem.with_goal(Pred("on", ("red_1",))))
     assert wrong.status is PlanStatus.INVALID_INPUT
 
