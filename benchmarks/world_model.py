@@ -80,6 +80,9 @@ def episodes(domain: Any, seeds: int, actions: int, size: int, progress: Progres
     sync_ms: list[float] = []
     stage_ms: dict[str, list[float]] = defaultdict(list)
     cheap_ms: list[float] = []
+    cheap_by_action: dict[str, list[float]] = defaultdict(list)
+    cheap_cpu_ms: list[float] = []
+    target_by_action: dict[str, list[float]] = defaultdict(list)
     per_skill: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     agreement: dict[str, int] = defaultdict(int)
     disagreements: list[str] = []
@@ -99,10 +102,17 @@ def episodes(domain: Any, seeds: int, actions: int, size: int, progress: Progres
             if not calls:
                 break
             for call in rng.sample(calls, k=min(len(calls), MAX_CHEAP_PER_STATE)):
+                cpu0 = time.process_time()
                 res = twin.check(call, state, stages="cheap")
                 for name, ms in res.stage_ms.items():
                     stage_ms[name].append(ms)
-                cheap_ms.append(sum(res.stage_ms.get(s, 0.0) for s in CHEAP))
+                cheap = sum(res.stage_ms.get(s, 0.0) for s in CHEAP)
+                cheap_ms.append(cheap)
+                cheap_by_action[f"{domain.name}/{call.name}"].append(cheap)
+                target_by_action[f"{domain.name}/{call.name}"].append(
+                    res.stage_ms.get("target", 0.0))
+                share = cheap / max(res.duration_ms, 1e-9)
+                cheap_cpu_ms.append((time.process_time() - cpu0) * 1e3 * share)
             kind = rng.choice(sorted({c.name for c in calls}))
             call = rng.choice([c for c in calls if c.name == kind])
             cpu0 = time.process_time()
@@ -111,7 +121,7 @@ def episodes(domain: Any, seeds: int, actions: int, size: int, progress: Progres
             if CheckStage.LOOKAHEAD.value in res.stage_ms:
                 stage_ms["lookahead"].append(res.stage_ms["lookahead"])
             skill = domain.skill(call.name)
-            row = per_skill[f"{domain.name}:{call.name}"]
+            row = per_skill[f"{domain.name}/{call.name}"]
             cpu0 = time.process_time()
             outcome = run_skill(robot, policy, domain.call(call.name, call.args,
                                                            scene.describe()),
@@ -138,6 +148,8 @@ def episodes(domain: Any, seeds: int, actions: int, size: int, progress: Progres
         twin.close()
         robot.close()
     return {"sync_ms": sync_ms, "stage_ms": dict(stage_ms), "cheap_ms": cheap_ms,
+            "cheap_by_action": dict(cheap_by_action), "target_by_action": dict(target_by_action),
+            "cheap_cpu_ms": cheap_cpu_ms,
             "per_skill": {k: dict(v) for k, v in per_skill.items()},
             "agreement": dict(agreement), "disagreements": disagreements,
             "trace": trace}
@@ -154,12 +166,19 @@ def report(console: Console, rates: dict[str, float], data: dict[str, Any], size
     t.add_row("no rendering (peer)", f"{rates['no_render']:.1f}")
     console.print(t)
 
-    t = Table(title="Twin sync and check stages (ms)")
-    for col in ("what", "n", "mean", "p50", "p95", "max"):
-        t.add_column(col, justify="right" if col != "what" else "left")
-    rows = [("sync", data["sync_ms"])] + [(k, data["stage_ms"].get(k, []))
-                                          for k in (*CHEAP, "lookahead")]
+    t = Table(title="Twin sync and check stages (ms, wall unless marked)")
+    t.add_column("what", no_wrap=True)
+    for col in ("n", "mean", "p50", "p95", "max"):
+        t.add_column(col, justify="right")
+    rows = [("sync", data["sync_ms"]), ("target pose (expert rules)",
+                                        data["stage_ms"].get("target", []))]
+    rows += [(k, data["stage_ms"].get(k, [])) for k in (*CHEAP, "lookahead")]
     rows.append(("symbolic+IK+collision", data["cheap_ms"]))
+    rows.append(("symbolic+IK+collision, CPU time", data["cheap_cpu_ms"]))
+    for name, vals in sorted(data.get("cheap_by_action", {}).items()):
+        rows.append((f"  {name}: symbolic+IK+collision", vals))
+    for name, vals in sorted(data.get("target_by_action", {}).items()):
+        rows.append((f"  {name}: target pose", vals))
     summary["stages_ms"] = {}
     for name, vals in rows:
         stats = {"n": len(vals), "mean": statistics.fmean(vals) if vals else float("nan"),
@@ -170,7 +189,7 @@ def report(console: Console, rates: dict[str, float], data: dict[str, Any], size
     console.print(t)
 
     t = Table(title="Look-ahead vs the executed skill (plant: scripted expert, two cameras)")
-    t.add_column("domain:skill", no_wrap=True)
+    t.add_column("domain/skill", no_wrap=True)
     for col in ("n", "plant steps", "plant ms", "look steps", "look ms", "wall %", "CPU %"):
         t.add_column(col, justify="right")
     summary["lookahead"] = {}
@@ -211,12 +230,15 @@ def report(console: Console, rates: dict[str, float], data: dict[str, Any], size
     summary["trace"] = data["trace"]
 
     cheap_p95 = summary["stages_ms"]["symbolic+IK+collision"]["p95"]
+    cheap_cpu_p95 = summary["stages_ms"]["symbolic+IK+collision, CPU time"]["p95"]
     worst = max((v["fraction"] for v in summary["lookahead"].values()), default=float("nan"))
     targets = [
         (f"control loop >= {TARGET_HZ:.0f} Hz", f"{rates['render']:.1f} Hz",
          rates["render"] >= TARGET_HZ),
-        (f"symbolic+IK+collision < {TARGET_CHEAP_MS:.0f} ms (p95)", f"{cheap_p95:.2f} ms",
+        (f"symbolic+IK+collision < {TARGET_CHEAP_MS:.0f} ms (p95, wall)", f"{cheap_p95:.2f} ms",
          cheap_p95 < TARGET_CHEAP_MS),
+        (f"symbolic+IK+collision < {TARGET_CHEAP_MS:.0f} ms (p95, CPU)",
+         f"{cheap_cpu_p95:.2f} ms", cheap_cpu_p95 < TARGET_CHEAP_MS),
         (f"look-ahead < {TARGET_LOOKAHEAD:.0%} of execution (all skills)", f"{overall:.1%}",
          overall < TARGET_LOOKAHEAD),
         (f"look-ahead < {TARGET_LOOKAHEAD:.0%} of execution (worst skill)", f"{worst:.1%}",
@@ -245,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--solver-iterations", type=int, default=None)
     parser.add_argument("--json", type=Path, default=None, help="also write the summary here")
     args = parser.parse_args(argv)
-    console = Console()
+    console = Console(width=max(110, Console().width))
     domains = [get_domain(name.strip()) for name in args.domains.split(",") if name.strip()]
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("control rate", total=2)

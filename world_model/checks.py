@@ -93,7 +93,9 @@ class CheckResult(BaseModel):
     distance_error: float | None = Field(
         default=None, description="metres between the IK solution and the target (reachability)")
     stages_run: list[CheckStage] = Field(default_factory=list)
-    stage_ms: dict[str, float] = Field(default_factory=dict)
+    stage_ms: dict[str, float] = Field(
+        default_factory=dict, description="ms per stage run, plus 'target': deriving the "
+        "grasp/place pose with the scripted experts' rules")
     duration_ms: float = 0.0
 
     def __bool__(self) -> bool:
