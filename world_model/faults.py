@@ -31,14 +31,13 @@ import numpy as np
 import pybullet as pb
 
 from vlaplan.planner.errors import WorldModelError
-from vlaplan.skills.contract import PRIVILEGED_KEY
 from vlaplan.world_model import predicates as P
 from vlaplan.world_model.build import OBJECT_FRICTION, add_object
 from vlaplan.world_model.fault_spec import (
     CONCRETE_KINDS, FaultKind, FaultRecord, FaultSpec, FaultSpecError, RandomFaults,
     format_faults, parse_faults, schedule_faults)
 from vlaplan.world_model.robot import SimRobot
-from vlaplan.world_model.scene import COLOURS, MAX_REACH, ObjectSpec
+from vlaplan.world_model.scene import MAX_REACH, ObjectSpec
 
 __all__ = ["FaultInjector", "FaultKind", "FaultRecord", "FaultSpec", "FaultSpecError",
            "RandomFaults", "format_faults", "parse_faults", "schedule_faults"]
