@@ -95,6 +95,11 @@ class Executor:
             self._twin = self.runtime.make_twin(scene)
         return self._twin
 
+    def scene(self, seed: int | None = None) -> tuple[list[Any], frozenset]:
+        """(scene objects, observed atoms) of the seeded scene, as ``run`` would see them."""
+        robot, objects = self._prepare(seed)
+        return objects, self.runtime.abstract(robot.observe())
+
     def goal(self, instruction: str, seed: int | None = None) -> tuple[Any, list[Any], Any]:
         """(observation, scene objects, Goal): what ``instruction`` means in the seeded scene."""
         from vlaplan.planner.instruction import parse_instruction

@@ -120,11 +120,19 @@ class DomainRuntime:
 
     def describe(self, objects: Iterable[Any]) -> dict[str, str]:
         """Words for prompts, as the skills were trained: ``red_1`` -> ``"red block"``,
-        ``red_bin`` -> ``"red bin"``, ``drawer`` -> ``"drawer"``."""
+        ``red_cylinder_1`` -> ``"red cylinder"``, ``drawer`` -> ``"drawer"``.  A lexicon noun
+        made for exactly one type and no shape names that type (``"blue plate"``)."""
+        own = {}
+        for noun in getattr(self.lexicon, "nouns", {}).values():
+            if noun.types is not None and len(noun.types) == 1 and noun.shape is None:
+                own.setdefault(noun.types[0], noun.words[0])
         out = {}
         for o in objects:
-            if o.shape:
-                out[o.name] = f"{o.colour} {'block' if o.shape == 'cube' else o.shape}"
+            noun = own.get(o.type) if o.shape != "cube" else None
+            if noun is None and o.shape:
+                noun = "block" if o.shape == "cube" else o.shape
+            if noun and o.colour:
+                out[o.name] = f"{o.colour} {noun}"
             else:
                 out[o.name] = o.name.replace("_", " ")
         return out

@@ -12,7 +12,7 @@ from vlaplan.executor.tasks import long_task
 from vlaplan.planner.errors import InstructionNotUnderstood, VlaplanError
 from vlaplan.planner.instruction_goal import Goal
 
-SEEDS = {"tabletop": (1, 2), "kitchen": (1, 4), "sorting": (2, 3)}
+SEEDS = {"tabletop": (1, 2), "kitchen": (2, 4), "sorting": (2, 3)}
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,9 @@ def test_short_task_succeeds_in_every_domain(executors, domain: str, seed: int) 
     steps = result.steps
     assert steps and all(s.outcome == StepOutcome.SUCCEEDED for s in steps)
     assert all(s.prompt and s.frames > 0 and s.checks and s.checks[0].ok for s in steps)
-    assert [s.call for s in steps] == result.plans[0].actions
+    assert not result.replans  # one plan per goal stage, followed to the end
+    assert [s.call for s in steps] == [a for plan in result.plans for a in plan.actions]
+    assert len(result.plans) == len(result.goal)
     assert {o.name for o in result.scene} >= {a for s in steps for a in s.call[1:-1].split()[1:]}
     assert result.timings.total >= result.timings.skill > 0
     assert seen[0] is ev.SceneObserved and seen[1] is ev.GoalParsed and seen[-1] is ev.Finished
