@@ -49,14 +49,12 @@ def _params(ctx: Any, parsed: Parsed) -> list[tuple[Parameter, Token]]:
     out: list[tuple[Parameter, Token]] = []
     if ctx is None:
         return out
-    loc = parsed.locator
     for group in ctx.singleTypeVarList():
         types = _types(group.r_type())
         for v in group.VARIABLE():
             out.append((Parameter(v.getText().lower(), types), _tok(v)))
     for v in ctx.VARIABLE():
         out.append((Parameter(v.getText().lower(), ("object",)), _tok(v)))
-    del loc
     return out
 
 

@@ -104,6 +104,11 @@ def ground(domain: Domain, problem: Problem) -> Task:
     init = set(problem.init)
     uses_costs = problem.uses_costs
 
+    def known(p: Pred) -> bool | None:
+        if p.predicate in static and not any(a.startswith("?") for a in p.args):
+            return Atom(p.predicate, p.args) in init
+        return None
+
     schemas: list[_Schema] = []
     effects: dict[str, list] = {}
     for action in domain.actions.values():
@@ -113,7 +118,7 @@ def ground(domain: Domain, problem: Problem) -> Task:
             for t in p.types:
                 objs.update(objects_of.get(t, ()))
             allowed[p.name] = objs
-        for conj in dnf(action.precondition, objects_of):
+        for conj in dnf(action.precondition, objects_of, known=known):
             schemas.append(_Schema(action, conj, allowed))
         effects[action.name] = flatten_effect(action.effect, objects_of)
 
@@ -157,14 +162,14 @@ def ground(domain: Domain, problem: Problem) -> Task:
     actions: list[GroundAction] = []
     for (si, _), (schema, b) in instances.items():
         ga = _instantiate(schema, b, effects[schema.action.name], static, init, reachable,
-                          objects_of, problem, uses_costs)
+                          objects_of, problem, uses_costs, known)
         if ga is not None:
             actions.append(ga)
 
     actions.sort(key=lambda a: (a.name, a.args))  # deterministic, whatever the hash seed
     facts = list(fluent)
     aux = [False] * len(actions)
-    goal_dnf = dnf(problem.goal, objects_of)
+    goal_dnf = dnf(problem.goal, objects_of, known=known)
     disjuncts = []
     for conj in goal_dnf:
         split = _split(conj, static, init, reachable)
@@ -224,8 +229,8 @@ def _split(conj: Conjunction, static: set[str], init: set[Atom], reachable: set[
     return frozenset(pos), frozenset(neg)
 
 
-def _instantiate(schema, b, effects, static, init, reachable, objects_of, problem, uses_costs
-                 ) -> GroundAction | None:
+def _instantiate(schema, b, effects, static, init, reachable, objects_of, problem, uses_costs,
+                 known) -> GroundAction | None:
     conj = ([(True, substitute(p, b)) for p in schema.pos]
             + [(False, substitute(p, b)) for p in schema.neg])
     split = _split(conj, static, init, reachable)
@@ -246,7 +251,7 @@ def _instantiate(schema, b, effects, static, init, reachable, objects_of, proble
             (add if sign else delete).add(atom)
             continue
         ground_cond = substitute(And(tuple(conds)), b)
-        for cj in dnf(ground_cond, objects_of):
+        for cj in dnf(ground_cond, objects_of, known=known):
             cs = _split(cj, static, init, reachable)
             if cs is None:
                 continue

@@ -5,7 +5,7 @@ list of conjunctions (lists of literals); ``[]`` is false and ``[[]]`` is true.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from itertools import product
 
 from vlaplan.planner.errors import UnsupportedFeature
@@ -18,23 +18,36 @@ Conjunction = list[Literal]
 MAX_DISJUNCTS = 2000
 
 
-def dnf(f: Formula, objects_of: Mapping[str, Sequence[str]], positive: bool = True
-        ) -> list[Conjunction]:
-    """Disjunctive normal form of ``f`` (negated when ``positive`` is False)."""
-    if isinstance(f, (Pred, Eq)):
+def dnf(f: Formula, objects_of: Mapping[str, Sequence[str]], positive: bool = True,
+        known: Callable[[Pred], bool | None] | None = None) -> list[Conjunction]:
+    """Disjunctive normal form of ``f`` (negated when ``positive`` is False).
+
+    ``known`` gives the truth of atoms fixed in advance (ground static facts) or None;
+    such atoms and ground equalities are simplified away while building the DNF.
+    """
+    if isinstance(f, Eq):
+        if not (f.left.startswith("?") or f.right.startswith("?")):
+            return [[]] if (f.left == f.right) == positive else []
+        return [[(positive, f)]]
+    if isinstance(f, Pred):
+        value = known(f) if known is not None else None
+        if value is not None:
+            return [[]] if value == positive else []
         return [[(positive, f)]]
     if isinstance(f, Not):
-        return dnf(f.part, objects_of, not positive)
+        return dnf(f.part, objects_of, not positive, known)
     if isinstance(f, Imply):
-        return dnf(Or((Not(f.left), f.right)), objects_of, positive)
+        return dnf(Or((Not(f.left), f.right)), objects_of, positive, known)
     if isinstance(f, (Forall, Exists)):
         parts = tuple(substitute(f.body, b) for b in bindings(f.params, objects_of))
         conj = isinstance(f, Forall)
-        return dnf(And(parts) if conj else Or(parts), objects_of, positive)
+        return dnf(And(parts) if conj else Or(parts), objects_of, positive, known)
     if isinstance(f, (And, Or)):
         conjunctive = isinstance(f, And) == positive
-        subs = [dnf(p, objects_of, positive) for p in f.parts]
+        subs = [dnf(p, objects_of, positive, known) for p in f.parts]
         if not conjunctive:
+            if any(s == [[]] for s in subs):
+                return [[]]
             out = [c for s in subs for c in s]
             _guard(out)
             return out
