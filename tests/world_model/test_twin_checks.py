@@ -237,3 +237,22 @@ def test_sync_rejects_an_observation_without_ground_truth(tower) -> None:
     twin.sync(obs)  # still usable afterwards
     assert twin.check(DOMAIN.ground("stack", ("red_1", "yellow_1")), DOMAIN.abstract(obs),
                       stages="cheap").ok
+
+
+@pytest.mark.parametrize("lean, mass, expected", [(0.0, 0.05, None),
+                                                  (0.012, 0.2, ReasonCode.UNSTABLE)])
+def test_transit_skip_does_not_change_the_verdict(lean: float, mass: float, expected) -> None:
+    plant = SimRobot(tower_scene(lean, mass), render=False)
+    obs = plant.observe()
+    action = DOMAIN.ground("stack", ("red_1", "yellow_1"))
+    steps = {}
+    for skip in (True, False):
+        twin = PhysicsTwin(tower_scene(lean, mass), abstract=DOMAIN.abstract, skip_transit=skip)
+        twin.sync(obs)
+        result = twin.check(action, DOMAIN.abstract(obs), stages=["lookahead"])
+        assert result.reason is expected, result.detail
+        assert twin.last_lookahead.skipped_transit is skip
+        steps[skip] = twin.last_lookahead.steps
+        twin.close()
+    assert steps[True] < steps[False]
+    plant.close()
