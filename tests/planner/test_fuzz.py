@@ -14,8 +14,13 @@ from vlaplan.planner.errors import PDDLError, VlaplanError
 
 ROOT = Path(__file__).resolve().parents[2]
 PAIRS = [(p.parent.parent / "domain.pddl", p) for p in sorted(ROOT.glob("domains/*/problems/*.pddl"))]
+DATA = Path(__file__).resolve().parent / "data"
+# The feature test domains too (typing hierarchy, ADL, costs), for the ADL code paths.
+ADL_PAIRS = [(DATA / f"{name}_domain.pddl", DATA / f"{name}_p1.pddl")
+             for name in ("logistics", "briefcase", "switches", "roads", "gripper")]
 TOKEN = re.compile(rb"\(|\)|[^\s()]+")
-N_MUTANTS = 240
+N_MUTANTS = 240  # of the bundled domains/*/domain.pddl and problems
+N_ADL_MUTANTS = 100  # of the feature test domains
 
 
 def _tokens(data: bytes) -> list[tuple[int, int]]:
@@ -74,10 +79,11 @@ def _check_mutant(domain_path: Path, problem_path: Path) -> str:
     return result.status.value
 
 
-@pytest.mark.parametrize("seed", range(N_MUTANTS))
+@pytest.mark.parametrize("seed", range(N_MUTANTS + N_ADL_MUTANTS))
 def test_mutant_plans_correctly_or_raises_our_error(seed, tmp_path):
     rng = random.Random(seed)
-    domain_src, problem_src = PAIRS[seed % len(PAIRS)]
+    pairs = PAIRS if seed < N_MUTANTS else ADL_PAIRS
+    domain_src, problem_src = pairs[seed % len(pairs)]
     files = {"domain": domain_src.read_bytes(), "problem": problem_src.read_bytes()}
     target = "domain" if rng.random() < 0.5 else "problem"
     what, files[target] = mutate(files[target], rng)
