@@ -155,6 +155,54 @@ def episodes(domain: Any, seeds: int, actions: int, size: int, progress: Progres
             "trace": trace}
 
 
+DOOMED_KINDS = ("out-of-reach pick", "stack on a blocked block", "stack after a drop (control)")
+
+
+def doomed_trials(seeds: int, progress: Progress) -> dict[str, dict[str, int]]:
+    """Actions planned from a state that a fault has just made stale, checked with that
+    stale state, then dispatched anyway: does the twin refuse exactly the ones that fail
+    (or wreck the scene) on the plant?  The control case is one the scripted expert
+    recovers from (it grasps the dropped block again), so the twin should pass it."""
+    from vlaplan.world_model.faults import FaultInjector
+
+    domain = get_domain("tabletop")
+    counts: dict[str, dict[str, int]] = {k: defaultdict(int) for k in DOOMED_KINDS}
+    task = progress.add_task("doomed actions", total=seeds * len(DOOMED_KINDS))
+    for seed in range(seeds):
+        for kind in DOOMED_KINDS:
+            skill = {"out-of-reach pick": "pick", "stack on a blocked block": "stack",
+                     "stack after a drop (control)": "stack"}[kind]
+            scene = domain.generate_scene(seed, for_skill=skill)
+            robot = SimRobot(scene.spec, render=False, seed=seed)
+            twin = PhysicsTwin(scene.spec, abstract=domain.abstract, seed=seed)
+            state = domain.abstract(robot.observe())
+            calls = [c for c in domain.applicable_calls(state, scene.objects) if c.name == skill]
+            call = random.Random(seed).choice(calls)
+            injector = FaultInjector(robot, seed=seed)
+            if kind == "out-of-reach pick":
+                injector.inject("displace", call.args[0], position=(0.86, 0.0))
+            elif kind == "stack on a blocked block":
+                injector.inject("block", call.args[1])
+            else:
+                injector.inject("drop", call.args[0])
+            twin.sync(robot.observe())
+            verdict = twin.check(call, state)  # the stale, planned-from state
+            outcome = run_skill(robot, ScriptedPolicy(), domain.call(call.name, call.args),
+                                domain.skill(call.name).step_budget, domain.abstract,
+                                call.add, call.delete)
+            after = domain.abstract(robot.observe())
+            frame = {a for a in state - call.delete if a.predicate != "hand-empty"}
+            wrecked = bool(frame - after)
+            ok = outcome.success and not wrecked
+            key = ("refused" if not verdict.ok else "passed") + "/" + (
+                "plant ok" if ok else "plant failed")
+            counts[kind][key] += 1
+            twin.close()
+            robot.close()
+            progress.advance(task)
+    return {k: dict(v) for k, v in counts.items()}
+
+
 def report(console: Console, rates: dict[str, float], data: dict[str, Any], size: int
            ) -> dict[str, Any]:
     summary: dict[str, Any] = {"machine": platform.platform(), "image_size": size,
@@ -219,6 +267,19 @@ def report(console: Console, rates: dict[str, float], data: dict[str, Any], size
     summary["lookahead_cpu_fraction"] = cpu_overall
     console.print(t)
 
+    if data.get("doomed"):
+        t = Table(title="Stale plans after a fault: twin verdict vs plant outcome (tabletop)")
+        t.add_column("scenario", no_wrap=True)
+        for col in ("refused / plant failed", "passed / plant ok", "refused / plant ok",
+                    "passed / plant failed"):
+            t.add_column(col, justify="right")
+        for kind, c in data["doomed"].items():
+            t.add_row(kind, *(str(c.get(k, 0)) for k in (
+                "refused/plant failed", "passed/plant ok", "refused/plant ok",
+                "passed/plant failed")))
+        console.print(t)
+        summary["doomed"] = data["doomed"]
+
     agree = data["agreement"]
     n = sum(agree.values()) or 1
     console.print(f"twin verdict / plant outcome: {dict(sorted(agree.items()))} "
@@ -265,6 +326,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--substeps", type=int, default=None,
                         help="look-ahead physics steps per control step (default: the twin's)")
     parser.add_argument("--solver-iterations", type=int, default=None)
+    parser.add_argument("--doomed", type=int, default=6,
+                        help="seeds of stale-plan scenarios (0 skips them)")
     parser.add_argument("--json", type=Path, default=None, help="also write the summary here")
     args = parser.parse_args(argv)
     console = Console(width=max(110, Console().width))
@@ -278,6 +341,8 @@ def main(argv: list[str] | None = None) -> int:
         options = {k: v for k, v in (("lookahead_substeps", args.substeps),
                                      ("solver_iterations", args.solver_iterations)) if v}
         data: dict[str, Any] = {}
+        if args.doomed:
+            data["doomed"] = doomed_trials(args.doomed, progress)
         for domain in domains:
             part = episodes(domain, args.seeds, args.actions, args.image_size, progress,
                             options)
