@@ -9,7 +9,11 @@ One run reports, with the issue's targets:
   (target: symbolic + IK + collision under 5 ms, judged on the 95th percentile);
 * for each executed skill, the look-ahead's wall time as a fraction of the same skill's
   real execution on the plant (scripted expert, two cameras rendering; target < 20 %),
-  and how often the twin's verdict agreed with what then happened on the plant.
+  and how often the twin's verdict agreed with what then happened on the plant;
+* stale plans after a fault (target moved out of reach, stack target blocked, held block
+  dropped): the twin's verdict with the stale state beside the plant's outcome.
+
+Wall-clock figures include whatever else the machine runs; the CPU-time columns do not.
 
     .venv/bin/python benchmarks/world_model.py          # 3 domains x 6 seeds x 6 actions
     .venv/bin/python benchmarks/world_model.py --domains tabletop --seeds 2 --actions 4 \
