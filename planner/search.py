@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from vlaplan.planner.heuristics import INF
 from vlaplan.planner.task import Task
 
-CHECK_EVERY = 64
+CHECK_EVERY = 8
 
 
 @dataclass
