@@ -75,12 +75,12 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def run(domains: list[str], seeds: list[int], vla_seeds: list[int], n_actions: int,
-        check_stages: str, console: Console) -> dict[str, Any]:
+        check_stages: str, console: Console, render: bool = False) -> dict[str, Any]:
     rows: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     with Progress(console=console, transient=True) as progress:
         for domain in domains:
             ex = Executor(domain, "scripted", check_stages=check_stages,
-                          scene_options=SCENES.get(domain))
+                          scene_options=SCENES.get(domain), render=render or None)
             task = progress.add_task(f"{domain} scripted", total=len(seeds))
             for seed in seeds:
                 try:
@@ -142,7 +142,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--first-seed", type=int, default=0)
     ap.add_argument("--vla-seeds", type=int, default=10, help="tabletop seeds for the VLA row")
     ap.add_argument("--actions", type=int, default=10, help="target plan length")
-    ap.add_argument("--check-stages", default="all", help="all | cheap | comma-separated stages")
+    ap.add_argument("--check-stages", default="auto",
+                    help="auto | all | cheap | comma-separated stages")
+    ap.add_argument("--render", action="store_true",
+                    help="render both cameras every control step with scripted skills too "
+                         "(the cost a camera-driven policy or a real robot pays)")
     ap.add_argument("--json", default=None, metavar="OUT.json", help="also write the report")
     args = ap.parse_args(argv)
     console = Console(width=None if sys.stdout.isatty() else 150)
@@ -150,9 +154,10 @@ def main(argv: list[str] | None = None) -> int:
     vla_seeds = list(range(args.first_seed, args.first_seed + args.vla_seeds))
     t0 = time.perf_counter()
     report = run(args.domains.split(","), seeds, vla_seeds, args.actions, args.check_stages,
-                 console)
+                 console, args.render)
     title = (f"execute(): {args.seeds} seeds, ~{args.actions}-action tasks, checks="
-             f"{args.check_stages} ({platform.processor() or platform.machine()}, "
+             f"{args.check_stages}{', cameras rendered' if args.render else ''} "
+             f"({platform.processor() or platform.machine()}, "
              f"{time.perf_counter() - t0:.0f} s)")
     console.print(table(report, title))
     for key, data in report.items():

@@ -15,6 +15,17 @@ from vlaplan.executor.result import CheckRecord, InjectedFault, StepOutcome, Ste
 from vlaplan.skills.contract import SkillCall
 
 PROGRESS_EVERY = 5  # control steps between SkillProgress events
+# With check_stages="auto", the physics look-ahead runs only for actions that put one thing
+# onto or into another (a tower may topple, a container may be closed or full); the
+# cheap stages (symbolic, reachability, collision) run for every action.
+LOOKAHEAD_ACTIONS = frozenset({"stack", "put-in"})
+
+
+def stages_for(selection: Any, action_name: str) -> Any:
+    """The twin's check stages for one action under the executor's ``check_stages``."""
+    if selection != "auto":
+        return selection
+    return "all" if action_name in LOOKAHEAD_ACTIONS else "cheap"
 
 
 class SkillAborted(Exception):
@@ -135,7 +146,7 @@ class Dispatcher:
     def _check(self, action: Any, record: StepRecord) -> CheckRecord:
         t0 = perf_counter()
         res = self.runtime.check(self.ex._twin_for(), self.obs, action, self.atoms,
-                                 self.ex.check_stages)
+                                 stages_for(self.ex.check_stages, action.name))
         seconds = perf_counter() - t0
         self.result.timings.check += seconds
         verdict = CheckRecord(ok=bool(res.ok), reason="OK" if res.ok else str(getattr(res.reason, "value", res.reason)),
@@ -207,7 +218,7 @@ class Dispatcher:
         """The skill closed-loop through the world model's ``run_skill`` (success = the
         call's effects observed and the arm done, for a few consecutive steps).
         Returns (reached, control steps, why not)."""
-        from vlaplan.world_model.rollout import run_skill
+        from vlaplan.world_model import run_skill
 
         call = SkillCall(action.name, tuple(action.args), prompt)
 

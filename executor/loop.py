@@ -45,15 +45,19 @@ class Executor:
     ``Executor("tabletop", policy="scripted").run("stack red on blue", seed=3)``.
     ``robot`` replaces the simulated plant with any object having ``reset(seed)``,
     ``observe()`` and ``apply(action)`` (then the scene is the robot's, not generated).
-    ``check_stages`` selects the twin's check stages: ``"all"`` (symbolic, reachability,
+    ``check_stages`` selects the twin's check stages: ``"auto"`` (the default: all stages for
+    stack and put-in, the cheap ones for the rest), ``"all"`` (symbolic, reachability,
     collision, physics look-ahead), ``"cheap"`` (no look-ahead) or a list of names.
     ``scene_options`` go to the domain's scene generator (e.g. ``{"n_objects": 7}``).
+    ``render``: render the cameras on every control step (None: only when the policy needs
+    images or a video is recorded; the scripted expert reads privileged state).
     """
 
     def __init__(self, domain: str = "tabletop", policy: Any = "vla", *, robot: Any = None,
                  checks: bool = True, replan: bool = True, max_replans: int = 5,
                  search: str = "gbfs-ff", plan_timeout: float = 10.0,
-                 check_stages: Any = "all", scene_options: dict[str, Any] | None = None) -> None:
+                 check_stages: Any = "auto", scene_options: dict[str, Any] | None = None,
+                 render: bool | None = None) -> None:
         if max_replans < 0:
             raise ExecutionError(f"max_replans must be >= 0, got {max_replans}")
         self.runtime = DomainRuntime(domain)
@@ -69,7 +73,8 @@ class Executor:
         self._twin = None
         self._scene = None
         # Rendering costs most of a control step; the privileged expert does not need it.
-        self._needs_images = self.policy_name != "scripted"
+        self.render = render
+        self._needs_images = render if render is not None else self.policy_name != "scripted"
 
     # -- the scene -------------------------------------------------------------------
     def _prepare(self, seed: int | None) -> tuple[Any, list[Any]]:
@@ -133,7 +138,8 @@ class Executor:
         emit = on_event or (lambda event: None)
         fault_items = _parse_faults(faults)
         recorder = None
-        self._needs_images = self.policy_name != "scripted" or record is not None
+        self._needs_images = (self.render if self.render is not None
+                              else self.policy_name != "scripted") or record is not None
         if record is not None:
             from vlaplan.executor.recording import Recorder
             recorder = Recorder(record)

@@ -54,7 +54,7 @@ class DomainRuntime:
         """The plant showing ``scene``: ``robot`` rebuilt in place, or a new ``SimRobot``."""
         spec = _attr(scene, "spec", default=scene)
         if robot is None:
-            from vlaplan.world_model.robot import SimRobot
+            from vlaplan.world_model import SimRobot
 
             return SimRobot(spec, render=render, seed=seed)
         robot.render = render
@@ -62,7 +62,7 @@ class DomainRuntime:
         return robot
 
     def make_twin(self, scene: Any) -> Any:
-        from vlaplan.world_model.twin import PhysicsTwin
+        from vlaplan.world_model import PhysicsTwin
 
         return PhysicsTwin(_attr(scene, "spec", default=scene), abstract=self.spec.abstract)
 
@@ -73,7 +73,7 @@ class DomainRuntime:
         return twin.check(action, atoms, stages=stages)
 
     def make_injector(self, robot: Any, seed: int | None) -> Any:
-        from vlaplan.world_model.faults import FaultInjector
+        from vlaplan.world_model import FaultInjector
 
         return FaultInjector(robot, seed=seed)
 
