@@ -316,6 +316,8 @@ class FaultInjector:
                                       physicsClientId=self.client)
         body = pb.createMultiBody(0, -1, visual, pos, physicsClientId=self.client)
         self.occluders[name] = body
+        # Listed with the fixture bodies so that the robot's reset removes it too.
+        self.robot.handles.fixtures[f"occluder_{name}_{body}"] = body
         return self._record(FaultKind.OCCLUDE, requested, name, True,
                             f"hid {name} from the cameras under a plate at z={pos[2]:.3f}",
                             seed, after={"occluder": [round(v, 5) for v in pos]})

@@ -139,3 +139,16 @@ def test_occlude_changes_images_but_not_physics() -> None:
                               before["observation.images.front"])
     assert DOMAIN.abstract(after) == DOMAIN.abstract(before)
     robot.close()
+
+
+def test_faults_do_not_outlive_a_reset() -> None:
+    robot = SimRobot(scene(holding=False), render=False, fast_reset=True)
+    bodies = pb.getNumBodies(physicsClientId=robot.client)
+    injector = FaultInjector(robot, seed=0)
+    injector.inject("block", "green_1")
+    injector.inject("occlude", "yellow_1")
+    assert pb.getNumBodies(physicsClientId=robot.client) == bodies + 2
+    robot.reset(scene=injector.original_scene)
+    assert pb.getNumBodies(physicsClientId=robot.client) == bodies
+    assert set(robot.observe()[PRIVILEGED_KEY]["objects"]) == {o.name for o in scene(False).objects}
+    robot.close()
