@@ -38,6 +38,7 @@ class CheckpointMeta(BaseModel):
     state_names: list[str] = Field(default_factory=lambda: list(STATE_NAMES))
     domains: list[str] = Field(default_factory=list)  # empty: not restricted
     skills: list[str] = Field(default_factory=list)
+    n_action_steps: int | None = None  # actions executed per chunk (default: the whole chunk)
     training: dict[str, Any] = Field(default_factory=dict)
     foreign: bool = False  # True when loaded from a plain π0 directory
 

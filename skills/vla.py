@@ -33,7 +33,8 @@ class VLAPolicy:
         self.device = device
         self.name = name
         self.chunk_size = int(model.config.chunk_size)
-        self.n_action_steps = min(n_action_steps or self.chunk_size, self.chunk_size)
+        steps = n_action_steps or meta.n_action_steps or self.chunk_size
+        self.n_action_steps = max(1, min(steps, self.chunk_size))
         self._sample = token_sample if meta.policy == HEAD_TOKENS else flow_sample
         self._queue: deque[np.ndarray] = deque()
         self._generator = torch.Generator().manual_seed(0)
