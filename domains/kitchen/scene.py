@@ -21,7 +21,7 @@ from vlaplan.domains.base import GeneratedScene
 from vlaplan.planner.atoms import Atom
 from vlaplan.planner.errors import WorldModelError
 from vlaplan.world_model import fixtures as fx
-from vlaplan.world_model.scene import COLOURS, ObjectSpec, RobotSpec, SceneSpec
+from vlaplan.world_model.scene import COLOURS, MAX_REACH, ObjectSpec, RobotSpec, SceneSpec
 
 # Full extents (x, y, z) per shape; a cylinder's x and y are its diameter.  The y extent
 # is the one the fingers close across when the robot starts holding an object.
@@ -164,7 +164,15 @@ def generate(seed: int, n_objects: int | None = None, for_skill: str | None = No
     if spots is None:
         raise WorldModelError(f"could not place {len(on_table)} objects (seed {seed})")
     origin = fx.cabinet_origin(drawer)
-    slots = [int(i) for i in rng.permutation(len(fx.DRAWER_SLOTS))[:in_drawer]]
+
+    def reachable(slot: int) -> bool:
+        x, y, _ = fx.drawer_slot(opening, origin, yaw, *fx.DRAWER_SLOTS[slot])
+        return REACH[0] <= math.hypot(x, y) <= MAX_REACH - 0.005
+
+    slots = [int(i) for i in rng.permutation(len(fx.DRAWER_SLOTS)) if reachable(int(i))]
+    if len(slots) < in_drawer:
+        raise WorldModelError(f"only {len(slots)} drawer slots are in reach (seed {seed})")
+    slots = slots[:in_drawer]
     objects: list[ObjectSpec] = []
     init: set[Atom] = {Atom("open" if drawer_open else "closed", ("drawer",))}
     for (name, colour, shape), slot in zip(rest[:in_drawer], slots):

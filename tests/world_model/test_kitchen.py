@@ -50,6 +50,13 @@ def test_for_skill_scenes_make_the_skill_applicable(skill):
         assert DOMAIN.applicable_calls(g.init, g.objects, skill), (skill, seed)
 
 
+@pytest.mark.parametrize("skill", (None, *DOMAIN.actions))
+def test_every_seed_gives_a_valid_scene(skill):
+    for seed in range(50000, 50000 + 200):
+        g = DOMAIN.generate_scene(seed, for_skill=skill)  # SceneSpec validates on construction
+        assert set(g.objects) == {o.name for o in g.spec.objects} | {f.name for f in g.spec.fixtures}
+
+
 def test_bad_options_are_errors():
     with pytest.raises(WorldModelError, match="no skill"):
         DOMAIN.generate_scene(0, for_skill="stack")

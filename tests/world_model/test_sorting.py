@@ -41,6 +41,13 @@ def test_scenes_have_coloured_bins_and_three_to_twelve_objects():
     assert shapes == {"cube", "cylinder", "box"} and inside > 10
 
 
+@pytest.mark.parametrize("skill", (None, *DOMAIN.actions))
+def test_every_seed_gives_a_valid_scene(skill):
+    for seed in range(60000, 60000 + 200):
+        g = DOMAIN.generate_scene(seed, for_skill=skill)  # SceneSpec validates on construction
+        assert set(g.objects) == {o.name for o in g.spec.objects} | {f.name for f in g.spec.fixtures}
+
+
 def test_bad_options_are_errors():
     with pytest.raises(WorldModelError, match="2 or 3 bins"):
         DOMAIN.generate_scene(0, n_bins=5)
