@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import random
 import statistics
@@ -58,8 +59,9 @@ def pct(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
 
-def control_rate(domain: Any, seed: int, steps: int, size: int, render: bool) -> float:
-    """Control steps per second of observe + apply with a scripted pick running."""
+def control_rate(domain: Any, seed: int, steps: int, size: int, render: bool
+                 ) -> tuple[float, float]:
+    """Control steps per second (wall, CPU) of observe + apply, a scripted pick running."""
     scene = domain.generate_scene(seed, n_objects=6, holding=False)
     robot = SimRobot(scene.spec, image_size=size, render=render)
     policy = ScriptedPolicy()
@@ -68,14 +70,14 @@ def control_rate(domain: Any, seed: int, steps: int, size: int, render: bool) ->
     pick = next(c for c in calls if c.name in ("pick", "unstack"))
     policy.reset(domain.call(pick.name, pick.args))
     obs = robot.observe()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for _ in range(steps):
         action = policy.select_action(obs, "")
         robot.apply(action)
         obs = robot.observe()
-    rate = steps / (time.perf_counter() - start)
+    rates = steps / (time.perf_counter() - start), steps / (time.process_time() - cpu)
     robot.close()
-    return rate
+    return rates
 
 
 def episodes(domain: Any, seeds: int, actions: int, size: int, progress: Progress,
@@ -210,12 +212,16 @@ def doomed_trials(seeds: int, progress: Progress) -> dict[str, dict[str, int]]:
 def report(console: Console, rates: dict[str, float], data: dict[str, Any], size: int
            ) -> dict[str, Any]:
     summary: dict[str, Any] = {"machine": platform.platform(), "image_size": size,
-                               "control_hz": rates}
+                               "control_hz": rates, "load_average": os.getloadavg()}
+    console.print(f"machine load average (1, 5, 15 min): "
+                  f"{', '.join(f'{v:.1f}' for v in os.getloadavg())} on {os.cpu_count()} cores")
     t = Table(title="Plant control loop (observe + apply + physics)")
     t.add_column("loop")
-    t.add_column("rate (Hz)", justify="right")
-    t.add_row(f"{size}x{size}, front + wrist cameras", f"{rates['render']:.1f}")
-    t.add_row("no rendering (peer)", f"{rates['no_render']:.1f}")
+    t.add_column("rate (Hz, wall)", justify="right")
+    t.add_column("rate (Hz, CPU)", justify="right")
+    t.add_row(f"{size}x{size}, front + wrist cameras", f"{rates['render']:.1f}",
+              f"{rates['render_cpu']:.1f}")
+    t.add_row("no rendering (peer)", f"{rates['no_render']:.1f}", f"{rates['no_render_cpu']:.1f}")
     console.print(t)
 
     t = Table(title="Twin sync and check stages (ms, wall unless marked)")
@@ -298,8 +304,10 @@ def report(console: Console, rates: dict[str, float], data: dict[str, Any], size
     cheap_cpu_p95 = summary["stages_ms"]["symbolic+IK+collision, CPU time"]["p95"]
     worst = max((v["fraction"] for v in summary["lookahead"].values()), default=float("nan"))
     targets = [
-        (f"control loop >= {TARGET_HZ:.0f} Hz", f"{rates['render']:.1f} Hz",
+        (f"control loop >= {TARGET_HZ:.0f} Hz (wall)", f"{rates['render']:.1f} Hz",
          rates["render"] >= TARGET_HZ),
+        (f"control loop >= {TARGET_HZ:.0f} Hz (CPU)", f"{rates['render_cpu']:.1f} Hz",
+         rates["render_cpu"] >= TARGET_HZ),
         (f"symbolic+IK+collision < {TARGET_CHEAP_MS:.0f} ms (p95, wall)", f"{cheap_p95:.2f} ms",
          cheap_p95 < TARGET_CHEAP_MS),
         (f"symbolic+IK+collision < {TARGET_CHEAP_MS:.0f} ms (p95, CPU)",
@@ -340,7 +348,8 @@ def main(argv: list[str] | None = None) -> int:
         task = progress.add_task("control rate", total=2)
         rates = {}
         for key, render in (("render", True), ("no_render", False)):
-            rates[key] = control_rate(domains[0], 0, args.steps, args.image_size, render)
+            rates[key], rates[key + "_cpu"] = control_rate(domains[0], 0, args.steps,
+                                                          args.image_size, render)
             progress.advance(task)
         options = {k: v for k, v in (("lookahead_substeps", args.substeps),
                                      ("solver_iterations", args.solver_iterations)) if v}
