@@ -62,10 +62,14 @@ class _Schema:
             bound.update(a for a in best.args if a.startswith("?"))
         return steps
 
-    def bindings(self, index) -> Iterator[dict[str, str]]:
-        yield from self._join(0, {}, index)
+    def bindings(self, index, delta_step: int = -1, delta_index=None
+                 ) -> Iterator[dict[str, str]]:
+        """Bindings joining the reached facts (``index``); with ``delta_step``, that
+        literal ranges over the facts new in the last round only (semi-naive)."""
+        yield from self._join(0, {}, index, delta_step, delta_index)
 
-    def _join(self, i: int, binding: dict[str, str], index) -> Iterator[dict[str, str]]:
+    def _join(self, i: int, binding: dict[str, str], index, delta_step: int, delta_index
+              ) -> Iterator[dict[str, str]]:
         if i == len(self.steps):
             if not self.free:
                 yield binding
@@ -79,7 +83,8 @@ class _Schema:
         pred, key_pos = self.steps[i]
         args = pred.args
         key = tuple(binding.get(args[k], args[k]) for k in key_pos)
-        for tup in index(pred.predicate, key_pos).get(key, ()):
+        source = delta_index if i == delta_step else index
+        for tup in source(pred.predicate, key_pos).get(key, ()):
             b = dict(binding)
             ok = True
             for a, o in zip(args, tup):
@@ -94,7 +99,7 @@ class _Schema:
                         ok = False
                         break
             if ok:
-                yield from self._join(i + 1, b, index)
+                yield from self._join(i + 1, b, index, delta_step, delta_index)
 
 
 def ground(domain: Domain, problem: Problem) -> Task:
@@ -127,35 +132,50 @@ def ground(domain: Domain, problem: Problem) -> Task:
         reached[atom.predicate].add(atom.args)
     instances: dict[tuple, tuple[_Schema, dict[str, str]]] = {}
 
-    while True:
-        indexes: dict[tuple, dict] = {}
+    def make_index(facts: dict[str, set[tuple[str, ...]]]):
+        cache: dict[tuple, dict] = {}
 
         def index(pred: str, key_pos: tuple[int, ...]) -> dict:
-            idx = indexes.get((pred, key_pos))
+            idx = cache.get((pred, key_pos))
             if idx is None:
                 idx = defaultdict(list)
-                for tup in reached.get(pred, ()):
+                for tup in facts.get(pred, ()):
                     idx[tuple(tup[k] for k in key_pos)].append(tup)
-                indexes[(pred, key_pos)] = idx
+                cache[(pred, key_pos)] = idx
             return idx
+        return index
 
+    # Semi-naive fixpoint: after the first round, a binding must use a new fact.
+    delta: dict[str, set[tuple[str, ...]]] | None = None
+    while True:
+        index = make_index(reached)
+        delta_index = make_index(delta) if delta is not None else None
         new_facts: list[tuple[str, tuple[str, ...]]] = []
         for si, schema in enumerate(schemas):
-            for b in schema.bindings(index):
-                key = (si, tuple(b[v] for v in schema.params))
-                if key in instances or not _static_ok(schema, b, static, init):
-                    continue
-                instances[key] = (schema, b)
-                for _conds, eff in effects[schema.action.name]:
-                    if isinstance(eff, tuple) and eff[0]:
-                        p = eff[1]
-                        args = tuple(b.get(a, a) for a in p.args)
-                        if args not in reached[p.predicate]:
-                            new_facts.append((p.predicate, args))
-        if not new_facts:
-            break
+            if delta is None:
+                runs = [schema.bindings(index)]
+            else:
+                runs = [schema.bindings(index, j, delta_index)
+                        for j, (p, _) in enumerate(schema.steps) if p.predicate in delta]
+            for run in runs:
+                for b in run:
+                    key = (si, tuple(b[v] for v in schema.params))
+                    if key in instances or not _static_ok(schema, b, static, init):
+                        continue
+                    instances[key] = (schema, b)
+                    for _conds, eff in effects[schema.action.name]:
+                        if isinstance(eff, tuple) and eff[0]:
+                            p = eff[1]
+                            args = tuple(b.get(a, a) for a in p.args)
+                            if args not in reached[p.predicate]:
+                                new_facts.append((p.predicate, args))
+        delta = defaultdict(set)
         for pred, args in new_facts:
-            reached[pred].add(args)
+            if args not in reached[pred]:
+                reached[pred].add(args)
+                delta[pred].add(args)
+        if not delta:
+            break
 
     fluent = sorted(Atom(p, args) for p, tups in reached.items() if p not in static for args in tups)
     reachable = set(fluent)
@@ -231,12 +251,15 @@ def _split(conj: Conjunction, static: set[str], init: set[Atom], reachable: set[
 
 def _instantiate(schema, b, effects, static, init, reachable, objects_of, problem, uses_costs,
                  known) -> GroundAction | None:
-    conj = ([(True, substitute(p, b)) for p in schema.pos]
-            + [(False, substitute(p, b)) for p in schema.neg])
-    split = _split(conj, static, init, reachable)
-    if split is None:
-        return None
-    pre, pre_neg = split
+    # The join put every positive precondition in the reached set (static ones in init).
+    pre = frozenset(Atom(p.predicate, tuple(b.get(a, a) for a in p.args))
+                    for p in schema.pos if p.predicate not in static)
+    pre_neg = set()
+    for p in schema.neg:
+        if p.predicate not in static:
+            atom = Atom(p.predicate, tuple(b.get(a, a) for a in p.args))
+            if atom in reachable:
+                pre_neg.add(atom)
     add, delete, cost = set(), set(), 0.0
     grouped: dict[tuple, tuple[set, set]] = {}
     for conds, eff in effects:
@@ -262,7 +285,7 @@ def _instantiate(schema, b, effects, static, init, reachable, objects_of, proble
                         for (cp, cn), (a, d) in grouped.items())
     args = tuple(b[v] for v in schema.params)
     return GroundAction(schema.action.name, args, pre, frozenset(add), frozenset(delete - add),
-                        cost if uses_costs else 1, pre_neg, conditional)
+                        cost if uses_costs else 1, frozenset(pre_neg), conditional)
 
 
 def _cost_value(inc: Increase, problem: Problem) -> float:
