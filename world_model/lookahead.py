@@ -1,19 +1,19 @@
 """Stage 4 of a check: run the scripted skill on the twin and compare its effects.
 
-From the state saved at the last sync (optionally with the hand put straight over the
+From the state saved at the last sync (by default with the hand put straight over the
 target, skipping the free-space transit: :func:`skip_transit`), the twin's own controller
-executes the scripted
-expert for the action closed-loop on privileged observations, without rendering and with
-coarser physics (see :func:`physics_rate`), until the skill succeeds by the same rule as
-``run_skill`` on the plant (effects hold and the arm is done, two steps running), the
-expert reports done, or the step budget ends; then it lets the scene settle for a few
-control steps, abstracts the result and compares it with the action's add/delete
-effects.  The twin is restored to the synced state afterwards, whatever happened.
+executes the scripted expert for the action closed-loop on privileged observations,
+without rendering and with coarser physics (:func:`physics_rate`), until the skill
+succeeds by the rule ``run_skill`` applies on the plant (effects hold and the arm is done,
+two steps running), the expert reports done, or the step budget ends.  The scene then
+settles for a few control steps, is abstracted, and the atoms are compared with the
+action's add/delete effects.  The twin is restored to the synced state afterwards.
 
-Verdicts: GRASP_INFEASIBLE (the action should end holding an object and does not),
-UNSTABLE (objects the action did not move fell or slid, or the placed object fell off its
-support), EFFECT_MISMATCH (any other difference), SIMULATION_ERROR (the expert or the
-twin failed).
+Verdicts: GRASP_INFEASIBLE (the action should end holding an object and does not, or the
+"grasp" is no grasp: not lifted, fingers fully open), UNSTABLE (objects the action should
+not move fell or slid, or the placed object fell off its support), EFFECT_MISMATCH (any
+other difference, or an expert that cannot run in this state); pybullet errors become
+SIMULATION_ERROR in :meth:`PhysicsTwin.check`.
 """
 from __future__ import annotations
 
@@ -33,14 +33,14 @@ from vlaplan.skills.scripted import yaw_of
 from vlaplan.world_model import predicates as P
 from vlaplan.world_model import robot as robot_module
 from vlaplan.world_model.build import PHYSICS_HZ, solve_ik
+from vlaplan.world_model.checks import (
+    ActionLike, Failure, ReasonCode, action_label, atoms_of, effect_mismatch)
 from vlaplan.world_model.geometry_checks import (
     GRIPPER_LINKS, REACH_TOL, TargetPose, grasp_frame, held_in_hand, penetrations, set_arm)
 from vlaplan.world_model.panda import FINGER_MAX, GRASP_LINK
 from vlaplan.world_model.rollout import LIFT_MIN
 from vlaplan.world_model.rollout import SETTLE_STEPS as SUCCESS_STREAK
-from vlaplan.world_model.rollout import _arm_done as arm_done
-from vlaplan.world_model.checks import (
-    ActionLike, Failure, ReasonCode, action_label, atoms_of, effect_mismatch)
+from vlaplan.world_model.rollout import _arm_done as arm_done  # run_skill's "arm done" rule
 
 if TYPE_CHECKING:
     from vlaplan.world_model.twin import PhysicsTwin
@@ -260,6 +260,28 @@ def _not_really_held(obs: dict[str, Any], name: str, start: dict[str, np.ndarray
     return ""
 
 
+def _frame_check(label: str, action: ActionLike, before: frozenset[Atom],
+                 predicted: frozenset[Atom], moved: dict[str, float]) -> Failure | None:
+    """The effects hold; did the action also knock over something it should not touch?
+
+    Atoms the action does not delete that no longer hold, with an object named in them
+    that moved more than :data:`MOVED_TOL`, make the verdict UNSTABLE (classifier flicker
+    without motion is ignored)."""
+    kept = {a for a in before - atoms_of(action.delete)
+            if a.predicate not in ("hand-empty", "clear")}
+    lost = sorted(kept - predicted, key=str)
+    culprits = sorted({n for a in lost for n in a.args
+                       if n not in action.args and moved.get(n, 0.0) > MOVED_TOL},
+                      key=lambda n: -moved[n])
+    if not culprits:
+        return None
+    what = ", ".join(f"{n} moves {moved[n] * 100:.0f} cm" for n in culprits)
+    return Failure(ReasonCode.UNSTABLE,
+                   f"{label}: its effects hold in the look-ahead, but it disturbs the scene: "
+                   f"{what} (no longer true: {' '.join(str(a) for a in lost)})",
+                   objects=tuple(culprits), atoms=tuple(str(a) for a in lost))
+
+
 def run_lookahead(twin: "PhysicsTwin", action: ActionLike) -> Failure | None:
     """Stage 4 (see the module docstring); always restores the twin."""
     label = action_label(action)
@@ -291,8 +313,7 @@ def run_lookahead(twin: "PhysicsTwin", action: ActionLike) -> Failure | None:
                 return Failure(ReasonCode.GRASP_INFEASIBLE,
                                f"{label}: in the look-ahead the fingers touch {atom.args[0]} "
                                f"but {problem}", objects=(atom.args[0],), atoms=(str(atom),))
-    if not missing and not stale:
-        return None
+        return _frame_check(label, action, atoms_of(abstract(before)), predicted, moved)
     if any(str(h) in missing for h in holds):
         return Failure(ReasonCode.GRASP_INFEASIBLE,
                        f"{label}: in the look-ahead the gripper does not hold {subject} "

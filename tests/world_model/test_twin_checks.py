@@ -256,3 +256,19 @@ def test_transit_skip_does_not_change_the_verdict(lean: float, mass: float, expe
         twin.close()
     assert steps[True] < steps[False]
     plant.close()
+
+
+def test_frame_check_flags_a_disturbed_neighbour_but_not_classifier_flicker() -> None:
+    from vlaplan.planner.atoms import Atom
+    from vlaplan.world_model.lookahead import _frame_check
+
+    action = DOMAIN.ground("stack", ("red_1", "yellow_1"))
+    before = frozenset({Atom("holding", ("red_1",)), Atom("clear", ("yellow_1",)),
+                        Atom("on", ("green_1", "blue_1")), Atom("on-table", ("blue_1",))})
+    after = ((before - action.delete) | action.add) - {Atom("on", ("green_1", "blue_1"))}
+    moved = {"red_1": 0.2, "green_1": 0.06, "blue_1": 0.0}
+    failure = _frame_check("(stack red_1 yellow_1)", action, before, after, moved)
+    assert failure is not None and failure.reason is ReasonCode.UNSTABLE
+    assert failure.objects == ("green_1",) and "(on green_1 blue_1)" in failure.atoms
+    assert _frame_check("x", action, before, after, {**moved, "green_1": 0.001}) is None
+    assert _frame_check("x", action, before, (before - action.delete) | action.add, moved) is None
