@@ -16,12 +16,13 @@ INF = float("inf")
 
 
 def bits(x: int) -> list[int]:
-    """Indices of the set bits of ``x``."""
+    """Indices of the set bits of ``x`` (>= 0), ascending."""
+    text = bin(x)[:1:-1]  # least significant bit first
     out = []
-    while x:
-        low = x & -x
-        out.append(low.bit_length() - 1)
-        x ^= low
+    i = text.find("1")
+    while i >= 0:
+        out.append(i)
+        i = text.find("1", i + 1)
     return out
 
 
@@ -84,6 +85,12 @@ class Relaxation:
             self.add_list.append(bits(add[o]))
         self.no_pre = [o for o in range(len(pre)) if not pre[o]]
         self.n_pre = [len(pl) for pl in self.pre_list]
+        # Operators with one precondition fire as soon as it is reached (no counter).
+        self.single_of: list[list[int]] = [[] for _ in range(n)]
+        self.multi_of: list[list[int]] = [[] for _ in range(n)]
+        for o, pl in enumerate(self.pre_list):
+            for f in pl:
+                (self.single_of if len(pl) == 1 else self.multi_of)[f].append(o)
         self.all_ops = list(range(len(pre)))
 
     def extend(self, state: int) -> int:
@@ -104,13 +111,15 @@ class Relaxation:
         if state & goal == goal:
             return 0, set(), None
         pre, add = self.pre, self.add
-        pre_of = self.pre_of
+        single_of, multi_of = self.single_of, self.multi_of
         unsat = self.n_pre.copy()
         ready = list(self.no_pre)
         for f in bits(state):
-            for o in pre_of[f]:
-                unsat[o] -= 1
-                if not unsat[o]:
+            ready.extend(single_of[f])
+            for o in multi_of[f]:
+                c = unsat[o] - 1
+                unsat[o] = c
+                if not c:
                     ready.append(o)
         main = self.is_main
         applicable = [self.act[o] for o in ready if main[o]]
@@ -133,9 +142,11 @@ class Relaxation:
                 break
             ready = []
             for f in bits(new):
-                for o in pre_of[f]:
-                    unsat[o] -= 1
-                    if not unsat[o]:
+                ready.extend(single_of[f])
+                for o in multi_of[f]:
+                    c = unsat[o] - 1
+                    unsat[o] = c
+                    if not c:
                         ready.append(o)
         top = level
         pending = [0] * (top + 1)
