@@ -75,6 +75,10 @@ class Executor:
         # Rendering costs most of a control step; the privileged expert does not need it.
         self.render = render
         self._needs_images = render if render is not None else self.policy_name != "scripted"
+        # Cameras render at the resolution the policy was trained on (when it says).
+        config = getattr(getattr(self.policy, "processor", None), "config", None)
+        shape = getattr(config, "camera_shape", None)
+        self.image_size = int(shape[0]) if shape else 96
 
     # -- the scene -------------------------------------------------------------------
     def _prepare(self, seed: int | None) -> tuple[Any, list[Any]]:
@@ -86,7 +90,8 @@ class Executor:
                 raise ExecutionError("a custom robot needs a `scene` attribute describing its objects")
             return self._robot, self.runtime.scene_objects(scene)
         scene = self.runtime.generate(seed, **self.scene_options)
-        robot = self.runtime.load_scene(self._robot, scene, seed, render=self._needs_images)
+        robot = self.runtime.load_scene(self._robot, scene, seed, render=self._needs_images,
+                                        image_size=self.image_size)
         self._robot = robot
         self._scene = scene
         if self._twin is not None:

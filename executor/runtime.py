@@ -50,13 +50,14 @@ class DomainRuntime:
         """A seeded scene (``GeneratedScene``: spec, objects, init)."""
         return self.spec.generate_scene(seed, **options)
 
-    def load_scene(self, robot: Any, scene: Any, seed: int | None, render: bool = True) -> Any:
+    def load_scene(self, robot: Any, scene: Any, seed: int | None, render: bool = True,
+                   image_size: int = 96) -> Any:
         """The plant showing ``scene``: ``robot`` rebuilt in place, or a new ``SimRobot``."""
         spec = _attr(scene, "spec", default=scene)
-        if robot is None:
+        if robot is None or getattr(robot, "image_size", image_size) != image_size:
             from vlaplan.world_model import SimRobot
 
-            return SimRobot(spec, render=render, seed=seed)
+            return SimRobot(spec, render=render, seed=seed, image_size=image_size)
         robot.render = render
         robot.reset(seed, scene=spec)
         return robot
