@@ -14,9 +14,10 @@ The CLI string form (``vlaplan run ... --faults SPEC``) is a comma-separated lis
 
 Examples: ``drop@2`` (drop the held object just before step 2 runs), ``displace(red_1)@0``,
 ``slip@1+30`` (the grasp slips 30 control steps into step 1), ``random:1`` (one fault of a
-physical kind at a random step), ``random:2:drop|block``, ``occlude(red_1)@0``.  A ``random`` item is made concrete
-by :func:`schedule_faults` once the plan length is known; a ``random`` *kind* is resolved
-by the injector at injection time among the kinds that apply then.
+physical kind at a random step), ``random:2:drop|block``, ``occlude(red_1)@0``.  A
+``random:N`` item gets its steps from :func:`schedule_faults` once the plan length is
+known; a ``random`` *kind* is resolved by the injector when the fault fires, among the
+allowed kinds that apply then.
 """
 from __future__ import annotations
 
@@ -67,6 +68,8 @@ class FaultSpec(BaseModel):
     frame: int | None = Field(default=None, ge=0,
                               description="control steps into the skill; None = before dispatch")
     target: str | None = None
+    choices: tuple[FaultKind, ...] = Field(
+        default=(), description="for kind=random: the kinds to draw from (empty: all physical)")
 
     def __str__(self) -> str:
         text = self.kind.value + (f"({self.target})" if self.target else "") + f"@{self.at_step}"
@@ -135,7 +138,9 @@ def schedule_faults(items: Iterable[FaultSpec | RandomFaults | str], n_steps: in
     """Make every item concrete for a plan of ``n_steps`` steps, sorted by when they fire.
 
     ``random:N`` picks N distinct steps in ``[0, n_steps)`` (fewer if the plan is shorter)
-    and a kind each, with ``random.Random(seed)``.  Strings are parsed first.
+    with ``random.Random(seed)``; their kind stays ``random`` (with the allowed kinds in
+    ``choices``) so that the injector draws, when the fault fires, among the kinds that
+    apply then (a ``drop`` needs a held object).  Strings are parsed first.
     """
     rng = random.Random(seed)
     out: list[FaultSpec] = []
@@ -147,7 +152,8 @@ def schedule_faults(items: Iterable[FaultSpec | RandomFaults | str], n_steps: in
             out.append(item)
             continue
         steps = rng.sample(range(max(n_steps, 0)), k=min(item.count, max(n_steps, 0)))
-        out.extend(FaultSpec(kind=rng.choice(item.kinds), at_step=s) for s in steps)
+        out.extend(FaultSpec(kind=FaultKind.RANDOM, at_step=s, choices=item.kinds)
+                   for s in sorted(steps))
     return sorted(out, key=lambda f: (f.at_step, -1 if f.frame is None else f.frame))
 
 

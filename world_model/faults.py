@@ -67,8 +67,9 @@ class FaultInjector:
     # -- public API ------------------------------------------------------------------
     def inject(self, kind: FaultKind | str, target: str | None = None, *,
                position: tuple[float, float] | None = None, at_step: int | None = None,
-               frame: int | None = None) -> FaultRecord:
-        """Cause one fault now; ``position`` (x, y) is where displace/block put things."""
+               frame: int | None = None, choices: tuple[FaultKind, ...] = ()) -> FaultRecord:
+        """Cause one fault now; ``position`` (x, y) is where displace/block put things;
+        ``choices`` restricts what ``random`` draws from (default: the physical kinds)."""
         try:
             requested = FaultKind(kind)
         except ValueError:
@@ -79,8 +80,8 @@ class FaultInjector:
         priv = self.robot.privileged()
         concrete = requested
         if requested is FaultKind.RANDOM:
-            options = [k for k in CONCRETE_KINDS if self._applies(k, priv)]
-            concrete = rng.choice(options) if options else FaultKind.DISPLACE
+            options = [k for k in (choices or CONCRETE_KINDS) if self._applies(k, priv)]
+            concrete = rng.choice(options) if options else (choices or CONCRETE_KINDS)[0]
         if target is not None and target not in priv["objects"]:
             record = self._record(concrete, requested, target, False,
                                   f"{target!r} is not an object of the scene (objects: "
@@ -100,7 +101,8 @@ class FaultInjector:
             if len(items) != 1 or not isinstance(items[0], FaultSpec):
                 raise FaultSpecError(spec, spec, "apply() takes exactly one KIND@STEP item")
             spec = items[0]
-        return self.inject(spec.kind, spec.target, at_step=spec.at_step, frame=spec.frame)
+        return self.inject(spec.kind, spec.target, at_step=spec.at_step, frame=spec.frame,
+                           choices=spec.choices)
 
     # -- helpers ---------------------------------------------------------------------
     @property
@@ -116,6 +118,8 @@ class FaultInjector:
         held = P.held_objects(priv)
         if kind in (FaultKind.DROP, FaultKind.SLIP):
             return bool(held)
+        if kind is FaultKind.OCCLUDE:
+            return bool(priv["objects"])
         return bool(self._free_objects(priv))
 
     def _free_objects(self, priv: dict[str, Any]) -> list[str]:

@@ -152,3 +152,19 @@ def test_faults_do_not_outlive_a_reset() -> None:
     assert pb.getNumBodies(physicsClientId=robot.client) == bodies
     assert set(robot.observe()[PRIVILEGED_KEY]["objects"]) == {o.name for o in scene(False).objects}
     robot.close()
+
+
+def test_random_draws_among_the_allowed_kinds_that_apply() -> None:
+    robot = SimRobot(scene(holding=False), render=False)
+    injector = FaultInjector(robot, seed=3)
+    spec = FaultSpec(kind=FaultKind.RANDOM, at_step=0, choices=(FaultKind.DROP, FaultKind.DISPLACE))
+    for _ in range(3):
+        record = injector.apply(spec)
+        assert record.requested is FaultKind.RANDOM and record.kind is FaultKind.DISPLACE
+        assert record.applied
+    robot.close()
+    held = SimRobot(scene(holding=True), render=False)
+    record = FaultInjector(held, seed=3).apply(
+        FaultSpec(kind=FaultKind.RANDOM, at_step=1, choices=(FaultKind.DROP,)))
+    assert record.kind is FaultKind.DROP and record.applied and record.at_step == 1
+    held.close()

@@ -41,7 +41,11 @@ def test_schedule_is_seeded_sorted_and_within_the_plan() -> None:
     first = schedule_faults(items, n_steps=10, seed=7)
     assert first == schedule_faults(items, n_steps=10, seed=7)
     assert len(first) == 4
-    assert all(0 <= f.at_step < 10 and f.kind in CONCRETE_KINDS for f in first)
+    assert all(0 <= f.at_step < 10 for f in first)
+    drawn = [f for f in first if f.kind is FaultKind.RANDOM]
+    assert len(drawn) == 3 and all(f.choices == CONCRETE_KINDS for f in drawn)
+    restricted = schedule_faults(["random:2:drop|block"], n_steps=5, seed=1)
+    assert all(f.choices == (FaultKind.DROP, FaultKind.BLOCK) for f in restricted)
     assert [f.at_step for f in first] == sorted(f.at_step for f in first)
     others = {tuple(schedule_faults(items, 10, seed=s)) for s in range(20)}
     assert len(others) > 1
