@@ -27,6 +27,8 @@ from vlaplan.skills.scripted import (CLOSE_STEPS, GAIN, GRASP_OFFSET, HOVER, OPE
 HANDLE_HOVER = 0.07  # m above the handle before descending onto it
 HANDLE_GRIP_MIN = 0.006  # m: narrower than this, the fingers closed on nothing
 HANDLE_GRIP_SLACK = 0.012  # m above the bar's axis still good for a grip (the pads are 2 cm)
+LOOSE_GRIPPER = -0.2  # gripper command that frees the 14 mm bar (fingers 32 mm apart)
+LOOSE_WIDTH = 0.026  # m: the fingers have let go of the bar
 HANDLE_LOST = 0.03  # m between grasp target and handle: the grip slipped off
 PULL_STEP = 0.6  # fraction of the maximal translation per step while pulling/pushing
 CLOSE_TARGET = 0.004  # m: the close skill pushes until the joint is this near 0
@@ -80,8 +82,8 @@ def _step(w: _World, target: np.ndarray, yaw: float, gripper: float, travel: flo
           xy_tol: float = 0.03) -> np.ndarray:
     """Move to ``target``: rise to ``travel`` first when the xy distance is large."""
     far = float(np.linalg.norm(w.ee[:2] - target[:2])) > xy_tol
-    if far and w.ee[2] < travel - 0.02:
-        return _move(w, np.array([w.ee[0], w.ee[1], travel]), yaw, gripper)
+    if far and w.ee[2] < travel - 0.02:  # rise straight up first, without turning
+        return _move(w, np.array([w.ee[0], w.ee[1], travel]), w.yaw, gripper)
     if far:
         return _move(w, np.array([target[0], target[1], max(travel, target[2])]), yaw, gripper)
     return _move(w, target, yaw, gripper)
@@ -171,15 +173,21 @@ class DrawerExpert(_SettleMixin, _Expert):
                 target = h + direction * PULL_STEP * MAX_TRANSLATION / 0.8
                 return _move(w, target, yaw, -1.0)
             self._goto("release")
+        # Let go of the bar only loosely, rise clear of it, then open fully: the hand never
+        # looks "done" (wide open) while its fingers still straddle the handle.
         if self.phase == "release":
             self.counter += 1
-            if self.counter < RELEASE_STEPS or w.width < 0.9 * OPEN_WIDTH:
-                return _move(w, w.ee, w.yaw, 1.0)
+            if self.counter < RELEASE_STEPS or w.width < LOOSE_WIDTH:
+                return _move(w, w.ee, w.yaw, LOOSE_GRIPPER)
             self._goto("retreat")
         if self.phase == "retreat":
             z = max(h[2] + HANDLE_RETREAT, w.ee[2])
             if z - w.ee[2] > POS_TOL:
-                return _move(w, np.array([w.ee[0], w.ee[1], z]), w.yaw, 1.0)
+                return _move(w, np.array([w.ee[0], w.ee[1], z]), w.yaw, LOOSE_GRIPPER)
+            self._goto("open_hand")
+        if self.phase == "open_hand":
+            if w.width < 0.9 * OPEN_WIDTH:
+                return _move(w, w.ee, w.yaw, 1.0)
             self.done = True
         return _move(w, w.ee, w.yaw, 1.0)
 
