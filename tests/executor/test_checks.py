@@ -61,3 +61,27 @@ def test_check_stops_doomed_action_and_run_succeeds(reason: str) -> None:
     if reason == "UNSTABLE":  # and knocked the tower over on the way
         assert "(on yellow_1 white_2)" in with_checks.final_atoms
         assert "(on yellow_1 white_2)" not in without.final_atoms
+
+
+def test_precondition_false_stops_the_doomed_stack_in_open_loop() -> None:
+    """A block lands on blue_1 while green_1 is picked.  Open loop (no monitoring), the
+    symbolic check still stops (stack green_1 blue_1); without it the plant stacks green_1
+    onto the intruder.  With replanning the run clears blue_1 and succeeds."""
+    def run(checks: bool, replan: bool):
+        robot = robot_for(cube("green_1", "green", 0.45, 0.0), cube("blue_1", "blue", 0.45, -0.2))
+        return Executor("tabletop", "scripted", robot=robot).run(
+            "stack green on blue", seed=0, faults="block(blue_1)@0", checks=checks, replan=replan)
+
+    stopped = run(checks=True, replan=False)
+    last = stopped.steps[-1]
+    assert last.call == "(stack green_1 blue_1)" and last.outcome == StepOutcome.CHECK_FAILED
+    assert last.checks[-1].reason == "PRECONDITION_FALSE" and last.frames == 0
+    assert "(clear blue_1)" in last.checks[-1].detail
+    assert "(holding green_1)" in stopped.final_atoms  # nothing was dispatched: still held
+
+    blind = run(checks=False, replan=False)
+    assert blind.steps[-1].call == "(stack green_1 blue_1)" and blind.steps[-1].frames > 0
+    assert blind.steps[-1].outcome != StepOutcome.SUCCEEDED and not blind.success
+
+    recovered = run(checks=True, replan=True)
+    assert recovered.success and recovered.replans
