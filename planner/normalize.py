@@ -6,7 +6,6 @@ list of conjunctions (lists of literals); ``[]`` is false and ``[[]]`` is true.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from itertools import product
 
 from vlaplan.planner.errors import UnsupportedFeature
 from vlaplan.planner.formulas import (
@@ -101,8 +100,3 @@ def flatten_effect(f: Formula, objects_of: Mapping[str, Sequence[str]],
             out.extend(flatten_effect(substitute(f.body, b), objects_of, cond))
         return out
     raise UnsupportedFeature(f"{type(f).__name__} in an effect")
-
-
-def product_bindings(domains: list[list[str]]):
-    """Cartesian product helper kept here so grounding reads linearly."""
-    return product(*domains)

@@ -3,7 +3,7 @@ import json
 
 import networkx as nx
 
-from planner_oracle import DATA, ROOT, load
+from planner_oracle import ROOT, load
 from vlaplan.planner import load_domain, load_problem, plan_graph, solve, to_dot, to_json
 
 

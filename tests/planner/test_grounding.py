@@ -4,12 +4,11 @@ import random
 
 import pytest
 
-from planner_oracle import DATA, ROOT, SOLVABLE, lifted_successors, load
+from planner_oracle import ROOT, SOLVABLE, lifted_successors, load
 from vlaplan.planner import Atom, ground, load_domain, parse_problem
-from vlaplan.planner.formulas import And, Eq, Not, Or, Pred
+from vlaplan.planner.formulas import And, Eq, Not, Or, Pred, bindings, substitute, walk
 from vlaplan.planner.grounding import GOAL_ACTION
 from vlaplan.planner.model import objects_by_type
-from vlaplan.planner.formulas import bindings, substitute
 
 CASES = SOLVABLE + [("gripper_domain.pddl", "gripper_unsolvable.pddl"),
                     ("briefcase_domain.pddl", "briefcase_unsolvable.pddl")]
@@ -79,8 +78,6 @@ def _relaxed_reachable_actions(domain, problem):
 
 
 def _effect_preds(effect):
-    from vlaplan.planner.formulas import walk
-
     return {n.predicate for n in walk(effect) if isinstance(n, Pred)}
 
 
