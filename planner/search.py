@@ -170,3 +170,28 @@ def best_first(task: Task, heuristic: Callable[[int], float], weight: float = 1.
             counter += 1
             heapq.heappush(heap, (ng + weight * hc, hc, counter, ng, child))
     return out
+
+
+def eliminate_redundant(task: Task, actions: list[int]) -> list[int]:
+    """Greedy action elimination: drop a step (and the later steps that then become
+    inapplicable) whenever the rest still reaches the goal at no higher cost."""
+    plan = list(actions)
+    pre, neg, cost, succ = task.pre, task.neg, task.cost, task.successor
+    prefix_state = task.init
+    i = 0
+    while i < len(plan):
+        state = prefix_state
+        kept: list[int] = []
+        removed_cost = cost[plan[i]]
+        for a in plan[i + 1:]:
+            if state & pre[a] == pre[a] and not state & neg[a]:
+                state = succ(state, a)
+                kept.append(a)
+            else:
+                removed_cost += cost[a]
+        if task.is_goal(state) and (removed_cost > 0 or len(kept) < len(plan) - i - 1):
+            plan[i:] = kept
+        else:
+            prefix_state = succ(prefix_state, plan[i])
+            i += 1
+    return plan

@@ -9,7 +9,7 @@ from vlaplan.planner.grounding import ground
 from vlaplan.planner.heuristics import Relaxation
 from vlaplan.planner.model import Domain, Problem
 from vlaplan.planner.plan import Plan, PlanResult, PlanStatus
-from vlaplan.planner.search import SearchOutcome, best_first, lazy_gbfs
+from vlaplan.planner.search import SearchOutcome, best_first, eliminate_redundant, lazy_gbfs
 from vlaplan.planner.task import Task
 
 SEARCHES = ("gbfs-ff", "wastar", "wastar-ff", "wastar-hadd", "astar", "astar-lmcut",
@@ -72,7 +72,8 @@ def solve(domain: Domain, problem: Problem, search: str = "gbfs-ff", *,
     ``search``: ``"gbfs-ff"`` (greedy best-first with hFF and preferred operators,
     the default), ``"wastar"`` (weighted A* with cost-based hFF; ``"wastar-hadd"``),
     ``"astar"`` (optimal: LM-cut, or hmax with conditional effects; ``"astar-hmax"``,
-    ``"astar-blind"``).  ``timeout`` in seconds and ``max_nodes`` (expansions) bound the
+    ``"astar-blind"``).  Satisficing plans are post-processed by greedy action
+    elimination (redundant steps dropped).  ``timeout`` in seconds and ``max_nodes`` (expansions) bound the
     search; reaching either gives ``TIMEOUT``.  Never raises for bad input: that is
     ``INVALID_INPUT`` with a message.
     """
@@ -102,7 +103,12 @@ def solve(domain: Domain, problem: Problem, search: str = "gbfs-ff", *,
     stats.update(expanded=outcome.expanded, generated=outcome.generated,
                  evaluated=outcome.evaluated, search_time=t2 - t1, total_time=t2 - t0)
     if outcome.status == "solved":
-        steps = [task.actions[a] for a in outcome.actions if not task.aux[a]]
+        found = outcome.actions
+        if not search.startswith("astar"):  # optimal plans have nothing to drop
+            found = eliminate_redundant(task, found)
+            stats["eliminated"] = len(outcome.actions) - len(found)
+            stats["total_time"] = time.perf_counter() - t0
+        steps = [task.actions[a] for a in found if not task.aux[a]]
         plan = Plan(steps, sum(a.cost for a in steps), task.unit_cost)
         stats["plan_length"] = len(steps)
         return PlanResult(PlanStatus.SOLVED, plan, stats)

@@ -138,3 +138,18 @@ def test_unknown_search_name_is_a_programming_error():
     domain, problem = load("gripper_domain.pddl", "gripper_p1.pddl")
     with pytest.raises(ValueError, match="unknown search"):
         solve(domain, problem, "dijkstra-magic")
+
+
+def test_redundant_steps_are_eliminated():
+    from vlaplan.planner.grounding import ground
+    from vlaplan.planner.search import eliminate_redundant
+
+    domain, problem = _tower10()
+    task = ground(domain, problem)
+    plan = solve(domain, problem, "gbfs-ff").plan
+    index = {(a.name, a.args): i for i, a in enumerate(task.actions)}
+    ids = [index[(a.name, a.args)] for a in plan]
+    # a detour (pick a block, put it back) in front of the plan is removed again
+    pick, place = index[("pick", ("orange_1",))], index[("place", ("orange_1",))]
+    assert eliminate_redundant(task, [pick, place] + ids) == ids
+    assert eliminate_redundant(task, ids) == ids
