@@ -81,7 +81,7 @@ class DrawerGeometry:
         return self.width - 2 * self.wall - 2 * self.gap - 2 * self.wall
 
     def interior(self, q: float) -> tuple[float, float, float, float]:
-        """(x_min, x_max, y_half, z_floor) of the drawer's inside in the cabinet frame at joint q."""
+        """(x_min, x_max, y_half, z_floor): the drawer's inside, cabinet frame, joint at q."""
         x_min = self.panel_back_x - q
         x_max = self.panel_back_x + self.drawer_depth - self.wall - q
         return x_min, x_max, self.inner_width / 2, self.bottom_z
@@ -136,7 +136,8 @@ def _box(name: str, size: tuple[float, float, float], xyz: tuple[float, float, f
 
 
 def _material(name: str, rgba: tuple[float, float, float, float]) -> str:
-    return f'  <material name="{name}"><color rgba="{" ".join(f"{c:.3f}" for c in rgba)}"/></material>\n'
+    colour = " ".join(f"{c:.3f}" for c in rgba)
+    return f'  <material name="{name}"><color rgba="{colour}"/></material>\n'
 
 
 def _inertial(mass: float, xyz: tuple[float, float, float] = (0, 0, 0), i: float = 0.01) -> str:
@@ -164,7 +165,8 @@ def drawer_urdf(g: DrawerGeometry = DRAWER, rgba: tuple[float, float, float, flo
     zs = g.floor + g.side_height                    # side wall height incl. bottom
     drawer = "".join([
         _box("floor", (g.drawer_depth, dw, g.floor), ((x0 + x1) / 2, 0, z0 + g.floor / 2), "wood"),
-        _box("dleft", (g.drawer_depth, t, zs), ((x0 + x1) / 2, dw / 2 - t / 2, z0 + zs / 2), "wood"),
+        _box("dleft", (g.drawer_depth, t, zs), ((x0 + x1) / 2, dw / 2 - t / 2, z0 + zs / 2),
+             "wood"),
         _box("dright", (g.drawer_depth, t, zs), ((x0 + x1) / 2, -dw / 2 + t / 2, z0 + zs / 2),
              "wood"),
         _box("dback", (t, dw - 2 * t, zs), (x1 - t / 2, 0, z0 + zs / 2), "wood"),

@@ -54,7 +54,8 @@ def test_for_skill_scenes_make_the_skill_applicable(skill):
 def test_every_seed_gives_a_valid_scene(skill):
     for seed in range(50000, 50000 + 200):
         g = DOMAIN.generate_scene(seed, for_skill=skill)  # SceneSpec validates on construction
-        assert set(g.objects) == {o.name for o in g.spec.objects} | {f.name for f in g.spec.fixtures}
+        names = {o.name for o in g.spec.objects} | {f.name for f in g.spec.fixtures}
+        assert set(g.objects) == names
 
 
 def test_bad_options_are_errors():
@@ -109,7 +110,8 @@ def test_after_each_scripted_skill_the_abstraction_is_the_predicted_successor(sk
             g = DOMAIN.generate_scene(seed, for_skill=skill)
             ground, out, atoms = run_call(robot, g, skill, seed)
             assert out.success, (seed, out)
-            assert atoms == ground.apply(g.init), (seed, sorted(map(str, atoms ^ ground.apply(g.init))))
+            expected = ground.apply(g.init)
+            assert atoms == expected, (seed, sorted(map(str, atoms ^ expected)))
     finally:
         robot.close()
 

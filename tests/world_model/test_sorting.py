@@ -45,7 +45,8 @@ def test_scenes_have_coloured_bins_and_three_to_twelve_objects():
 def test_every_seed_gives_a_valid_scene(skill):
     for seed in range(60000, 60000 + 200):
         g = DOMAIN.generate_scene(seed, for_skill=skill)  # SceneSpec validates on construction
-        assert set(g.objects) == {o.name for o in g.spec.objects} | {f.name for f in g.spec.fixtures}
+        names = {o.name for o in g.spec.objects} | {f.name for f in g.spec.fixtures}
+        assert set(g.objects) == names
 
 
 def test_bad_options_are_errors():
@@ -90,7 +91,8 @@ def test_after_each_scripted_skill_the_abstraction_is_the_predicted_successor(sk
                             ground.delete, seed=seed)
             atoms = DOMAIN.abstract(robot.observe(render=False))
             assert out.success, (seed, out)
-            assert atoms == ground.apply(state), (seed, sorted(map(str, atoms ^ ground.apply(state))))
+            expected = ground.apply(state)
+            assert atoms == expected, (seed, sorted(map(str, atoms ^ expected)))
     finally:
         robot.close()
 
