@@ -115,7 +115,8 @@ def check_targets(runs: list[Run], max_objects: int = 30) -> list[Target]:
             name="median speed-up >= 10x over pyperplan",
             met=None if r.median is None else r.median >= 10.0,
             detail="no common problems" if r.median is None
-            else f"median {r.median:.1f}x over {r.count} problems (min {r.low:.1f}x)"))
+            else f"median {r.median:.2f}x over {r.count} problems "
+                 f"(min {r.low:.2f}x, max {r.high:.1f}x)"))
     else:
         targets.append(Target(name="pyperplan targets", met=None,
                               detail="ours or pyperplan not run"))
