@@ -37,10 +37,10 @@ from rich.progress import Progress  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from vlaplan.executor import Executor  # noqa: E402
-from vlaplan.executor.tasks import long_task_with_plan, targeted_fault  # noqa: E402
+from vlaplan.executor.tasks import LONG_SCENES, long_task_with_plan, targeted_fault  # noqa: E402
 from vlaplan.planner.errors import VlaplanError  # noqa: E402
 
-SCENES = {"tabletop": {"n_objects": 7}, "kitchen": {"n_objects": 5}, "sorting": {"n_objects": 6}}
+SCENES = LONG_SCENES
 FAULT_KINDS = {"tabletop": ("drop", "displace", "block"), "kitchen": ("drop", "displace"),
                "sorting": ("drop", "displace")}
 TARGETS = {"scripted": 0.99, "fault+replan": 0.95, "vla": 0.80}

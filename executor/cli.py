@@ -42,7 +42,8 @@ def register(subparsers: Any) -> None:
     demo = subparsers.add_parser("demo", help="the main job: a long-horizon tabletop task")
     demo.add_argument("--policy", default="vla", help="vla | vla-tokens | scripted | CHECKPOINT_DIR")
     demo.add_argument("--domain", default="tabletop")
-    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--seed", type=int, default=9,
+                      help="scene seed (default 9: a five-block tower, ten actions)")
     demo.add_argument("--actions", type=int, default=10, help="about how many actions the task needs")
     demo.add_argument("--faults", default=None)
     demo.add_argument("--record", default=None, metavar="OUT.gif|OUT.mp4")
@@ -83,7 +84,7 @@ def _flush_c_stdio() -> None:
 
 def _execute(args: argparse.Namespace, instruction: str | None, policy: str,
              checks: bool = True, replan: bool = True, max_replans: int = 5,
-             make_instruction: Any = None) -> int:
+             make_instruction: Any = None, scene_options: dict | None = None) -> int:
     from rich.console import Console
 
     from vlaplan.executor.live import LiveView, summary_table
@@ -97,7 +98,8 @@ def _execute(args: argparse.Namespace, instruction: str | None, policy: str,
         with stdout_to_stderr():  # the simulator's import banner is not for stdout
             import pybullet  # noqa: F401
     with stdout_to_stderr() if args.json else contextlib.nullcontext():
-        ex = Executor(args.domain, policy, checks=checks, replan=replan, max_replans=max_replans)
+        ex = Executor(args.domain, policy, checks=checks, replan=replan, max_replans=max_replans,
+                      scene_options=scene_options)
         if make_instruction is not None:
             instruction = make_instruction(ex, args.seed)
         kwargs = dict(seed=args.seed, faults=args.faults, record=args.record)
@@ -124,7 +126,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from vlaplan.executor.tasks import long_task
+    from vlaplan.executor.tasks import LONG_SCENES, long_task
 
     if args.policy in ("vla", "vla-tokens"):
         from vlaplan.skills.policies import checkpoint_path
@@ -139,7 +141,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     def make(ex: Any, seed: int) -> str:
         return long_task(ex, seed, args.actions)
 
-    return _execute(args, None, args.policy, make_instruction=make)
+    return _execute(args, None, args.policy, make_instruction=make,
+                    scene_options=LONG_SCENES.get(args.domain))
 
 
 def cmd_goal(args: argparse.Namespace) -> int:

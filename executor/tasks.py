@@ -15,6 +15,11 @@ from typing import Any
 from vlaplan.executor.planning import make_problem, progress
 
 
+# Scene sizes that give ~10-action tasks (demo, benchmark).
+LONG_SCENES: dict[str, dict[str, int]] = {
+    "tabletop": {"n_objects": 7}, "kitchen": {"n_objects": 5}, "sorting": {"n_objects": 6}}
+
+
 def _words(objects: list[Any], key: Any, phrase: Any) -> dict[str, str]:
     """An unambiguous phrase per object: by attributes when unique, else by name."""
     counts = Counter(key(o) for o in objects)
@@ -31,8 +36,12 @@ def candidates(domain: str, objects: list[Any]) -> list[str]:
     out: list[str] = []
     if domain == "tabletop":
         words = _words(movable, lambda o: o.colour, lambda o: o.colour)
+        movable.sort(key=lambda o: words[o.name] != o.colour)  # colour words first
         for k in range(2, len(movable) + 1):
-            out.append("stack " + " on ".join(words[o.name] for o in movable[:k]))
+            tower = [words[o.name] for o in movable[:k]]
+            if k >= 3 and all(w == o.colour for w, o in zip(tower, movable)):
+                out.append(f"build a tower of {_join(tower)} with {tower[-1]} at the bottom")
+            out.append("stack " + " on ".join(tower))
     elif domain == "kitchen":
         words = _words(movable, lambda o: (o.colour, o.shape), lambda o: f"the {o.colour} {o.shape}")
         for k in range(1, len(movable) + 1):

@@ -79,7 +79,8 @@ def test_domains_lists_every_domain_with_examples() -> None:
 
 
 def test_demo_runs_a_long_task_with_scripted_skills() -> None:
-    out = vlaplan("demo", "--policy", "scripted", "--seed", "0", "--json")
+    out = vlaplan("demo", "--policy", "scripted", "--json")
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
+    assert result["instruction"].startswith("build a tower of")
     assert result["success"] and len(result["steps"]) >= 8
