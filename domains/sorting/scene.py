@@ -2,9 +2,9 @@
 
 Seeded: the same seed and options give the same scene.  The bins stand in a row at the
 far side of the table, the objects (cubes, cylinders, flat boxes; mostly in the bins'
-colours) in front of them.  Some objects may start in a bin.  ``for_skill`` arranges
-what a skill needs: ``pick`` an object on the table, ``place`` or ``put-in`` an object
-in the gripper.
+colours) in front of them.  Some objects may start in the bin of their colour.
+``for_skill`` arranges what a skill needs: ``pick`` an object on the table, ``place`` or
+``put-in`` an object in the gripper.
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ OBJECTS_X = (0.30, 0.50)
 OBJECTS_Y = (-0.40, 0.40)
 SORTING_SPACING = 0.085  # m between object centres on the table
 OTHER_COLOUR_PROB = 0.2  # an object's colour is not a bin's
-IN_BIN_PROB = 0.12
+IN_BIN_PROB = 0.15
 SKILLS = ("pick", "place", "put-in")
 
 
@@ -63,14 +63,16 @@ def generate(seed: int, n_objects: int | None = None, n_bins: int | None = None,
         kinds.append((object_name(colour, shape, counts), colour, shape))
     held = kinds[-1] if holding else None
     rest = [k for k in kinds if k is not held]
-    # Which objects start in a bin (at most one per bin slot, never for a pick scene's last).
+    # Some objects start already sorted, in the bin of their colour (nothing takes an object
+    # out of a bin, so one in a wrong bin would make sorting goals unreachable); at most
+    # three per bin, and never a pick scene's last object.
     placed_in: dict[str, tuple[int, int]] = {}
     free_slots = {b: list(rng.permutation(len(fx.BIN_SLOTS))) for b in range(nb)}
     if in_bins:
-        for name, _, _ in rest[:-1] if for_skill == "pick" else rest:
-            if rng.random() < IN_BIN_PROB:
-                b = int(rng.integers(nb))
-                if free_slots[b] and len(free_slots[b]) > 2:
+        for name, colour, _ in rest[:-1] if for_skill == "pick" else rest:
+            if rng.random() < IN_BIN_PROB and colour in bin_colours:
+                b = bin_colours.index(colour)
+                if len(free_slots[b]) > 2:
                     placed_in[name] = (b, int(free_slots[b].pop()))
     on_table = [k for k in rest if k[0] not in placed_in]
     spots = None
