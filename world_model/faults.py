@@ -15,10 +15,11 @@ recorded with ``applied=False`` and the reason, and changes nothing.
 
 ``occlude`` hangs a visual-only dark plate (no collision, invisible to the privileged
 ground truth) just above an object, so the cameras lose it while the physics and the
-scripted experts do not.  ``block`` and ``remove`` change ``robot.scene`` (and ``robot.handles``) so observations
-list the new object / no longer list the removed one; ``injector.original_scene`` keeps
-the scene the robot had before the first fault.  The grammar of fault specifications
-(``"drop@2,random:1"``) lives in :mod:`vlaplan.world_model.fault_spec`.
+scripted experts do not.  ``block`` and ``remove`` change ``robot.scene`` (and
+``robot.handles``) so observations list the new object / no longer list the removed one;
+``injector.original_scene`` keeps the scene the robot had before the first fault.  The
+grammar of fault specifications (``"drop@2,random:1"``) lives in
+:mod:`vlaplan.world_model.fault_spec`.
 """
 from __future__ import annotations
 
@@ -50,6 +51,8 @@ FREE_CLEARANCE = 0.09  # m between a displaced object's centre and any other obj
 BLOCKER_SIZE = (0.04, 0.04, 0.04)
 OCCLUDER_SIZE = (0.09, 0.09, 0.004)  # m, the plate hung over an occluded object
 OCCLUDER_GAP = 0.03  # m between the object's top and the plate
+XY = tuple[float, float]
+Priv = dict[str, Any]
 BLOCKER_COLOURS = ("black", "white", "purple", "orange", "yellow", "green", "blue", "red")
 
 
@@ -192,7 +195,8 @@ class FaultInjector:
         return rng.choice(free) if free else None
 
     # -- the faults ------------------------------------------------------------------
-    def _drop(self, requested, target, position, rng, seed, priv) -> FaultRecord:
+    def _drop(self, requested: FaultKind, target: str | None, position: XY | None,
+             rng: random.Random, seed: int, priv: Priv) -> FaultRecord:
         held = P.held_objects(priv)
         name = target or (held[0] if held else None)
         if name is None or name not in held:
@@ -207,7 +211,8 @@ class FaultInjector:
                             f"z={after['pos'][2]:.3f} ({steps} control steps)", seed,
                             before=before, after=after)
 
-    def _slip(self, requested, target, position, rng, seed, priv) -> FaultRecord:
+    def _slip(self, requested: FaultKind, target: str | None, position: XY | None,
+             rng: random.Random, seed: int, priv: Priv) -> FaultRecord:
         held = P.held_objects(priv)
         name = target or (held[0] if held else None)
         if name is None or name not in held:
@@ -230,7 +235,8 @@ class FaultInjector:
                             f"{name} slipped out of the closed gripper: z {before['pos'][2]:.3f}"
                             f" -> {after['pos'][2]:.3f}", seed, before=before, after=after)
 
-    def _displace(self, requested, target, position, rng, seed, priv) -> FaultRecord:
+    def _displace(self, requested: FaultKind, target: str | None, position: XY | None,
+                 rng: random.Random, seed: int, priv: Priv) -> FaultRecord:
         name = self._pick_target(rng, priv, target)
         if name is None:
             return self._record(FaultKind.DISPLACE, requested, None, False,
@@ -264,7 +270,8 @@ class FaultInjector:
             n += 1
         return f"{stem}_{n}", colour
 
-    def _block(self, requested, target, position, rng, seed, priv) -> FaultRecord:
+    def _block(self, requested: FaultKind, target: str | None, position: XY | None,
+              rng: random.Random, seed: int, priv: Priv) -> FaultRecord:
         name, colour = self._new_name(rng)
         if position is not None:
             x, y = position
@@ -294,7 +301,8 @@ class FaultInjector:
                             f"added {name} ({colour} cube) {where}", seed,
                             after={"added": name, **self._pose(name)})
 
-    def _remove(self, requested, target, position, rng, seed, priv) -> FaultRecord:
+    def _remove(self, requested: FaultKind, target: str | None, position: XY | None,
+               rng: random.Random, seed: int, priv: Priv) -> FaultRecord:
         name = self._pick_target(rng, priv, target)
         if name is None:
             return self._record(FaultKind.REMOVE, requested, None, False,
@@ -308,7 +316,8 @@ class FaultInjector:
                             f"removed {name} from the scene", seed, before=before,
                             after={"removed": name})
 
-    def _occlude(self, requested, target, position, rng, seed, priv) -> FaultRecord:
+    def _occlude(self, requested: FaultKind, target: str | None, position: XY | None,
+                rng: random.Random, seed: int, priv: Priv) -> FaultRecord:
         name = target or (rng.choice(sorted(priv["objects"])) if priv["objects"] else None)
         if name is None:
             return self._record(FaultKind.OCCLUDE, requested, None, False,

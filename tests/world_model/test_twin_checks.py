@@ -194,8 +194,9 @@ def test_checks_never_move_the_plant(tower) -> None:
     plant, twin, obs = tower
     before = plant_snapshot(plant)
     obs_before = plant.observe(render=False)
-    for action in (DOMAIN.ground("stack", ("red_1", "yellow_1")),
-                   DOMAIN.ground("place", ("red_1",)), DOMAIN.ground("stack", ("red_1", "white_1"))):
+    actions = [DOMAIN.ground("stack", ("red_1", "yellow_1")), DOMAIN.ground("place", ("red_1",)),
+               DOMAIN.ground("stack", ("red_1", "white_1"))]
+    for action in actions:
         twin.check(action, DOMAIN.abstract(obs))
     assert twin.client != plant.client
     assert plant_snapshot(plant) == before
