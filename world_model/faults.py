@@ -80,7 +80,10 @@ class FaultInjector:
                                   + ", ".join(k.value for k in FaultKind)) from None
         sub_seed = self.rng.randrange(2**31)
         rng = random.Random(sub_seed)
-        priv = self.robot.privileged()
+        try:
+            priv = self.robot.privileged()
+        except pb.error as exc:
+            raise WorldModelError(f"cannot inject a fault: the plant is gone ({exc})") from exc
         concrete = requested
         if requested is FaultKind.RANDOM:
             options = [k for k in (choices or CONCRETE_KINDS) if self._applies(k, priv)]
@@ -91,7 +94,11 @@ class FaultInjector:
                                   f"{', '.join(sorted(priv['objects']))})", sub_seed)
         else:
             handler = getattr(self, f"_{concrete.value}")
-            record = handler(requested, target, position, rng, sub_seed, priv)
+            try:
+                record = handler(requested, target, position, rng, sub_seed, priv)
+            except pb.error as exc:
+                raise WorldModelError(f"fault {concrete.value} on {target or 'the scene'} "
+                                      f"failed in the simulator: {exc}") from exc
         record = record.model_copy(update={"at_step": at_step, "frame": frame,
                                            "index": len(self.records)})
         self.records.append(record)

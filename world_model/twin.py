@@ -135,6 +135,12 @@ class PhysicsTwin:
     # -- synchronisation -------------------------------------------------------------
     def sync(self, observation: dict[str, Any]) -> float:
         """Copy an observation into the twin; returns the time it took in ms."""
+        try:
+            return self._sync(observation)
+        except pb.error as exc:
+            raise WorldModelError(f"the twin could not take the observation: {exc}") from exc
+
+    def _sync(self, observation: dict[str, Any]) -> float:
         start = time.perf_counter()
         try:
             privileged = observation[PRIVILEGED_KEY]

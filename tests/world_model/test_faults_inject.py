@@ -168,3 +168,11 @@ def test_random_draws_among_the_allowed_kinds_that_apply() -> None:
         FaultSpec(kind=FaultKind.RANDOM, at_step=1, choices=(FaultKind.DROP,)))
     assert record.kind is FaultKind.DROP and record.applied and record.at_step == 1
     held.close()
+
+
+def test_a_closed_plant_gives_our_error() -> None:
+    robot = SimRobot(scene(), render=False)
+    injector = FaultInjector(robot, seed=0)
+    robot.close()
+    with pytest.raises(WorldModelError, match="plant is gone"):
+        injector.inject("drop")
