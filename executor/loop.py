@@ -187,6 +187,11 @@ class Executor:
             result.reason = stop.reason
         except KeyboardInterrupt:
             result.reason = "interrupted by the user (Ctrl-C); the result holds what was done so far"
+        except Exception as exc:
+            if dispatcher is None:  # bad input or a plant that cannot start: raise
+                raise
+            result.reason = (f"execution stopped by {type(exc).__name__}: {exc}; the result holds "
+                             "what was done so far")
         finally:
             if recorder is not None:
                 try:
