@@ -26,6 +26,7 @@ from pddlpy.pddlParser import pddlParser
 
 from vlaplan.planner.errors import PDDLError, PDDLSemanticError, PDDLSyntaxError, UnsupportedFeature
 from vlaplan.planner.model import Domain, Problem
+from vlaplan.planner.tokens import fast_token_stream
 
 # Keywords of PDDL parts we refuse, with the feature name we report.
 UNSUPPORTED_KEYWORDS = {
@@ -152,12 +153,14 @@ def parse(text: str, file: str, rule: str) -> Parsed:
         raise TypeError("PDDL text must be str")
     check_text(text, file)
     listener = _RaisingListener(file)
-    lexer = pddlLexer(InputStream(text))
-    lexer.removeErrorListeners()
-    lexer.addErrorListener(listener)
-    stream = CommonTokenStream(lexer)
-    with _quiet():
-        stream.fill()
+    stream = fast_token_stream(text)
+    if stream is None:  # unusual text: pddlpy's own lexer decides (and reports errors)
+        lexer = pddlLexer(InputStream(text))
+        lexer.removeErrorListeners()
+        lexer.addErrorListener(listener)
+        stream = CommonTokenStream(lexer)
+        with _quiet():
+            stream.fill()
     tokens = [Token(t.text.lower(), t.line, t.column + 1, t.tokenIndex) for t in stream.tokens
               if t.channel == 0 and t.type != -1]
     if not tokens:
