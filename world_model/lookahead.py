@@ -49,7 +49,7 @@ MOVED_TOL = 0.02  # m an object the action should not touch may move before it c
 DEFAULT_BUDGET = 160  # control steps when the skill library has no budget for an action
 OPEN_SLACK = 0.003  # m: a gripper within this of fully open holds nothing between its fingers
 HELD_XY_TOL = 0.03  # m between a held object's centre and the grasp point, horizontally
-TRANSIT_HOVER = 0.04  # m above the target pose where a transit-skipping look-ahead starts
+TRANSIT_HOVER = 0.025  # m above the target pose where a transit-skipping look-ahead starts
 PLANT_SOLVER_ITERATIONS = 50  # what build_world sets; restored after a look-ahead
 
 

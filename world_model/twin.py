@@ -36,9 +36,9 @@ from vlaplan.world_model.scene import ObjectSpec, SceneSpec
 
 Abstraction = Callable[[dict[str, Any]], Iterable[Any]]
 HELD_CONTACTS = {"left_finger", "right_finger"}
-LOOKAHEAD_SUBSTEPS = 8  # 160 Hz physics in the look-ahead (the plant runs 240 Hz)
-LOOKAHEAD_SOLVER_ITERATIONS = 30  # the plant uses 50
-SETTLE_STEPS = 3  # control steps after the skill for the scene to show it falls
+LOOKAHEAD_SUBSTEPS = 6  # 120 Hz physics in the look-ahead (the plant runs 240 Hz)
+LOOKAHEAD_SOLVER_ITERATIONS = 40  # the plant uses 50
+SETTLE_STEPS = 2  # control steps after the skill for the scene to show it falls
 TARGET_TIMING = "target"  # stage_ms key: deriving the grasp/place pose (not a stage)
 
 
