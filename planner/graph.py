@@ -28,15 +28,20 @@ def _goal_atoms(problem: Problem, final: frozenset[Atom]) -> list[Atom]:
     return out
 
 
-def plan_graph(plan: Iterable[GroundAction], problem: Problem) -> Any:
-    """The causal-link DiGraph of ``plan`` (a Plan or a list of GroundActions) from ``problem``."""
+def plan_graph(plan: Iterable[GroundAction], problem: Problem | None = None) -> Any:
+    """The causal-link DiGraph of ``plan`` (a Plan or a list of GroundActions).
+
+    Without ``problem``, preconditions no earlier step produced are credited to ``init``
+    and the goal node has no atom links (only an edge from the last step).
+    """
     import networkx as nx
 
     steps = list(plan)
     graph = nx.DiGraph()
     graph.add_node("init", label="init", index=0)
-    producer: dict[Atom, str] = {a: "init" for a in problem.init}
-    state = frozenset(problem.init)
+    init = problem.init if problem is not None else frozenset()
+    producer: dict[Atom, str] = {a: "init" for a in init}
+    state = frozenset(init)
 
     def link(source: str, target: str, atom: Atom) -> None:
         if graph.has_edge(source, target):
@@ -64,11 +69,15 @@ def plan_graph(plan: Iterable[GroundAction], problem: Problem) -> Any:
             producer.pop(atom, None)
         state = after
     graph.add_node("goal", label="goal", index=len(steps) + 1)
-    for atom in sorted(_goal_atoms(problem, state)):
-        link(producer.get(atom, "init"), "goal", atom)
+    if problem is not None:
+        for atom in sorted(_goal_atoms(problem, state)):
+            link(producer.get(atom, "init"), "goal", atom)
     if not graph.in_degree("goal") and steps:
         graph.add_edge(f"s{len(steps)}", "goal", atoms=[])
-    graph.graph["goal_reached"] = holds(problem.goal, state, {}) if _ground(problem) else None
+    reached = None
+    if problem is not None and _ground(problem):
+        reached = holds(problem.goal, state, {})
+    graph.graph["goal_reached"] = reached
     return graph
 
 

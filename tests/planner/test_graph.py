@@ -57,3 +57,12 @@ def test_dot_and_json_export():
     assert len(again["edges"]) == g.number_of_edges()
     assert all(set(e) == {"source", "target", "atoms"} for e in again["edges"])
     assert again["goal_reached"] is True
+
+
+def test_graph_without_a_problem_credits_init():
+    problem, plan = _tower3()
+    g = plan_graph(plan)
+    assert g.number_of_nodes() == len(plan) + 2 and nx.is_directed_acyclic_graph(g)
+    assert "(holding green_1)" in g.edges["s1", "s2"]["atoms"]
+    assert "(clear green_1)" in g.edges["init", "s1"]["atoms"]
+    assert g.has_edge(f"s{len(plan)}", "goal") and g.graph["goal_reached"] is None
