@@ -11,7 +11,9 @@ One run reports, with the issue's targets:
   real execution on the plant (scripted expert, two cameras rendering; target < 20 %),
   and how often the twin's verdict agreed with what then happened on the plant;
 * stale plans after a fault (target moved out of reach, stack target blocked, held block
-  dropped): the twin's verdict with the stale state beside the plant's outcome.
+  dropped): the twin's verdict with the stale state beside the plant's outcome;
+* stacking on leaning towers around the tipping point: the twin's verdict beside whether
+  the tower really stands on the plant.
 
 Wall-clock figures include whatever else the machine runs; the CPU-time columns do not.
 
@@ -209,6 +211,50 @@ def doomed_trials(seeds: int, progress: Progress) -> dict[str, dict[str, int]]:
     return {k: dict(v) for k, v in counts.items()}
 
 
+TOWER_LEANS = (0.0, 0.008, 0.010, 0.012, 0.013)  # m each block is offset from the one below
+TOWER_MASSES = (0.05, 0.15, 0.3)  # kg of the block stacked on top
+
+
+def leaning_tower(lean: float, mass: float) -> Any:
+    """red_1 (``mass``) in the hand; yellow_1 on green_1 on blue_1, each offset by ``lean``."""
+    from vlaplan.world_model.scene import ObjectSpec, RobotSpec, SceneSpec
+
+    return SceneSpec(robot=RobotSpec(holding="red_1"), objects=[
+        ObjectSpec(name="red_1", colour="red", pos=(0.45, 0.0, 0.2), mass=mass),
+        ObjectSpec(name="blue_1", colour="blue", pos=(0.5, 0.1, 0.02)),
+        ObjectSpec(name="green_1", colour="green", pos=(0.5, 0.1 + lean, 0.06)),
+        ObjectSpec(name="yellow_1", colour="yellow", pos=(0.5, 0.1 + 2 * lean, 0.10))])
+
+
+def marginal_towers(progress: Progress, twin_options: dict[str, Any]) -> list[dict[str, Any]]:
+    """Stack a block on leaning towers around the tipping point: twin vs plant."""
+    domain = get_domain("tabletop")
+    rows = []
+    task = progress.add_task("leaning towers", total=len(TOWER_LEANS) * len(TOWER_MASSES))
+    for lean in TOWER_LEANS:
+        for mass in TOWER_MASSES:
+            spec = leaning_tower(lean, mass)
+            robot = SimRobot(spec, render=False)
+            twin = PhysicsTwin(spec, abstract=domain.abstract, **twin_options)
+            obs = robot.observe()
+            twin.sync(obs)
+            call = domain.ground("stack", ("red_1", "yellow_1"))
+            verdict = twin.check(call, domain.abstract(obs))
+            run_skill(robot, ScriptedPolicy(), domain.call(call.name, call.args), 120,
+                      domain.abstract, call.add, call.delete)
+            after = domain.abstract(robot.observe())
+            stands = {("on", ("red_1", "yellow_1")), ("on", ("yellow_1", "green_1")),
+                      ("on", ("green_1", "blue_1"))} <= after
+            rows.append({"lean_cm": lean * 100, "mass_kg": mass,
+                         "twin": verdict.reason.value if verdict.reason else "ok",
+                         "plant": "stands" if stands else "falls",
+                         "agree": verdict.ok == stands})
+            twin.close()
+            robot.close()
+            progress.advance(task)
+    return rows
+
+
 def report(console: Console, rates: dict[str, float], data: dict[str, Any], size: int
            ) -> dict[str, Any]:
     summary: dict[str, Any] = {"machine": platform.platform(), "image_size": size,
@@ -290,6 +336,22 @@ def report(console: Console, rates: dict[str, float], data: dict[str, Any], size
         console.print(t)
         summary["doomed"] = data["doomed"]
 
+    if data.get("towers"):
+        rows = data["towers"]
+        t = Table(title="Stacking on leaning towers: twin verdict / plant outcome")
+        t.add_column("lean (cm)")
+        for mass in TOWER_MASSES:
+            t.add_column(f"{mass * 1000:.0f} g on top")
+        for lean in TOWER_LEANS:
+            cells = []
+            for mass in TOWER_MASSES:
+                r = next(r for r in rows if r["lean_cm"] == lean * 100 and r["mass_kg"] == mass)
+                mark = "" if r["agree"] else " [red](wrong)[/]"
+                cells.append(f"{r['twin']} / {r['plant']}{mark}")
+            t.add_row(f"{lean * 100:.1f}", *cells)
+        console.print(t)
+        summary["towers"] = rows
+
     agree = data["agreement"]
     n = sum(agree.values()) or 1
     console.print(f"twin verdict / plant outcome: {dict(sorted(agree.items()))} "
@@ -340,10 +402,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--solver-iterations", type=int, default=None)
     parser.add_argument("--doomed", type=int, default=6,
                         help="seeds of stale-plan scenarios (0 skips them)")
+    parser.add_argument("--no-towers", action="store_true",
+                        help="skip the leaning-tower stability grid")
     parser.add_argument("--json", type=Path, default=None, help="also write the summary here")
     args = parser.parse_args(argv)
     console = Console(width=max(110, Console().width))
     domains = [get_domain(name.strip()) for name in args.domains.split(",") if name.strip()]
+    options = {k: v for k, v in (("lookahead_substeps", args.substeps),
+                                 ("solver_iterations", args.solver_iterations)) if v}
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("control rate", total=2)
         rates = {}
@@ -351,11 +417,11 @@ def main(argv: list[str] | None = None) -> int:
             rates[key], rates[key + "_cpu"] = control_rate(domains[0], 0, args.steps,
                                                           args.image_size, render)
             progress.advance(task)
-        options = {k: v for k, v in (("lookahead_substeps", args.substeps),
-                                     ("solver_iterations", args.solver_iterations)) if v}
         data: dict[str, Any] = {}
         if args.doomed:
             data["doomed"] = doomed_trials(args.doomed, progress)
+        if not args.no_towers:
+            data["towers"] = marginal_towers(progress, options)
         for domain in domains:
             part = episodes(domain, args.seeds, args.actions, args.image_size, progress,
                             options)

@@ -36,8 +36,8 @@ from vlaplan.world_model.scene import ObjectSpec, SceneSpec
 
 Abstraction = Callable[[dict[str, Any]], Iterable[Any]]
 HELD_CONTACTS = {"left_finger", "right_finger"}
-LOOKAHEAD_SUBSTEPS = 6  # 120 Hz physics in the look-ahead (the plant runs 240 Hz)
-LOOKAHEAD_SOLVER_ITERATIONS = 40  # the plant uses 50
+LOOKAHEAD_SUBSTEPS = 12  # the plant's 240 Hz: coarser physics misjudges marginal towers
+LOOKAHEAD_SOLVER_ITERATIONS = 50  # as the plant
 SETTLE_STEPS = 2  # control steps after the skill for the scene to show it falls
 TARGET_TIMING = "target"  # stage_ms key: deriving the grasp/place pose (not a stage)
 

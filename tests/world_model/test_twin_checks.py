@@ -273,3 +273,18 @@ def test_frame_check_flags_a_disturbed_neighbour_but_not_classifier_flicker() ->
     assert failure.objects == ("green_1",) and "(on green_1 blue_1)" in failure.atoms
     assert _frame_check("x", action, before, after, {**moved, "green_1": 0.001}) is None
     assert _frame_check("x", action, before, (before - action.delete) | action.add, moved) is None
+
+
+@pytest.mark.parametrize("lean, mass", [(0.008, 0.3), (0.010, 0.05), (0.013, 0.15)])
+def test_marginal_towers_twin_agrees_with_the_plant(lean: float, mass: float) -> None:
+    """Near the tipping point the look-ahead must use the plant's physics to be right."""
+    plant, twin, obs = setup(tower_scene(lean, mass))
+    state = DOMAIN.abstract(obs)
+    action = DOMAIN.ground("stack", ("red_1", "yellow_1"))
+    verdict = twin.check(action, state)
+    after = run_on_plant(plant, "stack", ("red_1", "yellow_1"))
+    stands = {("on", ("red_1", "yellow_1")), ("on", ("yellow_1", "green_1")),
+              ("on", ("green_1", "blue_1"))} <= after
+    assert verdict.ok == stands, verdict.detail
+    twin.close()
+    plant.close()
