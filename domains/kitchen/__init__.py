@@ -15,9 +15,9 @@ DOMAIN = DomainSpec(
     abstraction=abstract,
     actions=SKILLS,
     examples=(
-        "put the red cube in the drawer",
         "open the drawer",
         "put every cube in the drawer, then close it",
-        "take the blue cylinder out of the drawer and put it on the table",
+        "put every object in the drawer",
+        "close the drawer",
     ),
 )

@@ -15,9 +15,8 @@ DOMAIN = DomainSpec(
     abstraction=abstract,
     actions=SKILLS,
     examples=(
-        "put the red cube in the red bin",
         "sort every object into the bin of its colour",
-        "put all cylinders in the blue bin",
-        "put the green box in the green bin, then the yellow cube in the red bin",
+        "put every cube in the bin of its colour",
+        "sort the cylinders into the bins of their colour",
     ),
 )
