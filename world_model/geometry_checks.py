@@ -82,7 +82,7 @@ def _ik_attempts(client: int, panda: int, target: TargetPose):
         yield q
         q = solve_ik(client, panda, target.pos, target.yaw, iterations=60)
     start_q = np.asarray([pb.getJointState(panda, j, physicsClientId=client)[0]
-                          for j in range(7)])
+                          for j in ARM_JOINTS])
     set_arm(client, panda, np.asarray(REST_POSE))
     yield solve_ik(client, panda, target.pos, target.yaw, iterations=100)
     set_arm(client, panda, start_q)
