@@ -6,7 +6,7 @@ from antlr4.error.ErrorListener import ErrorListener
 from pddlpy.pddlLexer import pddlLexer
 
 from planner_oracle import DATA, ROOT
-from test_fuzz import mutate
+from test_pddl_fuzz import mutate
 from vlaplan.planner.tokens import fast_token_stream
 
 FILES = sorted(ROOT.glob("domains/*/domain.pddl")) + sorted(ROOT.glob("domains/*/problems/*.pddl")) \
