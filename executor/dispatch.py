@@ -49,6 +49,8 @@ class Dispatcher:
         self.types = self.runtime.object_types(objects)
         # Ground actions the twin rejected, with the atoms observed when it did.
         self.banned: dict[tuple[str, tuple[str, ...]], frozenset] = {}
+        self.ban_why: dict[tuple[str, tuple[str, ...]], str] = {}
+        self._failures: dict[tuple[Any, frozenset], int] = {}
         self.obs: Any = None
         self.atoms: frozenset = frozenset()
         self.step = 0  # dispatched steps so far (the fault spec's STEP)
@@ -73,6 +75,11 @@ class Dispatcher:
                 if arg not in types:
                     types[arg] = self.runtime.type_of(arg, self.obs)
         return types
+
+    def _ban(self, action: Any, why: str) -> None:
+        key = (action.name, tuple(action.args))
+        self.banned[key] = self.atoms
+        self.ban_why[key] = why
 
     # -- faults --------------------------------------------------------------------
     def _schedule(self, first_plan_length: int) -> None:
@@ -127,13 +134,21 @@ class Dispatcher:
                     record.reason = f"{verdict.reason}: {verdict.detail}"
                     self._close(record)
                     if verdict.reason != "PRECONDITION_FALSE":
-                        self.banned[(action.name, tuple(action.args))] = self.atoms
+                        self._ban(action, f"the twin: {verdict.reason}")
                     return f"check failed {verdict.reason}: {verdict.detail}"
+            before = self.atoms
             self._dispatch(action, record)
             if record.outcome in (StepOutcome.POLICY_ERROR, StepOutcome.SIMULATOR_ERROR,
                                   StepOutcome.INTERRUPTED):
                 from vlaplan.executor.loop import _Stop
                 raise _Stop(record.reason)
+            if record.outcome != StepOutcome.SUCCEEDED and self.atoms == before:
+                # It failed and changed nothing.  One more try (with other policy noise),
+                # then it is ruled out while the world stays like this.
+                key = ((action.name, tuple(action.args)), before)
+                self._failures[key] = self._failures.get(key, 0) + 1
+                if self._failures[key] >= 2:
+                    self._ban(action, "failed twice from this state")
             if not replan:
                 continue
             ok, why = plan_still_valid(self.atoms, actions[i + 1:], goal_literals)
@@ -233,7 +248,8 @@ class Dispatcher:
 
         try:
             out = run_skill(self.robot, self.ex.policy, call, budget, self.runtime.abstract,
-                            action.add, action.delete, on_frame=on_frame, seed=self.seed)
+                            action.add, action.delete, on_frame=on_frame,
+                            seed=None if self.seed is None else self.seed * 1000 + index)
         except (KeyboardInterrupt, SkillAborted):
             raise
         except Exception as exc:  # anything the plant or a fault raised

@@ -285,6 +285,7 @@ class Executor:
         if not res.solved and stale:  # the world moved since those verdicts: ask again
             for key in stale:
                 del d.banned[key]
+                d.ban_why.pop(key, None)
             res = attempt()
         seconds = perf_counter() - t0
         d.result.timings.plan += seconds
@@ -298,8 +299,8 @@ class Executor:
         d.emit(ev.PlanMade(record))
         if status != "SOLVED":
             goal = " ".join(literal_text(g) for g in goal_literals)
-            banned = (f"; ruled out by the twin: {', '.join(_call(b) for b in sorted(d.banned))}"
-                      if d.banned else "")
+            banned = ("; ruled out: " + ", ".join(f"{_call(b)} ({d.ban_why.get(b, '')})"
+                                                  for b in sorted(d.banned))) if d.banned else ""
             if contradiction is not None:
                 record.cause = f"the goal can never be reached: {contradiction}"
                 return None
