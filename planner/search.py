@@ -3,6 +3,7 @@
 * :func:`lazy_gbfs` - greedy best-first search with deferred evaluation and two open
   lists (all successors / successors by preferred operators), the preferred list boosted
   whenever the heuristic improves (as in Fast Downward's lazy search).
+  With a ``weight`` it is lazy weighted A* (``g + w * h``), Fast Downward's lazy_wastar.
 * :func:`best_first` - eager weighted A* (``weight`` > 1) or A* (``weight`` = 1, with
   re-opening, optimal with an admissible heuristic).
 
@@ -53,16 +54,22 @@ def _limit(expanded: int, deadline: float | None, max_nodes: int | None) -> str 
 
 def lazy_gbfs(task: Task, heuristic: Callable[[int], tuple[float, set[int], list[int] | None]],
               deadline: float | None = None, max_nodes: int | None = None,
-              boost: int = 1000) -> SearchOutcome:
-    """Greedy best-first search, lazy evaluation, preferred-operator queue with boosting."""
+              boost: int = 1000, weight: float | None = None) -> SearchOutcome:
+    """Lazy best-first search with a preferred-operator queue boosted on progress.
+
+    ``weight=None``: greedy (successors ordered by the parent's h).  Otherwise lazy
+    weighted A*: ordered by ``g + weight * h`` (g of the successor, h of the parent), as
+    in Fast Downward's lazy_wastar; states are not re-opened.
+    """
     out = SearchOutcome("unsolvable")
     parent: dict[int, tuple[int, int] | None] = {task.init: None}
+    g_of: dict[int, float] = {task.init: 0}
     regular: list[tuple[float, int, int, int]] = []
     preferred_q: list[tuple[float, int, int, int]] = []
     priority = [0, 0]  # regular, preferred
     counter = 0
     best_h = INF
-    pre, neg = task.pre, task.neg
+    pre, neg, cost = task.pre, task.neg, task.cost
     n_actions = len(pre)
     succ = task.successor
 
@@ -80,12 +87,14 @@ def lazy_gbfs(task: Task, heuristic: Callable[[int], tuple[float, set[int], list
         if applicable is None:
             applicable = [a for a in range(n_actions)
                           if state & pre[a] == pre[a] and not state & neg[a]]
+        g = g_of[state]
         for a in applicable:
             counter += 1
             out.generated += 1
-            heapq.heappush(regular, (h, counter, state, a))
+            key = h if weight is None else g + cost[a] + weight * h
+            heapq.heappush(regular, (key, counter, state, a))
             if a in helpful:
-                heapq.heappush(preferred_q, (h, counter, state, a))
+                heapq.heappush(preferred_q, (key, counter, state, a))
         return True
 
     if task.is_goal(task.init):
@@ -100,11 +109,12 @@ def lazy_gbfs(task: Task, heuristic: Callable[[int], tuple[float, set[int], list
         use_pref = bool(preferred_q) and (priority[1] >= priority[0] or not regular)
         queue = preferred_q if use_pref else regular
         priority[1 if use_pref else 0] -= 1
-        _h, _c, state, a = heapq.heappop(queue)
+        _key, _c, state, a = heapq.heappop(queue)
         child = succ(state, a)
         if child in parent:
             continue
         parent[child] = (state, a)
+        g_of[child] = g_of[state] + cost[a]
         if task.is_goal(child):
             out.status = "solved"
             out.actions = _trace(parent, child)

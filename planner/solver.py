@@ -52,7 +52,13 @@ def _run(task: Task, search: str, timeout: float | None, max_nodes: int | None,
     if search == "gbfs-ff":
         return lazy_gbfs(task, relax.ff_layered, deadline, max_nodes)
     if search in ("wastar", "wastar-ff"):
-        return best_first(task, lambda s: relax.ff_cost(s)[0], weight, deadline, max_nodes)
+        if task.unit_cost:
+            h = relax.ff_layered
+        else:
+            def h(state: int) -> tuple[float, set[int], None]:
+                value, preferred = relax.ff_cost(state)
+                return value, preferred, None
+        return lazy_gbfs(task, h, deadline, max_nodes, weight=weight)
     if search == "wastar-hadd":
         return best_first(task, relax.hadd, weight, deadline, max_nodes)
     if search == "astar-blind":
@@ -70,7 +76,8 @@ def solve(domain: Domain, problem: Problem, search: str = "gbfs-ff", *,
     """Find a plan for ``problem``.
 
     ``search``: ``"gbfs-ff"`` (greedy best-first with hFF and preferred operators,
-    the default), ``"wastar"`` (weighted A* with cost-based hFF; ``"wastar-hadd"``),
+    the default), ``"wastar"`` (lazy weighted A* with hFF and preferred operators;
+    ``"wastar-hadd"``: eager weighted A* with hadd),
     ``"astar"`` (optimal: LM-cut, or hmax with conditional effects; ``"astar-hmax"``,
     ``"astar-blind"``).  Satisficing plans are post-processed by greedy action
     elimination (redundant steps dropped).  ``timeout`` in seconds and ``max_nodes`` (expansions) bound the
