@@ -153,3 +153,13 @@ def test_redundant_steps_are_eliminated():
     pick, place = index[("pick", ("orange_1",))], index[("place", ("orange_1",))]
     assert eliminate_redundant(task, [pick, place] + ids) == ids
     assert eliminate_redundant(task, ids) == ids
+
+
+@pytest.mark.parametrize("search", ["gbfs-ff", "wastar"])
+def test_twenty_blocks_within_a_node_budget(search):
+    """Preferred operators keep the satisficing searches focused (a budget, not a timer)."""
+    domain = load_domain(ROOT / "domains/tabletop/domain.pddl")
+    problem = load_problem(DATA / "blocks20.pddl", domain)
+    result = solve(domain, problem, search, max_nodes=2000)
+    assert result.status is PlanStatus.SOLVED, result.message
+    assert validate(domain, problem, result.plan) == []
