@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -56,7 +56,7 @@ def grasp_yaw(obj_yaw: float, ee_yaw: float, symmetry: float = math.pi / 2) -> f
     return obj_yaw + k * symmetry
 
 
-def hand_margin(w: "_World", xy: np.ndarray, yaw: float, grasp_z: float,
+def hand_margin(w: "World", xy: np.ndarray, yaw: float, grasp_z: float,
                 exclude: tuple[str, ...] = ()) -> float:
     """Smallest clearance (m, negative = collision) between the hand, lowered to
     ``grasp_z`` above ``xy`` with ``yaw``, and any object reaching above its bottom."""
@@ -88,7 +88,7 @@ def hand_margin(w: "_World", xy: np.ndarray, yaw: float, grasp_z: float,
     return margin
 
 
-def clear_of_fixtures(w: "_World", xy: np.ndarray, margin: float = FIXTURE_CLEARANCE) -> bool:
+def clear_of_fixtures(w: "World", xy: np.ndarray, margin: float = FIXTURE_CLEARANCE) -> bool:
     """Is ``xy`` at least ``margin`` outside every fixture's footprint (drawer, bins)?"""
     for f in w.fixtures.values():
         c, size, yaw = f["pos"], f["size"], float(f.get("yaw", 0.0))
@@ -99,7 +99,7 @@ def clear_of_fixtures(w: "_World", xy: np.ndarray, margin: float = FIXTURE_CLEAR
     return True
 
 
-def best_yaw(w: "_World", xy: np.ndarray, base_yaw: float, grasp_z: float,
+def best_yaw(w: "World", xy: np.ndarray, base_yaw: float, grasp_z: float,
              exclude: tuple[str, ...] = (), prefer: float | None = None) -> float:
     """Among ``base_yaw + k * pi/2`` (within range), the yaw whose hand clears the other
     objects best (to the millimetre), then the one nearest ``prefer`` (default: the
@@ -115,8 +115,8 @@ def best_yaw(w: "_World", xy: np.ndarray, base_yaw: float, grasp_z: float,
     return min(options, key=score)
 
 
-class _World:
-    """A read-only view of the privileged observation."""
+class World:
+    """A read-only view of the privileged observation (what every expert reads)."""
 
     def __init__(self, priv: Mapping[str, Any]) -> None:
         self.objects = priv["objects"]
@@ -148,7 +148,26 @@ class _World:
         return max(tops, default=self.table_z)
 
 
-def _move(w: _World, target: np.ndarray, yaw: float, gripper: float) -> np.ndarray:
+_World = World  # the name skills/scripted_fixtures.py and older tests import
+
+
+class Target(NamedTuple):
+    """Where an expert sends the grasp frame (link 11): world position and hand yaw."""
+
+    pos: tuple[float, float, float]
+    yaw: float
+
+
+def grasp_target(w: World, name: str, prefer: float | None = None) -> Target:
+    """Just above ``name``'s centre, with the clear symmetric yaw nearest the hand's."""
+    p = w.pos(name)
+    z = float(p[2] + GRASP_OFFSET)
+    yaw = best_yaw(w, p[:2], grasp_yaw(w.yaw_of(name), w.yaw), z, exclude=(name,),
+                   prefer=prefer)
+    return Target((float(p[0]), float(p[1]), z), float(yaw))
+
+
+def _move(w: World, target: np.ndarray, yaw: float, gripper: float) -> np.ndarray:
     d = np.clip(GAIN * (target - w.ee) / MAX_TRANSLATION, -1.0, 1.0)
     dyaw = float(np.clip(GAIN * wrap(yaw - w.yaw) / MAX_ROTATION, -1.0, 1.0))
     return np.array([d[0], d[1], d[2], dyaw, gripper], dtype=np.float32)
@@ -163,19 +182,18 @@ class _Expert:
         self.counter = 0
         self.done = False
 
-    def step(self, w: _World) -> np.ndarray:
+    def step(self, w: World) -> np.ndarray:
         raise NotImplementedError
 
     def _goto(self, phase: str) -> None:
         self.phase, self.counter = phase, 0
 
     # -- shared pieces: grasp an object from wherever it rests ---------------------------
-    def _grasp(self, w: _World, name: str) -> np.ndarray | None:
+    def _grasp(self, w: World, name: str) -> np.ndarray | None:
         """Grasp ``name``; returns an action, or None once it is held and lifted."""
         p, size = w.pos(name), w.size(name)
-        grasp_z = p[2] + GRASP_OFFSET
-        yaw = best_yaw(w, p[:2], grasp_yaw(w.yaw_of(name), w.yaw), grasp_z, exclude=(name,),
-                       prefer=getattr(self, "grasp_yaw_choice", None))
+        target = grasp_target(w, name, prefer=getattr(self, "grasp_yaw_choice", None))
+        grasp_z, yaw = target.pos[2], target.yaw
         self.grasp_yaw_choice = yaw
         if self.phase in ("start", "approach"):
             self.phase = "approach"
@@ -217,7 +235,7 @@ class _Expert:
 class PickExpert(_Expert):
     """pick(x) / unstack(x, y): grasp x and lift it."""
 
-    def step(self, w: _World) -> np.ndarray:
+    def step(self, w: World) -> np.ndarray:
         if self.done:
             return _move(w, w.ee, w.yaw, -1.0)
         action = self._grasp(w, self.args[0])
@@ -236,7 +254,12 @@ class PlaceExpert(_Expert):
         self.spot: np.ndarray | None = None
         self.spot_yaw = 0.0
 
-    def _free_spot(self, w: _World, x: str) -> np.ndarray:
+    def use_spot(self, xy: Any, obj_yaw: float) -> None:
+        """Place on ``xy`` with the object at ``obj_yaw`` (a spot already chosen by the
+        same rule, e.g. by the twin), unless it gets blocked."""
+        self.spot, self.spot_yaw = np.asarray(xy, dtype=float), float(obj_yaw)
+
+    def _free_spot(self, w: World, x: str) -> np.ndarray:
         others = [w.pos(n)[:2] for n in w.objects if n != x]
         here = w.pos(x)[:2]
         grasp_z = w.table_z + w.size(x)[2] / 2 + GRASP_OFFSET
@@ -253,7 +276,7 @@ class PlaceExpert(_Expert):
             raise SkillError(f"place {x}: no free spot on the table")
         return best
 
-    def _target(self, w: _World, x: str) -> tuple[np.ndarray, float, float]:
+    def _target(self, w: World, x: str) -> tuple[np.ndarray, float, float]:
         """Target xy, the support's top z, and the target yaw of the held object."""
         if self.onto is not None:
             q = w.pos(self.onto)
@@ -265,7 +288,17 @@ class PlaceExpert(_Expert):
             self.spot_yaw = w.yaw_of(x)  # keep the object's yaw: a fixed target
         return self.spot, w.table_z, self.spot_yaw
 
-    def step(self, w: _World) -> np.ndarray:
+    def release(self, w: World, x: str, offset: float) -> tuple[np.ndarray, float, float, float]:
+        """Target xy, the support's top z, the grasp frame's release height (``offset``
+        above x's centre) and the hand yaw (the object keeps its yaw mod pi/2)."""
+        xy, support_z, obj_yaw = self._target(w, x)
+        place_z = support_z + w.size(x)[2] / 2 + offset
+        aligned = w.yaw + wrap(grasp_yaw(obj_yaw, w.yaw_of(x)) - w.yaw_of(x))
+        yaw = best_yaw(w, xy, aligned, place_z, exclude=(x,) + ((self.onto,) if self.onto else ()),
+                       prefer=getattr(self, "place_yaw_choice", None))
+        return xy, support_z, place_z, yaw
+
+    def step(self, w: World) -> np.ndarray:
         x = self.args[0]
         if self.done:
             return _move(w, w.ee, w.yaw, 1.0)
@@ -278,12 +311,8 @@ class PlaceExpert(_Expert):
                     return action
                 self._goto("carry")
         p, size = w.pos(x), w.size(x)
-        xy, support_z, obj_yaw = self._target(w, x)
         offset = w.ee[2] - p[2]  # grasp target above the held object's centre
-        place_z = support_z + size[2] / 2 + offset
-        aligned = w.yaw + wrap(grasp_yaw(obj_yaw, w.yaw_of(x)) - w.yaw_of(x))
-        yaw = best_yaw(w, xy, aligned, place_z, exclude=(x,) + ((self.onto,) if self.onto else ()),
-                       prefer=getattr(self, "place_yaw_choice", None))
+        xy, support_z, place_z, yaw = self.release(w, x, offset)
         self.place_yaw_choice = yaw
         if self.phase in ("carry", "lower") and not w.held(x):
             self._goto("approach")  # dropped: grasp it again
@@ -333,6 +362,22 @@ EXPERTS = {
 }
 
 
+def expert_target(call: SkillCall, observation: Mapping[str, Any]) -> Target | None:
+    """The grasp or release pose the expert for ``call`` would choose now (pick, unstack:
+    the grasp; place: the free spot; stack: on top of the lower object), from an
+    observation or its privileged part; None for skills without an expert here."""
+    priv = observation.get(PRIVILEGED_KEY, observation)
+    w, args = World(priv), tuple(call.args)
+    if call.name in ("pick", "unstack"):
+        return grasp_target(w, args[0])
+    if call.name in ("place", "stack"):
+        x = args[0]
+        offset = float(w.ee[2] - w.pos(x)[2]) if w.held(x) else GRASP_OFFSET
+        xy, _, z, yaw = EXPERTS[call.name](args).release(w, x, offset)
+        return Target((float(xy[0]), float(xy[1]), float(z)), float(yaw))
+    return None
+
+
 class ScriptedPolicy:
     """Privileged expert behind the :class:`~vlaplan.skills.contract.Policy` verbs.
 
@@ -370,7 +415,7 @@ class ScriptedPolicy:
         """True once the expert finished its script (the world decides success)."""
         return bool(self.expert and self.expert.done)
 
-    def _world(self, observation: Mapping[str, Any]) -> _World:
+    def _world(self, observation: Mapping[str, Any]) -> World:
         if self.expert is None:
             raise SkillError("ScriptedPolicy: call reset(call=SkillCall(...)) before acting")
         priv = observation.get(PRIVILEGED_KEY)
@@ -380,7 +425,7 @@ class ScriptedPolicy:
                    if a not in priv["objects"] and a not in priv.get("fixtures", {})]
         if missing:
             raise SkillError(f"ScriptedPolicy: {', '.join(missing)} not in the scene")
-        return _World(priv)
+        return World(priv)
 
     def select_action(self, observation: Mapping[str, Any], prompt: str = "") -> np.ndarray:
         world = self._world(observation)

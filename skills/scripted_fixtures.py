@@ -207,6 +207,10 @@ def _free_slot(w: _World, x: str, info: Mapping[str, Any]) -> np.ndarray:
     return max(reachable, key=clearance)
 
 
+free_slot = _free_slot  # public names for the twin (world_model/expert_targets.py)
+near_yaw = _near_yaw
+
+
 class PutInExpert(_Expert):
     """put-in(x, c): carry x over a free slot of drawer or bin c, lower, release, rise.
 
@@ -227,6 +231,8 @@ class PutInExpert(_Expert):
         piles = [w.top(n) for n in w.objects if n != x
                  and float(np.linalg.norm(w.pos(n)[:2] - s[:2])) < SLOT_FREE]
         return max([float(info["wall_top_z"])] + piles) + BIN_DROP
+
+    release_bottom = _release_bottom  # public name for the twin
 
     def step(self, w: _World) -> np.ndarray:
         x, c = self.args[0], self.args[1]

@@ -3,12 +3,14 @@
 The twin's reachability and collision stages must test the pose the skill will really
 use: the same grasp height, the same hand yaw (the experts pick, among the object's
 symmetric yaws, one whose hand clears the neighbours), the same free table spot or
-container slot.  These functions ask :mod:`vlaplan.skills.scripted` and
-:mod:`vlaplan.skills.scripted_fixtures` for those choices from a privileged
-observation, so the twin never keeps a second copy of the experts' geometry.
+container slot.  These functions ask :mod:`vlaplan.skills.scripted` (its public
+:func:`~vlaplan.skills.scripted.expert_target`) and :mod:`vlaplan.skills.scripted_fixtures`
+(its public ``free_slot``, ``near_yaw``, ``PutInExpert.release_bottom``) for those
+choices from a privileged observation, so the twin never keeps a second copy of the
+experts' geometry.
 
-Each returns ``(grasp-frame position, yaw)`` in the world frame, or None when the
-action has no such pose (unknown action, missing fixture).
+Each returns ``(grasp-frame position, yaw)`` in the world frame; a missing object or
+fixture raises KeyError, a table with no free spot SkillError.
 """
 from __future__ import annotations
 
@@ -16,29 +18,32 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
-
 from vlaplan.skills import scripted as S
+from vlaplan.skills.contract import SkillCall
 
 Pose = tuple[tuple[float, float, float], float]
 
 
-def _world(priv: Mapping[str, Any]) -> Any:
-    return S._World(priv)  # the experts' read-only view of an observation
+def _expert(priv: Mapping[str, Any], name: str, *args: str) -> Pose:
+    target = S.expert_target(SkillCall(name, args, ""), priv)
+    if target is None:
+        raise KeyError(name)
+    return target.pos, target.yaw
 
 
 def grasp(priv: Mapping[str, Any], name: str) -> Pose:
     """pick/unstack: just above the centre, the clear symmetric yaw nearest the hand's."""
-    w = _world(priv)
-    p = w.pos(name)
-    z = p[2] + S.GRASP_OFFSET
-    yaw = S.best_yaw(w, p[:2], S.grasp_yaw(w.yaw_of(name), w.yaw), z, exclude=(name,))
-    return (float(p[0]), float(p[1]), float(z)), float(yaw)
+    return _expert(priv, "pick", name)
+
+
+def place(priv: Mapping[str, Any], x: str, onto: str | None = None) -> Pose:
+    """place (free table spot) / stack (on ``onto``): where the grasp frame releases x."""
+    return _expert(priv, "stack", x, onto) if onto else _expert(priv, "place", x)
 
 
 def grasp_in_drawer(priv: Mapping[str, Any], name: str, drawer: str) -> Pose:
     """take-out: the drawer experts keep the hand's yaw at the cabinet's (mod pi/2)."""
-    w = _world(priv)
+    w = S.World(priv)
     p = w.pos(name)
     cab = float(priv["fixtures"][drawer]["yaw"])
     yaw = cab if priv["objects"][name].get("shape") == "cylinder" else S.grasp_yaw(
@@ -46,36 +51,18 @@ def grasp_in_drawer(priv: Mapping[str, Any], name: str, drawer: str) -> Pose:
     return (float(p[0]), float(p[1]), float(p[2] + S.GRASP_OFFSET)), float(yaw)
 
 
-def _hand_offset(w: Any, x: str) -> float:
-    """Height of the grasp frame above the held object's centre (0 if not held)."""
-    return float(w.ee[2] - w.pos(x)[2]) if w.held(x) else S.GRASP_OFFSET
-
-
-def place(priv: Mapping[str, Any], x: str, onto: str | None = None) -> Pose:
-    """place (free table spot) / stack (on ``onto``): where the grasp frame releases x."""
-    w = _world(priv)
-    expert = S.PlaceExpert((x,), onto=onto)
-    xy, support_z, obj_yaw = expert._target(w, x)
-    size = w.size(x)
-    z = support_z + size[2] / 2 + _hand_offset(w, x)
-    aligned = w.yaw + S.wrap(S.grasp_yaw(obj_yaw, w.yaw_of(x)) - w.yaw_of(x))
-    yaw = S.best_yaw(w, np.asarray(xy), aligned, z, exclude=(x,) + ((onto,) if onto else ()))
-    return (float(xy[0]), float(xy[1]), float(z)), float(yaw)
-
-
 def put_in(priv: Mapping[str, Any], x: str, container: str) -> Pose:
     """put-in: over the free slot the expert picks, at its release height."""
     from vlaplan.skills import scripted_fixtures as F
 
-    w = _world(priv)
+    w = S.World(priv)
     info = priv["fixtures"][container]
-    slot = F._free_slot(w, x, info)
     expert = F.PutInExpert((x, container))
-    expert.slot = slot
-    bottom = expert._release_bottom(w, x, info)
-    z = bottom + w.size(x)[2] / 2 + _hand_offset(w, x)
+    expert.slot = slot = F.free_slot(w, x, info)
+    offset = float(w.ee[2] - w.pos(x)[2]) if w.held(x) else S.GRASP_OFFSET
+    z = expert.release_bottom(w, x, info) + w.size(x)[2] / 2 + offset
     drawer = info.get("kind") == "drawer"
-    yaw = F._near_yaw(float(info["yaw"]), 0.0) if drawer else w.yaw
+    yaw = F.near_yaw(float(info["yaw"]), 0.0) if drawer else w.yaw
     return (float(slot[0]), float(slot[1]), float(z)), float(yaw)
 
 
@@ -85,7 +72,7 @@ def handle(priv: Mapping[str, Any], drawer: str) -> Pose:
 
     d = priv["fixtures"][drawer]
     h = d["handle"]
-    yaw = F._near_yaw(float(d["yaw"]) + math.pi / 2, math.copysign(math.pi / 2, h[1]))
+    yaw = F.near_yaw(float(d["yaw"]) + math.pi / 2, math.copysign(math.pi / 2, h[1]))
     return (float(h[0]), float(h[1]), float(h[2])), float(yaw)
 
 

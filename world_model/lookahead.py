@@ -31,7 +31,7 @@ from vlaplan.planner.errors import VlaplanError
 from vlaplan.skills.contract import CONTROL_HZ, PRIVILEGED_KEY, Skill, SkillCall
 from vlaplan.skills.scripted import yaw_of
 from vlaplan.world_model import predicates as P
-from vlaplan.world_model import robot as robot_module
+from vlaplan.world_model.robot import SUBSTEPS as PLANT_SUBSTEPS
 from vlaplan.world_model.build import PHYSICS_HZ, solve_ik
 from vlaplan.world_model.checks import (
     ActionLike, Failure, ReasonCode, action_label, atoms_of, effect_mismatch)
@@ -40,7 +40,7 @@ from vlaplan.world_model.geometry_checks import (
 from vlaplan.world_model.panda import FINGER_MAX, GRASP_LINK
 from vlaplan.world_model.rollout import LIFT_MIN
 from vlaplan.world_model.rollout import SETTLE_STEPS as SUCCESS_STREAK
-from vlaplan.world_model.rollout import _arm_done as arm_done  # run_skill's "arm done" rule
+from vlaplan.world_model.rollout import arm_done  # run_skill's "arm done" rule
 
 if TYPE_CHECKING:
     from vlaplan.world_model.twin import PhysicsTwin
@@ -110,23 +110,20 @@ def _positions(obs: dict[str, Any]) -> dict[str, np.ndarray]:
 @contextmanager
 def physics_rate(twin: "PhysicsTwin") -> Iterator[None]:
     """Run the twin's controller with ``twin.lookahead_substeps`` physics steps per control
-    step (same simulated time per step, coarser physics) and ``twin.solver_iterations``.
-
-    SimRobot reads its substep count from the module constant ``SUBSTEPS``; it is swapped
-    only for the duration of the look-ahead (checks run in the caller's thread, never
-    while the plant steps).
-    """
-    substeps = twin.lookahead_substeps or robot_module.SUBSTEPS
+    step (same simulated time per step) and ``twin.solver_iterations``; the twin's
+    SimRobot gets the plant's settings back afterwards."""
+    sim = twin.sim
+    substeps = twin.lookahead_substeps or PLANT_SUBSTEPS
     client = twin.client
     pb.setPhysicsEngineParameter(fixedTimeStep=1.0 / (CONTROL_HZ * substeps),
                                  numSolverIterations=twin.solver_iterations,
                                  physicsClientId=client)
-    saved = robot_module.SUBSTEPS
-    robot_module.SUBSTEPS = substeps
+    saved = sim.substeps
+    sim.substeps = substeps
     try:
         yield
     finally:
-        robot_module.SUBSTEPS = saved
+        sim.substeps = saved
         pb.setPhysicsEngineParameter(fixedTimeStep=1.0 / PHYSICS_HZ,
                                      numSolverIterations=PLANT_SOLVER_ITERATIONS,
                                      physicsClientId=client)
@@ -174,10 +171,8 @@ def skip_transit(twin: "PhysicsTwin", action: ActionLike) -> bool:
     if _hover_collides(twin, target, held_body):  # e.g. over a closed drawer: go the long way
         twin.restore()
         return False
-    sim = twin.sim
-    sim._target_pos = np.asarray(hover, dtype=float)  # SimRobot's controller state
-    sim._target_yaw = float(target.yaw)
-    sim._drive(q, (sim._gripper_cmd + 1.0) / 2.0 * FINGER_MAX)
+    twin.sim.set_command(np.asarray(hover, dtype=float), float(target.yaw),
+                         twin.sim.command()[2], joints=q)
     pb.performCollisionDetection(physicsClientId=c)
     return True
 
@@ -199,12 +194,11 @@ def _share_spot(twin: "PhysicsTwin", policy: Any, action: ActionLike) -> None:
     expert = getattr(policy, "expert", None)
     target = twin.target(action)
     if (action.name == "place" and isinstance(target, TargetPose)
-            and hasattr(expert, "spot") and hasattr(expert, "spot_yaw")):
+            and hasattr(expert, "use_spot")):
         obj = twin.observation[PRIVILEGED_KEY]["objects"].get(action.args[0]) \
             if twin.observation is not None else None
         if obj is not None:
-            expert.spot = np.asarray(target.pos[:2], dtype=float)
-            expert.spot_yaw = yaw_of(obj["quat"])
+            expert.use_spot(target.pos[:2], yaw_of(obj["quat"]))
 
 
 def _simulate(twin: "PhysicsTwin", action: ActionLike, max_steps: int | None

@@ -42,6 +42,8 @@ class SimRobot:
     ``fast_reset`` keeps the Panda and table loaded across ``reset(scene=...)`` (about
     10 ms faster); results then differ from a fresh build by ~1e-5 m (solver caches), so
     a trial is bit-reproducible only after the same sequence of resets.
+    ``substeps`` is the number of physics steps per control step (default
+    :data:`SUBSTEPS`); a twin that changes the physics time step changes it with it.
     """
 
     def __init__(self, scene: SceneSpec, image_size: int = 96,
@@ -62,6 +64,7 @@ class SimRobot:
         self.handles: WorldHandles | None = None
         self.rig: CameraRig | None = None
         self.step_count = 0
+        self.substeps = SUBSTEPS
         self.reset(seed)
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -215,9 +218,9 @@ class SimRobot:
         self._gripper_cmd = float(a[4])
         q = solve_ik(self.client, self.handles.panda, tuple(self._target_pos), self._target_yaw)
         self._drive(q, (self._gripper_cmd + 1.0) / 2.0 * FINGER_MAX)
-        for _ in range(SUBSTEPS):
+        for _ in range(self.substeps):
             pb.stepSimulation(physicsClientId=self.client)
-        self._sim_steps += SUBSTEPS
+        self._sim_steps += self.substeps
         self.step_count += 1
 
     def _clip_workspace(self, p: np.ndarray) -> np.ndarray:

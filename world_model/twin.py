@@ -30,7 +30,7 @@ from vlaplan.world_model.checks import (
     check_symbolic, parse_stages)
 from vlaplan.world_model.geometry_checks import (
     TargetPose, check_collision, check_reach, held_in_hand, target_pose)
-from vlaplan.world_model.panda import ARM_JOINTS, FINGER_JOINTS, FINGER_MAX
+from vlaplan.world_model.panda import ARM_JOINTS, FINGER_JOINTS
 from vlaplan.world_model.robot import SimRobot
 from vlaplan.world_model.scene import ObjectSpec, SceneSpec
 
@@ -124,13 +124,10 @@ class PhysicsTwin:
         pb.performCollisionDetection(physicsClientId=self.client)
 
     def _set_command(self) -> None:
-        """The twin's controller continues from the observed command.  This sets SimRobot's
-        private controller state (commanded pose, gripper command, motor targets)."""
+        """The twin's controller continues from the observed command (pose, gripper
+        command, arm motors at the observed joints)."""
         pos, yaw, cmd, q = self._command
-        self.sim._target_pos = pos.copy()
-        self.sim._target_yaw = yaw
-        self.sim._gripper_cmd = cmd
-        self.sim._drive(q, (cmd + 1.0) / 2.0 * FINGER_MAX)
+        self.sim.set_command(pos, yaw, cmd, joints=q)
 
     # -- synchronisation -------------------------------------------------------------
     def sync(self, observation: dict[str, Any]) -> float:
