@@ -39,6 +39,7 @@ HAND_HALF_SHORT = 0.032 + 0.012  # m: half its width across the finger axis, + m
 HAND_ABOVE_GRASP = 0.039  # m: the hand's lowest point above the grasp target
 YAW_RANGE = 2.3  # rad: commanded grasp yaws stay within +-this
 SPOT_GRID = tuple((0.32 + 0.03 * i, -0.27 + 0.03 * j) for i in range(13) for j in range(19))
+_SPOT_ARRAY = np.array(SPOT_GRID)
 
 
 def yaw_of(quat: Any) -> float:
@@ -56,63 +57,85 @@ def grasp_yaw(obj_yaw: float, ee_yaw: float, symmetry: float = math.pi / 2) -> f
     return obj_yaw + k * symmetry
 
 
-def hand_margin(w: "World", xy: np.ndarray, yaw: float, grasp_z: float,
-                exclude: tuple[str, ...] = ()) -> float:
+def hand_margins(w: "World", xy: Any, yaws: Any, grasp_z: float,
+                 exclude: tuple[str, ...] = ()) -> np.ndarray:
     """Smallest clearance (m, negative = collision) between the hand, lowered to
-    ``grasp_z`` above ``xy`` with ``yaw``, and any object reaching above its bottom."""
-    along = np.array([math.sin(yaw), -math.cos(yaw)])  # the finger axis
-    across = np.array([math.cos(yaw), math.sin(yaw)])
+    ``grasp_z`` above each point of ``xy`` (N x 2) with each yaw of ``yaws`` (K), and any
+    object or fixture reaching above its bottom: an N x K array."""
+    xy = np.atleast_2d(np.asarray(xy, dtype=float))
+    yaws = np.atleast_1d(np.asarray(yaws, dtype=float))
+    along = np.stack([np.sin(yaws), -np.cos(yaws)], axis=-1)  # the finger axis, K x 2
+    across = np.stack([np.cos(yaws), np.sin(yaws)], axis=-1)
     bottom = grasp_z + HAND_ABOVE_GRASP
-    margin = math.inf
-    for name in w.objects:
-        if name in exclude or w.top(name) < bottom:
-            continue
-        d = w.pos(name)[:2] - xy
-        r = 0.5 * float(np.linalg.norm(w.size(name)[:2]))
-        gap = max(abs(float(d @ along)) - HAND_HALF_LONG, abs(float(d @ across)) - HAND_HALF_SHORT)
-        margin = min(margin, gap - r)
+    margin = np.full((len(xy), len(yaws)), math.inf)
+    names = [n for n in w.objects if n not in exclude and w.top(n) >= bottom]
+    if names:  # objects: discs of their footprint's half-diagonal against the hand's box
+        d = np.array([w.pos(n)[:2] for n in names])[None, :, :] - xy[:, None, :]  # N x M x 2
+        radii = np.array([0.5 * float(np.linalg.norm(w.size(n)[:2])) for n in names])
+        gap = np.maximum(np.abs(d @ along.T) - HAND_HALF_LONG,
+                         np.abs(d @ across.T) - HAND_HALF_SHORT) - radii[None, :, None]
+        margin = np.minimum(margin, gap.min(axis=1))
+    half_h = np.array([HAND_HALF_LONG, HAND_HALF_SHORT])
     for f in w.fixtures.values():  # drawers and bins: rectangles (separating axes)
         if float(f["pos"][2]) + float(f["size"][2]) < bottom:
             continue
         fyaw = float(f.get("yaw", 0.0))
-        fx_ax = np.array([math.cos(fyaw), math.sin(fyaw)])
-        fy_ax = np.array([-math.sin(fyaw), math.cos(fyaw)])
-        d = np.asarray(f["pos"][:2], dtype=float) - xy
-        half_f, half_h = (f["size"][0] / 2, f["size"][1] / 2), (HAND_HALF_LONG, HAND_HALF_SHORT)
-        gap = max(abs(float(d @ ax)) - (half_f[0] * abs(float(fx_ax @ ax))
-                                        + half_f[1] * abs(float(fy_ax @ ax))
-                                        + half_h[0] * abs(float(along @ ax))
-                                        + half_h[1] * abs(float(across @ ax)))
-                  for ax in (fx_ax, fy_ax, along, across))
-        margin = min(margin, gap)
+        box = np.array([[math.cos(fyaw), math.sin(fyaw)], [-math.sin(fyaw), math.cos(fyaw)]])
+        half_f = np.array([f["size"][0] / 2, f["size"][1] / 2])
+        hand = np.stack([along, across], axis=1)  # K x 2 x 2
+        axes = np.concatenate([np.broadcast_to(box, hand.shape), hand], axis=1)  # K x 4 x 2
+        reach = (np.abs(axes @ box.T) @ half_f) + (np.abs(np.einsum("kad,kbd->kab", axes, hand))
+                                                   @ half_h)  # K x 4
+        d = np.asarray(f["pos"][:2], dtype=float)[None, :] - xy  # N x 2
+        proj = np.abs(np.einsum("nd,kad->nka", d, axes))  # N x K x 4
+        margin = np.minimum(margin, (proj - reach[None]).max(axis=-1))
     return margin
+
+
+def hand_margin(w: "World", xy: np.ndarray, yaw: float, grasp_z: float,
+                exclude: tuple[str, ...] = ()) -> float:
+    """:func:`hand_margins` at one point and one yaw."""
+    return float(hand_margins(w, xy, [yaw], grasp_z, exclude)[0, 0])
+
+
+def fixtures_clear(w: "World", xy: Any, margin: float = FIXTURE_CLEARANCE) -> np.ndarray:
+    """For each point of ``xy`` (N x 2): is it at least ``margin`` outside every fixture's
+    footprint (drawer, bins)?"""
+    xy = np.atleast_2d(np.asarray(xy, dtype=float))
+    ok = np.ones(len(xy), dtype=bool)
+    for f in w.fixtures.values():
+        c, size, yaw = f["pos"], f["size"], float(f.get("yaw", 0.0))
+        dx, dy = xy[:, 0] - c[0], xy[:, 1] - c[1]
+        lx, ly = math.cos(yaw) * dx + math.sin(yaw) * dy, -math.sin(yaw) * dx + math.cos(yaw) * dy
+        ok &= ~((np.abs(lx) < size[0] / 2 + margin) & (np.abs(ly) < size[1] / 2 + margin))
+    return ok
 
 
 def clear_of_fixtures(w: "World", xy: np.ndarray, margin: float = FIXTURE_CLEARANCE) -> bool:
     """Is ``xy`` at least ``margin`` outside every fixture's footprint (drawer, bins)?"""
-    for f in w.fixtures.values():
-        c, size, yaw = f["pos"], f["size"], float(f.get("yaw", 0.0))
-        dx, dy = xy[0] - c[0], xy[1] - c[1]
-        lx, ly = math.cos(yaw) * dx + math.sin(yaw) * dy, -math.sin(yaw) * dx + math.cos(yaw) * dy
-        if abs(lx) < size[0] / 2 + margin and abs(ly) < size[1] / 2 + margin:
-            return False
-    return True
+    return bool(fixtures_clear(w, xy, margin)[0])
+
+
+def yaw_options(base_yaw: float) -> list[float]:
+    """``base_yaw + k * pi/2`` within the commanded yaw range."""
+    return [base_yaw + k * math.pi / 2 for k in range(-4, 5)
+            if abs(base_yaw + k * math.pi / 2) <= YAW_RANGE]
 
 
 def best_yaw(w: "World", xy: np.ndarray, base_yaw: float, grasp_z: float,
              exclude: tuple[str, ...] = (), prefer: float | None = None) -> float:
-    """Among ``base_yaw + k * pi/2`` (within range), the yaw whose hand clears the other
+    """Among :func:`yaw_options` of ``base_yaw``, the yaw whose hand clears the other
     objects best (to the millimetre), then the one nearest ``prefer`` (default: the
     current yaw).  Hand poses pi apart clear equally, so the tie-break keeps it stable."""
-    options = [base_yaw + k * math.pi / 2 for k in range(-4, 5)
-               if abs(base_yaw + k * math.pi / 2) <= YAW_RANGE]
+    options = yaw_options(base_yaw)
     ref = w.yaw if prefer is None else prefer
+    margins = hand_margins(w, xy, options, grasp_z, exclude)[0]
 
-    def score(yaw: float) -> tuple[bool, float, float]:
-        margin = hand_margin(w, xy, yaw, grasp_z, exclude)
-        return (margin < 0.0, round(max(0.0, -margin), 3), abs(yaw - ref))
+    def score(k: int) -> tuple[bool, float, float]:
+        m = float(margins[k])
+        return (m < 0.0, round(max(0.0, -m), 3), abs(options[k] - ref))
 
-    return min(options, key=score)
+    return options[min(range(len(options)), key=score)]
 
 
 class World:
@@ -260,21 +283,21 @@ class PlaceExpert(_Expert):
         self.spot, self.spot_yaw = np.asarray(xy, dtype=float), float(obj_yaw)
 
     def _free_spot(self, w: World, x: str) -> np.ndarray:
-        others = [w.pos(n)[:2] for n in w.objects if n != x]
-        here = w.pos(x)[:2]
-        grasp_z = w.table_z + w.size(x)[2] / 2 + GRASP_OFFSET
-        best, best_d = None, math.inf
-        for sx, sy in SPOT_GRID:
-            s = np.array([sx, sy])
-            if all(np.linalg.norm(s - o) >= SPOT_CLEARANCE for o in others) and clear_of_fixtures(
-                    w, s) and hand_margin(
-                    w, s, best_yaw(w, s, w.yaw, grasp_z, (x,)), grasp_z, (x,)) >= 0.0:
-                d = float(np.linalg.norm(s - here))
-                if d < best_d:
-                    best, best_d = s, d
-        if best is None:
+        """The point of :data:`SPOT_GRID` nearest x (first in grid order on ties) that is
+        :data:`SPOT_CLEARANCE` from every other object, clear of the fixtures, and where
+        the hand has room at one of its yaws."""
+        grid = _SPOT_ARRAY
+        others = np.array([w.pos(n)[:2] for n in w.objects if n != x]).reshape(-1, 2)
+        ok = (np.linalg.norm(grid[:, None, :] - others[None, :, :], axis=-1)
+              >= SPOT_CLEARANCE).all(axis=1) & fixtures_clear(w, grid)
+        if ok.any():
+            grasp_z = w.table_z + w.size(x)[2] / 2 + GRASP_OFFSET
+            room = hand_margins(w, grid[ok], yaw_options(w.yaw), grasp_z, (x,)).max(axis=1)
+            ok[ok] = room >= 0.0
+        if not ok.any():
             raise SkillError(f"place {x}: no free spot on the table")
-        return best
+        dist = np.where(ok, np.linalg.norm(grid - w.pos(x)[:2], axis=1), np.inf)
+        return grid[int(np.argmin(dist))].copy()
 
     def _target(self, w: World, x: str) -> tuple[np.ndarray, float, float]:
         """Target xy, the support's top z, and the target yaw of the held object."""
