@@ -17,12 +17,11 @@ from time import perf_counter
 from typing import Any
 
 from vlaplan.executor import events as ev
-from vlaplan.executor.dispatch import Dispatcher, SkillAborted
+from vlaplan.executor.dispatch import Dispatcher
 from vlaplan.executor.planning import (action_text, forbid, holds, literal_text, make_problem,
                                        unmet, unsupported)
 from vlaplan.executor.policies import policy_label, resolve_policy
-from vlaplan.executor.result import (CheckRecord, ExecutionResult, PlanRecord, ReplanRecord,
-                                     StepOutcome, StepRecord)
+from vlaplan.executor.result import ExecutionResult, PlanRecord, ReplanRecord
 from vlaplan.executor.runtime import DomainRuntime
 from vlaplan.planner.errors import ExecutionError, InstructionNotUnderstood
 
