@@ -19,6 +19,10 @@ IN_MARGIN = 0.005  # m: an object's centre lies this far inside a container's in
 DRAWER_OPEN_MIN = 0.12  # m: a drawer counts as open when pulled out at least this far
 DRAWER_CLOSED_MAX = 0.01  # m: ... and as closed when within this of fully shut
 FINGERS = ("left_finger", "right_finger")
+HAND_PARTS = FINGERS + ("robot",)  # contacts that are not a support
+GRIP_SQUEEZE_TOL = 0.005  # m an object may be wider than the finger gap (soft contacts)
+GRIP_CLOSED_TOL = 0.006  # m a finger gap may exceed the object's width and still grip it
+GRIPPER_KEY = "gripper"  # per-object record of the hand touching it: {"width", "yaw"}
 
 Priv = Mapping[str, Any]
 
@@ -52,10 +56,37 @@ def top(obj: Priv) -> float:
     return float(obj["pos"][2]) + half_height(obj)
 
 
+def width_along(obj: Priv, direction: Sequence[float]) -> float:
+    """The object's extent along a world ``direction`` (unit 3-vector): its oriented box's,
+    a cylinder's exact one."""
+    r, size = rotation(obj["quat"]), np.asarray(obj["size"], dtype=float)
+    a = np.asarray(direction, dtype=float)
+    if obj.get("shape") == "cylinder":
+        c = abs(float(a @ r[:, 2]))
+        return c * size[2] + size[0] * float(np.sqrt(max(0.0, 1.0 - c * c)))
+    return float(np.abs(r.T @ a) @ size)
+
+
+def plausible_grasp(obj: Priv, width: float, yaw: float) -> bool:
+    """Can a gripper with finger gap ``width`` and hand ``yaw`` hold ``obj``?  The object
+    fits between the fingers (wider than the gap by at most :data:`GRIP_SQUEEZE_TOL`), and
+    either it is lifted off every support or the fingers are closed on it (gap at most
+    :data:`GRIP_CLOSED_TOL` wider than the object)."""
+    extent = width_along(obj, (np.sin(yaw), -np.cos(yaw), 0.0))  # the finger axis
+    if width < extent - GRIP_SQUEEZE_TOL:
+        return False
+    lifted = all(c in HAND_PARTS for c in obj.get("contacts", ()))
+    return lifted or width <= extent + GRIP_CLOSED_TOL
+
+
 def held(obj: Priv) -> bool:
-    """Both fingers touch the object."""
+    """Both fingers touch the object and, where the record says how the hand touches it
+    (:data:`GRIPPER_KEY`, set by the simulated robot), the grasp is plausible."""
     contacts = obj.get("contacts", ())
-    return all(f in contacts for f in FINGERS)
+    if not all(f in contacts for f in FINGERS):
+        return False
+    grip = obj.get(GRIPPER_KEY)
+    return grip is None or plausible_grasp(obj, float(grip["width"]), float(grip["yaw"]))
 
 
 def within_footprint(point: Sequence[float], obj: Priv, fraction: float = 1.0) -> bool:

@@ -20,6 +20,7 @@ from vlaplan.skills.contract import (ACTION_DIM, CONTROL_HZ, IMAGE_FRONT, IMAGE_
                                      clip_action)
 from vlaplan.world_model.build import (PHYSICS_HZ, REST_POSE, WorldHandles, build_world,
                                        replace_objects, solve_ik)
+from vlaplan.world_model.predicates import GRIPPER_KEY
 from vlaplan.world_model.panda import (ARM_FORCES, ARM_JOINTS, FINGER_JOINTS, FINGER_MAX,
                                        GRASP_LINK)
 from vlaplan.world_model.render import CameraRig
@@ -254,7 +255,9 @@ class SimRobot:
 
     def privileged(self, pos: np.ndarray | None = None, yaw: float | None = None,
                    width: float | None = None) -> dict[str, Any]:
-        """Ground truth: object poses and contacts, fixture states, the end effector."""
+        """Ground truth: object poses and contacts, fixture states, the end effector.  An
+        object both fingers touch also records the gripper's width and yaw (for
+        :func:`~vlaplan.world_model.predicates.held`)."""
         if pos is None or yaw is None:
             pos, yaw = self.ee_pose()
         if width is None:
@@ -266,10 +269,13 @@ class SimRobot:
             if body is None:
                 continue
             p, q = pb.getBasePositionAndOrientation(body, physicsClientId=c)
+            contacts = self._contacts(body)
             objects[spec.name] = {
                 "pos": list(p), "quat": list(q), "shape": spec.shape, "colour": spec.colour,
-                "size": list(spec.size), "contacts": self._contacts(body),
+                "size": list(spec.size), "contacts": contacts,
             }
+            if "left_finger" in contacts and "right_finger" in contacts:
+                objects[spec.name][GRIPPER_KEY] = {"width": float(width), "yaw": float(yaw)}
         fixtures: dict[str, Any] = {}
         for spec in self.scene.fixtures:
             fixtures[spec.name] = self._fixture_state(spec)

@@ -31,11 +31,11 @@ from vlaplan.world_model.checks import (
 from vlaplan.world_model.geometry_checks import (
     TargetPose, check_collision, check_reach, held_in_hand, target_pose)
 from vlaplan.world_model.panda import ARM_JOINTS, FINGER_JOINTS
+from vlaplan.world_model.predicates import held_objects
 from vlaplan.world_model.robot import SimRobot
 from vlaplan.world_model.scene import ObjectSpec, SceneSpec
 
 Abstraction = Callable[[dict[str, Any]], Iterable[Any]]
-HELD_CONTACTS = {"left_finger", "right_finger"}
 LOOKAHEAD_SUBSTEPS = 12  # the plant's 240 Hz: coarser physics misjudges marginal towers
 LOOKAHEAD_SOLVER_ITERATIONS = 50  # as the plant
 SETTLE_STEPS = 2  # control steps after the skill for the scene to show it falls
@@ -43,11 +43,8 @@ TARGET_TIMING = "target"  # stage_ms key: deriving the grasp/place pose (not a s
 
 
 def held_object(privileged: dict[str, Any]) -> str | None:
-    """The object both fingers touch in a privileged observation, if any."""
-    for name, info in privileged.get("objects", {}).items():
-        if HELD_CONTACTS <= set(info.get("contacts", ())):
-            return name
-    return None
+    """The object the hand holds in a privileged observation (predicates.held), if any."""
+    return next(iter(held_objects(privileged)), None)
 
 
 class PhysicsTwin:

@@ -1,6 +1,8 @@
 """Generic classifiers on privileged object records."""
 import math
 
+import pytest
+
 from vlaplan.world_model import predicates as P
 
 
@@ -40,3 +42,30 @@ def test_inside_a_box_and_drawer_thresholds():
     assert not P.is_inside(obj((0.7, 0.0, 0.03)), (0.4, -0.1, 0.0), (0.6, 0.1, 0.1))
     assert P.drawer_is_open(P.DRAWER_OPEN_MIN) and not P.drawer_is_closed(P.DRAWER_OPEN_MIN)
     assert P.drawer_is_closed(0.0) and not P.drawer_is_open(0.0)
+
+
+def gripped(o, width, yaw=0.0):
+    return {**o, P.GRIPPER_KEY: {"width": width, "yaw": yaw}}
+
+
+def test_held_needs_a_plausible_grasp():
+    box = obj((0.5, 0.0, 0.015), size=(0.10, 0.04, 0.03), contacts=P.FINGERS + ("table",))
+    # yaw 0: the finger axis is y, across the box's 4 cm side
+    assert P.held(gripped(box, 0.041))
+    assert P.held(gripped(box, 0.04 - P.GRIP_SQUEEZE_TOL + 0.001))
+    # fully open fingers against a 10 cm side: no grasp, lifted or not
+    assert not P.held(gripped(box, 0.08, yaw=math.pi / 2))
+    assert not P.held(gripped({**box, "contacts": list(P.FINGERS)}, 0.08, yaw=math.pi / 2))
+    # a gap wider than the object: only a lifted object (no support contact) is held
+    assert not P.held(gripped(box, 0.04 + P.GRIP_CLOSED_TOL + 0.002))
+    assert P.held(gripped({**box, "contacts": list(P.FINGERS)}, 0.04 + P.GRIP_CLOSED_TOL + 0.002))
+    assert P.held_objects({"objects": {"b": gripped(box, 0.08, yaw=math.pi / 2)}}) == []
+
+
+def test_width_along_boxes_and_cylinders():
+    box = obj((0, 0, 0), size=(0.10, 0.04, 0.03), yaw=math.pi / 4)
+    assert P.width_along(box, (1.0, 0.0, 0.0)) == pytest.approx((0.10 + 0.04) / math.sqrt(2))
+    can = {**obj((0, 0, 0), size=(0.04, 0.04, 0.05), yaw=0.7), "shape": "cylinder"}
+    assert P.width_along(can, (math.sqrt(0.5), math.sqrt(0.5), 0.0)) == pytest.approx(0.04)
+    lying = {**obj((0, 0, 0), size=(0.04, 0.04, 0.05), tilt=math.pi / 2), "shape": "cylinder"}
+    assert P.width_along(lying, (0.0, 1.0, 0.0)) == pytest.approx(0.05)
