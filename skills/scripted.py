@@ -385,6 +385,11 @@ EXPERTS = {
 }
 
 
+def hand_offset(w: World, x: str) -> float:
+    """Height of the grasp frame above x's centre: as held now, else as it will be grasped."""
+    return float(w.ee[2] - w.pos(x)[2]) if w.held(x) else GRASP_OFFSET
+
+
 def expert_target(call: SkillCall, observation: Mapping[str, Any]) -> Target | None:
     """The grasp or release pose the expert for ``call`` would choose now (pick, unstack:
     the grasp; place: the free spot; stack: on top of the lower object), from an
@@ -395,8 +400,7 @@ def expert_target(call: SkillCall, observation: Mapping[str, Any]) -> Target | N
         return grasp_target(w, args[0])
     if call.name in ("place", "stack"):
         x = args[0]
-        offset = float(w.ee[2] - w.pos(x)[2]) if w.held(x) else GRASP_OFFSET
-        xy, _, z, yaw = EXPERTS[call.name](args).release(w, x, offset)
+        xy, _, z, yaw = EXPERTS[call.name](args).release(w, x, hand_offset(w, x))
         return Target((float(xy[0]), float(xy[1]), float(z)), float(yaw))
     return None
 

@@ -131,12 +131,7 @@ def build_world(client: int, spec: SceneSpec) -> WorldHandles:
                                  physicsClientId=client)
     table = _add_table(client, spec)
     panda = _add_panda(client, spec)
-    handles = WorldHandles(client=client, panda=panda, table=table)
-    for fixture in spec.fixtures:
-        handles.fixtures[fixture.name] = _add_fixture(client, fixture, spec)
-    for obj in spec.objects:
-        handles.objects[obj.name] = add_object(client, obj)
-    return handles
+    return _add_scene_bodies(WorldHandles(client=client, panda=panda, table=table), spec)
 
 
 def replace_objects(handles: WorldHandles, spec: SceneSpec) -> WorldHandles:
@@ -151,10 +146,15 @@ def replace_objects(handles: WorldHandles, spec: SceneSpec) -> WorldHandles:
         pb.removeBody(body, physicsClientId=c)
     handles.objects.clear()
     handles.fixtures.clear()
+    return _add_scene_bodies(handles, spec)
+
+
+def _add_scene_bodies(handles: WorldHandles, spec: SceneSpec) -> WorldHandles:
+    """Add ``spec``'s fixtures, then its objects (this order fixes the body ids)."""
     for fixture in spec.fixtures:
-        handles.fixtures[fixture.name] = _add_fixture(c, fixture, spec)
+        handles.fixtures[fixture.name] = _add_fixture(handles.client, fixture, spec)
     for obj in spec.objects:
-        handles.objects[obj.name] = add_object(c, obj)
+        handles.objects[obj.name] = add_object(handles.client, obj)
     return handles
 
 

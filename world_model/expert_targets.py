@@ -59,8 +59,7 @@ def put_in(priv: Mapping[str, Any], x: str, container: str) -> Pose:
     info = priv["fixtures"][container]
     expert = F.PutInExpert((x, container))
     expert.slot = slot = F.free_slot(w, x, info)
-    offset = float(w.ee[2] - w.pos(x)[2]) if w.held(x) else S.GRASP_OFFSET
-    z = expert.release_bottom(w, x, info) + w.size(x)[2] / 2 + offset
+    z = expert.release_bottom(w, x, info) + w.size(x)[2] / 2 + S.hand_offset(w, x)
     drawer = info.get("kind") == "drawer"
     yaw = F.near_yaw(float(info["yaw"]), 0.0) if drawer else w.yaw
     return (float(slot[0]), float(slot[1]), float(z)), float(yaw)

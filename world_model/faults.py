@@ -201,15 +201,26 @@ class FaultInjector:
         free = self._free_objects(priv)
         return rng.choice(free) if free else None
 
-    # -- the faults ------------------------------------------------------------------
-    def _drop(self, requested: FaultKind, target: str | None, position: XY | None,
-             rng: random.Random, seed: int, priv: Priv) -> FaultRecord:
+    def _held_target(self, kind: FaultKind, requested: FaultKind, target: str | None,
+                     seed: int, priv: Priv, nothing: str) -> tuple[str, FaultRecord | None]:
+        """The held object a drop/slip acts on (``target`` or the first held one), or the
+        record of a fault that cannot apply (nothing held, ``target`` not held)."""
         held = P.held_objects(priv)
         name = target or (held[0] if held else None)
         if name is None or name not in held:
-            return self._record(FaultKind.DROP, requested, name, False,
-                                "nothing to drop: the gripper holds no object"
-                                if name is None else f"{name} is not held", seed)
+            return name or "", self._record(
+                kind, requested, name, False,
+                f"{nothing}: the gripper holds no object" if name is None
+                else f"{name} is not held", seed)
+        return name, None
+
+    # -- the faults ------------------------------------------------------------------
+    def _drop(self, requested: FaultKind, target: str | None, position: XY | None,
+             rng: random.Random, seed: int, priv: Priv) -> FaultRecord:
+        name, refused = self._held_target(FaultKind.DROP, requested, target, seed, priv,
+                                          "nothing to drop")
+        if refused is not None:
+            return refused
         before = self._pose(name)
         steps = self._settle(gripper=1.0, min_steps=6)
         after = self._pose(name)
@@ -220,12 +231,10 @@ class FaultInjector:
 
     def _slip(self, requested: FaultKind, target: str | None, position: XY | None,
              rng: random.Random, seed: int, priv: Priv) -> FaultRecord:
-        held = P.held_objects(priv)
-        name = target or (held[0] if held else None)
-        if name is None or name not in held:
-            return self._record(FaultKind.SLIP, requested, name, False,
-                                "nothing can slip: the gripper holds no object"
-                                if name is None else f"{name} is not held", seed)
+        name, refused = self._held_target(FaultKind.SLIP, requested, target, seed, priv,
+                                          "nothing can slip")
+        if refused is not None:
+            return refused
         body = self.robot.handles.objects[name]
         friction = pb.getDynamicsInfo(body, -1, physicsClientId=self.client)[1]
         before = self._pose(name)

@@ -70,9 +70,6 @@ def arm_done(priv: Mapping[str, Any], add: Iterable[Any], start: Mapping[str, An
     return True
 
 
-_arm_done = arm_done  # the name the twin's look-ahead imported first
-
-
 def _was_held(start: Mapping[str, Any], name: str) -> bool:
     return held(start["objects"][name])
 
