@@ -1,0 +1,72 @@
+"""The Policy contract, parametrised over every registered policy (and tiny random VLAs).
+
+Runs on real observations of a SimRobot tabletop scene.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from vlaplan.skills.contract import ACTION_DIM, Policy, SkillCall
+from vlaplan.skills.policies import POLICY_NAMES, load_policy
+
+from vla_helpers import save_tiny_checkpoint
+
+RANDOM = ("tiny-random-pi0", "tiny-random-tokens")
+
+
+@pytest.fixture(scope="module")
+def scene_obs():
+    from vlaplan.domains import get_domain
+    from vlaplan.world_model.robot import SimRobot
+
+    domain = get_domain("tabletop")
+    scene = domain.generate_scene(1_000_003, for_skill="pick")
+    ground = domain.applicable_calls(scene.init, scene.objects, action="pick")[0]
+    call = domain.call("pick", ground.args, scene.describe())
+    robot = SimRobot(scene.spec, image_size=96, seed=1)
+    obs = robot.observe()
+    robot.close()
+    return call, obs
+
+
+@pytest.fixture(scope="module")
+def make_policy(tmp_path_factory):
+    def make(name: str) -> Policy:
+        if name in RANDOM:
+            head = name.rsplit("-", 1)[1]
+            path = tmp_path_factory.mktemp(name)
+            return load_policy(save_tiny_checkpoint(path, head=head, camera=(96, 96)))
+        return load_policy(name)
+    return make
+
+
+@pytest.mark.parametrize("name", [*POLICY_NAMES, *RANDOM])
+def test_policy_contract(name, make_policy, scene_obs):
+    call, obs = scene_obs
+    policy = make_policy(name)
+    assert isinstance(policy, Policy)
+    policy.reset(call=call, seed=7)
+    chunk = policy.predict_action_chunk(obs, call.prompt)
+    assert chunk.ndim == 2 and chunk.shape[1] == ACTION_DIM and chunk.shape[0] >= 1
+    assert chunk.dtype == np.float32 and np.all(np.abs(chunk) <= 1.0)
+    policy.reset(call=call, seed=7)
+    first = [policy.select_action(obs, call.prompt) for _ in range(3)]
+    for action in first:
+        assert action.shape == (ACTION_DIM,) and np.all(np.abs(action) <= 1.0)
+    policy.reset(call=call, seed=7)
+    again = [policy.select_action(obs, call.prompt) for _ in range(3)]
+    np.testing.assert_array_equal(np.stack(first), np.stack(again))
+    np.testing.assert_allclose(first[0], chunk[0], atol=1e-6)
+
+
+@pytest.mark.parametrize("name", RANDOM)
+def test_select_action_pops_a_queue_filled_by_chunks(name, make_policy, scene_obs):
+    call, obs = scene_obs
+    policy = make_policy(name)
+    policy.reset(call=call, seed=3)
+    chunk = policy.predict_action_chunk(obs, call.prompt)
+    policy.reset(call=call, seed=3)
+    popped = np.stack([policy.select_action(obs, call.prompt) for _ in range(len(chunk))])
+    np.testing.assert_array_equal(popped, chunk)
+    assert isinstance(SkillCall("pick", ("red_1",), "pick up the red block"), SkillCall)
