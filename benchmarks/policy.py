@@ -127,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n-action-steps", type=int, default=None)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--skip-speed", action="store_true", help="success tables only")
     ap.add_argument("--json", default=None)
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -138,22 +139,30 @@ def main(argv: list[str] | None = None) -> int:
     policy = load_policy(args.policy, domain=args.domain, n_action_steps=args.n_action_steps)
     skills = args.skills or list(get_domain(args.domain).actions)
     report: dict[str, Any] = {"policy": args.policy, "domain": args.domain, "threads": args.threads}
-    report["speed_fp32"] = inference_speed(policy)
     qpolicy = quantized(policy)
-    report["speed_int8"] = inference_speed(qpolicy)
-    report["int8_speedup"] = report["speed_int8"]["actions_per_s"] / report["speed_fp32"]["actions_per_s"]
+    if not args.skip_speed:
+        report["speed_fp32"] = inference_speed(policy)
+        report["speed_int8"] = inference_speed(qpolicy)
+        report["int8_speedup"] = (report["speed_int8"]["actions_per_s"]
+                                  / report["speed_fp32"]["actions_per_s"])
     rows = []
     for skill in skills:
         for split in args.splits:
             n = args.trials if split == "seen" else (args.split_trials or args.trials)
             res = evaluate(policy, args.domain, skill, split, n, seed=args.seed)
             rows.append(res)
+            report["success"] = rows
+            if args.json:  # partial results survive an interrupted run
+                Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+                Path(args.json).write_text(json.dumps(report, indent=1))
             console.print(f"{skill:8s} {split:20s} {res['successes']}/{res['trials']} "
                           f"({100 * res['success_rate']:.1f}%) {res['control_hz']:.1f} Hz")
     report["success"] = rows
-    peer = evaluate(load_policy("scripted"), args.domain, skills[0], "seen", 10, seed=args.seed)
-    report["closed_loop_hz"] = {"policy": float(np.mean([r["control_hz"] for r in rows])),
-                                "scripted_peer": peer["control_hz"]}
+    if not args.skip_speed:
+        peer = evaluate(load_policy("scripted"), args.domain, skills[0], "seen", 10,
+                        seed=args.seed)
+        report["closed_loop_hz"] = {"policy": float(np.mean([r["control_hz"] for r in rows])),
+                                    "scripted_peer": peer["control_hz"]}
     if args.int8_trials:
         report["success_int8"] = [evaluate(qpolicy, args.domain, s, "seen", args.int8_trials,
                                            seed=args.seed) for s in skills]
@@ -167,6 +176,11 @@ def main(argv: list[str] | None = None) -> int:
         table.add_row(r["skill"], "seen (int8)", f"{100 * r['success_rate']:.1f}%",
                       str(r["trials"]), f"{r['control_hz']:.1f}")
     console.print(table)
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(report, indent=1))
+    if args.skip_speed:
+        return 0
     s32, s8 = report["speed_fp32"], report["speed_int8"]
     console.print(f"inference fp32 {s32['ms_per_chunk']:.1f} ms/chunk = {s32['actions_per_s']:.0f} "
                   f"actions/s; int8 {s8['ms_per_chunk']:.1f} ms/chunk = {s8['actions_per_s']:.0f} "
