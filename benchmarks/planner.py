@@ -31,7 +31,8 @@ from rich.progress import Progress  # noqa: E402
 from benchmarks.peers import PLANNERS, RawRun, available, run_planner  # noqa: E402
 from benchmarks.report import (RATIO_PAIRS, SOLVED, BenchReport, Run, check_targets,  # noqa: E402
                                markdown_tables, plot, print_report, ratio)
-from vlaplan.planner.generators import DEFAULT_SIZES, QUICK_SIZES, SuiteProblem, write_suite  # noqa: E402,E501
+from vlaplan.planner.generators import (DEFAULT_SIZES, QUICK_SIZES, SuiteProblem,  # noqa: E402
+                                        write_suite)
 
 DEFAULT_PLANNERS = ("ours", "ours-cli", "pyperplan", "pddlpy", "fd")
 
@@ -136,7 +137,8 @@ def _sizes(args: argparse.Namespace) -> dict[str, tuple[int, ...]]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="benchmarks/planner.py", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="benchmarks/planner.py",
+                                     description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes (seconds)")
     parser.add_argument("--domains", help="comma-separated subset of the domains")
     parser.add_argument("--sizes", action="append", metavar="DOMAIN=N,N",
@@ -173,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
 
         report = run_benchmark(sizes, planners, args.timeout, range(args.seeds), args.keep,
                                args.repeat, args.skip_after, args.memory_gb, step)
-    report.command = " ".join(["benchmarks/planner.py", *(argv if argv is not None else sys.argv[1:])])
+    given = argv if argv is not None else sys.argv[1:]
+    report.command = " ".join(["benchmarks/planner.py", *given])
     print_report(report, console)
     for run in report.runs:
         if run.status in ("invalid", "error"):

@@ -196,7 +196,8 @@ def print_report(report: BenchReport, console: Console | None = None) -> None:
         console.print(table)
     ratios = Table(title="peer time / our time on commonly solved problems (> 1: we are faster)")
     for name in ("peer / ours", "measure", "problems", "median", "min", "max"):
-        ratios.add_column(name, justify="right" if name not in ("peer / ours", "measure") else "left")
+        left = name in ("peer / ours", "measure")
+        ratios.add_column(name, justify="left" if left else "right")
     for r in report.ratios:
         fmt = (lambda v: "-" if v is None else f"{v:.2f}")
         ratios.add_row(f"{r.peer} / {r.ours}",
@@ -226,7 +227,8 @@ def markdown_tables(report: BenchReport) -> str:
             row = [cell_text(cells.get((p, key))) for p in report.planners]
             lines.append(f"| {key[1]} | {objects} | " + " | ".join(row) + " |")
         lines.append("")
-    lines += ["| ratio | measure | problems | median | min | max |", "|---|---|---:|---:|---:|---:|"]
+    lines += ["| ratio | measure | problems | median | min | max |",
+              "|---|---|---:|---:|---:|---:|"]
     for r in report.ratios:
         fmt = (lambda v: "-" if v is None else f"{v:.2f}")
         lines.append(f"| {r.peer} / {r.ours} | {MEASURES[r.measure]}"

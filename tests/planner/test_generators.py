@@ -10,7 +10,8 @@ from vlaplan.planner import generators as gen
 
 SMALL = [(d, s) for d, sizes in gen.QUICK_SIZES.items() for s in sizes]
 LARGEST = [(d, sizes[-1]) for d, sizes in gen.DEFAULT_SIZES.items()]
-TABLE = {"blocksworld": ("on", "ontable", "handempty"), "tabletop": ("on", "on-table", "hand-empty")}
+TABLE = {"blocksworld": ("on", "ontable", "handempty"),
+         "tabletop": ("on", "on-table", "hand-empty")}
 
 
 def _parse(tmp_path, domain_text: str, problem_text: str, capfd) -> DomainProblem:
