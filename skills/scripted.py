@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -196,6 +196,9 @@ def _move(w: World, target: np.ndarray, yaw: float, gripper: float) -> np.ndarra
     return np.array([d[0], d[1], d[2], dyaw, gripper], dtype=np.float32)
 
 
+Mover = Callable[[World, np.ndarray, float, float], np.ndarray]  # (world, target, yaw, gripper)
+
+
 class _Expert:
     """Base state machine; ``step`` returns one action and may change ``phase``."""
 
@@ -228,12 +231,26 @@ class _Expert:
                     return _move(w, np.array([w.ee[0], w.ee[1], travel]), yaw, 1.0)
                 return _move(w, np.array([p[0], p[1], z]), yaw, 1.0)
             self._goto("descend")
+        action = self._descend_and_close(w, name, p, grasp_z, yaw, size[1])
+        if action is not None:
+            return action
+        if self.phase == "lift":
+            return self._lift(w, name, self.lift_z)
+        return None
+
+    def _descend_and_close(self, w: World, name: str, p: np.ndarray, grasp_z: float, yaw: float,
+                           width: float, move: Mover | None = None) -> np.ndarray | None:
+        """Phases ``descend`` and ``close`` of a grasp at ``(p.x, p.y, grasp_z)``: an action,
+        or None in any other phase.  On a hold the phase becomes ``lift`` with ``lift_z``
+        set ``LIFT`` over the grasp; closing on nothing (fingers narrower than half of
+        ``width``) goes back to ``approach``.  ``move`` turns a target into an action."""
+        move = move or _move
         if self.phase == "descend":
             if float(np.linalg.norm(w.ee[:2] - p[:2])) > 2 * XY_ALIGN_TOL:
                 self._goto("approach")
-                return _move(w, np.array([p[0], p[1], w.ee[2] + 0.01]), yaw, 1.0)
+                return move(w, np.array([p[0], p[1], w.ee[2] + 0.01]), yaw, 1.0)
             if w.ee[2] - grasp_z > POS_TOL:
-                return _move(w, np.array([p[0], p[1], grasp_z]), yaw, 1.0)
+                return move(w, np.array([p[0], p[1], grasp_z]), yaw, 1.0)
             self._goto("close")
         if self.phase == "close":
             self.counter += 1
@@ -241,17 +258,22 @@ class _Expert:
                 if w.held(name):
                     self._goto("lift")
                     self.lift_z = grasp_z + LIFT
-                elif w.width < 0.5 * size[1]:  # closed on nothing: try again
+                elif w.width < 0.5 * width:  # closed on nothing: try again
                     self._goto("approach")
-                    return _move(w, w.ee + np.array([0, 0, 0.02]), yaw, 1.0)
-            return _move(w, np.array([p[0], p[1], grasp_z]), w.yaw, -1.0)
-        if self.phase == "lift":
-            if not w.held(name):
-                self._goto("approach")
-                return _move(w, w.ee, w.yaw, 1.0)
-            if self.lift_z - w.ee[2] > POS_TOL:
-                return _move(w, np.array([w.ee[0], w.ee[1], self.lift_z]), w.yaw, -1.0)
-            return None
+                    return move(w, w.ee + np.array([0, 0, 0.02]), yaw, 1.0)
+            return move(w, np.array([p[0], p[1], grasp_z]), w.yaw, -1.0)
+        return None
+
+    def _lift(self, w: World, name: str, z: float,
+              move: Mover | None = None) -> np.ndarray | None:
+        """Phase ``lift``: rise holding ``name`` to ``z``; None once there.  A lost object
+        sends the expert back to ``approach``."""
+        move = move or _move
+        if not w.held(name):
+            self._goto("approach")
+            return move(w, w.ee, w.yaw, 1.0)
+        if z - w.ee[2] > POS_TOL:
+            return move(w, np.array([w.ee[0], w.ee[1], z]), w.yaw, -1.0)
         return None
 
 

@@ -317,28 +317,13 @@ class TakeOutExpert(_SettleMixin, _Expert):
                 near_z = max(w.ee[2], min(travel, p[2] + HOVER))
                 return _step(w, np.array([p[0], p[1], near_z]), yaw, 1.0, travel)
             self._goto("descend")
-        if self.phase == "descend":
-            if float(np.linalg.norm(w.ee[:2] - p[:2])) > 2 * XY_ALIGN_TOL:
-                self._goto("approach")
-                return _move(w, np.array([p[0], p[1], w.ee[2] + 0.01]), yaw, 1.0)
-            if w.ee[2] - grasp_z > POS_TOL:
-                return _move(w, np.array([p[0], p[1], grasp_z]), yaw, 1.0)
-            self._goto("close")
-        if self.phase == "close":
-            self.counter += 1
-            if self.counter >= CLOSE_STEPS:
-                if w.held(x):
-                    self._goto("lift")
-                elif w.width < 0.5 * size[1]:
-                    self._goto("approach")
-                    return _move(w, w.ee + np.array([0, 0, 0.02]), yaw, 1.0)
-            return _move(w, np.array([p[0], p[1], grasp_z]), w.yaw, -1.0)
+        action = self._descend_and_close(w, x, p, grasp_z, yaw, size[1], move=_move)
+        if action is not None:
+            return action
         if self.phase == "lift":
-            if not w.held(x):
-                self._goto("approach")
-                return _move(w, w.ee, w.yaw, 1.0)
-            if clear_z - w.ee[2] > POS_TOL:
-                return _move(w, np.array([w.ee[0], w.ee[1], clear_z]), w.yaw, -1.0)
+            action = self._lift(w, x, clear_z, move=_move)
+            if action is not None:
+                return action
             self.done = True
         return _move(w, w.ee, w.yaw, -1.0)
 
