@@ -4,6 +4,7 @@ One run reports, per domain, over the same seeds and the same ~10-action instruc
 (made by ``vlaplan.executor.tasks`` from each scene, in the domain's own phrasing):
 
 * ``scripted``: scripted skills, twin checks and replanning (target >= 99 % success);
+* ``scripted no-checks``: the same without the twin's checks (what the checks cost or save);
 * ``fault+replan``: the same with one fault per episode aimed at the plan (drop mid-carry,
   displace an object already stacked/put away, block the target of a later stack;
   kinds cycle over the seeds) (target >= 95 %);
@@ -91,6 +92,7 @@ def run(domains: list[str], seeds: list[int], vla_seeds: list[int], n_actions: i
                     progress.advance(task)
                     continue
                 rows[(domain, "scripted")].append(episode(ex, text, seed))
+                rows[(domain, "scripted no-checks")].append(episode(ex, text, seed, checks=False))
                 kinds = FAULT_KINDS[domain]
                 kind = kinds[seed % len(kinds)]
                 spec = targeted_fault(kind, plan) or f"{kind}@{len(plan) // 2}"
