@@ -7,12 +7,13 @@ higher than :data:`IN_BIN_ABOVE_WALL` over the wall top (objects may pile up).
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
+from vlaplan.domains.containment import containment_atoms
 from vlaplan.planner.atoms import Atom
-from vlaplan.world_model.predicates import IN_MARGIN, held, is_on_table, table_height
+from vlaplan.world_model.fixtures import to_local
+from vlaplan.world_model.predicates import IN_MARGIN, held
 
 IN_BIN_ABOVE_WALL = 0.04  # m
 
@@ -21,11 +22,7 @@ def in_bin(obj: Mapping[str, Any], info: Mapping[str, Any], margin: float = IN_M
     """Not held and its centre lies inside the bin (see the module docstring)."""
     if held(obj):
         return False
-    cx, cy, _ = info["center"]
-    yaw = float(info["yaw"])
-    dx, dy = float(obj["pos"][0]) - cx, float(obj["pos"][1]) - cy
-    lx = math.cos(yaw) * dx + math.sin(yaw) * dy
-    ly = -math.sin(yaw) * dx + math.cos(yaw) * dy
+    lx, ly, _ = to_local([float(v) for v in obj["pos"]], info["center"], float(info["yaw"]))
     half = float(info["inner_half"]) - margin
     z = float(obj["pos"][2])
     return (abs(lx) <= half and abs(ly) <= half
@@ -34,20 +31,4 @@ def in_bin(obj: Mapping[str, Any], info: Mapping[str, Any], margin: float = IN_M
 
 def abstract(priv: Mapping[str, Any]) -> frozenset[Atom]:
     """The atoms true in a privileged observation of a sorting scene."""
-    objects = priv["objects"]
-    bins = {n: f for n, f in priv.get("fixtures", {}).items() if f.get("kind") == "bin"}
-    height = table_height(priv)
-    atoms: set[Atom] = set()
-    holding = [n for n, o in objects.items() if held(o)]
-    atoms.update(Atom("holding", (n,)) for n in holding)
-    if not holding:
-        atoms.add(Atom("hand-empty"))
-    for name, obj in objects.items():
-        if name in holding:
-            continue
-        inside = [b for b, info in bins.items() if in_bin(obj, info)]
-        if inside:
-            atoms.add(Atom("in", (name, inside[0])))
-        elif is_on_table(obj, height):
-            atoms.add(Atom("on-table", (name,)))
-    return frozenset(atoms)
+    return frozenset(containment_atoms(priv, "bin", in_bin))

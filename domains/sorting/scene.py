@@ -8,17 +8,15 @@ colours) in front of them.  Some objects may start in the bin of their colour.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from vlaplan.domains.base import GeneratedScene
-from vlaplan.domains.kitchen.scene import (held_object, make_object, object_name,
-                                           sample_kinds, table_spots)
+from vlaplan.domains.objects import (finish_scene, make_object, object_name, sample_kinds,
+                                     spread_on_table)
 from vlaplan.planner.atoms import Atom
 from vlaplan.planner.errors import WorldModelError
 from vlaplan.world_model import fixtures as fx
-from vlaplan.world_model.scene import COLOURS, ObjectSpec, RobotSpec, SceneSpec
+from vlaplan.world_model.scene import COLOURS, ObjectSpec, RobotSpec
 
 BIN_COLOURS = ("red", "green", "blue", "yellow")
 BIN_X = (0.60, 0.64)  # bin centres, far row
@@ -75,14 +73,8 @@ def generate(seed: int, n_objects: int | None = None, n_bins: int | None = None,
                 if len(free_slots[b]) > 2:
                     placed_in[name] = (b, int(free_slots[b].pop()))
     on_table = [k for k in rest if k[0] not in placed_in]
-    spots = None
-    for _attempt in range(50):
-        spots = table_spots(rng, len(on_table), bins, x_range=OBJECTS_X, y_range=OBJECTS_Y,
-                            spacing=SORTING_SPACING)
-        if spots is not None:
-            break
-    if spots is None:
-        raise WorldModelError(f"could not place {len(on_table)} objects (seed {seed})")
+    spots = spread_on_table(rng, len(on_table), bins, seed, x_range=OBJECTS_X,
+                            y_range=OBJECTS_Y, spacing=SORTING_SPACING)
     robot = RobotSpec(holding=held[0] if held else None)
     objects: list[ObjectSpec] = []
     init: set[Atom] = set()
@@ -92,18 +84,5 @@ def generate(seed: int, n_objects: int | None = None, n_bins: int | None = None,
             x, y, z = fx.bin_slot(bins[b], *fx.BIN_SLOTS[slot])
             objects.append(make_object(name, colour, shape, x, y, z, bins[b].yaw))
             init.add(Atom("in", (name, bins[b].name)))
-    for (name, colour, shape), (x, y) in zip(on_table, spots):
-        objects.append(make_object(name, colour, shape, x, y, 0.0,
-                                   float(rng.uniform(-math.pi / 4, math.pi / 4))))
-        init.add(Atom("on-table", (name,)))
-    if held is not None:
-        objects.append(held_object(*held, robot))
-        init.add(Atom("holding", (held[0],)))
-    else:
-        init.add(Atom("hand-empty"))
-    order = [k[0] for k in kinds]
-    objects.sort(key=lambda o: order.index(o.name))
-    spec = SceneSpec(robot=robot, objects=objects, fixtures=bins)
-    types = {k[0]: "item" for k in kinds}
-    types.update({b.name: "bin" for b in bins})
-    return GeneratedScene(spec=spec, objects=types, init=frozenset(init))
+    return finish_scene(rng, kinds, held, robot, objects, init, on_table, spots, bins,
+                        {b.name: "bin" for b in bins})

@@ -5,19 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from vlaplan.domains.containment import hand_atoms
 from vlaplan.planner.atoms import Atom
-from vlaplan.world_model.predicates import held, is_on, is_on_table, table_height
+from vlaplan.world_model.predicates import is_on, is_on_table, table_height
 
 
 def abstract(priv: Mapping[str, Any]) -> frozenset[Atom]:
     """The atoms true in a privileged observation of a tabletop scene."""
     objects = priv["objects"]
     height = table_height(priv)
-    atoms: set[Atom] = set()
-    holding = [name for name, obj in objects.items() if held(obj)]
-    atoms.update(Atom("holding", (name,)) for name in holding)
-    if not holding:
-        atoms.add(Atom("hand-empty"))
+    holding, atoms = hand_atoms(priv)
     covered: set[str] = set()
     for x, ox in objects.items():
         if x in holding:
