@@ -65,20 +65,26 @@ Generator = Callable[..., GeneratedScene]
 
 @dataclass
 class DomainSpec:
-    """A domain: PDDL, scene generator, classifiers, skill bindings, lexicon, examples."""
+    """A domain: PDDL, scene generator, classifiers, skill bindings, lexicon, examples.
+
+    ``examples`` (instructions ``vlaplan domains`` lists) default to the ``examples:``
+    of the domain's ``lexicon.yaml``; ``bindings`` to the built-in skills of ``actions``.
+    """
 
     name: str
     folder: Path
     generator: Generator
     abstraction: Abstraction
     actions: tuple[str, ...]
-    examples: tuple[str, ...] = ()
+    examples: tuple[str, ...] | None = None
     bindings: dict[str, Skill] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.bindings:
             registry = builtin_registry()
             self.bindings = {a: registry[a] for a in self.actions}
+        if self.examples is None:
+            self.examples = lexicon_examples(self.lexicon_path)
 
     @property
     def pddl_path(self) -> Path:
@@ -163,6 +169,15 @@ class DomainSpec:
         for a in args:
             if a not in objects:
                 raise UnknownObjectError(a, list(objects))
+
+
+def lexicon_examples(path: Path) -> tuple[str, ...]:
+    """The texts of the ``examples:`` a lexicon file lists (none if there is no file)."""
+    if not path.exists():
+        return ()
+    from vlaplan.planner.lexicon import Lexicon
+
+    return tuple(str(e["text"]) for e in Lexicon.load(path).examples)
 
 
 def _tuples(names: list[str], n: int) -> Iterable[tuple[str, ...]]:

@@ -14,10 +14,4 @@ DOMAIN = DomainSpec(
     generator=generate,
     abstraction=abstract,
     actions=SKILLS,
-    examples=(
-        "open the drawer",
-        "put every cube in the drawer, then close it",
-        "put every object in the drawer",
-        "close the drawer",
-    ),
 )

@@ -14,9 +14,4 @@ DOMAIN = DomainSpec(
     generator=generate,
     abstraction=abstract,
     actions=SKILLS,
-    examples=(
-        "sort every object into the bin of its colour",
-        "put every cube in the bin of its colour",
-        "sort the cylinders into the bins of their colour",
-    ),
 )

@@ -13,10 +13,4 @@ DOMAIN = DomainSpec(
     generator=generate,
     abstraction=abstract,
     actions=("pick", "place", "stack", "unstack"),
-    examples=(
-        "stack the red block on the blue block",
-        "build a tower of red, green and blue with blue at the bottom",
-        "put every block on the table",
-        "first unstack the green block, then put it on the yellow block",
-    ),
 )
