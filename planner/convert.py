@@ -109,6 +109,15 @@ def build_domain(parsed: Parsed) -> Domain:
         if t != "object" and t not in types:
             raise loc.error(f"undefined type {t!r}", tok)
 
+    def checked_params(ctx: Any, what: str) -> list[tuple[Parameter, Token]]:
+        """The typed variables of ``ctx``, each named once, each of a declared type."""
+        params = _params(ctx, parsed)
+        _unique(params, lambda p: p.name, what, loc)
+        for p, tok in params:
+            for t in p.types:
+                check_type(t, tok)
+        return params
+
     constants: dict[str, str] = {}
     consts = _typed_names(tree.constantsDef().typedNameList() if tree.constantsDef() else None,
                           parsed, "constants")
@@ -123,11 +132,7 @@ def build_domain(parsed: Parsed) -> Domain:
             pname = _name(sk.predicate())
             if pname in predicates:
                 raise loc.error(f"duplicate predicate {pname!r}", loc.at(sk.predicate()))
-            params = _params(sk.typedVariableList(), parsed)
-            _unique(params, lambda p: p.name, f"parameter in predicate {pname!r}:", loc)
-            for p, tok in params:
-                for t in p.types:
-                    check_type(t, tok)
+            params = checked_params(sk.typedVariableList(), f"parameter in predicate {pname!r}:")
             predicates[pname] = PredicateDef(pname, tuple(p for p, _ in params))
 
     functions: dict[str, PredicateDef] = {}
@@ -158,11 +163,7 @@ def build_domain(parsed: Parsed) -> Domain:
         aname = _name(ad.actionSymbol())
         if aname in actions:
             raise loc.error(f"duplicate action {aname!r}", loc.at(ad.actionSymbol()))
-        params = _params(ad.typedVariableList(), parsed)
-        _unique(params, lambda p: p.name, f"parameter in action {aname!r}:", loc)
-        for p, tok in params:
-            for t in p.types:
-                check_type(t, tok)
+        params = checked_params(ad.typedVariableList(), f"parameter in action {aname!r}:")
         op = listener.operators.get(ad.actionSymbol().getText())
         span = loc.span(ad)
         pre = to_condition(op.precondition_tree, parsed, span) if op and op.precondition_tree else TRUE

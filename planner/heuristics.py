@@ -101,6 +101,18 @@ class Relaxation:
         return state
 
     # ------------------------------------------------------------------ layered hFF
+    def _release(self, facts: int, unsat: list[int], ready: list[int]) -> None:
+        """Count the facts (bits of ``facts``) off ``unsat``; append to ``ready`` every
+        operator whose preconditions are now all reached."""
+        single_of, multi_of = self.single_of, self.multi_of
+        for f in bits(facts):
+            ready.extend(single_of[f])
+            for o in multi_of[f]:
+                c = unsat[o] - 1
+                unsat[o] = c
+                if not c:
+                    ready.append(o)
+
     def ff_layered(self, state: int) -> tuple[float, set[int], list[int] | None]:
         """FF's relaxed planning graph (unit cost), computed by counting unsatisfied
         preconditions layer by layer: (number of actions, preferred actions, applicable
@@ -111,16 +123,9 @@ class Relaxation:
         if state & goal == goal:
             return 0, set(), None
         pre, add = self.pre, self.add
-        single_of, multi_of = self.single_of, self.multi_of
         unsat = self.n_pre.copy()
         ready = list(self.no_pre)
-        for f in bits(state):
-            ready.extend(single_of[f])
-            for o in multi_of[f]:
-                c = unsat[o] - 1
-                unsat[o] = c
-                if not c:
-                    ready.append(o)
+        self._release(state, unsat, ready)
         main = self.is_main
         applicable = [self.act[o] for o in ready if main[o]]
         reached = state
@@ -141,13 +146,7 @@ class Relaxation:
             if reached & goal == goal:
                 break
             ready = []
-            for f in bits(new):
-                ready.extend(single_of[f])
-                for o in multi_of[f]:
-                    c = unsat[o] - 1
-                    unsat[o] = c
-                    if not c:
-                        ready.append(o)
+            self._release(new, unsat, ready)
         top = level
         pending = [0] * (top + 1)
 
