@@ -1,12 +1,10 @@
 """The tabletop generator: determinism, skill arrangements, and the abstraction of a
 freshly built scene equal to the generator's initial atoms (500 random scenes)."""
-import numpy as np
 import pytest
 
 from vlaplan.domains import get_domain
 from vlaplan.planner.atoms import Atom
 from vlaplan.planner.errors import WorldModelError
-from vlaplan.world_model.robot import SimRobot
 
 DOMAIN = get_domain("tabletop")
 
@@ -51,24 +49,7 @@ def test_unknown_skill_and_bad_counts_are_errors():
         DOMAIN.generate_scene(0, n_objects=11)
 
 
-def _settled_atoms(robot: SimRobot, spec, steps: int = 3):
-    robot.reset(0, scene=spec)
-    grip = -1.0 if spec.robot.holding else 1.0
-    for _ in range(steps):
-        robot.apply(np.array([0, 0, 0, 0, grip], dtype=np.float32))
-    return DOMAIN.abstract(robot.observe())
-
-
-def test_abstraction_of_fresh_scenes_equals_initial_atoms():
+def test_abstraction_of_fresh_scenes_equals_initial_atoms(scene_mismatches):
     """Property over 500 random scenes (every fourth one starts with a held block)."""
-    robot = SimRobot(DOMAIN.generate_scene(0).spec, render=False, fast_reset=True)
-    try:
-        mismatches = []
-        for seed in range(500):
-            g = DOMAIN.generate_scene(10_000 + seed, holding=seed % 4 == 0)
-            atoms = _settled_atoms(robot, g.spec)
-            if atoms != g.init:
-                mismatches.append((seed, sorted(atoms ^ g.init)))
-        assert not mismatches, mismatches[:5]
-    finally:
-        robot.close()
+    mismatches = scene_mismatches(DOMAIN, range(10_000, 10_500), 4)
+    assert not mismatches, mismatches[:5]
