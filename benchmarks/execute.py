@@ -5,6 +5,8 @@ One run reports, per domain, over the same seeds and the same ~10-action instruc
 
 * ``scripted``: scripted skills, twin checks and replanning (target >= 99 % success);
 * ``scripted no-checks``: the same without the twin's checks (what the checks cost or save);
+* ``scripted try-blocked``: checks on, ``when_blocked="try"`` (actions the twin rejected are
+  dispatched anyway, monitored, when no other plan reaches the goal);
 * ``fault+replan``: the same with one fault per episode aimed at the plan (drop mid-carry,
   displace an object already stacked/put away, block the target of a later stack;
   kinds cycle over the seeds) (target >= 95 %);
@@ -82,6 +84,9 @@ def run(domains: list[str], seeds: list[int], vla_seeds: list[int], n_actions: i
         for domain in domains:
             ex = Executor(domain, "scripted", check_stages=check_stages,
                           scene_options=SCENES.get(domain), render=render or None)
+            trying = Executor(domain, "scripted", check_stages=check_stages,
+                              scene_options=SCENES.get(domain), render=render or None,
+                              when_blocked="try")
             task = progress.add_task(f"{domain} scripted", total=len(seeds))
             for seed in seeds:
                 try:
@@ -93,6 +98,7 @@ def run(domains: list[str], seeds: list[int], vla_seeds: list[int], n_actions: i
                     continue
                 rows[(domain, "scripted")].append(episode(ex, text, seed))
                 rows[(domain, "scripted no-checks")].append(episode(ex, text, seed, checks=False))
+                rows[(domain, "scripted try-blocked")].append(episode(trying, text, seed))
                 kinds = FAULT_KINDS[domain]
                 kind = kinds[seed % len(kinds)]
                 spec = targeted_fault(kind, plan) or f"{kind}@{len(plan) // 2}"

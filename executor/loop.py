@@ -50,15 +50,21 @@ class Executor:
     ``scene_options`` go to the domain's scene generator (e.g. ``{"n_objects": 7}``).
     ``render``: render the cameras on every control step (None: only when the policy needs
     images or a video is recorded; the scripted expert reads privileged state).
+    ``when_blocked``: what to do when only actions the twin rejected lead to the goal:
+    ``"stop"`` (default: fail with the twin's reasons) or ``"try"`` (dispatch them anyway,
+    monitored, and record that the verdict was overridden).
     """
 
     def __init__(self, domain: str = "tabletop", policy: Any = "vla", *, robot: Any = None,
                  checks: bool = True, replan: bool = True, max_replans: int = 5,
                  search: str = "gbfs-ff", plan_timeout: float = 10.0,
                  check_stages: Any = "auto", scene_options: dict[str, Any] | None = None,
-                 render: bool | None = None) -> None:
+                 render: bool | None = None, when_blocked: str = "stop") -> None:
         if max_replans < 0:
             raise ExecutionError(f"max_replans must be >= 0, got {max_replans}")
+        if when_blocked not in ("stop", "try"):
+            raise ExecutionError(f"when_blocked must be 'stop' or 'try', got {when_blocked!r}")
+        self.when_blocked = when_blocked
         self.runtime = DomainRuntime(domain)
         self.domain = domain
         self.checks, self.replan, self.max_replans = checks, replan, max_replans
@@ -286,6 +292,14 @@ class Executor:
                 del d.banned[key]
                 d.ban_why.pop(key, None)
             res = attempt()
+        twin = [k for k, why in d.ban_why.items() if why.startswith("the twin")]
+        if not res.solved and twin and self.when_blocked == "try" and contradiction is None:
+            for key in twin:  # only rejected actions lead there: try them, monitored
+                del d.banned[key]
+                d.ban_why.pop(key, None)
+                d.override.add(key)
+            res = attempt()
+            cause += " (overriding the twin: " + ", ".join(_call(k) for k in twin) + ")"
         seconds = perf_counter() - t0
         d.result.timings.plan += seconds
         status = str(getattr(res.status, "value", res.status)).upper()

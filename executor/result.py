@@ -66,6 +66,7 @@ class StepRecord(BaseModel):
     call: str
     prompt: str = ""
     checks: list[CheckRecord] = Field(default_factory=list)
+    check_overridden: bool = Field(False, description="dispatched although the twin had said no")
     outcome: StepOutcome
     reason: str = ""
     duration: float = 0.0

@@ -85,3 +85,23 @@ def test_precondition_false_stops_the_doomed_stack_in_open_loop() -> None:
 
     recovered = run(checks=True, replan=True)
     assert recovered.success and recovered.replans
+
+
+@pytest.mark.parametrize("when_blocked", ["stop", "try"])
+def test_when_the_only_way_is_rejected(when_blocked: str) -> None:
+    """Stacking on the out-of-reach block is the only way: "stop" fails with the twin's
+    reason and never dispatches it; "try" dispatches it anyway (marked), and fails on the plant."""
+    robot = robot_for(cube("green_1", "green", 0.45, 0.0), cube("yellow_1", "yellow", 0.86, 0.30))
+    ex = Executor("tabletop", "scripted", robot=robot, when_blocked=when_blocked)
+    result = ex.run(Goal.of(["(on green_1 yellow_1)"]), seed=0)
+    assert not result.success
+    doomed = [s for s in result.steps if s.call == "(stack green_1 yellow_1)"]
+    assert doomed[0].outcome == StepOutcome.CHECK_FAILED
+    assert doomed[0].checks[-1].reason == "UNREACHABLE"
+    if when_blocked == "stop":
+        assert len(doomed) == 1 and "ruled out: (stack green_1 yellow_1) (the twin: UNREACHABLE)" \
+            in result.reason
+    else:
+        tried = [s for s in doomed if s.check_overridden]
+        assert tried and tried[0].frames > 0 and tried[0].outcome != StepOutcome.SUCCEEDED
+        assert "overriding the twin" in result.plans[1].cause
