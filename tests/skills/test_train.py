@@ -48,3 +48,21 @@ def test_training_refuses_bad_input(data, tmp_path):
     (tmp_path / "mine" / "notes.txt").write_text("x")
     with pytest.raises(SkillError, match="refusing to overwrite"):
         train(TrainConfig(data=str(data), out=str(tmp_path / "mine"), steps=1, spec=tiny_spec()))
+
+
+def test_cli_train_and_collect_report_bad_input_as_exit_code_2(data, tmp_path, capsys):
+    from vlaplan.cli import main
+
+    out = tmp_path / "ck"
+    code = main(["train", "--data", str(data), "--policy", "tokens", "--steps", "2",
+                 "--out", str(out), "--batch-size", "4", "--hidden", "32", "--layers", "1",
+                 "--image-size", "32", "--patch", "16", "--chunk", "4"])
+    assert code == 0 and (out / "model.safetensors").exists()
+    assert "trained 2 steps" in capsys.readouterr().out
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "a.txt").write_text("x")
+    assert main(["collect", "--domain", "tabletop", "--episodes", "1",
+                 "--out", str(tmp_path / "notes")]) == 2
+    assert main(["train", "--data", str(tmp_path / "notes"), "--steps", "1",
+                 "--out", str(tmp_path / "ck2")]) == 2
+    assert "not a LeRobot v3 dataset" in capsys.readouterr().err
