@@ -19,14 +19,21 @@ from vlaplan.skills.contract import ACTION_DIM, ACTION_NAMES, Observation, Skill
 
 
 class VLAPolicy:
-    """A vision-language-action policy behind the skill contract."""
+    """A vision-language-action policy behind the skill contract.
+
+    ``threads`` sets torch's CPU threads (process-wide) unless None.
+    """
 
     def __init__(self, model: Any, processor: Any, meta: CheckpointMeta, *,
                  device: str = "cpu", n_action_steps: int | None = None,
-                 name: str = "vla") -> None:
+                 name: str = "vla", threads: int | None = 1) -> None:
         from vlaplan.skills.pi0 import HEAD_TOKENS, flow_sample
         from vlaplan.skills.tokens import token_sample
 
+        if threads and device == "cpu":
+            # The small model gains nothing from more threads, and OpenMP threads stall
+            # badly when the cores are shared (measured: 22 ms -> 1 s per chunk).
+            torch.set_num_threads(threads)
         self.model = model.to(device).eval()
         self.processor = processor
         self.meta = meta
