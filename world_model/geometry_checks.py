@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -19,13 +20,21 @@ from vlaplan.world_model import expert_targets as T
 from vlaplan.world_model.build import REST_POSE, WorldHandles, solve_ik
 from vlaplan.world_model.checks import ActionLike, Failure, ReasonCode, action_label
 from vlaplan.world_model.panda import ARM_JOINTS, FINGER_JOINTS, FINGER_MAX, GRASP_LINK
+from vlaplan.world_model.predicates import HAND_PARTS
 
 REACH_TOL = 0.02  # m between the IK solution's grasp frame and the target (the skills are
 # closed-loop and absorb IK residuals; really unreachable targets miss by several cm)
 TILT_TOL = 0.25  # rad between the grasp frame's approach axis and straight down
-PENETRATION_TOL = 0.002  # m of interpenetration tolerated before it counts as a collision
+COLLISION_DEPTH_TOL = 0.01  # m of interpenetration tolerated before a contact counts as a
+# collision: the IK pose may sit up to REACH_TOL off the target and the closed-loop skill
+# pushes shallow contacts aside (measured false alarms were 0.3-0.8 cm deep; real
+# obstacles in the way, e.g. a block on the target spot, cut several cm deep)
+PENETRATION_TOL = 0.002  # m: default of :func:`penetrations` (the look-ahead's transit
+# shortcut refuses any hover pose touching something; the collision stage passes the above)
+GRIP_CLEARANCE = 0.005  # m the open fingers must span beyond the object's extent
 PLACE_CLEARANCE = 0.004  # m the held object is lifted above its support for the check
 GRIPPER_LINKS: tuple[int, ...] = (7, 8, 9, 10)  # link 7 (wrist), hand, two fingers
+FINGER_LINKS: tuple[int, ...] = (9, 10)
 IK_ROUNDS = 3  # refinements of the IK solution from the current arm pose
 IK_WAYPOINTS = 5  # waypoints of the last attempt, from the current grasp frame
 
@@ -36,7 +45,9 @@ class TargetPose:
 
     ``mode`` is ``grasp`` (fingers open around ``subject``), ``place`` (``subject`` is
     carried to ``pos``) or ``handle`` (fingers open around a drawer handle).  ``support``
-    names what the placed object may touch (the block below, the table, the container).
+    names what the placed object may touch (the block below, the table, the container) or,
+    for a grasp, what the subject rests on: the expert's fingertips touch it there too.
+    ``extent`` is the subject's width along the finger axis at ``yaw`` (grasps only).
     """
 
     pos: tuple[float, float, float]
@@ -45,6 +56,7 @@ class TargetPose:
     subject: str
     support: frozenset[str] = field(default_factory=frozenset)
     z_slack: float = 0.0  # m the skill may stop short above the target (handle grips)
+    extent: float | None = None
 
 
 def grasp_frame(client: int, panda: int) -> tuple[np.ndarray, np.ndarray]:
@@ -116,20 +128,44 @@ def check_reach(client: int, panda: int, target: TargetPose,
 
 
 def penetrations(client: int, body: int, link: int | None, handles: WorldHandles,
-                 skip: set[int]) -> list[tuple[float, int]]:
+                 skip: set[int], tol: float = PENETRATION_TOL) -> list[tuple[float, int]]:
     """(depth, other body) for every body of the scene but ``skip`` that ``body`` (or its
-    ``link``) cuts into by more than :data:`PENETRATION_TOL`."""
+    ``link``) cuts into by more than ``tol``."""
     hits = []
     others = [handles.table, *handles.objects.values(), *handles.fixtures.values()]
     for other in others:
         if other in skip or other == body:
             continue
         kwargs = {"linkIndexA": link} if link is not None else {}
-        for point in pb.getClosestPoints(body, other, PENETRATION_TOL, physicsClientId=client,
-                                         **kwargs):
-            if point[8] < -PENETRATION_TOL:
+        for point in pb.getClosestPoints(body, other, 0.0, physicsClientId=client, **kwargs):
+            if point[8] < -tol:
                 hits.append((float(point[8]), other))
     return hits
+
+
+def extent_along(obj: Mapping[str, Any], yaw: float) -> float:
+    """Width of ``obj`` (a privileged object entry) along the finger axis of a hand
+    pointing down with ``yaw``: what the open fingers must span to close around it."""
+    along = np.array([math.sin(yaw), -math.cos(yaw), 0.0])
+    rot = np.asarray(pb.getMatrixFromQuaternion(obj["quat"])).reshape(3, 3)
+    size = [float(v) for v in obj["size"]]
+    if obj.get("shape") == "cylinder":  # local z is the axis, size[0] the diameter
+        c = abs(float(rot[:, 2] @ along))
+        return size[0] * math.sqrt(max(0.0, 1.0 - c * c)) + size[2] * c
+    return float(sum(size[i] * abs(float(rot[:, i] @ along)) for i in range(3)))
+
+
+def check_grip(target: TargetPose, label: str) -> Failure | None:
+    """Does the subject fit between the open fingers at the expert's yaw?"""
+    if target.mode != "grasp" or target.extent is None:
+        return None
+    opening = 2 * FINGER_MAX
+    if target.extent <= opening - GRIP_CLEARANCE:
+        return None
+    return Failure(ReasonCode.GRASP_INFEASIBLE,
+                   f"{label}: {target.subject} is {target.extent * 100:.1f} cm wide across the "
+                   f"fingers at the grasp yaw; the gripper opens {opening * 100:.0f} cm",
+                   objects=(target.subject,))
 
 
 def held_in_hand(client: int, panda: int, body: int) -> tuple[tuple, tuple]:
@@ -141,22 +177,33 @@ def held_in_hand(client: int, panda: int, body: int) -> tuple[tuple, tuple]:
     return pb.multiplyTransforms(inv[0], inv[1], obj_pos, obj_quat)
 
 
+def _body(handles: WorldHandles, name: str) -> int | None:
+    if name == "table":
+        return handles.table
+    return handles.objects.get(name, handles.fixtures.get(name))
+
+
 def check_collision(client: int, handles: WorldHandles, target: TargetPose, q: np.ndarray,
                     held: str | None, label: str, held_local: tuple | None = None
                     ) -> Failure | None:
     """Stage 3: are the gripper (and the held object) free at ``target`` with joints ``q``?
 
     ``held_local`` is the held object's pose in the grasp frame (:func:`held_in_hand`,
-    taken before the arm moved).  In ``grasp``/``handle`` mode the fingers are opened
-    fully; open fingers that cut into the subject mean it is wider than the gripper
-    opens (GRASP_INFEASIBLE).
+    taken before the arm moved).  A grasp whose subject is wider across the fingers than
+    they open is GRASP_INFEASIBLE (:func:`check_grip`).  Contacts count only deeper than
+    :data:`COLLISION_DEPTH_TOL`; the grasp subject is never an obstacle, nor is the
+    support (``target.support``) to the fingertips, which the expert also sets down on it.
     """
+    infeasible = check_grip(target, label)
+    if infeasible is not None:
+        return infeasible
     panda = handles.panda
     names = {bid: name for name, bid in {**handles.objects, **handles.fixtures}.items()}
     names[handles.table] = "table"
-    subject = handles.objects.get(target.subject, handles.fixtures.get(target.subject))
+    subject = _body(handles, target.subject)
     held_body = handles.objects.get(held) if held else None
-    if held_body is not None and target.mode == "place" and held_local is not None:
+    placing = held_body is not None and target.mode == "place" and held_local is not None
+    if placing:
         set_arm(client, panda, q)
         state = pb.getLinkState(panda, GRASP_LINK, computeForwardKinematics=True,
                                 physicsClientId=client)
@@ -168,30 +215,37 @@ def check_collision(client: int, handles: WorldHandles, target: TargetPose, q: n
     pb.performCollisionDetection(physicsClientId=client)
     skip = {held_body} if held_body is not None else set()
     if target.mode in ("grasp", "handle") and subject is not None:
-        for link in (9, 10):
-            if penetrations(client, panda, link, handles, set(handles.objects.values()) - {
-                    subject} | set(handles.fixtures.values()) - {subject} | {handles.table}):
-                return Failure(ReasonCode.GRASP_INFEASIBLE,
-                               f"{label}: the open fingers cut into {target.subject}; it is wider "
-                               f"than the gripper opens ({2 * FINGER_MAX * 100:.0f} cm)",
-                               objects=(target.subject,))
         skip.add(subject)
+    support = {b for b in (_body(handles, n) for n in target.support) if b is not None}
     hits: list[tuple[float, int, str]] = []
     for link in GRIPPER_LINKS:
-        hits += [(d, b, "gripper") for d, b in penetrations(client, panda, link, handles, skip)]
-    if held_body is not None and target.mode == "place" and held_local is not None:
-        allowed = {handles.objects.get(n, handles.fixtures.get(n)) for n in target.support}
-        allowed |= {panda}
+        ignore = skip | support if link in FINGER_LINKS else skip
+        hits += [(d, b, "gripper") for d, b in penetrations(
+            client, panda, link, handles, ignore, COLLISION_DEPTH_TOL)]
+    if placing:
         hits += [(d, b, held or "") for d, b in
-                 penetrations(client, held_body, None, handles, allowed)]
+                 penetrations(client, held_body, None, handles, support | {panda},
+                                 COLLISION_DEPTH_TOL)]
     if not hits:
         return None
     depth, body, what = min(hits)
     obstacle = names.get(body, f"body {body}")
     return Failure(ReasonCode.COLLISION,
                    f"{label}: the {what} would hit {obstacle} at the {target.mode} pose of "
-                   f"{target.subject} ({-depth * 100:.1f} cm deep)",
-                   objects=(obstacle, target.subject))
+                   f"{target.subject} ({-depth * 100:.1f} cm deep, more than the "
+                   f"{COLLISION_DEPTH_TOL * 100:.0f} cm tolerated)",
+                   objects=(obstacle, target.subject), extra={"obstacle": obstacle,
+                                                            "depth": -depth})
+
+
+def _grasp_support(priv: Mapping[str, Any], name: str) -> frozenset[str]:
+    """What ``name`` rests on: the table and the bodies it touches lower down."""
+    objects = priv.get("objects", {})
+    obj = objects[name]
+    z = float(obj["pos"][2])
+    below = {c for c in obj.get("contacts", ()) if c not in HAND_PARTS and (
+        c not in objects or float(objects[c]["pos"][2]) < z)}
+    return frozenset(below | {"table"})
 
 
 def target_pose(action: ActionLike, priv: dict[str, Any]) -> TargetPose | Failure:
@@ -202,10 +256,13 @@ def target_pose(action: ActionLike, priv: dict[str, Any]) -> TargetPose | Failur
     try:
         if name in ("pick", "unstack") and args[0] in objects:
             pos, yaw = T.grasp(priv, args[0])
-            return TargetPose(pos, yaw, "grasp", args[0])
+            return TargetPose(pos, yaw, "grasp", args[0], _grasp_support(priv, args[0]),
+                              extent=extent_along(objects[args[0]], yaw))
         if name == "take-out" and args[0] in objects and args[1] in fixtures:
             pos, yaw = T.grasp_in_drawer(priv, args[0], args[1])
-            return TargetPose(pos, yaw, "grasp", args[0])
+            return TargetPose(pos, yaw, "grasp", args[0],
+                              _grasp_support(priv, args[0]) | {args[1]},
+                              extent=extent_along(objects[args[0]], yaw))
         if name == "stack" and args[0] in objects and args[1] in objects:
             pos, yaw = T.place(priv, args[0], onto=args[1])
             return TargetPose(pos, yaw, "place", args[0], frozenset({args[1]}))

@@ -1,8 +1,10 @@
 """Kitchen classifiers: privileged world state -> ``on-table``, ``in``, ``holding``,
 ``hand-empty``, ``open``, ``closed``.
 
-Open/closed use the drawer's joint position with the tolerances of
-:mod:`vlaplan.world_model.predicates`; ``in`` tests an object's centre against the
+Open/closed is total: a drawer is ``closed`` within the closed tolerance of
+:mod:`vlaplan.world_model.predicates` and ``open`` otherwise, so a half-open drawer can be
+closed (and re-opened: the open skill pulls from wherever the drawer stands; whether it
+is open far enough for a put-in is the twin's look-ahead's question); ``in`` tests an object's centre against the
 drawer box (in the cabinet frame, so it follows the drawer as it slides).
 """
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 from vlaplan.domains.containment import containers, containment_atoms
 from vlaplan.planner.atoms import Atom
 from vlaplan.world_model.fixtures import to_local
-from vlaplan.world_model.predicates import IN_MARGIN, drawer_is_closed, drawer_is_open, held
+from vlaplan.world_model.predicates import IN_MARGIN, drawer_is_closed, held
 
 IN_DRAWER_ABOVE_FLOOR = 0.07  # m: an object's centre at most this high above the drawer floor
 
@@ -34,9 +36,5 @@ def abstract(priv: Mapping[str, Any]) -> frozenset[Atom]:
     """The atoms true in a privileged observation of a kitchen scene."""
     atoms = containment_atoms(priv, "drawer", in_drawer)
     for name, d in containers(priv, "drawer").items():
-        q = float(d["joint"])
-        if drawer_is_open(q):
-            atoms.add(Atom("open", (name,)))
-        if drawer_is_closed(q):
-            atoms.add(Atom("closed", (name,)))
+        atoms.add(Atom("closed" if drawer_is_closed(float(d["joint"])) else "open", (name,)))
     return frozenset(atoms)
