@@ -12,7 +12,10 @@ from vlaplan.skills.contract import PRIVILEGED_KEY, SkillCall
 from vlaplan.skills.scripted import ScriptedPolicy
 from vlaplan.world_model.checks import CheckStage, ReasonCode
 from vlaplan.world_model.faults import FaultInjector
-from vlaplan.world_model.geometry_checks import REACH_TOL
+from vlaplan.world_model.geometry_checks import (
+    COLLISION_DEPTH_TOL, GRIPPER_LINKS, PENETRATION_TOL, REACH_TOL, check_reach, extent_along,
+    penetrations, set_arm)
+from vlaplan.world_model.panda import FINGER_MAX
 from vlaplan.world_model.robot import SimRobot
 from vlaplan.world_model.rollout import run_skill
 from vlaplan.world_model.scene import ObjectSpec, RobotSpec, SceneSpec
@@ -288,3 +291,87 @@ def test_marginal_towers_twin_agrees_with_the_plant(lean: float, mass: float) ->
     assert verdict.ok == stands, verdict.detail
     twin.close()
     plant.close()
+
+
+# -- false alarms the geometric stages must not raise, next to the true ones they keep ----
+
+def ring_scene(gap: float) -> SceneSpec:
+    """red_1 with a cube on each side, centres ``gap`` apart."""
+    return SceneSpec(objects=[
+        ObjectSpec(name="red_1", colour="red", pos=(0.5, 0.0, 0.02)),
+        ObjectSpec(name="green_1", colour="green", pos=(0.5, gap, 0.02)),
+        ObjectSpec(name="blue_1", colour="blue", pos=(0.5 + gap, 0.0, 0.02)),
+        ObjectSpec(name="yellow_1", colour="yellow", pos=(0.5 - gap, 0.0, 0.02)),
+        ObjectSpec(name="white_1", colour="white", pos=(0.5, -gap, 0.02))])
+
+
+def test_shallow_contact_with_a_neighbour_is_no_collision_a_deep_one_is() -> None:
+    action = DOMAIN.ground("pick", ("red_1",))
+    plant, twin, obs = setup(ring_scene(0.074))
+    c, h = twin.client, twin.handles
+    state_id = pb.saveState(physicsClientId=c)
+    target = twin.target(action)
+    _, q = check_reach(c, h.panda, target, "probe")
+    set_arm(c, h.panda, q, finger=FINGER_MAX)
+    pb.performCollisionDetection(physicsClientId=c)
+    skip = {h.objects["red_1"], h.table}
+    depth = -min(d for link in GRIPPER_LINKS for d, _ in penetrations(c, h.panda, link, h, skip,
+                                                                      tol=0.0))
+    pb.restoreState(state_id, physicsClientId=c)
+    assert PENETRATION_TOL < depth < COLLISION_DEPTH_TOL  # touching, as the plant's hand does
+    assert twin.check(action, DOMAIN.abstract(obs), stages="cheap").ok
+    assert ("holding", ("red_1",)) in run_on_plant(plant, "pick", ("red_1",))
+    twin.close()
+    plant.close()
+    plant, twin, obs = setup(ring_scene(0.055))
+    deep = twin.check(action, DOMAIN.abstract(obs), stages="cheap")
+    assert deep.reason is ReasonCode.COLLISION and deep.stage is CheckStage.COLLISION
+    obstacle = deep.objects[0]
+    assert obstacle in {"green_1", "blue_1", "yellow_1", "white_1"} and obstacle in deep.detail
+    twin.close()
+    plant.close()
+
+
+def test_flat_box_is_grasped_across_the_side_the_expert_chooses() -> None:
+    """A 6 x 4 x 2.5 cm kitchen box: the expert's yaw puts at most 6 cm between the
+    fingers (8 cm open); the check must not call it too wide, and the plant grasps it."""
+    from vlaplan.domains import get_domain
+
+    kitchen = get_domain("kitchen")
+    g = kitchen.generate_scene(10)
+    plant = SimRobot(g.spec, render=False)
+    twin = PhysicsTwin(g.spec, abstract=kitchen.abstract)
+    obs = plant.observe()
+    twin.sync(obs)
+    box = "black_box_1"
+    assert obs[PRIVILEGED_KEY]["objects"][box]["size"] == [0.06, 0.04, 0.025]
+    action = kitchen.ground("pick", (box,))
+    target = twin.target(action)
+    assert target.extent == pytest.approx(extent_along(obs[PRIVILEGED_KEY]["objects"][box],
+                                                       target.yaw))
+    assert target.extent < 2 * FINGER_MAX
+    result = twin.check(action, kitchen.abstract(obs), stages="cheap")
+    assert result.ok, result.detail
+    outcome = run_skill(plant, ScriptedPolicy(), kitchen.call("pick", (box,)), 120,
+                        kitchen.abstract, action.add, action.delete)
+    assert outcome.success
+    twin.close()
+    plant.close()
+
+
+@pytest.mark.parametrize("size, yaw, hand_yaw, expected", [
+    ((0.06, 0.04, 0.025), 0.0, 0.0, 0.04),  # fingers along y: across the 4 cm side
+    ((0.06, 0.04, 0.025), 0.0, np.pi / 2, 0.06),  # fingers along x: across the 6 cm side
+    ((0.06, 0.04, 0.025), np.pi / 2, np.pi / 2, 0.04),
+    ((0.04, 0.04, 0.04), np.pi / 4, 0.0, 0.04 * np.sqrt(2)),  # a cube's diagonal
+    ((0.12, 0.12, 0.03), 0.3, 1.0, None)])
+def test_extent_along_the_finger_axis(size, yaw, hand_yaw, expected) -> None:
+    quat = pb.getQuaternionFromEuler((0.0, 0.0, yaw))
+    box = {"size": list(size), "quat": list(quat), "shape": "box"}
+    width = extent_along(box, hand_yaw)
+    if expected is None:  # wider than the open gripper at any yaw
+        assert width > 2 * FINGER_MAX
+    else:
+        assert width == pytest.approx(expected, abs=1e-6)
+    cylinder = {"size": [0.05, 0.05, 0.08], "quat": list(quat), "shape": "cylinder"}
+    assert extent_along(cylinder, hand_yaw) == pytest.approx(0.05)
