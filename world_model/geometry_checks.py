@@ -192,7 +192,8 @@ def check_collision(client: int, handles: WorldHandles, target: TargetPose, q: n
     taken before the arm moved).  A grasp whose subject is wider across the fingers than
     they open is GRASP_INFEASIBLE (:func:`check_grip`).  Contacts count only deeper than
     :data:`COLLISION_DEPTH_TOL`; the grasp subject is never an obstacle, nor is the
-    support (``target.support``) to the fingertips, which the expert also sets down on it.
+    support (``target.support``: table or object, not a fixture) to the fingertips, which
+    the expert also sets down on it.
     """
     infeasible = check_grip(target, label)
     if infeasible is not None:
@@ -217,9 +218,11 @@ def check_collision(client: int, handles: WorldHandles, target: TargetPose, q: n
     if target.mode in ("grasp", "handle") and subject is not None:
         skip.add(subject)
     support = {b for b in (_body(handles, n) for n in target.support) if b is not None}
+    # a fixture is one body (cabinet and drawer): fingertips inside it may be in its walls
+    rest_on = support - set(handles.fixtures.values())
     hits: list[tuple[float, int, str]] = []
     for link in GRIPPER_LINKS:
-        ignore = skip | support if link in FINGER_LINKS else skip
+        ignore = skip | rest_on if link in FINGER_LINKS else skip
         hits += [(d, b, "gripper") for d, b in penetrations(
             client, panda, link, handles, ignore, COLLISION_DEPTH_TOL)]
     if placing:
