@@ -3,9 +3,13 @@
 From the state saved at the last sync (by default with the hand put straight over the
 target, skipping the free-space transit: :func:`skip_transit`), the twin's own controller
 executes the scripted expert for the action closed-loop on privileged observations,
-without rendering and with coarser physics (:func:`physics_rate`), until the skill
+without rendering, at the plant's 240 Hz when the action puts something down and coarser
+otherwise (:func:`substeps_for`), with resting objects far from the action asleep
+(:func:`distant_asleep`), until the skill
 succeeds by the rule ``run_skill`` applies on the plant (effects hold and the arm is done,
-two steps running), the expert reports done, or the step budget ends.  The scene then
+two steps running; for an action that neither grasps nor releases, such as
+opening a drawer: the effects hold and the expert lets go), the expert reports done, or
+the step budget ends.  The scene then
 settles for a few control steps, is abstracted, and the atoms are compared with the
 action's add/delete effects.  The twin is restored to the synced state afterwards.
 
@@ -51,6 +55,9 @@ OPEN_SLACK = 0.003  # m: a gripper within this of fully open holds nothing betwe
 HELD_XY_TOL = 0.03  # m between a held object's centre and the grasp point, horizontally
 TRANSIT_HOVER = 0.025  # m above the target pose where a transit-skipping look-ahead starts
 PLANT_SOLVER_ITERATIONS = 50  # what build_world sets; restored after a look-ahead
+HAND_ATOMS = ("holding", "hand-empty")  # an action touching none of these leaves the hand
+SLEEP_ASLEEP = pb.ACTIVATION_STATE_ENABLE_SLEEPING | pb.ACTIVATION_STATE_SLEEP
+SLEEP_AWAKE = pb.ACTIVATION_STATE_WAKE_UP | pb.ACTIVATION_STATE_DISABLE_SLEEPING
 
 
 @dataclass
@@ -64,6 +71,9 @@ class LookaheadStats:
     predicted: list[str] = field(default_factory=list)
     moved: dict[str, float] = field(default_factory=dict)
     skipped_transit: bool = False
+    asleep: int = 0  # distant objects put to sleep
+    substeps: int = 0  # physics steps per control step
+    hand_neutral: bool = False  # stopped at the release, without the arm's retreat
 
 
 def generic_atoms(observation: dict[str, Any]) -> frozenset[Atom]:
@@ -107,13 +117,22 @@ def _positions(obs: dict[str, Any]) -> dict[str, np.ndarray]:
     return {n: np.asarray(o["pos"]) for n, o in obs[PRIVILEGED_KEY]["objects"].items()}
 
 
+def substeps_for(twin: "PhysicsTwin", action: ActionLike) -> int:
+    """Physics steps per control step for ``action``: ``twin.lookahead_substeps`` (the
+    plant's 240 Hz by default) when it puts something down, where a marginal tower may
+    topple; ``twin.grasp_substeps`` when it does not (pick, unstack, take-out, open,
+    close: nothing is released onto a support)."""
+    full = twin.lookahead_substeps or PLANT_SUBSTEPS
+    puts_down = any(a.predicate == "hand-empty" for a in atoms_of(action.add))
+    return full if puts_down or not twin.grasp_substeps else twin.grasp_substeps
+
+
 @contextmanager
-def physics_rate(twin: "PhysicsTwin") -> Iterator[None]:
-    """Run the twin's controller with ``twin.lookahead_substeps`` physics steps per control
-    step (same simulated time per step) and ``twin.solver_iterations``; the twin's
-    SimRobot gets the plant's settings back afterwards."""
+def physics_rate(twin: "PhysicsTwin", substeps: int) -> Iterator[None]:
+    """Run the twin's controller with ``substeps`` physics steps per control step (same
+    simulated time per step) and ``twin.solver_iterations``; the twin's SimRobot gets the
+    plant's settings back afterwards."""
     sim = twin.sim
-    substeps = twin.lookahead_substeps or PLANT_SUBSTEPS
     client = twin.client
     pb.setPhysicsEngineParameter(fixedTimeStep=1.0 / (CONTROL_HZ * substeps),
                                  numSolverIterations=twin.solver_iterations,
@@ -129,14 +148,63 @@ def physics_rate(twin: "PhysicsTwin") -> Iterator[None]:
                                      physicsClientId=client)
 
 
+def distant_objects(twin: "PhysicsTwin", action: ActionLike) -> list[int]:
+    """Bodies of the objects the look-ahead may put to sleep: farther than
+    ``twin.sleep_radius`` (horizontally) from both the hand and the action's target, not
+    named by the action, not held, and not touching a fixture with a joint (what lies in
+    a drawer moves with it)."""
+    if twin.sleep_radius is None:
+        return []
+    c, handles = twin.client, twin.handles
+    centres = [grasp_frame(c, handles.panda)[0][:2]]
+    target = twin.target(action)
+    if isinstance(target, TargetPose):
+        centres.append(np.asarray(target.pos[:2], dtype=float))
+    moving = [b for b in handles.fixtures.values() if pb.getNumJoints(b, physicsClientId=c)]
+    keep = set(action.args) | ({twin.held} if twin.held else set())
+    bodies = []
+    for name, body in handles.objects.items():
+        if name in keep:
+            continue
+        pos = np.asarray(pb.getBasePositionAndOrientation(body, physicsClientId=c)[0][:2])
+        if min(float(np.linalg.norm(pos - x)) for x in centres) <= twin.sleep_radius:
+            continue
+        if any(pb.getContactPoints(body, f, physicsClientId=c) for f in moving):
+            continue
+        bodies.append(body)
+    return bodies
+
+
+@contextmanager
+def distant_asleep(twin: "PhysicsTwin", action: ActionLike) -> Iterator[int]:
+    """Put :func:`distant_objects` to sleep for the look-ahead (yields how many).
+
+    A sleeping body costs the solver nothing while it rests and wakes up when anything
+    active touches it (Bullet's island activation), so a pushed neighbour or a falling
+    block still moves it.  restoreState does not restore activation states: all of them
+    are woken (and may not sleep, the twin's default) afterwards."""
+    bodies = distant_objects(twin, action)
+    for body in bodies:
+        pb.changeDynamics(body, -1, activationState=SLEEP_ASLEEP, physicsClientId=twin.client)
+    try:
+        yield len(bodies)
+    finally:
+        for body in bodies:
+            pb.changeDynamics(body, -1, activationState=SLEEP_AWAKE,
+                              physicsClientId=twin.client)
+
+
 def simulate(twin: "PhysicsTwin", action: ActionLike, max_steps: int | None = None
              ) -> tuple[dict[str, Any], dict[str, Any], LookaheadStats]:
     """Run the scripted skill for ``action`` on the twin; (start obs, end obs, stats).
 
     Leaves the twin in the simulated end state: call ``twin.restore()`` afterwards.
     """
-    with physics_rate(twin):
-        return _simulate(twin, action, max_steps)
+    substeps = substeps_for(twin, action)
+    with physics_rate(twin, substeps), distant_asleep(twin, action) as asleep:
+        before, after, stats = _simulate(twin, action, max_steps)
+    stats.asleep, stats.substeps = asleep, substeps
+    return before, after, stats
 
 
 def skip_transit(twin: "PhysicsTwin", action: ActionLike) -> bool:
@@ -216,15 +284,22 @@ def _simulate(twin: "PhysicsTwin", action: ActionLike, max_steps: int | None
     abstract = twin.abstract or generic_atoms
     add, delete = atoms_of(action.add), atoms_of(action.delete)
     obs = sim.observe(render=False) if skipped else before
-    streak = 0
+    # An action that neither grasps nor releases an object (open, close) is decided once
+    # its effects hold and the expert lets go of the fixture (its gripper command rises):
+    # the arm's retreat that follows on the plant is not simulated.
+    neutral = not any(a.predicate in HAND_ATOMS for a in add | delete)
+    streak, released, grip = 0, False, None
     for _ in range(budget):
         if getattr(policy, "done", False) or streak >= SUCCESS_STREAK:
             break
-        sim.apply(policy.select_action(obs, ""))
+        command = policy.select_action(obs, "")
+        released = released or (grip is not None and float(command[4]) > grip)
+        grip = float(command[4])
+        sim.apply(command)
         obs = sim.observe(render=False)
         # Stop as run_skill does on the plant: effects hold and the arm is done.
-        done = Skill.success(add, delete, abstract(obs)) and arm_done(
-            obs[PRIVILEGED_KEY], add, before[PRIVILEGED_KEY])
+        done = Skill.success(add, delete, abstract(obs)) and (neutral and released or arm_done(
+            obs[PRIVILEGED_KEY], add, before[PRIVILEGED_KEY]))
         streak = streak + 1 if done else 0
     hold = np.array([0.0, 0.0, 0.0, 0.0, float(obs[PRIVILEGED_KEY]["ee"]["gripper_cmd"])])
     for _ in range(twin.settle_steps):
@@ -232,7 +307,7 @@ def _simulate(twin: "PhysicsTwin", action: ActionLike, max_steps: int | None
     after = sim.observe(render=False)
     stats = LookaheadStats(action=action_label(action), steps=sim.step_count - start_steps,
                            wall_ms=(time.perf_counter() - start_wall) * 1e3,
-                           skipped_transit=skipped)
+                           skipped_transit=skipped, hand_neutral=neutral)
     stats.sim_seconds = stats.steps / CONTROL_HZ
     return before, after, stats
 

@@ -37,8 +37,10 @@ from vlaplan.world_model.scene import ObjectSpec, SceneSpec
 
 Abstraction = Callable[[dict[str, Any]], Iterable[Any]]
 LOOKAHEAD_SUBSTEPS = 12  # the plant's 240 Hz: coarser physics misjudges marginal towers
+GRASP_SUBSTEPS = 6  # 120 Hz for look-aheads that put nothing down (no tower to topple)
 LOOKAHEAD_SOLVER_ITERATIONS = 50  # as the plant
 SETTLE_STEPS = 2  # control steps after the skill for the scene to show it falls
+SLEEP_RADIUS = 0.12  # m from the hand and the target beyond which resting objects sleep
 TARGET_TIMING = "target"  # stage_ms key: deriving the grasp/place pose (not a stage)
 
 
@@ -55,26 +57,33 @@ class PhysicsTwin:
     look-ahead runs (default: ``vlaplan.skills.scripted.ScriptedPolicy``).  ``stages``
     selects the stages run by default (True = all, False = none, "cheap", or names).
     ``lookahead_substeps`` (physics steps per control step in the look-ahead; the plant
-    uses 12 at 240 Hz), ``solver_iterations``, ``settle_steps`` (control steps the scene
-    may settle after the skill) and ``skip_transit`` (start the look-ahead with the hand
-    already over the target) trade the look-ahead's cost against its fidelity.
+    uses 12 at 240 Hz), ``grasp_substeps`` (the same for actions that put nothing down;
+    None: as ``lookahead_substeps``), ``solver_iterations``, ``settle_steps`` (control steps the scene
+    may settle after the skill), ``skip_transit`` (start the look-ahead with the hand
+    already over the target) and ``sleep_radius`` (objects resting farther than this from
+    the hand and the target sleep until touched; None keeps all awake) trade the
+    look-ahead's cost against its fidelity.
     """
 
     def __init__(self, scene: SceneSpec, *, abstract: Abstraction | None = None,
                  policy: Any = None, stages: Any = True,
                  lookahead_substeps: int | None = LOOKAHEAD_SUBSTEPS,
+                 grasp_substeps: int | None = GRASP_SUBSTEPS,
                  solver_iterations: int = LOOKAHEAD_SOLVER_ITERATIONS,
                  settle_steps: int = SETTLE_STEPS, max_lookahead_steps: int | None = None,
-                 skip_transit: bool = True, seed: int = 0) -> None:
+                 skip_transit: bool = True, sleep_radius: float | None = SLEEP_RADIUS,
+                 seed: int = 0) -> None:
         self.sim = SimRobot(scene, render=False, seed=seed)
         self.scene = scene
         self.abstract = abstract
         self.policy = policy
         self.stages = parse_stages(stages)
         self.lookahead_substeps = lookahead_substeps
+        self.grasp_substeps = grasp_substeps
         self.solver_iterations = solver_iterations
         self.settle_steps = settle_steps
         self.skip_transit = skip_transit
+        self.sleep_radius = sleep_radius
         self.max_lookahead_steps = max_lookahead_steps
         self.seed = seed
         self.held: str | None = scene.robot.holding
