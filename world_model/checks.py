@@ -8,14 +8,16 @@ stage           question                                               reason co
 symbolic        do the action's preconditions hold in the state?       PRECONDITION_FALSE,
                                                                        UNKNOWN_OBJECT
 reachability    can the arm's grasp frame reach the grasp/place pose?  UNREACHABLE
-collision       is the gripper (and held object) free at that pose?    COLLISION
+collision       does the subject fit the open fingers at the expert's  GRASP_INFEASIBLE,
+                yaw; is the gripper (and held object) free at that     COLLISION
+                pose (contacts deeper than 1 cm)?
 lookahead       does the scripted skill, simulated on the twin,        GRASP_INFEASIBLE,
                 produce the action's effects?                          UNSTABLE, EFFECT_MISMATCH
 ==============  =====================================================  ======================
 
-The geometric stages live in :mod:`vlaplan.world_model.twin` and
-:mod:`vlaplan.world_model.lookahead`; this module holds the value types they return and the
-symbolic stage, which needs no simulator.
+The geometric stages live in :mod:`vlaplan.world_model.geometry_checks` (run by
+:mod:`vlaplan.world_model.twin`) and :mod:`vlaplan.world_model.lookahead`; this module
+holds the value types they return and the symbolic stage, which needs no simulator.
 """
 from __future__ import annotations
 
