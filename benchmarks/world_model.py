@@ -8,7 +8,8 @@ One run reports, with the issue's targets:
 * the time of each check stage over every applicable action of the visited states
   (target: symbolic + IK + collision under 5 ms, judged on the 95th percentile);
 * for each executed skill, the look-ahead's wall time as a fraction of the same skill's
-  real execution on the plant (scripted expert, two cameras rendering; target < 20 %),
+  real execution on the plant (scripted expert, two cameras rendering; target < 20 %,
+  for every skill), with the look-ahead's physics rate and how many objects slept,
   and how often the twin's verdict agreed with what then happened on the plant;
 * stale plans after a fault (target moved out of reach, stack target blocked, held block
   dropped): the twin's verdict with the stale state beside the plant's outcome;
@@ -44,6 +45,7 @@ from rich.progress import Progress  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from vlaplan.domains import get_domain  # noqa: E402
+from vlaplan.skills.contract import CONTROL_HZ  # noqa: E402
 from vlaplan.skills.scripted import ScriptedPolicy  # noqa: E402
 from vlaplan.world_model.checks import CheckStage  # noqa: E402
 from vlaplan.world_model.robot import SimRobot  # noqa: E402
@@ -143,6 +145,8 @@ def episodes(domain: Any, seeds: int, actions: int, size: int, progress: Progres
                 share = res.stage_ms["lookahead"] / max(res.duration_ms, 1e-9)
                 row["lookahead_cpu_ms"].append(check_cpu * 1e3 * share)
                 row["lookahead_steps"].append(twin.last_lookahead.steps)
+                row["lookahead_hz"].append(twin.last_lookahead.substeps * CONTROL_HZ)
+                row["asleep"].append(twin.last_lookahead.asleep)
                 trace.append(f"seed {seed} {res.action}: look-ahead {twin.last_lookahead.steps} "
                              f"steps {res.stage_ms['lookahead']:.0f} ms, plant {outcome.steps} "
                              f"steps {outcome.duration * 1e3:.0f} ms")
@@ -294,7 +298,8 @@ def report(console: Console, rates: dict[str, float], data: dict[str, Any], size
 
     t = Table(title="Look-ahead vs the executed skill (plant: scripted expert, two cameras)")
     t.add_column("domain/skill", no_wrap=True)
-    for col in ("n", "plant steps", "plant ms", "look steps", "look ms", "wall %", "CPU %"):
+    for col in ("n", "plant steps", "plant ms", "look steps", "look Hz", "asleep", "look ms",
+                "wall %", "CPU %"):
         t.add_column(col, justify="right")
     summary["lookahead"] = {}
     total_look, total_exec, cpu_look, cpu_exec = 0.0, 0.0, 0.0, 0.0
@@ -315,10 +320,12 @@ def report(console: Console, rates: dict[str, float], data: dict[str, Any], size
         t.add_row(name, str(len(execute)), f"{statistics.fmean(row['steps']):.0f}",
                   f"{statistics.fmean(execute):.0f}",
                   f"{statistics.fmean(row['lookahead_steps']):.0f}",
+                  f"{statistics.fmean(row['lookahead_hz']):.0f}",
+                  f"{statistics.fmean(row['asleep']):.1f}",
                   f"{statistics.fmean(look):.0f}", f"{frac:.1%}", f"{cpu_frac:.1%}")
     overall = total_look / total_exec if total_exec else float("nan")
     cpu_overall = cpu_look / cpu_exec if cpu_exec else float("nan")
-    t.add_row("all", "", "", "", "", "", f"{overall:.1%}", f"{cpu_overall:.1%}")
+    t.add_row("all", "", "", "", "", "", "", "", f"{overall:.1%}", f"{cpu_overall:.1%}")
     summary["lookahead_fraction"] = overall
     summary["lookahead_cpu_fraction"] = cpu_overall
     console.print(t)
@@ -399,6 +406,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--image-size", type=int, default=96)
     parser.add_argument("--substeps", type=int, default=None,
                         help="look-ahead physics steps per control step (default: the twin's)")
+    parser.add_argument("--coarse-substeps", type=int, default=None,
+                        help="the same for actions that load no support (default: the twin's)")
+    parser.add_argument("--sleep-radius", type=float, default=None,
+                        help="m beyond which resting objects sleep in the look-ahead "
+                             "(default: the twin's; negative: none sleep)")
     parser.add_argument("--solver-iterations", type=int, default=None)
     parser.add_argument("--doomed", type=int, default=6,
                         help="seeds of stale-plan scenarios (0 skips them)")
@@ -408,8 +420,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     console = Console(width=max(110, Console().width))
     domains = [get_domain(name.strip()) for name in args.domains.split(",") if name.strip()]
-    options = {k: v for k, v in (("lookahead_substeps", args.substeps),
-                                 ("solver_iterations", args.solver_iterations)) if v}
+    options: dict[str, Any] = {k: v for k, v in (
+        ("lookahead_substeps", args.substeps), ("coarse_substeps", args.coarse_substeps),
+        ("solver_iterations", args.solver_iterations)) if v}
+    if args.sleep_radius is not None:
+        options["sleep_radius"] = args.sleep_radius if args.sleep_radius >= 0 else None
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("control rate", total=2)
         rates = {}

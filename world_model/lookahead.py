@@ -3,8 +3,8 @@
 From the state saved at the last sync (by default with the hand put straight over the
 target, skipping the free-space transit: :func:`skip_transit`), the twin's own controller
 executes the scripted expert for the action closed-loop on privileged observations,
-without rendering, at the plant's 240 Hz when the action puts something down and coarser
-otherwise (:func:`substeps_for`), with resting objects far from the action asleep
+without rendering, at the plant's 240 Hz when the action puts an object onto or into
+another and coarser otherwise (:func:`substeps_for`), with resting objects far from the action asleep
 (:func:`distant_asleep`), until the skill
 succeeds by the rule ``run_skill`` applies on the plant (effects hold and the arm is done,
 two steps running; for an action that neither grasps nor releases, such as
@@ -119,12 +119,15 @@ def _positions(obs: dict[str, Any]) -> dict[str, np.ndarray]:
 
 def substeps_for(twin: "PhysicsTwin", action: ActionLike) -> int:
     """Physics steps per control step for ``action``: ``twin.lookahead_substeps`` (the
-    plant's 240 Hz by default) when it puts something down, where a marginal tower may
-    topple; ``twin.grasp_substeps`` when it does not (pick, unstack, take-out, open,
-    close: nothing is released onto a support)."""
+    plant's 240 Hz by default) when it releases an object onto or into another one (stack,
+    put-in), where a marginal tower or a heap may topple; ``twin.coarse_substeps`` for
+    the rest (pick, unstack, take-out, open, close, place on the table: nothing is loaded
+    onto a support that could give way)."""
     full = twin.lookahead_substeps or PLANT_SUBSTEPS
-    puts_down = any(a.predicate == "hand-empty" for a in atoms_of(action.add))
-    return full if puts_down or not twin.grasp_substeps else twin.grasp_substeps
+    add = atoms_of(action.add)
+    loads = any(a.predicate == "hand-empty" for a in add) and any(
+        len(a.args) >= 2 for a in add)
+    return full if loads or not twin.coarse_substeps else twin.coarse_substeps
 
 
 @contextmanager

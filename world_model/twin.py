@@ -37,7 +37,7 @@ from vlaplan.world_model.scene import ObjectSpec, SceneSpec
 
 Abstraction = Callable[[dict[str, Any]], Iterable[Any]]
 LOOKAHEAD_SUBSTEPS = 12  # the plant's 240 Hz: coarser physics misjudges marginal towers
-GRASP_SUBSTEPS = 6  # 120 Hz for look-aheads that put nothing down (no tower to topple)
+COARSE_SUBSTEPS = 6  # 120 Hz for look-aheads that load no support (see substeps_for)
 LOOKAHEAD_SOLVER_ITERATIONS = 50  # as the plant
 SETTLE_STEPS = 2  # control steps after the skill for the scene to show it falls
 SLEEP_RADIUS = 0.12  # m from the hand and the target beyond which resting objects sleep
@@ -57,7 +57,7 @@ class PhysicsTwin:
     look-ahead runs (default: ``vlaplan.skills.scripted.ScriptedPolicy``).  ``stages``
     selects the stages run by default (True = all, False = none, "cheap", or names).
     ``lookahead_substeps`` (physics steps per control step in the look-ahead; the plant
-    uses 12 at 240 Hz), ``grasp_substeps`` (the same for actions that put nothing down;
+    uses 12 at 240 Hz), ``coarse_substeps`` (the same for actions that load no support;
     None: as ``lookahead_substeps``), ``solver_iterations``, ``settle_steps`` (control steps the scene
     may settle after the skill), ``skip_transit`` (start the look-ahead with the hand
     already over the target) and ``sleep_radius`` (objects resting farther than this from
@@ -68,7 +68,7 @@ class PhysicsTwin:
     def __init__(self, scene: SceneSpec, *, abstract: Abstraction | None = None,
                  policy: Any = None, stages: Any = True,
                  lookahead_substeps: int | None = LOOKAHEAD_SUBSTEPS,
-                 grasp_substeps: int | None = GRASP_SUBSTEPS,
+                 coarse_substeps: int | None = COARSE_SUBSTEPS,
                  solver_iterations: int = LOOKAHEAD_SOLVER_ITERATIONS,
                  settle_steps: int = SETTLE_STEPS, max_lookahead_steps: int | None = None,
                  skip_transit: bool = True, sleep_radius: float | None = SLEEP_RADIUS,
@@ -79,7 +79,7 @@ class PhysicsTwin:
         self.policy = policy
         self.stages = parse_stages(stages)
         self.lookahead_substeps = lookahead_substeps
-        self.grasp_substeps = grasp_substeps
+        self.coarse_substeps = coarse_substeps
         self.solver_iterations = solver_iterations
         self.settle_steps = settle_steps
         self.skip_transit = skip_transit

@@ -1,6 +1,7 @@
 """What makes the look-ahead cheap without changing its verdicts: distant resting objects
-sleep (and still wake on contact, and are awake again afterwards), coarser physics only
-for actions that put nothing down, open/close decided at the release."""
+sleep (and still wake on contact, and are awake again afterwards), the plant's physics
+rate only for actions that load a support (stack, put-in), open/close decided at the
+release."""
 from __future__ import annotations
 
 import numpy as np
@@ -93,14 +94,17 @@ def test_objects_are_awake_after_a_check() -> None:
     twin.close()
 
 
-def test_coarser_physics_only_for_actions_that_put_nothing_down() -> None:
+def test_plant_rate_physics_only_for_actions_that_load_a_support() -> None:
     twin, _ = twin_of(scene())
     stack = TABLETOP.ground("stack", ("red_1", "yellow_1"))
-    unstack = TABLETOP.ground("unstack", ("yellow_1", "blue_1"))
-    assert substeps_for(twin, stack) == twin.lookahead_substeps
-    assert substeps_for(twin, unstack) == twin.grasp_substeps < twin.lookahead_substeps
-    twin.grasp_substeps = None
-    assert substeps_for(twin, unstack) == twin.lookahead_substeps
+    coarse = [TABLETOP.ground("unstack", ("yellow_1", "blue_1")),
+              TABLETOP.ground("place", ("red_1",)), TABLETOP.ground("pick", ("white_1",))]
+    put_in = KITCHEN.ground("put-in", ("red_1", "drawer"))
+    assert substeps_for(twin, stack) == substeps_for(twin, put_in) == twin.lookahead_substeps
+    for action in coarse:
+        assert substeps_for(twin, action) == twin.coarse_substeps < twin.lookahead_substeps
+    twin.coarse_substeps = None
+    assert substeps_for(twin, coarse[0]) == twin.lookahead_substeps
     twin.close()
 
 
