@@ -1,17 +1,17 @@
 """Stage 4 of a check: run the scripted skill on the twin and compare its effects.
 
 From the state saved at the last sync (by default with the hand put straight over the
-target, skipping the free-space transit: :func:`skip_transit`), the twin's own controller
-executes the scripted expert for the action closed-loop on privileged observations,
-without rendering, at the plant's 240 Hz when the action puts an object onto or into
-another and coarser otherwise (:func:`substeps_for`), with resting objects far from the action asleep
-(:func:`distant_asleep`), until the skill
-succeeds by the rule ``run_skill`` applies on the plant (effects hold and the arm is done,
-two steps running; for an action that neither grasps nor releases, such as
-opening a drawer: the effects hold and the expert lets go), the expert reports done, or
-the step budget ends.  The scene then
-settles for a few control steps, is abstracted, and the atoms are compared with the
-action's add/delete effects.  The twin is restored to the synced state afterwards.
+target, skipping the free-space transit: :func:`skip_transit`), the twin's own
+controller executes the scripted expert for the action closed-loop on privileged
+observations, without rendering, at the plant's 240 Hz when the action puts an object
+onto or into another and coarser otherwise (:func:`substeps_for`), with resting objects
+far from the action asleep (:func:`distant_asleep`), until the skill succeeds by the
+rule ``run_skill`` applies on the plant (effects hold and the arm is done, two steps
+running; for an action that neither grasps nor releases, such as opening a drawer: the
+effects hold and the expert lets go), the expert reports done, or the step budget ends.
+The scene then settles for a few control steps, is abstracted, and the atoms are
+compared with the action's add/delete effects. The twin is restored to the synced state
+afterwards.
 
 Verdicts: GRASP_INFEASIBLE (the action should end holding an object and does not, or the
 "grasp" is no grasp: not lifted, fingers fully open), UNSTABLE (objects the action should

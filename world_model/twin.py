@@ -53,16 +53,16 @@ class PhysicsTwin:
     """A private copy of the scene for pre-dispatch checks (see the module docstring).
 
     ``abstract`` maps an observation to atoms (the domain's classifiers); the look-ahead
-    needs it to compare predicted effects.  ``policy`` is the scripted expert the
-    look-ahead runs (default: ``vlaplan.skills.scripted.ScriptedPolicy``).  ``stages``
-    selects the stages run by default (True = all, False = none, "cheap", or names).
+    needs it to compare predicted effects. ``policy`` is the scripted expert the look-
+    ahead runs (default: ``vlaplan.skills.scripted.ScriptedPolicy``). ``stages`` selects
+    the stages run by default (True = all, False = none, "cheap", or names).
     ``lookahead_substeps`` (physics steps per control step in the look-ahead; the plant
     uses 12 at 240 Hz), ``coarse_substeps`` (the same for actions that load no support;
     None: as ``lookahead_substeps``), ``solver_iterations``, ``settle_steps`` (control
     steps the scene may settle after the skill), ``skip_transit`` (start the look-ahead
-    with the hand already over the target) and ``sleep_radius`` (objects resting farther than this from
-    the hand and the target sleep until touched; None keeps all awake) trade the
-    look-ahead's cost against its fidelity.
+    with the hand already over the target) and ``sleep_radius`` (objects resting farther
+    than this from the hand and the target sleep until touched; None keeps all awake)
+    trade the look-ahead's cost against its fidelity.
     """
 
     def __init__(self, scene: SceneSpec, *, abstract: Abstraction | None = None,
