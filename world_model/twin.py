@@ -53,9 +53,9 @@ class PhysicsTwin:
     """A private copy of the scene for pre-dispatch checks (see the module docstring).
 
     ``abstract`` maps an observation to atoms (the domain's classifiers); the look-ahead
-    needs it to compare predicted effects. ``policy`` is the scripted expert the look-
-    ahead runs (default: ``vlaplan.skills.scripted.ScriptedPolicy``). ``stages`` selects
-    the stages run by default (True = all, False = none, "cheap", or names).
+    needs it to compare predicted effects. ``policy`` is the scripted expert the
+    look-ahead runs (default: ``vlaplan.skills.scripted.ScriptedPolicy``). ``stages``
+    selects the stages run by default (True = all, False = none, "cheap", or names).
     ``lookahead_substeps`` (physics steps per control step in the look-ahead; the plant
     uses 12 at 240 Hz), ``coarse_substeps`` (the same for actions that load no support;
     None: as ``lookahead_substeps``), ``solver_iterations``, ``settle_steps`` (control
