@@ -12,6 +12,7 @@ from typing import Any
 from vlaplan.executor import events as ev
 from vlaplan.executor.planning import action_text, literal_text, plan_still_valid
 from vlaplan.executor.result import CheckRecord, InjectedFault, StepOutcome, StepRecord
+from vlaplan.planner.atoms import Atom
 from vlaplan.skills.contract import SkillCall
 
 PROGRESS_EVERY = 5  # control steps between SkillProgress events
@@ -50,6 +51,10 @@ class Dispatcher:
         # Ground actions the twin rejected, with the atoms observed when it did.
         self.banned: dict[tuple[str, tuple[str, ...]], frozenset] = {}
         self.ban_why: dict[tuple[str, tuple[str, ...]], str] = {}
+        # The atoms each ban is scoped to (planning may use the action again once one of
+        # them was deleted), and those the world has deleted since the ban.
+        self.ban_scope: dict[tuple[str, tuple[str, ...]], frozenset] = {}
+        self.ban_moved: dict[tuple[str, tuple[str, ...]], set] = {}
         self._failures: dict[tuple[Any, frozenset], int] = {}
         self.override: set[tuple[str, tuple[str, ...]]] = set()  # dispatch despite the twin
         self.obs: Any = None
@@ -66,6 +71,8 @@ class Dispatcher:
         t0 = perf_counter()
         self.obs = self.robot.observe()
         self.atoms = self.runtime.abstract(self.obs)
+        for key, scope in self.ban_scope.items():
+            self.ban_moved.setdefault(key, set()).update(scope - self.atoms)
         self.result.timings.observe += perf_counter() - t0
 
     def object_types(self) -> dict[str, str]:
@@ -77,10 +84,32 @@ class Dispatcher:
                     types[arg] = self.runtime.type_of(arg, self.obs)
         return types
 
-    def _ban(self, action: Any, why: str) -> None:
+    def _ban(self, action: Any, why: str, blame: list[str] | None = None) -> None:
+        """Rule ``action`` out while the world stays as it is now.
+
+        The ban is scoped to the action's prevail conditions: preconditions that hold now
+        and that the action does not delete itself (``(open drawer)`` for a put-in, not
+        the ``(holding x)`` it consumes), those about the ``blame``d objects when there are
+        any, less those a plan already changed since an earlier ban of it (that detour did
+        not help).  A plan may use the action again after deleting one of them; with none
+        left, the ban is outright.
+        """
         key = (action.name, tuple(action.args))
+        facts = {Atom(a[0], tuple(a[1])) for a in self.atoms}
+        consumed = {Atom(a[0], tuple(a[1])) for a in getattr(action, "delete", ())}
+        prevail = {Atom(a[0], tuple(a[1])) for a in getattr(action, "pre", ())} & facts
+        prevail -= consumed
+        blamed = {a for a in prevail if set(a[1]) & set(blame or ())}
+        scope = frozenset((blamed or prevail) - self.ban_moved.get(key, set()))
         self.banned[key] = self.atoms
         self.ban_why[key] = why
+        self.ban_scope[key] = scope
+        self.ban_moved[key] = set()
+
+    def lift_ban(self, key: tuple[str, tuple[str, ...]]) -> None:
+        """Forget a ban (the world moved on, or the twin now accepts the action)."""
+        for table in (self.banned, self.ban_why, self.ban_scope):
+            table.pop(key, None)
 
     # -- faults --------------------------------------------------------------------
     def _schedule(self, first_plan_length: int) -> None:
@@ -138,8 +167,10 @@ class Dispatcher:
                     record.reason = f"{verdict.reason}: {verdict.detail}"
                     self._close(record)
                     if verdict.reason != "PRECONDITION_FALSE":
-                        self._ban(action, f"the twin: {verdict.reason}")
+                        self._ban(action, f"the twin: {verdict.reason}", verdict.objects)
                     return f"check failed {verdict.reason}: {verdict.detail}"
+                if self.ban_why.get((action.name, tuple(action.args)), "").startswith("the twin"):
+                    self.lift_ban((action.name, tuple(action.args)))  # accepted now
             before = self.atoms
             self._dispatch(action, record)
             if record.outcome in (StepOutcome.POLICY_ERROR, StepOutcome.SIMULATOR_ERROR,

@@ -19,7 +19,7 @@ from typing import Any
 from vlaplan.executor import events as ev
 from vlaplan.executor.dispatch import Dispatcher
 from vlaplan.executor.planning import (action_text, forbid, holds, literal_text, make_problem,
-                                       unmet, unsupported)
+                                       unmet, unsupported, without_bookkeeping)
 from vlaplan.executor.policies import policy_label, resolve_policy
 from vlaplan.executor.result import ExecutionResult, PlanRecord, ReplanRecord
 from vlaplan.executor.runtime import DomainRuntime
@@ -273,7 +273,7 @@ class Executor:
         t0 = perf_counter()
 
         def attempt() -> Any:
-            domain = forbid(self.runtime.pddl, d.banned)
+            domain = forbid(self.runtime.pddl, d.ban_scope)
             problem = make_problem(domain, d.object_types(), d.atoms, goal_literals)
             return solve(domain, problem, search=self.search, timeout=self.plan_timeout)
 
@@ -289,14 +289,12 @@ class Executor:
         stale = [k for k, seen in d.banned.items() if seen != d.atoms]
         if not res.solved and stale:  # the world moved since those verdicts: ask again
             for key in stale:
-                del d.banned[key]
-                d.ban_why.pop(key, None)
+                d.lift_ban(key)
             res = attempt()
         twin = [k for k, why in d.ban_why.items() if why.startswith("the twin")]
         if not res.solved and twin and self.when_blocked == "try" and contradiction is None:
             for key in twin:  # only rejected actions lead there: try them, monitored
-                del d.banned[key]
-                d.ban_why.pop(key, None)
+                d.lift_ban(key)
                 d.override.add(key)
             res = attempt()
             cause += " (overriding the twin: " + ", ".join(_call(k) for k in twin) + ")"
@@ -304,7 +302,7 @@ class Executor:
         d.result.timings.plan += seconds
         status = str(getattr(res.status, "value", res.status)).upper()
         plan = res.plan
-        actions = list(getattr(plan, "actions", plan) or [])
+        actions = [without_bookkeeping(a) for a in getattr(plan, "actions", plan) or []]
         record = PlanRecord(stage=stage, status=status, actions=[action_text(a) for a in actions],
                             cost=float(getattr(plan, "cost", len(actions)) or 0.0),
                             stats=_stats(getattr(res, "stats", {})), cause=cause, seconds=seconds)

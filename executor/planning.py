@@ -2,8 +2,9 @@
 forbidden ground actions, and symbolic monitoring of a plan against observations.
 
 Only public planner names are used (``Problem``, ``conjunction``, ``solve``).  A ground
-action the twin rejected is forbidden by adding ``(not (and (= ?x a) (= ?y b)))`` to a copy
-of its schema's precondition, so the planner itself needs no special hook.
+action the twin rejected is forbidden by adding ``(or (not (and (= ?x a) (= ?y b)))
+(vlaplan-moved-i))`` to a copy of its schema's precondition, the bookkeeping atom being
+added by any action that deletes an atom the ban is scoped to; the planner needs no hook.
 """
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from dataclasses import replace
 from typing import Any
 
 from vlaplan.planner.atoms import Atom
-from vlaplan.planner.formulas import And, Eq, Not, Pred, conjunction
-from vlaplan.planner.model import Domain, Problem
+from vlaplan.planner.formulas import And, Eq, Not, Or, Pred, When, conjunction
+from vlaplan.planner.model import Domain, PredicateDef, Problem
 
 
 def literal_text(lit: Any) -> str:
@@ -69,26 +70,92 @@ def make_problem(domain: Domain, objects: Mapping[str, str], atoms: Iterable[Any
                    goal=conjunction(parts) if parts else And(()))
 
 
-def forbid(domain: Domain, banned: Iterable[tuple[str, tuple[str, ...]]]) -> Domain:
-    """A copy of ``domain`` in which the given ground actions are never applicable."""
-    by_action: dict[str, list[tuple[str, ...]]] = {}
-    for name, args in banned:
-        by_action.setdefault(name, []).append(tuple(args))
-    if not by_action:
+MOVED = "vlaplan-moved-"  # prefix of forbid()'s bookkeeping predicates
+
+
+def forbid(domain: Domain,
+           banned: Mapping[tuple[str, tuple[str, ...]], Iterable[Any]] | Iterable[tuple[str, tuple[str, ...]]]
+           ) -> Domain:
+    """A copy of ``domain`` in which the given ground actions are not applicable.
+
+    ``banned`` maps each ground action to the atoms its ban is scoped to (or is a plain
+    iterable of ground actions: banned outright).  A scoped ban holds only until some action
+    of the plan deletes one of those atoms: a fresh 0-ary predicate per ban is added by a
+    conditional effect of every action that deletes one, and the banned action's copy
+    requires it.  So "change the world, then the same action" stays plannable.
+    """
+    scopes = dict(banned) if isinstance(banned, Mapping) else {k: () for k in banned}
+    if not scopes:
         return domain
     actions = dict(domain.actions)
-    for name, arg_lists in by_action.items():
+    predicates = dict(domain.predicates)
+    guards: dict[str, list[Any]] = {}
+    moved_effects: dict[str, list[Any]] = {}
+    for i, ((name, args), scope) in enumerate(sorted(scopes.items(), key=lambda kv: kv[0])):
         schema = actions.get(name)
         if schema is None:
             continue
-        params = [p.name for p in schema.params]
-        guards = []
-        for args in arg_lists:
-            eqs = tuple(Eq(p, a) for p, a in zip(params, args))
-            guards.append(Not(eqs[0] if len(eqs) == 1 else And(eqs)))
-        actions[name] = replace(schema, precondition=And((schema.precondition, *guards)))
-    requirements = frozenset(domain.requirements | {":equality", ":negative-preconditions"})
-    return replace(domain, actions=actions, requirements=requirements)
+        eqs = tuple(Eq(p.name, a) for p, a in zip(schema.params, args))
+        guard: Any = Not(eqs[0] if len(eqs) == 1 else And(eqs))
+        atoms = [Atom(a[0], tuple(a[1])) for a in scope]
+        if atoms:
+            moved = Pred(f"{MOVED}{i}", ())
+            predicates[moved.predicate] = PredicateDef(moved.predicate)
+            guard = Or((guard, moved))
+            for other in domain.actions.values():
+                cond = _deletes_any(other.effect, atoms)
+                if cond is not None:
+                    moved_effects.setdefault(other.name, []).append(When(cond, moved))
+        guards.setdefault(name, []).append(guard)
+    for name, extra in guards.items():
+        schema = actions[name]
+        actions[name] = replace(schema, precondition=And((schema.precondition, *extra)))
+    for name, extra in moved_effects.items():
+        schema = actions[name]
+        actions[name] = replace(schema, effect=And((schema.effect, *extra)))
+    requirements = frozenset(domain.requirements | {
+        ":equality", ":negative-preconditions", ":disjunctive-preconditions",
+        ":conditional-effects"})
+    return replace(domain, actions=actions, predicates=predicates, requirements=requirements)
+
+
+def without_bookkeeping(action: Any) -> Any:
+    """``action`` (a planner GroundAction) without forbid()'s bookkeeping atoms, so that
+    monitoring and effect comparison see only the domain's own atoms."""
+    def keep(atoms: Iterable[Any]) -> frozenset:
+        return frozenset(a for a in atoms if not str(a[0]).startswith(MOVED))
+
+    if not any(str(a[0]).startswith(MOVED) for field in ("pre", "add") for a in getattr(action, field, ())):
+        if not getattr(action, "conditional", ()):
+            return action
+    conditional = tuple(replace(c, add=keep(c.add)) for c in getattr(action, "conditional", ())
+                        if keep(c.add) or c.delete)
+    return replace(action, pre=keep(action.pre), add=keep(action.add), conditional=conditional)
+
+
+def _deletes_any(effect: Any, atoms: Sequence[Atom]) -> Any | None:
+    """A condition under which ``effect`` (top-level conjunction of literals) deletes one
+    of the ground ``atoms``; None when it never can."""
+    parts = effect.parts if isinstance(effect, And) else (effect,)
+    options = []
+    for part in parts:
+        if not (isinstance(part, Not) and isinstance(part.part, Pred)):
+            continue
+        lifted = part.part
+        for atom in atoms:
+            if atom.predicate != lifted.predicate or len(atom.args) != len(lifted.args):
+                continue
+            eqs = []
+            for term, value in zip(lifted.args, atom.args):
+                if term.startswith("?"):
+                    eqs.append(Eq(term, value))
+                elif term != value:
+                    break
+            else:
+                options.append(And(tuple(eqs)))
+    if not options:
+        return None
+    return options[0] if len(options) == 1 else Or(tuple(options))
 
 
 def progress(atoms: Iterable[Any], action: Any) -> frozenset[Atom] | None:

@@ -1,0 +1,132 @@
+"""A twin refusal rules a ground action out only in the state it came from.
+
+``forbid()`` scopes each ban to atoms of the refusal state: a plan may use the action again
+once it deleted one of them, and the twin checks it again when it comes up.  End to end: a
+kitchen drawer open only 3 cm makes the twin refuse (put-in ... drawer); the run recovers by
+closing and re-opening the drawer, and ``max_replans`` bounds the retries.
+"""
+from __future__ import annotations
+
+from vlaplan.domains import get_domain
+from vlaplan.executor import Executor, StepOutcome
+from vlaplan.executor.dispatch import Dispatcher
+from vlaplan.executor.result import ExecutionResult
+from vlaplan.executor.planning import MOVED, forbid, make_problem, without_bookkeeping
+from vlaplan.executor.runtime import DomainRuntime
+from vlaplan.planner import solve
+from vlaplan.planner.atoms import Atom
+from vlaplan.planner.instruction_goal import Goal
+from vlaplan.skills.scripted import ScriptedPolicy
+from vlaplan.world_model.robot import SimRobot
+from vlaplan.world_model.rollout import run_skill
+
+TABLETOP = DomainRuntime("tabletop").pddl
+PICK_RED = ("pick", ("red_1",))
+
+
+def plan(banned) -> list[str] | None:
+    """Plan (holding red_1) from red_1 and green_1 on the table under ``banned``."""
+    domain = forbid(TABLETOP, banned)
+    init = [Atom("on-table", ("red_1",)), Atom("on-table", ("green_1",)),
+            Atom("clear", ("red_1",)), Atom("clear", ("green_1",)), Atom("hand-empty", ())]
+    problem = make_problem(domain, {"red_1": "block", "green_1": "block"}, init,
+                           [Atom("holding", ("red_1",))])
+    res = solve(domain, problem, timeout=10)
+    if not res.solved:
+        return None
+    actions = [without_bookkeeping(a) for a in res.plan.actions]
+    assert not any(str(a[0]).startswith(MOVED) for g in actions for a in (*g.pre, *g.add))
+    return [str(a) for a in actions]
+
+
+def test_no_ban_and_outright_ban() -> None:
+    assert plan({}) == ["(pick red_1)"]
+    assert plan([PICK_RED]) is None  # unscoped: never applicable
+    assert plan({PICK_RED: ()}) is None  # an empty scope is an outright ban
+
+
+def test_scoped_ban_allows_the_action_after_a_scope_atom_was_deleted() -> None:
+    via_hand = plan({PICK_RED: [Atom("hand-empty", ())]})
+    assert via_hand is not None and via_hand[-1] == "(pick red_1)"
+    assert via_hand[0] != "(pick red_1)" and len(via_hand) >= 3  # the hand was used first
+    # Scoped to (clear red_1) only: freeing the hand is not enough, something must be
+    # stacked on red_1 (and taken off again) before the pick.
+    via_clear = plan({PICK_RED: [Atom("clear", ("red_1",))]})
+    assert via_clear is not None and via_clear[-1] == "(pick red_1)"
+    assert "(stack green_1 red_1)" in via_clear
+    assert via_clear.index("(stack green_1 red_1)") < via_clear.index("(unstack green_1 red_1)")
+
+
+def half_open_drawer_run(max_replans: int, checks: bool = True):
+    g = get_domain("kitchen").generate_scene(5, for_skill="place", drawer_open=False)
+    fixtures = [f.model_copy(update={"params": {**f.params, "opening": 0.03}})
+                for f in g.spec.fixtures]
+    spec = g.spec.model_copy(update={"fixtures": fixtures})
+    held = next(a.args[0] for a in g.init if a.predicate == "holding")
+    ex = Executor("kitchen", "scripted", robot=SimRobot(spec, render=False),
+                  max_replans=max_replans)
+    return held, ex.run(Goal.of([f"(in {held} drawer)"]), seed=0, checks=checks)
+
+
+def test_half_open_drawer_recovers_by_closing_and_reopening() -> None:
+    held, result = half_open_drawer_run(max_replans=3)
+    put_in = f"(put-in {held} drawer)"
+    assert result.success, result.reason
+    assert f"(in {held} drawer)" in result.final_atoms
+    refused = [s for s in result.steps if s.call == put_in and s.outcome == StepOutcome.CHECK_FAILED]
+    assert refused and all(s.frames == 0 and s.checks[-1].reason == "COLLISION" for s in refused)
+    last = result.steps[-1]
+    assert last.call == put_in and last.outcome == StepOutcome.SUCCEEDED and last.frames > 0
+    calls = [s.call for s in result.steps]
+    assert calls.index("(close drawer)") < calls.index("(open drawer)") < len(calls) - 1
+    assert all(p.actions.count(put_in) == 1 for p in result.plans)  # replanned with it again
+    assert len(result.plans) >= 2 and len(result.replans) <= 3
+
+
+def test_refusals_are_bounded_by_max_replans() -> None:
+    held, result = half_open_drawer_run(max_replans=0)
+    assert not result.success and "gave up after 0 replans" in result.reason
+    assert [s.outcome for s in result.steps] == [StepOutcome.CHECK_FAILED]
+    assert len(result.plans) == 1 and not result.replans
+
+
+def kitchen_dispatcher():
+    """A real Dispatcher on the half-open drawer scene, with the held object's name."""
+    g = get_domain("kitchen").generate_scene(5, for_skill="place", drawer_open=False)
+    fixtures = [f.model_copy(update={"params": {**f.params, "opening": 0.03}})
+                for f in g.spec.fixtures]
+    robot = SimRobot(g.spec.model_copy(update={"fixtures": fixtures}), render=False)
+    ex = Executor("kitchen", "scripted", robot=robot)
+    objects = ex.runtime.scene_objects(robot.scene)
+    d = Dispatcher(ex, robot, objects, ExecutionResult(instruction="", domain="kitchen"),
+                   lambda event: None, None, [], 0, True)
+    d.observe()
+    return d, robot, next(a.args[0] for a in g.init if a.predicate == "holding")
+
+
+def test_a_ban_is_scoped_to_prevail_conditions_and_narrows_after_a_futile_detour() -> None:
+    d, robot, held = kitchen_dispatcher()
+    kitchen = get_domain("kitchen")
+    put_in = kitchen.ground("put-in", (held, "drawer"))
+    key = ("put-in", (held, "drawer"))
+    d._ban(put_in, "the twin: COLLISION", ["drawer", held])
+    # (holding x) is consumed by the put-in itself; (open drawer) is the world it needs.
+    assert d.ban_scope[key] == {Atom("open", ("drawer",))}
+
+    def skill(name: str, args: tuple[str, ...]) -> None:
+        ground = kitchen.ground(name, args)
+        assert run_skill(robot, ScriptedPolicy(), kitchen.call(name, args),
+                         kitchen.skill(name).step_budget, kitchen.abstract,
+                         ground.add, ground.delete).success
+        d.observe()
+
+    for name, args in [("place", (held,)), ("close", ("drawer",)), ("open", ("drawer",)),
+                       ("pick", (held,))]:
+        skill(name, args)
+    assert Atom("open", ("drawer",)) in d.ban_moved[key]  # the detour was seen
+    d._ban(put_in, "the twin: COLLISION", ["drawer", held])  # refused again after it
+    assert d.ban_scope[key] == frozenset()  # nothing left to try: banned outright
+    domain = forbid(d.runtime.pddl, d.ban_scope)
+    problem = make_problem(domain, d.object_types(), d.atoms, [Atom("in", (held, "drawer"))])
+    assert not solve(domain, problem, timeout=10).solved
+    robot.close()
