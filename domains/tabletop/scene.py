@@ -1,5 +1,8 @@
 """The tabletop scene generator: 2..10 coloured 4 cm blocks, some stacked into towers.
 
+Colours are distinct while there are no more blocks than colours (8), so a colour names
+one block; larger scenes repeat colours and the names carry a counter (``red_2``).
+
 Seeded (same seed and options, same scene).  ``for_skill`` arranges the configuration a
 skill needs: ``pick`` a clear block on the table, ``unstack`` a tower of two or more,
 ``place``/``stack`` a block already in the gripper.
@@ -71,8 +74,11 @@ def generate(seed: int, n_objects: int | None = None, for_skill: str | None = No
     holding = for_skill in ("place", "stack") if holding is None else holding
     counts: dict[str, int] = {}
     colours, names = [], []
-    for _ in range(n):
-        colour = str(rng.choice(COLOURS))
+    # distinct colours while the palette allows, so "the red block" names one block
+    drawn = (rng.permutation(len(COLOURS))[:n] if n <= len(COLOURS)
+             else rng.integers(len(COLOURS), size=n))
+    for index in drawn:
+        colour = str(COLOURS[int(index)])
         counts[colour] = counts.get(colour, 0) + 1
         colours.append(colour)
         names.append(f"{colour}_{counts[colour]}")
