@@ -17,6 +17,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--image-size", type=int, default=96)
+    p.add_argument("--home-jitter", type=float, default=0.15,
+                   help="random start-pose offset in metres (default 0.15; 0 = always home)")
     p.set_defaults(func=_collect)
 
     t = subparsers.add_parser("train", help="train a VLA policy on a dataset")
@@ -45,7 +47,8 @@ def _collect(args: argparse.Namespace) -> int:
 
     result = collect(CollectConfig(domains=args.domain, episodes=args.episodes, out=args.out,
                                    workers=args.workers, seed=args.seed,
-                                   image_size=args.image_size))
+                                   image_size=args.image_size,
+                                   home_jitter=args.home_jitter))
     print(f"{result.episodes} episodes, {result.frames} frames in {result.out} "
           f"({result.new_episodes} new, {result.episodes_per_minute:.1f} episodes/min)")
     return 0

@@ -4,7 +4,9 @@ One skill call per episode: a seeded random scene arranged for a random skill of
 domain (``generate_scene(seed, for_skill=...)``), a random applicable call that is not a
 held-out combination (see splits.py), and a random *training* paraphrase of its prompt.
 The :class:`ScriptedPolicy` runs it closed-loop through ``world_model.rollout.run_skill``
-on a rendering :class:`SimRobot`; only successful episodes are kept.
+on a rendering :class:`SimRobot` whose start pose is jittered by up to ``home_jitter``
+(x, y; z by half; yaw by twice as many radians), so the demonstrations do not all start
+from one arm pose; only successful episodes are kept.
 
 Episode slot ``i`` uses scene seed ``TRAIN_SEED_START + seed * 100_000 + i`` (evaluation
 uses seeds below ``TRAIN_SEED_START``) and domain ``domains[i % len(domains)]``.  Workers are processes,
@@ -35,6 +37,7 @@ class CollectConfig(BaseModel):
     workers: int = 2
     seed: int = 0
     image_size: int = 96
+    home_jitter: float = 0.15  # m; random start poses, so the state alone cannot tell where to go
 
 
 class CollectResult(BaseModel):
@@ -57,7 +60,8 @@ def scene_seed(seed: int, slot: int) -> int:
 _ROBOT: dict[str, Any] = {}
 
 
-def record_episode(domain_name: str, seed: int, image_size: int = 96) -> dict[str, Any]:
+def record_episode(domain_name: str, seed: int, image_size: int = 96,
+                   home_jitter: float = 0.0) -> dict[str, Any]:
     """Run one scripted episode; returns a dict with frames (PNG bytes) and its info."""
     from vlaplan.domains import get_domain
     from vlaplan.skills.dataset import encode_png
@@ -83,10 +87,11 @@ def record_episode(domain_name: str, seed: int, image_size: int = 96) -> dict[st
     templates = skill.training_templates
     template = templates[int(rng.integers(len(templates)))]
     prompt = template.format(*[describe.get(a, a.replace("_", " ")) for a in ground.args])
-    key = (image_size,)
+    key = (image_size, home_jitter)
     robot = _ROBOT.get(key)
     if robot is None:
-        robot = _ROBOT[key] = SimRobot(scene.spec, image_size=image_size, seed=seed)
+        robot = _ROBOT[key] = SimRobot(scene.spec, image_size=image_size, seed=seed,
+                                       home_jitter=home_jitter)
     else:
         robot.reset(seed, scene=scene.spec)
     front, wrist, state, action = [], [], [], []
@@ -107,19 +112,20 @@ def record_episode(domain_name: str, seed: int, image_size: int = 96) -> dict[st
             "action": np.stack(action) if action else None}
 
 
-def _work(job: tuple[int, str, int, int]) -> tuple[int, dict[str, Any]]:
-    slot, domain, seed, image_size = job
+def _work(job: tuple[int, str, int, int, float]) -> tuple[int, dict[str, Any]]:
+    slot, domain, seed, image_size, home_jitter = job
     try:
-        return slot, record_episode(domain, seed, image_size)
+        return slot, record_episode(domain, seed, image_size, home_jitter)
     except Exception as exc:  # one bad scene must not end a long collection
         return slot, {"ok": False, "info": {"domain": domain, "seed": seed,
                                             "reason": f"{type(exc).__name__}: {exc}"}}
 
 
-def _jobs(cfg: CollectConfig, start: int, count: int) -> Iterator[tuple[int, str, int, int]]:
+def _jobs(cfg: CollectConfig, start: int,
+          count: int) -> Iterator[tuple[int, str, int, int, float]]:
     for slot in range(start, start + count):
         yield (slot, cfg.domains[slot % len(cfg.domains)], scene_seed(cfg.seed, slot),
-               cfg.image_size)
+               cfg.image_size, cfg.home_jitter)
 
 
 def collect(cfg: CollectConfig, *, console: Any = None) -> CollectResult:
@@ -138,9 +144,12 @@ def collect(cfg: CollectConfig, *, console: Any = None) -> CollectResult:
     cfg = cfg.model_copy(update={"domains": domains})
     if cfg.episodes < 1 or cfg.workers < 1:
         raise SkillError("--episodes and --workers must be at least 1")
+    if not 0.0 <= cfg.home_jitter <= 0.25:
+        raise SkillError(f"--home-jitter must be in [0, 0.25] m, got {cfg.home_jitter}")
     writer = DatasetWriter(cfg.out, extra_meta={
         "held_out_combos": [list(c) for c in HELD_OUT_COMBOS], "collect_seed": cfg.seed,
         "train_seed_start": TRAIN_SEED_START, "image_size": cfg.image_size,
+        "home_jitter": cfg.home_jitter,
         "held_out_paraphrases": "the last template of each skill (Skill.held_out_templates)"})
     existing = writer.num_episodes
     next_slot = max((r.get("slot", -1) for r in writer._rows), default=-1) + 1
