@@ -39,6 +39,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     t.add_argument("--image-size", type=int, default=64)
     t.add_argument("--patch", type=int, default=8)
     t.add_argument("--chunk", type=int, default=8)
+    t.add_argument("--early-frames", type=int, default=0,
+                   help="oversample the first N frames of every episode (default 0: off)")
+    t.add_argument("--early-weight", type=float, default=1.0,
+                   help="how many times as often those frames are drawn")
     t.set_defaults(func=_train)
 
 
@@ -64,7 +68,9 @@ def _train(args: argparse.Namespace) -> int:
                                steps=args.steps, batch_size=args.batch_size, lr=args.lr,
                                device=args.device, resume=args.resume,
                                save_every=args.save_every, seed=args.seed,
-                               threads=args.threads, domains=args.domains, spec=spec))
+                               threads=args.threads, domains=args.domains,
+                               early_frames=args.early_frames, early_weight=args.early_weight,
+                               spec=spec))
     print(f"trained {result.steps} steps in {result.seconds:.0f} s, loss {result.final_loss:.4f},"
           f" {result.num_parameters / 1e6:.2f} M parameters -> {result.out}")
     return 0

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pyarrow.parquet as pq
 import torch
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset, WeightedRandomSampler
 
 from vlaplan.planner.errors import SkillError
 from vlaplan.skills.contract import ACTION_DIM, IMAGE_KEYS, STATE_DIM, STATE_KEY
@@ -81,7 +81,7 @@ class ChunkDataset(Dataset):
         if not eps:
             raise SkillError(f"{self.root}: no episodes selected")
         self.episodes = eps
-        front, wrist, state, action, task, start, end = [], [], [], [], [], [], []
+        front, wrist, state, action, task, frame, end = [], [], [], [], [], [], []
         for ep in eps:
             table = pq.read_table(data_file(self.root, ep["episode_index"]))
             n = table.num_rows
@@ -91,12 +91,13 @@ class ChunkDataset(Dataset):
             state += table.column(STATE_KEY).to_pylist()
             action += table.column("action").to_pylist()
             task += table.column("task_index").to_pylist()
-            start += [base] * n
+            frame += range(n)
             end += [base + n] * n
         self.front, self.wrist = front, wrist
         self.state = torch.tensor(np.asarray(state, np.float32).reshape(-1, STATE_DIM))
         self.action = torch.tensor(np.asarray(action, np.float32).reshape(-1, ACTION_DIM))
         self.task_index = task
+        self.frame_index = torch.tensor(frame)
         self.end = torch.tensor(end)
 
     def __len__(self) -> int:
@@ -116,8 +117,23 @@ class ChunkDataset(Dataset):
 
 
 def make_loader(dataset: ChunkDataset, batch_size: int, seed: int = 0,
-                num_workers: int = 0) -> DataLoader:
-    """Shuffled, seeded batches of torch tensors (``task`` stays a list of strings)."""
+                num_workers: int = 0, early_frames: int = 0,
+                early_weight: float = 1.0) -> DataLoader:
+    """Shuffled, seeded batches of torch tensors (``task`` stays a list of strings).
+
+    With ``early_frames > 0`` the first ``early_frames`` frames of every episode are drawn
+    ``early_weight`` times as often as the others (sampling with replacement, one epoch =
+    ``len(dataset)`` draws): those are the frames where only the images and the prompt
+    tell where to go, and a plain shuffle lets the later, state-predictable frames
+    dominate the loss."""
     generator = torch.Generator().manual_seed(seed)
+    if early_frames > 0 and early_weight != 1.0:
+        if early_weight <= 0:
+            raise SkillError(f"early_weight must be positive, got {early_weight}")
+        weights = torch.where(dataset.frame_index < early_frames, float(early_weight), 1.0)
+        sampler = WeightedRandomSampler(weights.double(), num_samples=len(dataset),
+                                        replacement=True, generator=generator)
+        return DataLoader(dataset, batch_size=batch_size, sampler=sampler, drop_last=True,
+                          num_workers=num_workers)
     return DataLoader(dataset, batch_size=batch_size, shuffle=True, drop_last=True,
                       generator=generator, num_workers=num_workers)

@@ -41,6 +41,8 @@ class TrainConfig(BaseModel):
     seed: int = 0
     threads: int | None = None
     domains: list[str] | None = None
+    early_frames: int = 0  # oversample each episode's first frames (see make_loader)
+    early_weight: float = 1.0
     spec: ModelSpec = ModelSpec()
 
 
@@ -136,7 +138,8 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
         meta.training = {"steps": step, "seconds": round(seconds, 1), "final_loss": loss,
                          "data": str(cfg.data), "frames": len(dataset),
                          "episodes": len(dataset.episodes), "batch_size": cfg.batch_size,
-                         "lr": cfg.lr, "spec": cfg.spec.model_dump(), "parameters": n_params}
+                         "lr": cfg.lr, "spec": cfg.spec.model_dump(), "parameters": n_params,
+                         "early_frames": cfg.early_frames, "early_weight": cfg.early_weight}
         save_checkpoint(out, model, processor, meta)
         torch.save({"optimizer": optim.state_dict(), "scheduler": sched.state_dict(),
                     "generator": generator.get_state(), "step": step, "seconds": seconds},
@@ -154,7 +157,9 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
         task = progress.add_task("train", total=cfg.steps, completed=step, policy=cfg.policy,
                                  loss=float("nan"))
         while step < cfg.steps:
-            for batch in make_loader(dataset, cfg.batch_size, seed=cfg.seed + epoch):
+            for batch in make_loader(dataset, cfg.batch_size, seed=cfg.seed + epoch,
+                                     early_frames=cfg.early_frames,
+                                     early_weight=cfg.early_weight):
                 if step >= cfg.steps:
                     break
                 inputs = processor.batch(batch[IMAGE_KEYS[0]], batch[IMAGE_KEYS[1]],

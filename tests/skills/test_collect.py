@@ -60,3 +60,19 @@ def test_held_out_combinations_and_seeds():
     assert scene_seed(0, 5) == TRAIN_SEED_START + 5
     with pytest.raises(SkillError):
         scene_seed(0, 10**6)
+
+
+def test_home_jitter_varies_the_start_pose_and_is_bounded(tmp_path):
+    from vlaplan.skills.collect import record_episode
+
+    starts = []
+    for jitter in (0.0, 0.0, 0.15, 0.15):
+        ep = record_episode("tabletop", scene_seed(7, len(starts) % 2), image_size=32,
+                            home_jitter=jitter)
+        starts.append(ep["state"][0][:3])
+    still, moved = abs(starts[0] - starts[1]), abs(starts[2] - starts[3])
+    assert still.max() < 1e-3 < moved[:2].max()  # home is one pose; jitter moves it
+    assert moved[:2].max() < 0.3 + 1e-3
+    with pytest.raises(SkillError, match="home-jitter"):
+        collect(CollectConfig(domains=["tabletop"], episodes=1, out=str(tmp_path / "j"),
+                              workers=1, home_jitter=1.0))

@@ -66,3 +66,23 @@ def test_cli_train_and_collect_report_bad_input_as_exit_code_2(data, tmp_path, c
     assert main(["train", "--data", str(tmp_path / "notes"), "--steps", "1",
                  "--out", str(tmp_path / "ck2")]) == 2
     assert "not a LeRobot v3 dataset" in capsys.readouterr().err
+
+
+def test_early_frames_are_drawn_as_often_as_weighted(data):
+    from vlaplan.skills.loader import ChunkDataset, make_loader
+
+    ds = ChunkDataset(data, chunk=4)
+    early = ds.frame_index < 2
+    counts = {True: 0, False: 0}
+    for seed in range(40):
+        # batch of the whole epoch: every draw of the sampler is one item
+        for i in list(make_loader(ds, 1, seed=seed, early_frames=2, early_weight=4.0).sampler):
+            counts[bool(early[i])] += 1
+    share = counts[True] / (counts[True] + counts[False])
+    n_early, n = int(early.sum()), len(ds)
+    expected = 4.0 * n_early / (4.0 * n_early + (n - n_early))
+    assert abs(share - expected) < 0.05 and share > 1.5 * n_early / n
+    plain = list(make_loader(ds, 1, seed=0).sampler)
+    assert sorted(plain) == list(range(n))  # without weights: a permutation, as before
+    with pytest.raises(SkillError, match="early_weight"):
+        make_loader(ds, 1, early_frames=2, early_weight=0.0)
