@@ -18,7 +18,9 @@ from vlaplan.planner.errors import PDDLSyntaxError, UnsupportedFeature
 from vlaplan.planner.formulas import (
     TRUE, And, Eq, Exists, Forall, Formula, FunctionTerm, Increase, Not, Or, Parameter, Pred, When,
 )
-from vlaplan.planner.loader import Locator, Parsed, Token, _quiet
+from vlaplan.planner.loader import Locator, Token
+from vlaplan.planner.reference import Parsed
+from vlaplan.planner.reference import quiet as _quiet
 from vlaplan.planner.model import Action, Domain, PredicateDef, Problem
 from vlaplan.planner.scope_check import FormulaChecker
 
@@ -251,6 +253,10 @@ def to_effect(e: Any, parsed: Parsed, span: tuple[int, int]) -> Formula:
 
 # --------------------------------------------------------------------------- problem
 
+def _lit(atom: Atom) -> str:
+    return "(" + " ".join((atom.predicate, *atom.args)) + ")"
+
+
 def build_problem(parsed: Parsed, domain: Domain) -> Problem:
     """Our Problem from a parsed problem file, checked against ``domain``."""
     tree, loc = parsed.tree, parsed.locator
@@ -275,6 +281,7 @@ def build_problem(parsed: Parsed, domain: Domain) -> Problem:
 
     init: set[Atom] = set()
     numeric: dict[FunctionTerm, float] = {}
+    negative: list[tuple[Atom, Token]] = []
     for el in tree.init().initEl() if tree.init() else ():
         if el.fHead() is not None:
             head = el.fHead()
@@ -294,8 +301,8 @@ def build_problem(parsed: Parsed, domain: Domain) -> Problem:
         lit = el.nameLiteral()
         if lit is None:
             continue
-        if lit.getChildCount() > 1 and lit.getChild(1).getText().lower() == "not":
-            continue  # closed world: a negative initial literal says nothing new
+        if el.NUMBER() is not None:  # (at 10 (p a))
+            raise UnsupportedFeature("timed initial literals", f"{parsed.file}:{el.start.line}")
         af = lit.atomicNameFormula()
         pname = _name(af.predicate())
         args = tuple(_name(n) for n in af.name())
@@ -308,7 +315,15 @@ def build_problem(parsed: Parsed, domain: Domain) -> Problem:
         for a, n in zip(args, af.name()):
             if a not in names:
                 raise loc.error(f"undeclared object {a!r} in :init", loc.at(n))
-        init.add(Atom(pname, args))
+        if lit.getChildCount() > 1 and lit.getChild(1).getText().lower() == "not":
+            # Closed world: a negative initial literal says nothing new, unless it
+            # contradicts a positive one (checked below).
+            negative.append((Atom(pname, args), loc.at(lit)))
+        else:
+            init.add(Atom(pname, args))
+    for atom, tok in negative:
+        if atom in init:
+            raise loc.error(f"initial state has both {_lit(atom)} and (not {_lit(atom)})", tok)
 
     goal: Formula = TRUE
     if tree.goal() is not None:

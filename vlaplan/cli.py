@@ -27,12 +27,18 @@ COMMAND_MODULES = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Sub-commands whose module is known: `vlaplan plan ...` builds only that module's
+# parsers (the other command modules are not imported), so the planner starts fast.
+COMMAND_HOMES = {"plan": "vlaplan.planner.cli", "validate": "vlaplan.planner.cli"}
+
+
+def build_parser(modules: tuple[str, ...] = COMMAND_MODULES) -> argparse.ArgumentParser:
+    """The parser with the sub-commands of ``modules`` (default: all of them)."""
     parser = argparse.ArgumentParser(
         prog="vlaplan", description="Long-horizon manipulation: PDDL planning over VLA skills.")
     parser.add_argument("--version", action="version", version=f"vlaplan {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    for name in modules:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
@@ -46,7 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from vlaplan.planner.errors import VlaplanError
 
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    home = COMMAND_HOMES.get(argv[0]) if argv else None
+    parser = build_parser((home,) if home else COMMAND_MODULES)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

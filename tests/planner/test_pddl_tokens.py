@@ -7,7 +7,8 @@ from pddlpy.pddlLexer import pddlLexer
 
 from planner_oracle import DATA, ROOT
 from test_pddl_fuzz import mutate
-from vlaplan.planner.tokens import fast_token_stream
+from vlaplan.planner.tokens import (LITERAL_NAMES, NAME, NUMBER, REQUIRE_KEY, VARIABLE,
+                                    fast_token_stream, scan)
 
 FILES = sorted(ROOT.glob("domains/*/domain.pddl")) + sorted(ROOT.glob("domains/*/problems/*.pddl")) \
     + sorted(DATA.glob("*.pddl"))
@@ -77,3 +78,27 @@ def test_random_text_agrees_or_defers():
 def test_unusual_text_defers_to_antlr():
     for text in ("(a.b)", "(1a)", "(caf\u00e9)", "; note\rx", "(?)", "(a:b)"):
         assert fast_token_stream(text) is None, text
+
+
+def test_literal_table_is_pddlpys():
+    assert [n[1:-1] for n in pddlLexer.literalNames[1:]] == list(LITERAL_NAMES)
+    assert (REQUIRE_KEY, NAME, VARIABLE, NUMBER) == (
+        pddlLexer.REQUIRE_KEY, pddlLexer.NAME, pddlLexer.VARIABLE, pddlLexer.NUMBER)
+
+
+def test_scan_gives_the_lexers_texts_or_defers():
+    """scan() (our reader's lexer, no ANTLR) gives the lower-cased texts of ANTLR's tokens."""
+    texts = [p.read_text() for p in FILES]
+    for seed in range(300):
+        _, data = mutate(FILES[seed % len(FILES)].read_bytes(), random.Random(seed))
+        texts.append(data.decode("utf-8", errors="replace"))
+    taken = 0
+    for text in texts:
+        chunks = scan(text)
+        if chunks is None:
+            continue
+        taken += 1
+        expected = antlr_tokens(text)
+        assert expected is not None, repr(text)
+        assert chunks == [t[1].lower() for t in expected if t[0] != -1], repr(text)
+    assert taken > 250

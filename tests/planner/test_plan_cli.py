@@ -88,3 +88,29 @@ def test_json_bad_input_is_still_one_object(tmp_path, capsys):
 def test_validate_bad_input_exits_2(tmp_path, capsys):
     assert main(["validate", TABLETOP, str(tmp_path / "missing.pddl"), TOWER3]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_plan_starts_light():
+    """`vlaplan plan` builds only the planner's parsers and reads PDDL with our reader:
+    no ANTLR/pddlpy, no torch, pybullet, transformers, pydantic, other packages' CLIs."""
+    code = ("import sys, io, contextlib\n"
+            "from vlaplan.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            f"    rc = main(['plan', {TABLETOP!r}, {TOWER3!r}, '--json'])\n"
+            "print(rc, ' '.join(sorted(sys.modules)))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, cwd=ROOT)
+    rc, modules = proc.stdout.split(" ", 1)
+    assert rc == "0", proc.stderr
+    loaded = set(modules.split())
+    assert "vlaplan.planner.reader" in loaded
+    heavy = {"antlr4", "pddlpy", "torch", "pybullet", "transformers", "pydantic", "numpy",
+             "networkx", "rich", "vlaplan.skills", "vlaplan.executor", "vlaplan.world_model"}
+    assert not heavy & loaded, heavy & loaded
+
+
+def test_help_still_lists_every_command():
+    proc = run("--help")
+    assert proc.returncode == 0
+    for command in ("plan", "validate", "run", "demo"):
+        assert f"    {command} " in proc.stdout, command
