@@ -46,6 +46,43 @@ class _Schema:
         self.steps = self._order()
         bound = {a for p in self.pos for a in p.args if a.startswith("?")}
         self.free = [v for v in self.params if v not in bound]
+        self.consts: tuple[str, ...] = ()
+        self.adds: list[tuple[str, tuple[int, ...]]] | None = None  # every add effect
+        self.simple: tuple | None = None  # templates of a schema without when/increase
+
+    def prepare(self, effects: list, static: set[str]) -> None:
+        """Precompute argument positions (into the parameter values followed by the
+        constants) of the add effects and, for schemas with only unconditional add/delete
+        effects, of every atom an instance needs."""
+        slot = {v: i for i, v in enumerate(self.params)}
+        consts: list[str] = []
+
+        def spec(args: tuple[str, ...]) -> tuple[int, ...] | None:
+            out = []
+            for a in args:
+                if a.startswith("?"):
+                    if a not in slot:
+                        return None
+                    out.append(slot[a])
+                else:
+                    if a not in consts:
+                        consts.append(a)
+                    out.append(len(self.params) + consts.index(a))
+            return tuple(out)
+
+        adds = [(eff[1].predicate, spec(eff[1].args)) for _c, eff in effects
+                if isinstance(eff, tuple) and eff[0]]
+        simple = all(not conds and isinstance(eff, tuple) for conds, eff in effects)
+        pre = [(p.predicate, spec(p.args)) for p in self.pos if p.predicate not in static]
+        neg = [(p.predicate, spec(p.args)) for p in self.neg if p.predicate not in static]
+        add = [(e[1].predicate, spec(e[1].args)) for _c, e in effects if simple and e[0]]
+        dele = [(e[1].predicate, spec(e[1].args)) for _c, e in effects if simple and not e[0]]
+        if any(x is None for _p, x in adds):
+            return  # a variable that is not a parameter: the general path decides
+        self.adds = adds
+        if simple and all(x is not None for _p, x in pre + neg + add + dele):
+            self.simple = (pre, neg, add, dele)
+        self.consts = tuple(consts)
 
     def _order(self):
         """Join order: literals sharing bound variables first; per step the bound positions."""
@@ -123,9 +160,10 @@ def ground(domain: Domain, problem: Problem) -> Task:
             for t in p.types:
                 objs.update(objects_of.get(t, ()))
             allowed[p.name] = objs
+        effects[action.name] = flatten_effect(action.effect, objects_of)
         for conj in dnf(action.precondition, objects_of, known=known):
             schemas.append(_Schema(action, conj, allowed))
-        effects[action.name] = flatten_effect(action.effect, objects_of)
+            schemas[-1].prepare(effects[action.name], static)
 
     reached: dict[str, set[tuple[str, ...]]] = defaultdict(set)
     for atom in init:
@@ -157,18 +195,27 @@ def ground(domain: Domain, problem: Problem) -> Task:
             else:
                 runs = [schema.bindings(index, j, delta_index)
                         for j, (p, _) in enumerate(schema.steps) if p.predicate in delta]
+            params, consts, adds = schema.params, schema.consts, schema.adds
             for run in runs:
                 for b in run:
-                    key = (si, tuple(b[v] for v in schema.params))
+                    values = tuple([b[v] for v in params])
+                    key = (si, values)
                     if key in instances or not _static_ok(schema, b, static, init):
                         continue
                     instances[key] = (schema, b)
-                    for _conds, eff in effects[schema.action.name]:
-                        if isinstance(eff, tuple) and eff[0]:
-                            p = eff[1]
-                            args = tuple(b.get(a, a) for a in p.args)
-                            if args not in reached[p.predicate]:
-                                new_facts.append((p.predicate, args))
+                    if adds is None:  # general case: substitute the binding
+                        for _conds, eff in effects[schema.action.name]:
+                            if isinstance(eff, tuple) and eff[0]:
+                                p = eff[1]
+                                args = tuple(b.get(a, a) for a in p.args)
+                                if args not in reached[p.predicate]:
+                                    new_facts.append((p.predicate, args))
+                        continue
+                    ext = values + consts
+                    for pred, idx in adds:
+                        args = tuple([ext[i] for i in idx])
+                        if args not in reached[pred]:
+                            new_facts.append((pred, args))
         delta = defaultdict(set)
         for pred, args in new_facts:
             if args not in reached[pred]:
@@ -180,7 +227,10 @@ def ground(domain: Domain, problem: Problem) -> Task:
     fluent = sorted(Atom(p, args) for p, tups in reached.items() if p not in static for args in tups)
     reachable = set(fluent)
     actions: list[GroundAction] = []
-    for (si, _), (schema, b) in instances.items():
+    for (si, values), (schema, b) in instances.items():
+        if schema.simple is not None:
+            actions.append(_instantiate_simple(schema, values, reachable, uses_costs))
+            continue
         ga = _instantiate(schema, b, effects[schema.action.name], static, init, reachable,
                           objects_of, problem, uses_costs, known)
         if ga is not None:
@@ -247,6 +297,25 @@ def _split(conj: Conjunction, static: set[str], init: set[Atom], reachable: set[
         elif atom in reachable:
             neg.add(atom)
     return frozenset(pos), frozenset(neg)
+
+
+_new_tuple = tuple.__new__
+
+
+def _instantiate_simple(schema: _Schema, values: tuple[str, ...], reachable: set[Atom],
+                        uses_costs: bool) -> GroundAction:
+    """:func:`_instantiate` for a schema with only unconditional add/delete effects."""
+    ext = values + schema.consts
+    pre_t, neg_t, add_t, del_t = schema.simple
+
+    def atoms(templates):
+        return [_new_tuple(Atom, (p, tuple([ext[i] for i in idx]))) for p, idx in templates]
+
+    add = frozenset(atoms(add_t))
+    delete = frozenset(a for a in atoms(del_t) if a in reachable and a not in add)
+    pre_neg = frozenset(a for a in atoms(neg_t) if a in reachable)
+    return GroundAction(schema.action.name, values, frozenset(atoms(pre_t)), add, delete,
+                        0.0 if uses_costs else 1, pre_neg)
 
 
 def _instantiate(schema, b, effects, static, init, reachable, objects_of, problem, uses_costs,

@@ -92,6 +92,9 @@ class Relaxation:
             for f in pl:
                 (self.single_of if len(pl) == 1 else self.multi_of)[f].append(o)
         self.all_ops = list(range(len(pre)))
+        big = 1 << 30
+        self.op_level_init = [big] * len(pre)
+        self.fact_level_init = [0] * n
 
     def extend(self, state: int) -> int:
         """The state with the complement facts of its false negative-relevant facts."""
@@ -101,18 +104,6 @@ class Relaxation:
         return state
 
     # ------------------------------------------------------------------ layered hFF
-    def _release(self, facts: int, unsat: list[int], ready: list[int]) -> None:
-        """Count the facts (bits of ``facts``) off ``unsat``; append to ``ready`` every
-        operator whose preconditions are now all reached."""
-        single_of, multi_of = self.single_of, self.multi_of
-        for f in bits(facts):
-            ready.extend(single_of[f])
-            for o in multi_of[f]:
-                c = unsat[o] - 1
-                unsat[o] = c
-                if not c:
-                    ready.append(o)
-
     def ff_layered(self, state: int) -> tuple[float, set[int], list[int] | None]:
         """FF's relaxed planning graph (unit cost), computed by counting unsatisfied
         preconditions layer by layer: (number of actions, preferred actions, applicable
@@ -122,15 +113,22 @@ class Relaxation:
             state = self.extend(state)
         if state & goal == goal:
             return 0, set(), None
-        pre, add = self.pre, self.add
+        pre, add, act = self.pre, self.add, self.act
+        single_of, multi_of = self.single_of, self.multi_of
         unsat = self.n_pre.copy()
         ready = list(self.no_pre)
-        self._release(state, unsat, ready)
+        for f in bits(state):
+            ready += single_of[f]
+            for o in multi_of[f]:
+                c = unsat[o] - 1
+                unsat[o] = c
+                if not c:
+                    ready.append(o)
         main = self.is_main
-        applicable = [self.act[o] for o in ready if main[o]]
+        applicable = [act[o] for o in ready if main[o]]
         reached = state
-        op_level: dict[int, int] = {}
-        prefixes = [state]
+        op_level = self.op_level_init.copy()
+        fact_level = self.fact_level_init.copy()
         level = 0
         while True:
             new = 0
@@ -141,26 +139,25 @@ class Relaxation:
             if not new:
                 return INF, set(), applicable
             reached |= new
-            prefixes.append(reached)
             level += 1
             if reached & goal == goal:
+                for f in bits(new):
+                    fact_level[f] = level
                 break
             ready = []
-            self._release(new, unsat, ready)
+            for f in bits(new):
+                fact_level[f] = level
+                ready += single_of[f]
+                for o in multi_of[f]:
+                    c = unsat[o] - 1
+                    unsat[o] = c
+                    if not c:
+                        ready.append(o)
         top = level
         pending = [0] * (top + 1)
-
-        def layer_of(bit: int) -> int:
-            for i, r in enumerate(prefixes):
-                if r & bit:
-                    return i
-            return top
-
         for f in bits(goal & ~state):
-            b = 1 << f
-            pending[layer_of(b)] |= b
+            pending[fact_level[f]] |= 1 << f
         achievers = self.achievers
-        act = self.act
         chosen: set[int] = set()
         preferred: set[int] = set()
         for lv in range(top, 0, -1):
@@ -168,10 +165,9 @@ class Relaxation:
             while g:
                 low = g & -g
                 f = low.bit_length() - 1
-                best = None
+                best = -1
                 for o in achievers[f]:
-                    ol = op_level.get(o)
-                    if ol is not None and ol < lv:
+                    if op_level[o] < lv:
                         best = o
                         break
                 g &= ~add[best]
@@ -183,7 +179,7 @@ class Relaxation:
                 while need:
                     lowq = need & -need
                     need ^= lowq
-                    pending[layer_of(lowq)] |= lowq
+                    pending[fact_level[lowq.bit_length() - 1]] |= lowq
         return len(chosen), preferred, applicable
 
     # ------------------------------------------------------------------ hadd / hmax / hFF
