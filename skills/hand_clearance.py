@@ -116,3 +116,116 @@ def best_yaw(w: "World", xy: np.ndarray, base_yaw: float, grasp_z: float,
         return (m < 0.0, round(max(0.0, -m), 3), abs(options[k] - ref))
 
     return options[min(range(len(options)), key=score)]
+
+
+GRIPPER_OPENING = 0.08  # m between the fully open fingers (world_model.panda.FINGER_MAX x 2)
+SQUARING_CLEARANCE = 0.008  # m the open fingers must span beyond an object's extent for a
+# grasp off its faces (the closing fingers turn the object square to the pads)
+SQUARING_STEP = math.pi / 24  # rad between the hand yaws tried off the object's faces
+HAND_PAD = 0.012  # m of margin built into HAND_HALF_LONG / HAND_HALF_SHORT
+SQUARING_DEPTH = 0.02  # m a fixture must rise above the hand's lowest point to count as a
+# wall in the way (a bin's rim just under the hand does not stop a face-aligned grasp)
+SQUARING_SKEW = math.pi / 18  # rad: a box is grasped off its faces only near 45 degrees,
+# where the fingers meet opposite corners and turn it square (measured: 44 deg works,
+# 35 deg leaves it skewed between the pads)
+
+
+def extent_across_fingers(w: "World", name: str, yaws: Any) -> np.ndarray:
+    """Width of ``name`` along the finger axis of a hand pointing down with each yaw (the
+    object upright: boxes and cubes by their yaw, cylinders by their diameter)."""
+    yaws = np.atleast_1d(np.asarray(yaws, dtype=float))
+    size = w.size(name)
+    if w.objects[name].get("shape") == "cylinder":
+        return np.full(len(yaws), float(size[0]))
+    rel = yaws - w.yaw_of(name)
+    return float(size[0]) * np.abs(np.sin(rel)) + float(size[1]) * np.abs(np.cos(rel))
+
+
+def squaring_yaw(w: "World", name: str, xy: np.ndarray, grasp_z: float, aligned: float,
+                 prefer: float | None = None) -> float:
+    """The grasp yaw for ``name``: ``aligned`` (the best yaw on its faces, from
+    :func:`best_yaw`) unless the hand there really overlaps something (a fixture wall, a
+    neighbour: margin below ``-HAND_PAD``) and a yaw off the faces clears everything with
+    the object still fitting the open fingers; then the clearing yaw nearest ``prefer``
+    (the fingers close on the object's edges and turn it square to the pads, as a hand
+    picking a box tucked against a cabinet would).  Only a fixture counts as really in the
+    way: neighbours are bounded by discs, and the experts' face-aligned grasps next to
+    them work."""
+    fixtures = occupied_fixtures(w)
+    tall = {k: f for k, f in fixtures.items() if float(f["pos"][2]) + float(f["size"][2])
+            >= grasp_z + HAND_ABOVE_GRASP + SQUARING_DEPTH}
+    if not tall or hand_margin(_View({}, tall), xy, aligned, grasp_z) >= -HAND_PAD:
+        return aligned
+    n = int(YAW_RANGE // SQUARING_STEP)
+    yaws = np.arange(-n, n + 1) * SQUARING_STEP
+    fits = extent_across_fingers(w, name, yaws) <= GRIPPER_OPENING - SQUARING_CLEARANCE
+    if w.objects[name].get("shape") != "cylinder":  # corners pinched symmetrically
+        rel = np.abs(np.mod(yaws - w.yaw_of(name), math.pi / 2) - math.pi / 4)
+        fits &= rel <= SQUARING_SKEW
+    margins = hand_margins(_View(w.objects, fixtures, w), xy, yaws, grasp_z,
+                           exclude=(name,))[0]
+    clear = np.flatnonzero(fits & (margins >= 0.0))
+    if not len(clear):
+        return aligned
+    ref = w.yaw if prefer is None else prefer
+    return float(yaws[min(clear, key=lambda k: abs(wrap(float(yaws[k]) - ref)))])
+
+
+def fixture_top_on_path(w: "World", start: Any, end: Any, margin: float = HAND_HALF_LONG,
+                        samples: int = 12) -> float:
+    """Highest top of the fixtures (drawer cabinet with its travel, bins) whose footprint,
+    grown by ``margin``, the straight xy path from ``start`` to ``end`` crosses; the table
+    height when it crosses none.  A hand travelling lower would drag through their walls."""
+    top = w.table_z
+    if not w.fixtures:
+        return top
+    a, b = np.asarray(start, dtype=float)[:2], np.asarray(end, dtype=float)[:2]
+    points = a[None, :] + np.linspace(0.0, 1.0, samples)[:, None] * (b - a)[None, :]
+    for f in w.fixtures.values():
+        if "pos" not in f or "size" not in f:
+            continue
+        if not fixtures_clear(_Only(w, f), points, margin).all():
+            top = max(top, float(f["pos"][2]) + float(f["size"][2]))
+    return top
+
+
+class _Only:
+    """A World-like view with one fixture (for :func:`fixtures_clear`)."""
+
+    def __init__(self, w: "World", fixture: dict) -> None:
+        self.fixtures = {"f": fixture}
+
+
+class _View:
+    """A World-like view with other objects and fixtures (for :func:`hand_margins`)."""
+
+    def __init__(self, objects: dict, fixtures: dict, w: "World | None" = None) -> None:
+        self.objects, self.fixtures, self._w = objects, fixtures, w
+
+    def pos(self, name: str) -> np.ndarray:
+        return self._w.pos(name)
+
+    def size(self, name: str) -> np.ndarray:
+        return self._w.size(name)
+
+    def top(self, name: str) -> float:
+        return self._w.top(name)
+
+
+def occupied_fixtures(w: "World") -> dict[str, dict]:
+    """The fixtures as they stand now: a drawer's footprint covers its whole travel (where
+    the drawer may slide), this keeps only the cabinet and the part pulled out
+    (``joint``); bins are unchanged."""
+    out = {}
+    for name, f in w.fixtures.items():
+        if "pos" not in f or "size" not in f:
+            continue
+        if f.get("kind") == "drawer" and "travel" in f and "joint" in f and "open_dir" in f:
+            length, travel = float(f["size"][0]), float(f["travel"])
+            used = length - travel + max(0.0, float(f["joint"]))
+            d = np.asarray(f["open_dir"][:2], dtype=float)
+            centre = np.asarray(f["pos"][:2], dtype=float) + d * (used - length) / 2
+            f = {**f, "pos": [float(centre[0]), float(centre[1]), float(f["pos"][2])],
+                 "size": [used, float(f["size"][1]), float(f["size"][2])]}
+        out[name] = f
+    return out

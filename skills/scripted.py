@@ -22,7 +22,7 @@ from vlaplan.skills.contract import (ACTION_DIM, MAX_ROTATION, MAX_TRANSLATION, 
 from vlaplan.skills.hand_clearance import (  # noqa: F401
     _SPOT_ARRAY, FIXTURE_CLEARANCE, HAND_ABOVE_GRASP, HAND_HALF_LONG, HAND_HALF_SHORT, SPOT_GRID,
     YAW_RANGE, best_yaw, clear_of_fixtures, fixtures_clear, grasp_yaw, hand_margin, hand_margins,
-    wrap, yaw_of, yaw_options)
+    fixture_top_on_path, squaring_yaw, wrap, yaw_of, yaw_options)
 
 GAIN = 0.8  # fraction of the remaining error commanded per step
 POS_TOL = 0.004  # m: a waypoint is reached
@@ -83,11 +83,13 @@ class Target(NamedTuple):
 
 
 def grasp_target(w: World, name: str, prefer: float | None = None) -> Target:
-    """Just above ``name``'s centre, with the clear symmetric yaw nearest the hand's."""
+    """Just above ``name``'s centre, with the clear symmetric yaw nearest the hand's (a
+    yaw off the object's faces when every face-aligned hand would hit something)."""
     p = w.pos(name)
     z = float(p[2] + GRASP_OFFSET)
     yaw = best_yaw(w, p[:2], grasp_yaw(w.yaw_of(name), w.yaw), z, exclude=(name,),
                    prefer=prefer)
+    yaw = squaring_yaw(w, name, p[:2], z, yaw, prefer)
     return Target((float(p[0]), float(p[1]), z), float(yaw))
 
 
@@ -124,7 +126,8 @@ class _Expert:
         self.grasp_yaw_choice = yaw
         if self.phase in ("start", "approach"):
             self.phase = "approach"
-            travel = max(w.max_top(), p[2] + size[2] / 2) + HOVER
+            travel = max(w.max_top(), p[2] + size[2] / 2,
+                         fixture_top_on_path(w, w.ee, p, HAND_HALF_SHORT)) + HOVER
             xy_err = float(np.linalg.norm(w.ee[:2] - p[:2]))
             if xy_err > XY_ALIGN_TOL or abs(wrap(yaw - w.yaw)) > YAW_TOL:
                 z = travel if xy_err > 0.03 else max(w.ee[2], min(travel, p[2] + HOVER))

@@ -48,6 +48,10 @@ REST_SPEED = 0.01  # m/s below which an object counts as at rest
 SLIP_FRICTION = 0.0  # lateral friction of a slipping object until it has left the fingers
 DISPLACE_REACH = (0.35, 0.70)  # m from the base: where displaced objects land by default
 FREE_CLEARANCE = 0.09  # m between a displaced object's centre and any other object's
+FIXTURE_GAP = 0.01  # m between a displaced object's footprint and a fixture's (drawer
+# cabinet with its full travel, bin): a teleport must not land inside a solid body, where
+# the solver would eject the object against the fixture (not a disturbance a person or a
+# knock could cause)
 BLOCKER_SIZE = (0.04, 0.04, 0.04)
 OCCLUDER_SIZE = (0.09, 0.09, 0.004)  # m, the plate hung over an occluded object
 OCCLUDER_GAP = 0.03  # m between the object's top and the plate
@@ -161,16 +165,23 @@ class FaultInjector:
 
     def _free_spot(self, rng: random.Random, priv: dict[str, Any], exclude: str | None
                    ) -> tuple[float, float] | None:
+        """A table spot within :data:`DISPLACE_REACH` of the base, clear of the other
+        objects, the hand and (by the object's half-diagonal plus :data:`FIXTURE_GAP`) of
+        every fixture's footprint."""
         table = self.robot.scene.table
         base = self.robot.scene.robot.base_pos
         others = [np.asarray(o["pos"][:2]) for n, o in priv["objects"].items() if n != exclude]
         others.append(np.asarray(priv["ee"]["pos"][:2]))
+        size = priv["objects"][exclude]["size"] if exclude in priv["objects"] else (0.05, 0.05)
+        gap = 0.5 * math.hypot(float(size[0]), float(size[1])) + FIXTURE_GAP
+        fixtures = list(priv.get("fixtures", {}).values())
         for _ in range(200):
             r = rng.uniform(*DISPLACE_REACH)
             a = rng.uniform(-math.pi / 3, math.pi / 3)
             xy = np.array([base[0] + r * math.cos(a), base[1] + r * math.sin(a)])
             if table.contains(xy[0], xy[1], margin=0.05) and all(
-                    np.linalg.norm(xy - o) >= FREE_CLEARANCE for o in others):
+                    np.linalg.norm(xy - o) >= FREE_CLEARANCE for o in others) and not any(
+                    _in_footprint(xy, f, gap) for f in fixtures):
                 return float(xy[0]), float(xy[1])
         return None
 
@@ -350,3 +361,16 @@ class FaultInjector:
         return self._record(FaultKind.OCCLUDE, requested, name, True,
                             f"hid {name} from the cameras under a plate at z={pos[2]:.3f}",
                             seed, after={"occluder": [round(v, 5) for v in pos]})
+
+
+def _in_footprint(xy: np.ndarray, fixture: dict[str, Any], margin: float) -> bool:
+    """Is ``xy`` within ``margin`` of a fixture's footprint (privileged entry with pos,
+    size, yaw; a drawer's covers the cabinet and the drawer's full travel)?"""
+    if "pos" not in fixture or "size" not in fixture:
+        return False
+    yaw = float(fixture.get("yaw", 0.0))
+    dx, dy = float(xy[0] - fixture["pos"][0]), float(xy[1] - fixture["pos"][1])
+    lx = math.cos(yaw) * dx + math.sin(yaw) * dy
+    ly = -math.sin(yaw) * dx + math.cos(yaw) * dy
+    return (abs(lx) < float(fixture["size"][0]) / 2 + margin
+            and abs(ly) < float(fixture["size"][1]) / 2 + margin)

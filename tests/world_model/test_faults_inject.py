@@ -176,3 +176,26 @@ def test_a_closed_plant_gives_our_error() -> None:
     robot.close()
     with pytest.raises(WorldModelError, match="plant is gone"):
         injector.inject("drop")
+
+
+def test_displace_never_lands_in_a_fixture_footprint() -> None:
+    """A displaced object lands on free table, clear of the drawer cabinet and its travel
+    (a teleport into the cabinet would have the solver eject it against the wall)."""
+    from vlaplan.world_model.faults import _in_footprint
+    from vlaplan.world_model.fixtures import drawer_fixture
+
+    objects = [ObjectSpec(name=f"c{i}", colour="red", pos=(0.35 + 0.1 * i, -0.25, 0.02))
+               for i in range(3)]
+    spec = SceneSpec(robot=RobotSpec(), objects=objects,
+                     fixtures=[drawer_fixture("drawer", (0.62, 0.2), 0.0, opening=0.1)])
+    robot = SimRobot(spec, render=False)
+    try:
+        injector = FaultInjector(robot, seed=1)
+        drawer = robot.privileged()["fixtures"]["drawer"]
+        for _ in range(12):
+            record = injector.inject("displace", "c1")
+            assert record.applied
+            xy = np.asarray(record.after["pos"][:2])
+            assert not _in_footprint(xy, drawer, 0.02), record.detail
+    finally:
+        robot.close()
