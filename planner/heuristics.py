@@ -95,6 +95,7 @@ class Relaxation:
         big = 1 << 30
         self.op_level_init = [big] * len(pre)
         self.fact_level_init = [0] * n
+        self._relaxed_plan: list[tuple[int, int]] = []
 
     def extend(self, state: int) -> int:
         """The state with the complement facts of its false negative-relevant facts."""
@@ -160,6 +161,8 @@ class Relaxation:
         achievers = self.achievers
         chosen: set[int] = set()
         preferred: set[int] = set()
+        rplan: list[tuple[int, int]] = []
+        self._relaxed_plan = rplan
         for lv in range(top, 0, -1):
             g = pending[lv]
             while g:
@@ -172,7 +175,9 @@ class Relaxation:
                         break
                 g &= ~add[best]
                 a = act[best]
-                chosen.add(a)
+                if a not in chosen:
+                    chosen.add(a)
+                    rplan.append((op_level[best], a))
                 if op_level[best] == 0:
                     preferred.add(a)
                 need = pre[best] & ~state
@@ -181,6 +186,11 @@ class Relaxation:
                     need ^= lowq
                     pending[fact_level[lowq.bit_length() - 1]] |= lowq
         return len(chosen), preferred, applicable
+
+    def relaxed_plan(self) -> list[int]:
+        """The actions of the relaxed plan of the last :meth:`ff_layered` evaluation
+        (that returned a finite h > 0), by level."""
+        return [a for _level, a in sorted(self._relaxed_plan)]
 
     # ------------------------------------------------------------------ hadd / hmax / hFF
     def _explore(self, state: int, use_max: bool, cost_fn=None) -> tuple[list[float], list[int]]:

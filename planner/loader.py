@@ -30,6 +30,7 @@ from typing import Any
 
 from vlaplan.planner.errors import PDDLError, PDDLSemanticError
 from vlaplan.planner.model import Domain, Problem
+from vlaplan.planner.reader import read_domain, read_problem
 from vlaplan.planner.tokens import CONTROL
 
 PARSERS = ("fast", "pddlpy")
@@ -125,7 +126,6 @@ def parse_domain(text: str, file: str = "<string>", *, parser: str = "fast") -> 
     """
     _check_parser(parser)
     if parser == "fast":
-        from vlaplan.planner.reader import read_domain
         try:
             return read_domain(text, file)
         except Exception:  # noqa: BLE001 - not taken: the reference decides, errors included
@@ -140,7 +140,6 @@ def parse_problem(text: str, domain: Domain, file: str = "<string>", *,
     """Parse problem text against ``domain``."""
     _check_parser(parser)
     if parser == "fast":
-        from vlaplan.planner.reader import read_problem
         try:
             return read_problem(text, domain, file)
         except Exception:  # noqa: BLE001 - not taken: the reference decides, errors included

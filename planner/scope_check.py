@@ -6,13 +6,16 @@ pddlpy checks none of this; :class:`FormulaChecker` raises
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from vlaplan.planner.errors import UnsupportedFeature
 from vlaplan.planner.formulas import (
     And, Eq, Exists, Forall, Formula, FunctionTerm, Imply, Increase, Not, Or, Pred, When,
 )
-from vlaplan.planner.loader import Locator
 from vlaplan.planner.model import Domain
+
+if TYPE_CHECKING:  # pragma: no cover
+    from vlaplan.planner.loader import Locator
 
 
 class FormulaChecker:

@@ -4,6 +4,10 @@
   lists (all successors / successors by preferred operators), the preferred list boosted
   whenever the heuristic improves (as in Fast Downward's lazy search).
   With a ``weight`` it is lazy weighted A* (``g + w * h``), Fast Downward's lazy_wastar.
+  Given the relaxed plans of the evaluations, greedy search also looks ahead as YAHSP
+  does (Vidal 2004): from every evaluated state it applies the relaxed plan's actions,
+  by level, while one of them is applicable, and when that takes two steps or more it
+  adds the state reached (with the steps as one edge) and evaluates it next.
 * :func:`best_first` - eager weighted A* (``weight`` > 1) or A* (``weight`` = 1, with
   re-opening, optimal with an admissible heuristic).
 
@@ -33,12 +37,15 @@ class SearchOutcome:
     evaluated: int = 0
 
 
-def _trace(parent: dict[int, tuple[int, int] | None], state: int) -> list[int]:
+def _trace(parent: dict[int, tuple[int, int | list[int]] | None], state: int) -> list[int]:
     out = []
     step = parent[state]
     while step is not None:
         prev, a = step
-        out.append(a)
+        if isinstance(a, list):  # a look-ahead edge: several steps
+            out.extend(reversed(a))
+        else:
+            out.append(a)
         step = parent[prev]
     out.reverse()
     return out
@@ -54,15 +61,17 @@ def _limit(expanded: int, deadline: float | None, max_nodes: int | None) -> str 
 
 def lazy_gbfs(task: Task, heuristic: Callable[[int], tuple[float, set[int], list[int] | None]],
               deadline: float | None = None, max_nodes: int | None = None,
-              boost: int = 1000, weight: float | None = None) -> SearchOutcome:
+              boost: int = 1000, weight: float | None = None,
+              relaxed_plan: Callable[[], list[int]] | None = None) -> SearchOutcome:
     """Lazy best-first search with a preferred-operator queue boosted on progress.
 
     ``weight=None``: greedy (successors ordered by the parent's h).  Otherwise lazy
     weighted A*: ordered by ``g + weight * h`` (g of the successor, h of the parent), as
-    in Fast Downward's lazy_wastar; states are not re-opened.
+    in Fast Downward's lazy_wastar; states are not re-opened.  ``relaxed_plan`` (the
+    actions of the last evaluation's relaxed plan, by level) turns on look-ahead.
     """
     out = SearchOutcome("unsolvable")
-    parent: dict[int, tuple[int, int] | None] = {task.init: None}
+    parent: dict[int, tuple[int, int | list[int]] | None] = {task.init: None}
     g_of: dict[int, float] = {task.init: 0}
     regular: list[tuple[float, int, int, int]] = []
     preferred_q: list[tuple[float, int, int, int]] = []
@@ -73,34 +82,69 @@ def lazy_gbfs(task: Task, heuristic: Callable[[int], tuple[float, set[int], list
     n_actions = len(pre)
     succ = task.successor
 
-    def expand(state: int) -> bool:
-        """Evaluate ``state`` and queue its successors; False for a dead end."""
+    found: list[int] = []  # a goal state reached by look-ahead
+
+    def lookahead(state: int) -> tuple[int, list[int]]:
+        """Apply the relaxed plan's first applicable action while there is one."""
+        todo = relaxed_plan()
+        steps: list[int] = []
+        progress = True
+        while progress and todo:
+            progress = False
+            for i, a in enumerate(todo):
+                p = pre[a]
+                if state & p == p and not state & neg[a]:
+                    state = succ(state, a)
+                    steps.append(a)
+                    del todo[i]
+                    progress = True
+                    break
+        return state, steps
+
+    def expand(state: int) -> None:
+        """Evaluate ``state`` and queue its successors; then the look-ahead state's."""
         nonlocal counter, best_h
-        h, helpful, applicable = heuristic(state)
-        out.evaluated += 1
-        if h == INF:
-            return False
-        if h < best_h:
-            best_h = h
-            priority[1] += boost
-        out.expanded += 1
-        if applicable is None:
-            applicable = [a for a in range(n_actions)
-                          if state & pre[a] == pre[a] and not state & neg[a]]
-        g = g_of[state]
-        for a in applicable:
-            counter += 1
-            out.generated += 1
-            key = h if weight is None else g + cost[a] + weight * h
-            heapq.heappush(regular, (key, counter, state, a))
-            if a in helpful:
-                heapq.heappush(preferred_q, (key, counter, state, a))
-        return True
+        while True:
+            h, helpful, applicable = heuristic(state)
+            out.evaluated += 1
+            if h == INF:
+                return
+            if h < best_h:
+                best_h = h
+                priority[1] += boost
+            out.expanded += 1
+            if applicable is None:
+                applicable = [a for a in range(n_actions)
+                              if state & pre[a] == pre[a] and not state & neg[a]]
+            g = g_of[state]
+            for a in applicable:
+                counter += 1
+                out.generated += 1
+                key = h if weight is None else g + cost[a] + weight * h
+                heapq.heappush(regular, (key, counter, state, a))
+                if a in helpful:
+                    heapq.heappush(preferred_q, (key, counter, state, a))
+            if relaxed_plan is None or weight is not None or h <= 1 \
+                    or _limit(out.expanded, deadline, max_nodes):
+                return
+            ahead, steps = lookahead(state)
+            if len(steps) < 2 or ahead in parent:
+                return
+            parent[ahead] = (state, steps)
+            g_of[ahead] = g + sum(cost[a] for a in steps)
+            if task.is_goal(ahead):
+                found.append(ahead)
+                return
+            state = ahead
 
     if task.is_goal(task.init):
         out.status = "solved"
         return out
     expand(task.init)
+    if found:
+        out.status = "solved"
+        out.actions = _trace(parent, found[0])
+        return out
     while regular or preferred_q:
         stop = _limit(out.expanded, deadline, max_nodes)
         if stop:
@@ -116,10 +160,13 @@ def lazy_gbfs(task: Task, heuristic: Callable[[int], tuple[float, set[int], list
         parent[child] = (state, a)
         g_of[child] = g_of[state] + cost[a]
         if task.is_goal(child):
+            found.append(child)
+        else:
+            expand(child)
+        if found:
             out.status = "solved"
-            out.actions = _trace(parent, child)
+            out.actions = _trace(parent, found[0])
             return out
-        expand(child)
     return out
 
 

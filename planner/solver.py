@@ -50,7 +50,8 @@ def _run(task: Task, search: str, timeout: float | None, max_nodes: int | None,
     deadline = None if timeout is None else time.perf_counter() + timeout
     relax = Relaxation(task)
     if search == "gbfs-ff":
-        return lazy_gbfs(task, relax.ff_layered, deadline, max_nodes)
+        return lazy_gbfs(task, relax.ff_layered, deadline, max_nodes,
+                         relaxed_plan=relax.relaxed_plan)
     if search in ("wastar", "wastar-ff"):
         if task.unit_cost:
             h = relax.ff_layered
@@ -75,8 +76,8 @@ def solve(domain: Domain, problem: Problem, search: str = "gbfs-ff", *,
           weight: float = 5) -> PlanResult:
     """Find a plan for ``problem``.
 
-    ``search``: ``"gbfs-ff"`` (greedy best-first with hFF and preferred operators,
-    the default), ``"wastar"`` (lazy weighted A* with hFF and preferred operators;
+    ``search``: ``"gbfs-ff"`` (greedy best-first with hFF, preferred operators and
+    YAHSP-style look-ahead along the relaxed plans, the default), ``"wastar"`` (lazy weighted A* with hFF and preferred operators;
     ``"wastar-hadd"``: eager weighted A* with hadd),
     ``"astar"`` (optimal: LM-cut, or hmax with conditional effects; ``"astar-hmax"``,
     ``"astar-blind"``).  Satisficing plans are post-processed by greedy action
