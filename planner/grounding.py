@@ -46,6 +46,8 @@ class _Schema:
         self.steps = self._order()
         bound = {a for p in self.pos for a in p.args if a.startswith("?")}
         self.free = [v for v in self.params if v not in bound]
+        self.compiled = self._compile()
+        self.checked = bool(self.eqs or self.neg)  # instances need _static_ok
         self.consts: tuple[str, ...] = ()
         self.adds: list[tuple[str, tuple[int, ...]]] | None = None  # every add effect
         self.simple: tuple | None = None  # templates of a schema without when/increase
@@ -99,11 +101,66 @@ class _Schema:
             bound.update(a for a in best.args if a.startswith("?"))
         return steps
 
+    def _compile(self) -> list | None:
+        """Per join step: predicate, key positions, where each key value comes from
+        (a parameter slot, or -1 and a constant), and the slots the other positions bind."""
+        slot = {v: i for i, v in enumerate(self.params)}
+        if any(a.startswith("?") and a not in slot for p in self.pos for a in p.args):
+            return None
+        compiled = []
+        for pred, key_pos in self.steps:
+            key_spec = tuple((slot[a], None) if a.startswith("?") else (-1, a)
+                             for a in (pred.args[k] for k in key_pos))
+            bind = tuple((i, slot[a]) for i, a in enumerate(pred.args)
+                         if i not in key_pos and a.startswith("?"))
+            compiled.append((pred.predicate, key_pos, key_spec, bind))
+        self.allowed_slots = [self.allowed[v] for v in self.params]
+        self.free_slots = [(slot[v], sorted(self.allowed[v])) for v in self.free]
+        return compiled
+
     def bindings(self, index, delta_step: int = -1, delta_index=None
-                 ) -> Iterator[dict[str, str]]:
-        """Bindings joining the reached facts (``index``); with ``delta_step``, that
-        literal ranges over the facts new in the last round only (semi-naive)."""
-        yield from self._join(0, {}, index, delta_step, delta_index)
+                 ) -> Iterator[tuple[str, ...]]:
+        """Parameter values joining the reached facts (``index``); with ``delta_step``,
+        that literal ranges over the facts new in the last round only (semi-naive)."""
+        if self.compiled is None:
+            for b in self._join(0, {}, index, delta_step, delta_index):
+                yield tuple([b[v] for v in self.params])
+            return
+        found: list[list] = []
+        self._join_slots(0, [None] * len(self.params), index, delta_step, delta_index, found)
+        if not self.free_slots:
+            for vals in found:
+                yield tuple(vals)
+            return
+        slots = [s for s, _ in self.free_slots]
+        for vals in found:
+            for combo in product(*[objs for _, objs in self.free_slots]):
+                for s, o in zip(slots, combo):
+                    vals[s] = o
+                yield tuple(vals)
+
+    def _join_slots(self, i: int, vals: list, index, delta_step: int, delta_index,
+                    found: list) -> None:
+        if i == len(self.compiled):
+            found.append(vals)
+            return
+        pred, key_pos, key_spec, bind = self.compiled[i]
+        key = tuple([vals[s] if s >= 0 else c for s, c in key_spec])
+        source = delta_index if i == delta_step else index
+        allowed = self.allowed_slots
+        for tup in source(pred, key_pos).get(key, ()):
+            nv = vals[:]
+            for pos, s in bind:
+                o = tup[pos]
+                cur = nv[s]
+                if cur is None:
+                    if o not in allowed[s]:
+                        break
+                    nv[s] = o
+                elif cur != o:
+                    break
+            else:
+                self._join_slots(i + 1, nv, index, delta_step, delta_index, found)
 
     def _join(self, i: int, binding: dict[str, str], index, delta_step: int, delta_index
               ) -> Iterator[dict[str, str]]:
@@ -168,7 +225,16 @@ def ground(domain: Domain, problem: Problem) -> Task:
     reached: dict[str, set[tuple[str, ...]]] = defaultdict(set)
     for atom in init:
         reached[atom.predicate].add(atom.args)
-    instances: dict[tuple, tuple[_Schema, dict[str, str]]] = {}
+    instances: dict[tuple, _Schema] = {}
+    indexes: dict[tuple, dict] = {}  # (predicate, key positions) -> key -> reached tuples
+
+    def index(pred: str, key_pos: tuple[int, ...]) -> dict:
+        idx = indexes.get((pred, key_pos))
+        if idx is None:
+            idx = indexes[(pred, key_pos)] = defaultdict(list)
+            for tup in reached.get(pred, ()):
+                idx[tuple([tup[k] for k in key_pos])].append(tup)
+        return idx
 
     def make_index(facts: dict[str, set[tuple[str, ...]]]):
         cache: dict[tuple, dict] = {}
@@ -186,7 +252,6 @@ def ground(domain: Domain, problem: Problem) -> Task:
     # Semi-naive fixpoint: after the first round, a binding must use a new fact.
     delta: dict[str, set[tuple[str, ...]]] | None = None
     while True:
-        index = make_index(reached)
         delta_index = make_index(delta) if delta is not None else None
         new_facts: list[tuple[str, tuple[str, ...]]] = []
         for si, schema in enumerate(schemas):
@@ -197,13 +262,17 @@ def ground(domain: Domain, problem: Problem) -> Task:
                         for j, (p, _) in enumerate(schema.steps) if p.predicate in delta]
             params, consts, adds = schema.params, schema.consts, schema.adds
             for run in runs:
-                for b in run:
-                    values = tuple([b[v] for v in params])
+                for values in run:
                     key = (si, values)
-                    if key in instances or not _static_ok(schema, b, static, init):
+                    if key in instances:
                         continue
-                    instances[key] = (schema, b)
+                    if schema.checked:
+                        b = dict(zip(params, values))
+                        if not _static_ok(schema, b, static, init):
+                            continue
+                    instances[key] = schema
                     if adds is None:  # general case: substitute the binding
+                        b = dict(zip(params, values))
                         for _conds, eff in effects[schema.action.name]:
                             if isinstance(eff, tuple) and eff[0]:
                                 p = eff[1]
@@ -223,14 +292,18 @@ def ground(domain: Domain, problem: Problem) -> Task:
                 delta[pred].add(args)
         if not delta:
             break
+        for (pred, key_pos), idx in indexes.items():
+            for tup in delta.get(pred, ()):
+                idx[tuple([tup[k] for k in key_pos])].append(tup)
 
     fluent = sorted(Atom(p, args) for p, tups in reached.items() if p not in static for args in tups)
     reachable = set(fluent)
     actions: list[GroundAction] = []
-    for (si, values), (schema, b) in instances.items():
+    for (si, values), schema in instances.items():
         if schema.simple is not None:
             actions.append(_instantiate_simple(schema, values, reachable, uses_costs))
             continue
+        b = dict(zip(schema.params, values))
         ga = _instantiate(schema, b, effects[schema.action.name], static, init, reachable,
                           objects_of, problem, uses_costs, known)
         if ga is not None:
