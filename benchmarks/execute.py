@@ -19,7 +19,8 @@ observation), with planning + checks as a share of the wall time (target <= 10 %
 
     .venv/bin/python benchmarks/execute.py                       # 20 seeds, 3 domains
     .venv/bin/python benchmarks/execute.py --seeds 100 --json out.json
-    .venv/bin/python benchmarks/execute.py --domains tabletop --seeds 5 --vla-seeds 5
+    .venv/bin/python benchmarks/execute.py --policy vla --seeds 100    # the VLA row alone
+    .venv/bin/python benchmarks/execute.py --conditions scripted,fault+replan --audit-screen
 """
 from __future__ import annotations
 
@@ -77,9 +78,15 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "failures": [f"seed {r['seed']}: {r['reason'][:160]}" for r in rows if not r["success"]]}
 
 
+CONDITIONS = ("scripted", "scripted no-checks", "scripted try-blocked", "fault+replan",
+              "fault open-loop")
+
+
 def run(domains: list[str], seeds: list[int], vla_seeds: list[int], n_actions: int,
-        check_stages: str, console: Console, render: bool = False) -> dict[str, Any]:
+        check_stages: str, console: Console, render: bool = False,
+        conditions: tuple[str, ...] = CONDITIONS) -> dict[str, Any]:
     rows: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    want = set(conditions)
     with Progress(console=console, transient=True) as progress:
         for domain in domains:
             ex = Executor(domain, "scripted", check_stages=check_stages,
@@ -96,17 +103,18 @@ def run(domains: list[str], seeds: list[int], vla_seeds: list[int], n_actions: i
                         {"seed": seed, "success": False, "reason": f"no task: {exc}"})
                     progress.advance(task)
                     continue
-                rows[(domain, "scripted")].append(episode(ex, text, seed))
-                rows[(domain, "scripted no-checks")].append(episode(ex, text, seed, checks=False))
-                rows[(domain, "scripted try-blocked")].append(episode(trying, text, seed))
                 kinds = FAULT_KINDS[domain]
                 kind = kinds[seed % len(kinds)]
                 spec = targeted_fault(kind, plan) or f"{kind}@{len(plan) // 2}"
-                rows[(domain, "fault+replan")].append(episode(ex, text, seed, faults=spec))
-                rows[(domain, "fault open-loop")].append(
-                    episode(ex, text, seed, faults=spec, replan=False))
+                runs = {"scripted": (ex, {}), "scripted no-checks": (ex, {"checks": False}),
+                        "scripted try-blocked": (trying, {}),
+                        "fault+replan": (ex, {"faults": spec}),
+                        "fault open-loop": (ex, {"faults": spec, "replan": False})}
+                for condition, (executor, kw) in runs.items():
+                    if condition in want:
+                        rows[(domain, condition)].append(episode(executor, text, seed, **kw))
                 progress.advance(task)
-        if vla_seeds and "tabletop" in domains:
+        if vla_seeds and "tabletop" in domains and "vla" in want:
             from vlaplan.skills.policies import checkpoint_path
 
             if checkpoint_path("vla").is_dir():
@@ -148,21 +156,37 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--domains", default="tabletop,kitchen,sorting")
     ap.add_argument("--seeds", type=int, default=20, help="seeds per domain (0..N-1)")
     ap.add_argument("--first-seed", type=int, default=0)
-    ap.add_argument("--vla-seeds", type=int, default=10, help="tabletop seeds for the VLA row")
+    ap.add_argument("--vla-seeds", type=int, default=0,
+                    help="tabletop seeds for the VLA row next to the scripted rows")
+    ap.add_argument("--policy", choices=("scripted", "vla"), default="scripted",
+                    help="vla: only the VLA row (shipped checkpoint, tabletop, --seeds seeds)")
     ap.add_argument("--actions", type=int, default=10, help="target plan length")
     ap.add_argument("--check-stages", default="auto",
                     help="auto | all | cheap | comma-separated stages")
     ap.add_argument("--render", action="store_true",
                     help="render both cameras every control step with scripted skills too "
                          "(the cost a camera-driven policy or a real robot pays)")
+    ap.add_argument("--conditions", default=",".join(CONDITIONS) + ",vla",
+                    help="comma-separated rows to run: " + ", ".join(CONDITIONS) + ", vla")
+    ap.add_argument("--audit-screen", action="store_true",
+                    help="simulate every look-ahead the static screen skipped (auto checks) "
+                         "and count those it would have refused (check times then include "
+                         "the audit)")
     ap.add_argument("--json", default=None, metavar="OUT.json", help="also write the report")
     args = ap.parse_args(argv)
+    if args.audit_screen:
+        from vlaplan.world_model import lookahead_screen
+        lookahead_screen.AUDIT = []
     console = Console(width=None if sys.stdout.isatty() else 150)
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     vla_seeds = list(range(args.first_seed, args.first_seed + args.vla_seeds))
     t0 = time.perf_counter()
-    report = run(args.domains.split(","), seeds, vla_seeds, args.actions, args.check_stages,
-                 console, args.render)
+    conditions = tuple(c.strip() for c in args.conditions.split(",") if c.strip())
+    domains = args.domains.split(",")
+    if args.policy == "vla":
+        conditions, domains, vla_seeds = ("vla",), ["tabletop"], seeds
+    report = run(domains, seeds, vla_seeds, args.actions, args.check_stages,
+                 console, args.render, conditions)
     title = (f"execute(): {args.seeds} seeds, ~{args.actions}-action tasks, checks="
              f"{args.check_stages}{', cameras rendered' if args.render else ''} "
              f"({platform.processor() or platform.machine()}, "
@@ -171,8 +195,19 @@ def main(argv: list[str] | None = None) -> int:
     for key, data in report.items():
         for line in data["summary"]["failures"][:5]:
             console.print(f"[dim]{key} {line}[/dim]")
+    audit = None
+    if args.audit_screen:
+        from vlaplan.world_model import lookahead_screen
+        entries = lookahead_screen.AUDIT or []
+        wrong = [e for e in entries if e[2] != "OK"]
+        audit = {"screened": len(entries), "lookahead_refused": len(wrong), "refused": wrong}
+        console.print(f"screen audit: {len(entries)} look-aheads skipped, {len(wrong)} of them "
+                      "would have been refused by the look-ahead")
+        for label, why, verdict in wrong[:10]:
+            console.print(f"[red]  {label} (skipped: {why}) -> {verdict[:160]}[/red]")
     if args.json:
-        Path(args.json).write_text(json.dumps({"args": vars(args), "report": report}, indent=1))
+        Path(args.json).write_text(json.dumps({"args": vars(args), "report": report,
+                                               "screen_audit": audit}, indent=1))
     return 0
 
 

@@ -68,10 +68,11 @@ class DomainRuntime:
         return PhysicsTwin(_attr(scene, "spec", default=scene), abstract=self.spec.abstract)
 
     def check(self, twin: Any, observation: Any, action: Any, atoms: frozenset[Atom],
-              stages: Any = None) -> Any:
-        """The twin's ``CheckResult`` for ``action`` in the observed state."""
+              stages: Any = None, screen: bool = False) -> Any:
+        """The twin's ``CheckResult`` for ``action`` in the observed state (``screen``:
+        skip the look-ahead where the synced geometry settles it)."""
         twin.sync(observation)
-        return twin.check(action, atoms, stages=stages)
+        return twin.check(action, atoms, stages=stages, screen=screen)
 
     def make_injector(self, robot: Any, seed: int | None) -> Any:
         from vlaplan.world_model import FaultInjector

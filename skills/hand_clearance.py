@@ -17,6 +17,11 @@ FIXTURE_CLEARANCE = 0.05  # m between a free table spot and a fixture's footprin
 HAND_HALF_LONG = 0.104 + 0.012  # m: half the Panda hand's length along the finger axis, + margin
 HAND_HALF_SHORT = 0.032 + 0.012  # m: half its width across the finger axis, + margin
 HAND_ABOVE_GRASP = 0.039  # m: the hand's lowest point above the grasp target
+FINGERTIP_BELOW_GRASP = 0.012  # m: the fingertips' reach below the grasp target
+FINGER_CENTRE = 0.047  # m from the grasp axis to an open finger's centre (0.04 + half its
+# thickness)
+FINGER_HALF_THICK = 0.007  # m, half a finger's thickness along the finger axis
+FINGER_HALF_WIDTH = 0.011  # m, half a finger's width across it
 YAW_RANGE = 2.3  # rad: commanded grasp yaws stay within +-this
 SPOT_GRID = tuple((0.32 + 0.03 * i, -0.27 + 0.03 * j) for i in range(13) for j in range(19))
 _SPOT_ARRAY = np.array(SPOT_GRID)
@@ -102,14 +107,42 @@ def yaw_options(base_yaw: float) -> list[float]:
             if abs(base_yaw + k * math.pi / 2) <= YAW_RANGE]
 
 
+def finger_margins(w: "World", xy: Any, yaws: Any, grasp_z: float,
+                   exclude: tuple[str, ...] = ()) -> np.ndarray:
+    """Smallest clearance (m, negative = collision) between the two open fingers, lowered
+    to ``grasp_z`` above ``xy`` (one point) with each yaw of ``yaws`` (K), and the objects
+    lower than the hand that reach up to the fingertips: a K array.  Objects are discs of
+    their footprint's half-diagonal, fingers boxes beside the opening."""
+    yaws = np.atleast_1d(np.asarray(yaws, dtype=float))
+    margin = np.full(len(yaws), math.inf)
+    names = [n for n in w.objects if n not in exclude
+             and w.top(n) >= grasp_z - FINGERTIP_BELOW_GRASP]
+    if not names:
+        return margin
+    along = np.stack([np.sin(yaws), -np.cos(yaws)], axis=-1)  # K x 2
+    across = np.stack([np.cos(yaws), np.sin(yaws)], axis=-1)
+    d = np.array([w.pos(n)[:2] for n in names]) - np.asarray(xy, dtype=float)[:2]  # M x 2
+    radii = np.array([0.5 * float(np.linalg.norm(w.size(n)[:2])) for n in names])
+    a, c = d @ along.T, d @ across.T  # M x K
+    for side in (-1.0, 1.0):  # each finger's centre sits FINGER_CENTRE out along the axis
+        gap = np.maximum(np.abs(a - side * FINGER_CENTRE) - FINGER_HALF_THICK,
+                         np.abs(c) - FINGER_HALF_WIDTH) - radii[:, None]
+        margin = np.minimum(margin, gap.min(axis=0))
+    return margin
+
+
 def best_yaw(w: "World", xy: np.ndarray, base_yaw: float, grasp_z: float,
-             exclude: tuple[str, ...] = (), prefer: float | None = None) -> float:
-    """Among :func:`yaw_options` of ``base_yaw``, the yaw whose hand clears the other
-    objects best (to the millimetre), then the one nearest ``prefer`` (default: the
-    current yaw).  Hand poses pi apart clear equally, so the tie-break keeps it stable."""
+             exclude: tuple[str, ...] = (), prefer: float | None = None,
+             fingers: bool = False) -> float:
+    """Among :func:`yaw_options` of ``base_yaw``, the yaw whose hand (and, with
+    ``fingers``, whose open fingers: :func:`finger_margins`) clears the other objects
+    best (to the millimetre), then the one nearest ``prefer`` (default: the current yaw).
+    Hand poses pi apart clear equally, so the tie-break keeps it stable."""
     options = yaw_options(base_yaw)
     ref = w.yaw if prefer is None else prefer
     margins = hand_margins(w, xy, options, grasp_z, exclude)[0]
+    if fingers:
+        margins = np.minimum(margins, finger_margins(w, xy, options, grasp_z, exclude))
 
     def score(k: int) -> tuple[bool, float, float]:
         m = float(margins[k])

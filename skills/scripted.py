@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from vlaplan.planner.errors import SkillError
+from vlaplan.world_model.predicates import plausible_grasp  # numpy only, no pybullet
 from vlaplan.skills.contract import (ACTION_DIM, MAX_ROTATION, MAX_TRANSLATION, PRIVILEGED_KEY,
                                      SkillCall)
 # Hand geometry lives in hand_clearance; its names stay importable from here.
@@ -36,6 +37,9 @@ RETREAT = 0.06  # m above the released object's top
 SPOT_CLEARANCE = 0.09  # m between a chosen free spot and any other object's centre
 OPEN_WIDTH = 0.075  # m: the gripper counts as open
 CLOSE_STEPS = 5  # control steps the gripper squeezes before lifting
+SQUARE_TOL = 0.05  # rad off the object's faces from which a grasp counts as a squaring one
+# (hand_clearance.squaring_yaw); if the fingers close on it wedged (not a plausible grasp
+# by world_model.predicates), the expert lets go and grasps again from the new pose
 RELEASE_STEPS = 4  # control steps the gripper opens before retreating
 
 
@@ -88,9 +92,18 @@ def grasp_target(w: World, name: str, prefer: float | None = None) -> Target:
     p = w.pos(name)
     z = float(p[2] + GRASP_OFFSET)
     yaw = best_yaw(w, p[:2], grasp_yaw(w.yaw_of(name), w.yaw), z, exclude=(name,),
-                   prefer=prefer)
+                   prefer=prefer, fingers=True)
     yaw = squaring_yaw(w, name, p[:2], z, yaw, prefer)
     return Target((float(p[0]), float(p[1]), z), float(yaw))
+
+
+def _skew(w: World, name: str, yaw: float) -> float:
+    """Angle between a hand yaw and the nearest face-aligned one of ``name`` (0 for a
+    cylinder)."""
+    if w.objects[name].get("shape") == "cylinder":
+        return 0.0
+    rel = (yaw - w.yaw_of(name)) % (np.pi / 2)
+    return float(min(rel, np.pi / 2 - rel))
 
 
 def _move(w: World, target: np.ndarray, yaw: float, gripper: float) -> np.ndarray:
@@ -124,6 +137,8 @@ class _Expert:
         target = grasp_target(w, name, prefer=getattr(self, "grasp_yaw_choice", None))
         grasp_z, yaw = target.pos[2], target.yaw
         self.grasp_yaw_choice = yaw
+        if self.phase in ("start", "approach"):  # off the faces: the fingers square it up
+            self.squaring = _skew(w, name, yaw) > SQUARE_TOL
         if self.phase in ("start", "approach"):
             self.phase = "approach"
             travel = max(w.max_top(), p[2] + size[2] / 2,
@@ -159,6 +174,10 @@ class _Expert:
         if self.phase == "close":
             self.counter += 1
             if self.counter >= CLOSE_STEPS:
+                if w.held(name) and getattr(self, "squaring", False) and not plausible_grasp(
+                        w.objects[name], w.width, w.yaw):  # wedged askew: let go, again
+                    self._goto("approach")
+                    return move(w, w.ee + np.array([0, 0, 0.02]), yaw, 1.0)
                 if w.held(name):
                     self._goto("lift")
                     self.lift_z = grasp_z + LIFT

@@ -203,6 +203,7 @@ def simulate(twin: "PhysicsTwin", action: ActionLike, max_steps: int | None = No
 
     Leaves the twin in the simulated end state: call ``twin.restore()`` afterwards.
     """
+    twin.ensure_saved()
     substeps = substeps_for(twin, action)
     with physics_rate(twin, substeps), distant_asleep(twin, action) as asleep:
         before, after, stats = _simulate(twin, action, max_steps)

@@ -42,6 +42,7 @@ LOOKAHEAD_SOLVER_ITERATIONS = 50  # as the plant
 SETTLE_STEPS = 2  # control steps after the skill for the scene to show it falls
 SLEEP_RADIUS = 0.12  # m from the hand and the target beyond which resting objects sleep
 TARGET_TIMING = "target"  # stage_ms key: deriving the grasp/place pose (not a stage)
+SCREEN_TIMING = "screen"  # stage_ms key: deciding whether the look-ahead can be skipped
 
 
 def held_object(privileged: dict[str, Any]) -> str | None:
@@ -90,6 +91,7 @@ class PhysicsTwin:
         self.observation: dict[str, Any] | None = None
         self.sync_ms = 0.0
         self._saved: int | None = None
+        self._saved_fresh = False  # the saved PyBullet state is the last sync's
         self._command: tuple | None = None
         self._targets: dict[tuple, Any] = {}
         self._last_target_ms = 0.0
@@ -118,10 +120,24 @@ class PhysicsTwin:
         if self._saved is not None:
             pb.removeState(self._saved, physicsClientId=self.client)
         self._saved = pb.saveState(physicsClientId=self.client)
+        self._saved_fresh = True
+
+    def ensure_saved(self) -> None:
+        """Save the synced state in PyBullet (before a stage that steps the physics).
+
+        ``saveState`` costs ~2 ms; checks that only pose the arm (reachability, collision)
+        never need it: :meth:`restore` then re-applies the synced observation instead."""
+        if not self._saved_fresh:
+            self._save()
+            self.restore()  # every look-ahead starts from a restored state (same contacts)
 
     def restore(self) -> None:
         """Put the twin back to the state of the last sync (bodies, contacts, controller)."""
-        if self._saved is not None:
+        if self._saved_fresh and self._saved is not None:
+            pb.restoreState(self._saved, physicsClientId=self.client)
+        elif self.observation is not None:
+            self._apply(self.observation)
+        elif self._saved is not None:
             pb.restoreState(self._saved, physicsClientId=self.client)
         if self._command is not None:
             self._set_command()
@@ -151,9 +167,25 @@ class PhysicsTwin:
         except KeyError as exc:
             raise WorldModelError(f"the twin syncs from an observation with {exc.args[0]!r}; "
                                   "it has only " + ", ".join(sorted(observation))) from exc
+        self._match_bodies(privileged.get("objects", {}))
+        self._apply(observation, privileged, state)
+        self.held = held_object(privileged)
+        self._targets = {}
+        self.observation = observation
+        self._saved_fresh = False  # saved lazily, by the first stage that steps physics
+        self._set_command()
+        pb.performCollisionDetection(physicsClientId=self.client)
+        self.sync_ms = (time.perf_counter() - start) * 1e3
+        return self.sync_ms
+
+    def _apply(self, observation: dict[str, Any], privileged: dict[str, Any] | None = None,
+               state: Any = None) -> None:
+        """Set bodies, joints, drawer openings and the controller to an observation."""
+        if privileged is None:
+            privileged = observation[PRIVILEGED_KEY]
+            state = np.asarray(observation[STATE_KEY], dtype=float)
         c, handles = self.client, self.handles
         objects = privileged.get("objects", {})
-        self._match_bodies(objects)
         for name, info in objects.items():
             pb.resetBasePositionAndOrientation(handles.objects[name], info["pos"], info["quat"],
                                                physicsClientId=c)
@@ -171,14 +203,6 @@ class PhysicsTwin:
         ee = privileged.get("ee", {})
         cmd = float(ee.get("gripper_cmd", 1.0))
         self._command = (np.asarray(state[0:3], dtype=float), float(state[3]), cmd, q.copy())
-        self._set_command()
-        self.held = held_object(privileged)
-        self._targets = {}
-        self.observation = observation
-        self._save()
-        self.restore()  # every check starts from a restored state (same contacts, same result)
-        self.sync_ms = (time.perf_counter() - start) * 1e3
-        return self.sync_ms
 
     def _set_fixture_joint(self, body: int, q: float) -> None:
         for j in range(pb.getNumJoints(body, physicsClientId=self.client)):
@@ -222,11 +246,14 @@ class PhysicsTwin:
         return self._targets[key]
 
     def check(self, action: ActionLike, state: Iterable[Any] | None = None, *,
-              stages: Any = None) -> CheckResult:
+              stages: Any = None, screen: bool = False) -> CheckResult:
         """Run the selected stages on ``action`` (see the module docstring).
 
         ``state`` is the abstract state the action is planned from; when it is None the
-        twin abstracts its synced observation (needs ``abstract``).
+        twin abstracts its synced observation (needs ``abstract``).  ``screen``: skip the
+        look-ahead when the synced geometry already settles its verdict
+        (:func:`vlaplan.world_model.lookahead_screen.settled`; ``stage_ms["screen"]``,
+        and the detail says why).
         """
         chosen = self.stages if stages is None else parse_stages(stages)
         label = action_label(action)
@@ -234,12 +261,16 @@ class PhysicsTwin:
         run: list[CheckStage] = []
         start = time.perf_counter()
 
+        skipped: list[str] = []
+
         def done(failure: Failure | None, stage: CheckStage | None) -> CheckResult:
             total = (time.perf_counter() - start) * 1e3
             if failure is None:
+                detail = "all checks passed" if run else "no stages selected"
+                if skipped:
+                    detail += f" (look-ahead skipped: {skipped[0]})"
                 return CheckResult(ok=True, action=label, stages_run=run, stage_ms=timings,
-                                   duration_ms=total, detail="all checks passed" if run else
-                                   "no stages selected")
+                                   duration_ms=total, detail=detail)
             return CheckResult(ok=False, action=label, reason=failure.reason, stage=stage,
                                detail=failure.detail, objects=list(failure.objects),
                                atoms=list(failure.atoms), distance_error=failure.distance_error,
@@ -273,6 +304,12 @@ class PhysicsTwin:
                 self.restore()
             if verdict is not None:
                 return done(*verdict)
+        if CheckStage.LOOKAHEAD in chosen and screen:
+            why = self._screen(action, timings)
+            if why is not None:
+                skipped.append(why)
+                self._audit(action, label, why)
+                return done(None, None)
         if CheckStage.LOOKAHEAD in chosen:
             from vlaplan.world_model.lookahead import run_lookahead
 
@@ -312,6 +349,32 @@ class PhysicsTwin:
             if failure is not None:
                 return failure, CheckStage.COLLISION
         return None
+
+    def _screen(self, action: ActionLike, timings: dict[str, float]) -> str | None:
+        """Why the look-ahead may be skipped for ``action`` in the synced state, or None."""
+        from vlaplan.world_model.lookahead_screen import settled
+
+        t0 = time.perf_counter()
+        try:
+            if self.observation is None:
+                return None
+            target = self.target(action)
+            return settled(action, self.observation[PRIVILEGED_KEY],
+                           target if isinstance(target, TargetPose) else None)
+        finally:
+            timings[SCREEN_TIMING] = (time.perf_counter() - t0) * 1e3
+
+    def _audit(self, action: ActionLike, label: str, why: str) -> None:
+        """With ``lookahead_screen.AUDIT`` a list: simulate the screened action anyway and
+        record the look-ahead's verdict (diagnostics; the check's verdict is unchanged)."""
+        from vlaplan.world_model import lookahead_screen
+        from vlaplan.world_model.lookahead import run_lookahead
+
+        if lookahead_screen.AUDIT is None:
+            return
+        failure = run_lookahead(self, action)
+        lookahead_screen.AUDIT.append(
+            (label, why, "OK" if failure is None else f"{failure.reason.value}: {failure.detail}"))
 
     def _state(self, state: Iterable[Any] | None) -> frozenset | None:
         if state is not None:
