@@ -64,6 +64,7 @@ def main() -> None:
     ap.add_argument("--patch", type=int, default=24)
     ap.add_argument("--hidden", type=int, default=96)
     ap.add_argument("--layers", type=int, default=3)
+    ap.add_argument("--stem", choices=["patch", "conv"], default="patch")
     ap.add_argument("--lr", type=float, default=3e-4)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--threads", type=int, default=1)
@@ -82,7 +83,7 @@ def main() -> None:
     data = _stack(ChunkDataset(args.data, episodes=eps))
     n = len(data["task"])
     spec = ModelSpec(hidden=args.hidden, layers=args.layers, heads=4, image_size=96,
-                     patch=args.patch, chunk=8)
+                     patch=args.patch, chunk=8, stem=args.stem)
     model = build_model(spec, len(ref.tokenizer), ref.config.image_token_id, seed=0)
     conf = ref.config.model_copy(update={"tokens_per_image": tokens_per_image(model.config),
                                          "image_size": 96})
@@ -90,7 +91,7 @@ def main() -> None:
     optim = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0)
     gen = torch.Generator().manual_seed(0)
     print(json.dumps({"variant": args.variant, "frames": n, "episodes": len(eps),
-                      "patch": args.patch, "tokens_per_image": conf.tokens_per_image,
+                      "patch": args.patch, "stem": args.stem, "tokens_per_image": conf.tokens_per_image,
                       "loss0": round(_fixed_loss(model, proc, data, blank), 4)}), flush=True)
     t0, step = time.time(), 0
     model.train()

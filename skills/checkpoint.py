@@ -39,6 +39,7 @@ class CheckpointMeta(BaseModel):
     domains: list[str] = Field(default_factory=list)  # empty: not restricted
     skills: list[str] = Field(default_factory=list)
     n_action_steps: int | None = None  # actions executed per chunk (default: the whole chunk)
+    vision_stem: str = "patch"  # "patch" (SigLIP's own) or "conv" (skills/stem.py)
     training: dict[str, Any] = Field(default_factory=dict)
     foreign: bool = False  # True when loaded from a plain π0 directory
 
@@ -114,7 +115,10 @@ def load_checkpoint(path: str | Path, *, domain: str | None = None,
     hf_logging.disable_progress_bar()
 
     try:
-        model = PI0ForConditionalGeneration.from_pretrained(directory, dtype=torch.float32)
+        if meta.vision_stem == "patch":
+            model = PI0ForConditionalGeneration.from_pretrained(directory, dtype=torch.float32)
+        else:
+            model = _load_with_stem(directory, meta.vision_stem)
     except Exception as exc:  # transformers/safetensors raise many kinds; re-raise as ours
         raise CheckpointError(f"{directory}: cannot load the weights ({type(exc).__name__}: "
                               f"{str(exc).splitlines()[0] if str(exc) else ''})") from exc
@@ -126,12 +130,45 @@ def load_checkpoint(path: str | Path, *, domain: str | None = None,
     return LoadedCheckpoint(model=model, processor=processor, meta=meta, path=directory)
 
 
+def _load_with_stem(directory: Path, stem: str) -> Any:
+    """from_pretrained for everything but the vision stem, then the stem's own weights.
+
+    save_pretrained writes π0's original key layout, so the stem's tensors are found by
+    their suffix (``...patch_embedding.net.<i>.<weight|bias>``)."""
+    import torch
+    from safetensors.torch import load_file
+    from transformers import PI0ForConditionalGeneration
+    from transformers.utils import logging as hf_logging
+
+    from vlaplan.skills.stem import STEM_PATH, install_stem
+
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()  # the stem's keys are "unexpected" to the plain model
+    try:
+        model = PI0ForConditionalGeneration.from_pretrained(directory, dtype=torch.float32)
+    finally:
+        hf_logging.set_verbosity(verbosity)
+    install_stem(model, stem)
+    stem_module = model.get_submodule(STEM_PATH)
+    marker = "vision_tower.embeddings.patch_embedding."
+    state = {k.split(marker, 1)[1]: v for k, v in load_file(directory / "model.safetensors").items()
+             if marker in k}
+    missing, unexpected = stem_module.load_state_dict(state, strict=False)
+    if missing or unexpected or not state:
+        raise ValueError(f"weights do not fit the {stem!r} vision stem: missing {missing[:3]}, "
+                         f"unexpected {unexpected[:3]}")
+    return model
+
+
 def _check_meta(meta: CheckpointMeta, directory: Path, domain: str | None,
                 action_names: tuple[str, ...]) -> None:
     if tuple(meta.action_names) != tuple(action_names):
         raise CheckpointError(
             f"{directory}: checkpoint action space {meta.action_names} does not match the "
             f"robot's {list(action_names)}")
+    if meta.vision_stem not in ("patch", "conv"):
+        raise CheckpointError(f"{directory}: unknown vision stem {meta.vision_stem!r}; "
+                              "expected 'patch' or 'conv'")
     if meta.policy not in ("pi0", "tokens"):
         raise CheckpointError(f"{directory}: unknown policy head {meta.policy!r}; "
                               "expected 'pi0' or 'tokens'")

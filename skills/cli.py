@@ -39,6 +39,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     t.add_argument("--image-size", type=int, default=64)
     t.add_argument("--patch", type=int, default=8)
     t.add_argument("--chunk", type=int, default=8)
+    t.add_argument("--stem", choices=("patch", "conv"), default="patch",
+                   help="vision stem: SigLIP's patch embedding or a small CNN (skills/stem.py)")
     t.add_argument("--early-frames", type=int, default=0,
                    help="oversample the first N frames of every episode (default 0: off)")
     t.add_argument("--early-weight", type=float, default=1.0,
@@ -63,7 +65,7 @@ def _train(args: argparse.Namespace) -> int:
     from vlaplan.skills.train import TrainConfig, train
 
     spec = ModelSpec(hidden=args.hidden, layers=args.layers, image_size=args.image_size,
-                     patch=args.patch, chunk=args.chunk, head=args.policy)
+                     patch=args.patch, chunk=args.chunk, head=args.policy, stem=args.stem)
     result = train(TrainConfig(data=args.data, out=args.out, policy=args.policy,
                                steps=args.steps, batch_size=args.batch_size, lr=args.lr,
                                device=args.device, resume=args.resume,

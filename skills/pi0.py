@@ -32,6 +32,7 @@ class ModelSpec(BaseModel):
     chunk: int = 8
     inference_steps: int = 10
     head: str = HEAD_FLOW
+    stem: str = "patch"  # vision stem: "patch" (SigLIP's) or "conv" (see stem.py)
 
 
 def build_config(spec: ModelSpec, vocab_size: int, image_token_id: int) -> PI0Config:
@@ -57,8 +58,11 @@ def build_config(spec: ModelSpec, vocab_size: int, image_token_id: int) -> PI0Co
 
 def build_model(spec: ModelSpec, vocab_size: int, image_token_id: int,
                 seed: int = 0) -> PI0ForConditionalGeneration:
+    from vlaplan.skills.stem import install_stem
+
     torch.manual_seed(seed)
-    return PI0ForConditionalGeneration(build_config(spec, vocab_size, image_token_id))
+    model = PI0ForConditionalGeneration(build_config(spec, vocab_size, image_token_id))
+    return install_stem(model, spec.stem)
 
 
 def tokens_per_image(config: PI0Config) -> int:

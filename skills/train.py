@@ -132,6 +132,11 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
     loss_fn = token_loss if cfg.policy == HEAD_TOKENS else flow_loss
     meta = CheckpointMeta(policy=cfg.policy, domains=data_meta.get("domains", []),
                           skills=data_meta.get("skills", []))
+    if cfg.resume and state_path.exists():
+        meta.vision_stem = ckpt.meta.vision_stem
+        cfg.spec.stem = ckpt.meta.vision_stem
+    else:
+        meta.vision_stem = cfg.spec.stem
     n_params = sum(p.numel() for p in model.parameters())
 
     def save(step: int, seconds: float, loss: float) -> None:

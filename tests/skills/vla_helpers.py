@@ -13,19 +13,20 @@ CAMERA = (48, 48)
 PROMPTS = ("pick up the red block", "grasp the blue block", "put the red block down on the table")
 
 
-def tiny_spec(head: str = "pi0") -> ModelSpec:
+def tiny_spec(head: str = "pi0", stem: str = "patch") -> ModelSpec:
     return ModelSpec(hidden=32, layers=1, heads=2, image_size=32, patch=16, chunk=4,
-                     inference_steps=2, head=head)
+                     inference_steps=2, head=head, stem=stem)
 
 
-def tiny_policy_parts(head: str = "pi0", seed: int = 0, camera: tuple[int, int] = CAMERA):
+def tiny_policy_parts(head: str = "pi0", seed: int = 0, camera: tuple[int, int] = CAMERA,
+                      stem: str = "patch"):
     """(model, processor) of a random tiny π0 with identity-like statistics."""
     from vlaplan.skills.pi0 import build_model, tokens_per_image
     from vlaplan.skills.processor import FeatureStats, ProcessorConfig, VLAProcessor
     from vlaplan.skills.tokenizer import build_tokenizer, image_token_id
 
     tok = build_tokenizer()
-    model = build_model(tiny_spec(head), len(tok), image_token_id(tok), seed=seed)
+    model = build_model(tiny_spec(head, stem), len(tok), image_token_id(tok), seed=seed)
     action = FeatureStats(mean=[0.0] * 5, std=[0.5] * 5, min=[-1.0] * 5, max=[1.0] * 5,
                           q01=[-0.5, -0.5, -0.5, -0.2, -1.0], q99=[0.5, 0.5, 0.5, 0.2, 1.0])
     config = ProcessorConfig(image_size=32, tokens_per_image=tokens_per_image(model.config),
@@ -36,11 +37,12 @@ def tiny_policy_parts(head: str = "pi0", seed: int = 0, camera: tuple[int, int] 
 
 def save_tiny_checkpoint(path: Path, head: str = "pi0", seed: int = 0,
                          domains: list[str] | None = None,
-                         camera: tuple[int, int] = CAMERA) -> Path:
+                         camera: tuple[int, int] = CAMERA, stem: str = "patch") -> Path:
     from vlaplan.skills.checkpoint import CheckpointMeta, save_checkpoint
 
-    model, processor = tiny_policy_parts(head, seed, camera)
-    meta = CheckpointMeta(policy=head, domains=domains or ["tabletop"], skills=["pick"])
+    model, processor = tiny_policy_parts(head, seed, camera, stem)
+    meta = CheckpointMeta(policy=head, domains=domains or ["tabletop"], skills=["pick"],
+                          vision_stem=stem)
     return save_checkpoint(path, model, processor, meta)
 
 
