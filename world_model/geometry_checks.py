@@ -37,6 +37,7 @@ GRIPPER_LINKS: tuple[int, ...] = (7, 8, 9, 10)  # link 7 (wrist), hand, two fing
 FINGER_LINKS: tuple[int, ...] = (9, 10)
 IK_ROUNDS = 3  # refinements of the IK solution from the current arm pose
 IK_WAYPOINTS = 5  # waypoints of the last attempt, from the current grasp frame
+IK_LAST_ROUNDS = 4  # refinements from the rest pose when every other attempt missed
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,13 @@ def _ik_attempts(client: int, panda: int, target: TargetPose):
         q = solve_ik(client, panda, point, yaw0 + f * dyaw, iterations=60)
         set_arm(client, panda, q)
     yield solve_ik(client, panda, target.pos, target.yaw, iterations=100)
+    # Last resort (only when all the above missed, e.g. a wrist near its joint limit):
+    # refine from the rest pose for a few more rounds, as the closed-loop skill does.
+    set_arm(client, panda, np.asarray(REST_POSE))
+    for _ in range(IK_LAST_ROUNDS):
+        q = solve_ik(client, panda, target.pos, target.yaw, iterations=200)
+        set_arm(client, panda, q)
+    yield q
 
 
 def check_reach(client: int, panda: int, target: TargetPose,

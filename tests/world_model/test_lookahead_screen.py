@@ -47,6 +47,9 @@ def test_anything_odd_runs_the_lookahead() -> None:
     tilted = tower()
     tilted["objects"]["x"]["quat"] = TILTED
     assert stack(tilted) is None  # the held block hangs askew
+    on_side = tower()
+    on_side["objects"]["c"]["quat"] = [0.707, 0.0, 0.0, 0.707]  # a cube lying on a side face
+    assert stack(on_side) is None
     assert stack(tower(), at=(0.5, 0.12)) is None  # release off the centre
     assert stack(tower(), y="missing", at=(0.5, 0.1)) is None
     assert settled(SimpleNamespace(name="pick", args=("x",)), tower(), None) is None
