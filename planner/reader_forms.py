@@ -15,12 +15,12 @@ from vlaplan.planner.tokens import CONTROL, NAME, NUMBER, VARIABLE, kind, scan
 
 Tree = list  # nested lists of lower-cased chunks
 
+
 class NotTaken(Exception):
     """The reader does not take this text; the pddlpy path decides."""
 
-    file = None
+    file = None  # read by FormulaChecker when it locates an unsupported cost effect
     line = None
-
 
 
 def tree_of(text: str) -> Tree:
