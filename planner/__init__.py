@@ -1,8 +1,9 @@
 """vlaplan.planner: PDDL in, plans out.
 
-Load a domain and problem (through pddlpy, converted into our own types), ground them by
-relaxed reachability, search (greedy best-first with hFF and preferred operators by
-default; weighted A*; optimal A* with LM-cut), validate plans and build causal graphs::
+Load a domain and problem (our own PDDL reader; pddlpy's grammar as the reference and the
+error path, see :mod:`vlaplan.planner.loader`), ground them by relaxed reachability,
+search (greedy best-first with hFF, preferred operators and look-ahead by default;
+weighted A*; optimal A* with LM-cut), validate plans and build causal graphs::
 
     from vlaplan.planner import load_domain, load_problem, solve, validate
     domain = load_domain("domains/tabletop/domain.pddl")

@@ -14,12 +14,12 @@ entry points.  Two front ends build the same :class:`Domain` / :class:`Problem`:
   PDDLSyntaxError / PDDLSemanticError / UnsupportedFeature (file, line, one-line reason)
   comes from it.
 
-Departure from DESIGN.md ("load through pddlpy"), measured on this project's machine:
-importing antlr4 + pddlpy costs about 30 ms per process and parsing through pddlpy's
-Python ANTLR parser about 20 ms per small domain + problem, while pyperplan solves
-small problems in 2-7 ms in total and Fast Downward answers in about 150 ms end to end;
-our reader loads the same files in about 1 ms without importing antlr4 or pddlpy.
-pddlpy stays a dependency as the reference and the error path.
+Departure from DESIGN.md ("load through pddlpy"), for speed, measured on this project's
+machine (CPU time, benchmarks/README.md): importing antlr4 + pddlpy costs about 22 ms per
+process and reading a blocksworld-4 or logistics-4 domain + problem through pddlpy's
+Python ANTLR parser 15-21 ms, while pyperplan solves such problems in 2-30 ms in all and
+Fast Downward answers in about 0.12 s of CPU end to end; our reader takes 0.5-0.7 ms and
+imports neither.  pddlpy stays a dependency, as the reference and the error path.
 """
 from __future__ import annotations
 
