@@ -39,6 +39,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     t.add_argument("--image-size", type=int, default=64)
     t.add_argument("--patch", type=int, default=8)
     t.add_argument("--chunk", type=int, default=8)
+    t.add_argument("--goal-loss", type=float, default=0.0,
+                   help="weight of the auxiliary goal loss (skills/goal_aux.py; default 0: off)")
     t.add_argument("--stem", choices=("patch", "conv"), default="patch",
                    help="vision stem: SigLIP's patch embedding or a small CNN (skills/stem.py)")
     t.add_argument("--early-frames", type=int, default=0,
@@ -72,6 +74,7 @@ def _train(args: argparse.Namespace) -> int:
                                save_every=args.save_every, seed=args.seed,
                                threads=args.threads, domains=args.domains,
                                early_frames=args.early_frames, early_weight=args.early_weight,
+                               goal_loss=args.goal_loss,
                                spec=spec))
     print(f"trained {result.steps} steps in {result.seconds:.0f} s, loss {result.final_loss:.4f},"
           f" {result.num_parameters / 1e6:.2f} M parameters -> {result.out}")

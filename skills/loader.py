@@ -99,6 +99,8 @@ class ChunkDataset(Dataset):
         self.task_index = task
         self.frame_index = torch.tensor(frame)
         self.end = torch.tensor(end)
+        from vlaplan.skills.goal_aux import goal_targets
+        self.goal, self.goal_mask = goal_targets(self.state, self.action, self.end)
 
     def __len__(self) -> int:
         return len(self.front)
@@ -113,6 +115,8 @@ class ChunkDataset(Dataset):
             "action": self.action[steps.clamp(max=last)],
             "action_is_pad": steps > last,
             "task": self.tasks[self.task_index[i]],
+            "goal": self.goal[i],
+            "goal_mask": self.goal_mask[i],
         }
 
 

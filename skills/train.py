@@ -43,6 +43,7 @@ class TrainConfig(BaseModel):
     domains: list[str] | None = None
     early_frames: int = 0  # oversample each episode's first frames (see make_loader)
     early_weight: float = 1.0
+    goal_loss: float = 0.0  # weight of the auxiliary goal loss (goal_aux.py); 0 = off
     spec: ModelSpec = ModelSpec()
 
 
@@ -120,11 +121,21 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
             raise SkillError(f"{out} exists and is not a vlaplan checkpoint; refusing to overwrite")
         model, processor = _new_model(cfg, dataset)
     model.to(cfg.device).train()
-    optim = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    goal_head = None
+    if cfg.goal_loss > 0:
+        from vlaplan.skills.goal_aux import GoalHead
+        goal_head = GoalHead(model).to(cfg.device)
+    params = list(model.parameters()) + (list(goal_head.parameters()) if goal_head else [])
+    optim = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.LambdaLR(optim, _lr_lambda(cfg))
     generator = torch.Generator().manual_seed(cfg.seed)
     if cfg.resume and state_path.exists():
         state = torch.load(state_path, weights_only=False)
+        if (goal_head is not None) != ("goal_head" in state):
+            raise SkillError(f"{out} was trained {'with' if 'goal_head' in state else 'without'}"
+                             " the goal loss; resume with the same --goal-loss setting")
+        if goal_head is not None:
+            goal_head.load_state_dict(state["goal_head"])
         optim.load_state_dict(state["optimizer"])
         sched.load_state_dict(state["scheduler"])
         generator.set_state(state["generator"])
@@ -144,10 +155,12 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
                          "data": str(cfg.data), "frames": len(dataset),
                          "episodes": len(dataset.episodes), "batch_size": cfg.batch_size,
                          "lr": cfg.lr, "spec": cfg.spec.model_dump(), "parameters": n_params,
-                         "early_frames": cfg.early_frames, "early_weight": cfg.early_weight}
+                         "early_frames": cfg.early_frames, "early_weight": cfg.early_weight,
+                         "goal_loss": cfg.goal_loss}
         save_checkpoint(out, model, processor, meta)
         torch.save({"optimizer": optim.state_dict(), "scheduler": sched.state_dict(),
-                    "generator": generator.get_state(), "step": step, "seconds": seconds},
+                    "generator": generator.get_state(), "step": step, "seconds": seconds,
+                    **({"goal_head": goal_head.state_dict()} if goal_head else {})},
                    state_path.with_suffix(".tmp"))
         state_path.with_suffix(".tmp").replace(state_path)
 
@@ -173,6 +186,9 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
                 actions = processor.normalize_action(batch["action"]).to(cfg.device)
                 loss = loss_fn(model, inputs, actions, batch["action_is_pad"].to(cfg.device),
                                generator=generator)
+                if goal_head is not None:
+                    loss = loss + cfg.goal_loss * goal_head.loss(
+                        inputs["attention_mask"], batch["goal"], batch["goal_mask"], processor)
                 optim.zero_grad(set_to_none=True)
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

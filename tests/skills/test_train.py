@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import torch
 
 from vlaplan.planner.errors import SkillError
 from vlaplan.skills.train import LOG_FILE, STATE_FILE, TrainConfig, train
@@ -86,3 +87,28 @@ def test_early_frames_are_drawn_as_often_as_weighted(data):
     assert sorted(plain) == list(range(n))  # without weights: a permutation, as before
     with pytest.raises(SkillError, match="early_weight"):
         make_loader(ds, 1, early_frames=2, early_weight=0.0)
+
+
+def test_goal_targets_are_the_hand_position_at_the_first_gripper_flip():
+    from vlaplan.skills.goal_aux import goal_targets
+
+    state = torch.arange(7 * 12, dtype=torch.float32).reshape(7, 12)
+    action = torch.zeros(7, 5)
+    action[:, 4] = torch.tensor([1.0, 1.0, -1.0, -1.0, 1.0, 1.0, 1.0])  # episode 1: flip at 2
+    end = torch.tensor([4, 4, 4, 4, 7, 7, 7])  # episode 2 (frames 4..6) never flips
+    goal, mask = goal_targets(state, action, end)
+    assert mask.tolist() == [True, True, True, False, False, False, False]
+    assert torch.equal(goal[0], state[2, :3]) and torch.equal(goal[2], state[2, :3])
+
+
+def test_goal_loss_trains_and_resumes_only_with_the_same_setting(data, tmp_path):
+    out = tmp_path / "goal"
+    cfg = dict(data=str(data), out=str(out), policy="pi0", batch_size=8, lr=3e-3, warmup=2,
+               log_every=1, save_every=5, spec=tiny_spec("pi0"))
+    plain = train(TrainConfig(steps=5, **cfg))
+    with_goal = train(TrainConfig(steps=5, goal_loss=1.0, **cfg | {"out": str(tmp_path / "g2")}))
+    assert with_goal.final_loss != plain.final_loss  # the extra term is in the loss
+    assert "goal_head" in torch.load(tmp_path / "g2" / STATE_FILE, weights_only=False)
+    with pytest.raises(SkillError, match="goal loss"):
+        train(TrainConfig(steps=8, resume=True, goal_loss=1.0, **cfg))
+    VLAPolicy.from_pretrained(tmp_path / "g2")  # the saved policy is plain π0
