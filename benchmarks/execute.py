@@ -58,7 +58,17 @@ def episode(ex: Executor, text: str, seed: int, **kw: Any) -> dict[str, Any]:
     except VlaplanError as exc:  # bad input would be a bug of the task generator
         return {"seed": seed, "success": False, "reason": f"error: {exc}", "wall": 0.0}
     t = r.timings
-    return {"seed": seed, "instruction": text, "success": r.success, "reason": r.reason,
+    stage_ms: dict[str, float] = defaultdict(float)
+    looked = skipped = 0
+    for step in r.steps:
+        for c in step.checks:
+            for name, ms in c.stage_ms.items():
+                stage_ms[name] += ms
+            stage_ms["sync+other"] += c.seconds * 1e3 - sum(c.stage_ms.values())
+            looked += "lookahead" in c.stage_ms
+            skipped += "look-ahead skipped" in c.detail
+    return {"seed": seed, "stage_ms": dict(stage_ms), "lookaheads": looked,
+            "lookaheads_skipped": skipped, "instruction": text, "success": r.success, "reason": r.reason,
             "steps": len(r.steps), "replans": len(r.replans),
             "faults": [f"{f.kind}({f.target})@{f.step}:{'ok' if f.applied else 'no-op'}"
                        for f in r.faults],
@@ -70,7 +80,14 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     n = len(rows)
     total = sum(r.get("total", 0.0) for r in rows) or 1e-9
     parts = {k: sum(r.get(k, 0.0) for r in rows) / total for k in ("plan", "check", "skill")}
+    stage_ms: dict[str, float] = defaultdict(float)
+    for r in rows:
+        for name, ms in r.get("stage_ms", {}).items():
+            stage_ms[name] += ms / max(n, 1)
     return {"episodes": n, "success": sum(r["success"] for r in rows) / n if n else 0.0,
+            "check_ms_per_episode": dict(stage_ms),
+            "lookaheads": sum(r.get("lookaheads", 0) for r in rows),
+            "lookaheads_skipped": sum(r.get("lookaheads_skipped", 0) for r in rows),
             "steps": sum(r.get("steps", 0) for r in rows) / max(n, 1),
             "replans": sum(r.get("replans", 0) for r in rows) / max(n, 1),
             "seconds": total / max(n, 1), "share_plan_check": parts["plan"] + parts["check"],
@@ -151,6 +168,21 @@ def table(report: dict[str, Any], title: str) -> Table:
     return t
 
 
+def stage_table(report: dict[str, Any]) -> Table:
+    """Check time per episode by stage (ms), and look-aheads run / skipped by the screen."""
+    names = sorted({k for d in report.values() for k in d["summary"]["check_ms_per_episode"]})
+    t = Table(title="check time per episode by stage (ms); look-aheads run / skipped",
+              title_justify="left")
+    for col in ("domain", "condition", *names, "look-aheads run/skipped"):
+        t.add_column(col, justify="left" if col in ("domain", "condition") else "right")
+    for key, data in report.items():
+        s = data["summary"]
+        ms = s["check_ms_per_episode"]
+        t.add_row(*key.split("/"), *(f"{ms.get(n, 0.0):.1f}" for n in names),
+                  f"{s['lookaheads']}/{s['lookaheads_skipped']}")
+    return t
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--domains", default="tabletop,kitchen,sorting")
@@ -192,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
              f"({platform.processor() or platform.machine()}, "
              f"{time.perf_counter() - t0:.0f} s)")
     console.print(table(report, title))
+    console.print(stage_table(report))
     for key, data in report.items():
         for line in data["summary"]["failures"][:5]:
             console.print(f"[dim]{key} {line}[/dim]")

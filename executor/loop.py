@@ -45,7 +45,9 @@ class Executor:
     ``robot`` replaces the simulated plant with any object having ``reset(seed)``,
     ``observe()`` and ``apply(action)`` (then the scene is the robot's, not generated).
     ``check_stages`` selects the twin's check stages: ``"auto"`` (the default: all stages for
-    stack and put-in, the cheap ones for the rest), ``"all"`` (symbolic, reachability,
+    stack and put-in, the cheap ones for the rest, and the look-ahead skipped where the
+    synced geometry settles it: ``vlaplan.world_model.lookahead_screen``),
+    ``"auto-unscreened"`` (the same, never skipping), ``"all"`` (symbolic, reachability,
     collision, physics look-ahead), ``"cheap"`` (no look-ahead) or a list of names.
     ``scene_options`` go to the domain's scene generator (e.g. ``{"n_objects": 7}``).
     ``render``: render the cameras on every control step (None: only when the policy needs
