@@ -18,12 +18,14 @@ Verdicts: GRASP_INFEASIBLE (the action should end holding an object and does not
 not move fell or slid, or the placed object fell off its support), EFFECT_MISMATCH (any
 other difference, or an expert that cannot run in this state); pybullet errors become
 SIMULATION_ERROR in :meth:`PhysicsTwin.check`.
+
+The physics rate and the sleeping of distant objects (:func:`substeps_for`,
+:func:`physics_rate`, :func:`distant_objects`, :func:`distant_asleep`) live in
+:mod:`vlaplan.world_model.lookahead_physics` and stay importable from here.
 """
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -35,12 +37,13 @@ from vlaplan.planner.errors import VlaplanError
 from vlaplan.skills.contract import CONTROL_HZ, PRIVILEGED_KEY, Skill, SkillCall
 from vlaplan.skills.scripted import yaw_of
 from vlaplan.world_model import predicates as P
-from vlaplan.world_model.robot import SUBSTEPS as PLANT_SUBSTEPS
-from vlaplan.world_model.build import PHYSICS_HZ, solve_ik
+from vlaplan.world_model.build import solve_ik
 from vlaplan.world_model.checks import (
     ActionLike, Failure, ReasonCode, action_label, atoms_of, effect_mismatch)
 from vlaplan.world_model.geometry_checks import (
     GRIPPER_LINKS, REACH_TOL, TargetPose, grasp_frame, held_in_hand, penetrations, set_arm)
+from vlaplan.world_model.lookahead_physics import (  # noqa: F401 (distant_objects re-exported)
+    distant_asleep, distant_objects, physics_rate, substeps_for)
 from vlaplan.world_model.panda import FINGER_MAX, GRASP_LINK
 from vlaplan.world_model.rollout import LIFT_MIN
 from vlaplan.world_model.rollout import SETTLE_STEPS as SUCCESS_STREAK
@@ -54,10 +57,7 @@ DEFAULT_BUDGET = 160  # control steps when the skill library has no budget for a
 OPEN_SLACK = 0.003  # m: a gripper within this of fully open holds nothing between its fingers
 HELD_XY_TOL = 0.03  # m between a held object's centre and the grasp point, horizontally
 TRANSIT_HOVER = 0.025  # m above the target pose where a transit-skipping look-ahead starts
-PLANT_SOLVER_ITERATIONS = 50  # what build_world sets; restored after a look-ahead
 HAND_ATOMS = ("holding", "hand-empty")  # an action touching none of these leaves the hand
-SLEEP_ASLEEP = pb.ACTIVATION_STATE_ENABLE_SLEEPING | pb.ACTIVATION_STATE_SLEEP
-SLEEP_AWAKE = pb.ACTIVATION_STATE_WAKE_UP | pb.ACTIVATION_STATE_DISABLE_SLEEPING
 
 
 @dataclass
@@ -115,86 +115,6 @@ def _policy(twin: "PhysicsTwin") -> Any:
 
 def _positions(obs: dict[str, Any]) -> dict[str, np.ndarray]:
     return {n: np.asarray(o["pos"]) for n, o in obs[PRIVILEGED_KEY]["objects"].items()}
-
-
-def substeps_for(twin: "PhysicsTwin", action: ActionLike) -> int:
-    """Physics steps per control step for ``action``: ``twin.lookahead_substeps`` (the
-    plant's 240 Hz by default) when it releases an object onto or into another one (stack,
-    put-in), where a marginal tower or a heap may topple; ``twin.coarse_substeps`` for
-    the rest (pick, unstack, take-out, open, close, place on the table: nothing is loaded
-    onto a support that could give way)."""
-    full = twin.lookahead_substeps or PLANT_SUBSTEPS
-    add = atoms_of(action.add)
-    loads = any(a.predicate == "hand-empty" for a in add) and any(
-        len(a.args) >= 2 for a in add)
-    return full if loads or not twin.coarse_substeps else twin.coarse_substeps
-
-
-@contextmanager
-def physics_rate(twin: "PhysicsTwin", substeps: int) -> Iterator[None]:
-    """Run the twin's controller with ``substeps`` physics steps per control step (same
-    simulated time per step) and ``twin.solver_iterations``; the twin's SimRobot gets the
-    plant's settings back afterwards."""
-    sim = twin.sim
-    client = twin.client
-    pb.setPhysicsEngineParameter(fixedTimeStep=1.0 / (CONTROL_HZ * substeps),
-                                 numSolverIterations=twin.solver_iterations,
-                                 physicsClientId=client)
-    saved = sim.substeps
-    sim.substeps = substeps
-    try:
-        yield
-    finally:
-        sim.substeps = saved
-        pb.setPhysicsEngineParameter(fixedTimeStep=1.0 / PHYSICS_HZ,
-                                     numSolverIterations=PLANT_SOLVER_ITERATIONS,
-                                     physicsClientId=client)
-
-
-def distant_objects(twin: "PhysicsTwin", action: ActionLike) -> list[int]:
-    """Bodies of the objects the look-ahead may put to sleep: farther than
-    ``twin.sleep_radius`` (horizontally) from both the hand and the action's target, not
-    named by the action, not held, and not touching a fixture with a joint (what lies in
-    a drawer moves with it)."""
-    if twin.sleep_radius is None:
-        return []
-    c, handles = twin.client, twin.handles
-    centres = [grasp_frame(c, handles.panda)[0][:2]]
-    target = twin.target(action)
-    if isinstance(target, TargetPose):
-        centres.append(np.asarray(target.pos[:2], dtype=float))
-    moving = [b for b in handles.fixtures.values() if pb.getNumJoints(b, physicsClientId=c)]
-    keep = set(action.args) | ({twin.held} if twin.held else set())
-    bodies = []
-    for name, body in handles.objects.items():
-        if name in keep:
-            continue
-        pos = np.asarray(pb.getBasePositionAndOrientation(body, physicsClientId=c)[0][:2])
-        if min(float(np.linalg.norm(pos - x)) for x in centres) <= twin.sleep_radius:
-            continue
-        if any(pb.getContactPoints(body, f, physicsClientId=c) for f in moving):
-            continue
-        bodies.append(body)
-    return bodies
-
-
-@contextmanager
-def distant_asleep(twin: "PhysicsTwin", action: ActionLike) -> Iterator[int]:
-    """Put :func:`distant_objects` to sleep for the look-ahead (yields how many).
-
-    A sleeping body costs the solver nothing while it rests and wakes up when anything
-    active touches it (Bullet's island activation), so a pushed neighbour or a falling
-    block still moves it.  restoreState does not restore activation states: all of them
-    are woken (and may not sleep, the twin's default) afterwards."""
-    bodies = distant_objects(twin, action)
-    for body in bodies:
-        pb.changeDynamics(body, -1, activationState=SLEEP_ASLEEP, physicsClientId=twin.client)
-    try:
-        yield len(bodies)
-    finally:
-        for body in bodies:
-            pb.changeDynamics(body, -1, activationState=SLEEP_AWAKE,
-                              physicsClientId=twin.client)
 
 
 def simulate(twin: "PhysicsTwin", action: ActionLike, max_steps: int | None = None
