@@ -45,7 +45,7 @@ def sign_agreement(policy: VLAPolicy, root: Path, episodes: list[dict]) -> float
 
 
 def goal_error(policy: VLAPolicy, ckpt: Path, root: Path, episodes: list[dict]) -> dict | None:
-    from vlaplan.skills.goal_aux import GoalHead
+    from vlaplan.skills.goal_aux import GoalHead, normalised_goal
     from vlaplan.skills.pi0 import flow_loss
 
     state_path = ckpt / "training_state.pt"
@@ -69,7 +69,7 @@ def goal_error(policy: VLAPolicy, ckpt: Path, root: Path, episodes: list[dict]) 
         flow_loss(policy.model, inputs, proc.normalize_action(stack["action"]),
                   stack["action_is_pad"])
         err = head.loss(inputs["attention_mask"], stack["goal"], stack["goal_mask"], proc)
-    target = (stack["goal"] - proc._state_mean[:3]) / proc._state_std[:3]
+    target = normalised_goal(stack["goal"], proc)
     return {"goal_error": round(float(err), 4),
             "predict_mean_error": round(float(((target - target.mean(0)) ** 2).mean()), 4)}
 

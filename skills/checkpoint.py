@@ -166,9 +166,11 @@ def _check_meta(meta: CheckpointMeta, directory: Path, domain: str | None,
         raise CheckpointError(
             f"{directory}: checkpoint action space {meta.action_names} does not match the "
             f"robot's {list(action_names)}")
-    if meta.vision_stem not in ("patch", "conv"):
+    from vlaplan.skills.stem import STEMS
+
+    if meta.vision_stem not in STEMS:
         raise CheckpointError(f"{directory}: unknown vision stem {meta.vision_stem!r}; "
-                              "expected 'patch' or 'conv'")
+                              f"expected one of {list(STEMS)}")
     if meta.policy not in ("pi0", "tokens"):
         raise CheckpointError(f"{directory}: unknown policy head {meta.policy!r}; "
                               "expected 'pi0' or 'tokens'")

@@ -35,6 +35,11 @@ def goal_targets(state: torch.Tensor, action: torch.Tensor,
     return goal, mask
 
 
+def normalised_goal(goal: torch.Tensor, processor: Any) -> torch.Tensor:
+    """Goal positions in the units of the normalised state's x, y, z (the head's target)."""
+    return (goal - processor._state_mean[:3]) / processor._state_std[:3]
+
+
 class GoalHead(nn.Module):
     """Linear read-out of the goal from the pooled prefix; hooks the model's VLM."""
 
@@ -55,7 +60,7 @@ class GoalHead(nn.Module):
         keep = attention_mask[..., None].to(self._hidden.dtype)
         pooled = (self._hidden * keep).sum(1) / keep.sum(1).clamp_min(1.0)
         pred = self.proj(pooled)
-        target = (goal - processor._state_mean[:3]) / processor._state_std[:3]
+        target = normalised_goal(goal, processor)
         err = ((pred - target.to(pred.device)) ** 2).mean(-1)
         m = mask.to(pred.device).float()
         self._hidden = None
