@@ -41,8 +41,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     t.add_argument("--chunk", type=int, default=8)
     t.add_argument("--goal-loss", type=float, default=0.0,
                    help="weight of the auxiliary goal loss (skills/goal_aux.py; default 0: off)")
-    t.add_argument("--stem", choices=("patch", "conv"), default="patch",
-                   help="vision stem: SigLIP's patch embedding or a small CNN (skills/stem.py)")
+    t.add_argument("--stem", choices=("patch", "conv", "film"), default="patch",
+                   help="vision stem: SigLIP's patch embedding, a small CNN, or a prompt-"
+                        "conditioned CNN with keypoints (skills/stem.py)")
     t.add_argument("--early-frames", type=int, default=0,
                    help="oversample the first N frames of every episode (default 0: off)")
     t.add_argument("--early-weight", type=float, default=1.0,

@@ -8,6 +8,16 @@ few small strided convolutions in its place: same input, same output grid of
 ``hidden``-wide tokens, so the rest of π0 (position embeddings, transformer, projector,
 action expert) is unchanged.
 
+``FilmStem`` (``film``) goes further, in the way of RT-1's FiLM-conditioned image
+encoder: the prompt (the mean of its word embeddings, taken from π0's own embedding table)
+scales and shifts the convolutional features, so the stem can mark the pixels of the named
+object before any attention; a spatial softmax then turns each of a few feature maps into
+an image position (Levine et al.'s keypoints), which is added to every token of that
+camera.  Where the object is becomes a number the action expert can read off directly.
+The prompt reaches the stem through a wrapper around π0's ``embed_prefix``, which sees
+the prompt's ids and the images together (both the training forward pass and
+``sample_actions`` go through it).
+
 A checkpoint records its stem in ``vlaplan.json`` (``vision_stem``); loading builds the
 model from ``config.json``, swaps the stem in and loads the weights strictly.
 """
@@ -16,11 +26,13 @@ from __future__ import annotations
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 STEM_PATCH = "patch"  # SigLIP's own single-convolution patch embedding
 STEM_CONV = "conv"
-STEMS = (STEM_PATCH, STEM_CONV)
+STEM_FILM = "film"
+STEMS = (STEM_PATCH, STEM_CONV, STEM_FILM)
 STEM_PATH = "model.vlm.vision_tower.embeddings.patch_embedding"
 
 
@@ -51,6 +63,77 @@ class ConvStem(nn.Module):
         return self.net(x)
 
 
+class FilmStem(nn.Module):
+    """Prompt-conditioned convolutions (stride 4) with spatial-softmax keypoints.
+
+    Output: ``hidden``-wide tokens on the ``image // patch`` grid, like SigLIP's patch
+    embedding.  ``condition`` (batch, text_dim) must be set before each forward pass; the
+    images of a batch element's cameras follow each other (π0 flattens (batch, camera)).
+    """
+
+    def __init__(self, hidden: int, patch: int, text_dim: int, width: int = 32,
+                 keypoints: int = 16) -> None:
+        super().__init__()
+        if patch % 4:
+            raise ValueError(f"the film stem needs a patch size divisible by 4, got {patch}")
+        self.conv1 = nn.Conv2d(5, width, 3, stride=2, padding=1)  # RGB + x/y coordinates
+        self.conv2 = nn.Conv2d(width, width, 3, stride=2, padding=1)
+        self.film = nn.Linear(text_dim, 2 * width)
+        nn.init.zeros_(self.film.weight)
+        nn.init.zeros_(self.film.bias)
+        self.conv3 = nn.Conv2d(width, width, 3, padding=1)
+        self.keypoints = nn.Conv2d(width, keypoints, 1)
+        self.keypoint_proj = nn.Linear(2 * keypoints, hidden)
+        self.to_tokens = nn.Conv2d(width, hidden, patch // 4, stride=patch // 4)
+        self.condition: torch.Tensor | None = None
+
+    @property
+    def weight(self) -> torch.Tensor:  # SiglipVisionEmbeddings reads the embedding's dtype
+        return self.to_tokens.weight
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.condition is None:
+            raise RuntimeError("FilmStem needs the prompt: run the model through its "
+                               "embed_prefix (install_stem wraps it)")
+        n, _, height, width = x.shape
+        ys = torch.linspace(-1.0, 1.0, height, device=x.device, dtype=x.dtype)
+        xs = torch.linspace(-1.0, 1.0, width, device=x.device, dtype=x.dtype)
+        grid_y, grid_x = torch.meshgrid(ys, xs, indexing="ij")
+        coords = torch.stack([grid_x, grid_y]).expand(n, -1, -1, -1)
+        h = F.gelu(self.conv2(F.gelu(self.conv1(torch.cat([x, coords], 1)))))
+        cond = F.layer_norm(self.condition, self.condition.shape[-1:])
+        cond = cond.to(h.dtype).repeat_interleave(n // cond.shape[0], dim=0)
+        gamma, beta = self.film(cond).chunk(2, dim=-1)
+        h = F.gelu(self.conv3(h * (1 + gamma[..., None, None]) + beta[..., None, None]))
+        attn = self.keypoints(h).flatten(2).softmax(-1)  # (n, K, h*w)
+        small_y = torch.linspace(-1.0, 1.0, h.shape[2], device=x.device, dtype=x.dtype)
+        small_x = torch.linspace(-1.0, 1.0, h.shape[3], device=x.device, dtype=x.dtype)
+        gy, gx = torch.meshgrid(small_y, small_x, indexing="ij")
+        points = torch.cat([attn @ gx.reshape(-1, 1), attn @ gy.reshape(-1, 1)], 1)
+        return self.to_tokens(h) + self.keypoint_proj(points.flatten(1))[..., None, None]
+
+
+def _condition_on_prompt(model: Any, stem: FilmStem) -> None:
+    """Wrap π0's ``embed_prefix`` so that the stem sees the prompt's mean word embedding."""
+    pi0 = model.model
+    original = pi0.embed_prefix
+    text = model.config.vlm_config.text_config
+    image_id = model.config.vlm_config.image_token_id
+    pad_id = text.pad_token_id if text.pad_token_id is not None else 0
+
+    def embed_prefix(input_ids: torch.Tensor, pixel_values: torch.Tensor,
+                     pixel_attention_mask: torch.Tensor, attention_mask: Any = None) -> Any:
+        keep = ((input_ids != image_id) & (input_ids != pad_id)).unsqueeze(-1)
+        words = pi0.vlm.get_input_embeddings()(input_ids.masked_fill(~keep[..., 0], 0))
+        stem.condition = (words * keep).sum(1) / keep.sum(1).clamp_min(1)
+        try:
+            return original(input_ids, pixel_values, pixel_attention_mask, attention_mask)
+        finally:
+            stem.condition = None
+
+    pi0.embed_prefix = embed_prefix
+
+
 def install_stem(model: Any, stem: str) -> Any:
     """Replace the vision tower's patch embedding of ``model`` by ``stem``; returns it."""
     if stem not in STEMS:
@@ -60,5 +143,11 @@ def install_stem(model: Any, stem: str) -> Any:
     vision = model.config.vlm_config.vision_config
     parent_name, _, leaf = STEM_PATH.rpartition(".")
     parent = model.get_submodule(parent_name)
-    setattr(parent, leaf, ConvStem(vision.hidden_size, vision.patch_size))
+    if stem == STEM_CONV:
+        setattr(parent, leaf, ConvStem(vision.hidden_size, vision.patch_size))
+        return model
+    film = FilmStem(vision.hidden_size, vision.patch_size,
+                    model.config.vlm_config.text_config.hidden_size)
+    setattr(parent, leaf, film)
+    _condition_on_prompt(model, film)
     return model

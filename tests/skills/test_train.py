@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 import torch
 
@@ -112,3 +113,22 @@ def test_goal_loss_trains_and_resumes_only_with_the_same_setting(data, tmp_path)
     with pytest.raises(SkillError, match="goal loss"):
         train(TrainConfig(steps=8, resume=True, goal_loss=1.0, **cfg))
     VLAPolicy.from_pretrained(tmp_path / "g2")  # the saved policy is plain π0
+
+
+def test_film_stem_trains_with_the_goal_loss_and_reloads(data, tmp_path):
+    """The prompt-conditioned stem in a real training run: the loss falls, the saved
+    checkpoint reloads with the film stem and gives the trained model's actions."""
+    from vla_helpers import observation
+
+    out = tmp_path / "film"
+    train(TrainConfig(data=str(data), out=str(out), policy="pi0", batch_size=8, lr=3e-3,
+                      warmup=2, log_every=1, save_every=10, steps=30, goal_loss=1.0,
+                      spec=tiny_spec("pi0", stem="film")))
+    log = [json.loads(x)["loss"] for x in (out / LOG_FILE).read_text().splitlines()]
+    assert sum(log[-5:]) < sum(log[:5])
+    a = VLAPolicy.from_pretrained(out)
+    b = VLAPolicy.from_pretrained(out)
+    assert a.meta.vision_stem == "film"
+    prompt = "pick up the red block"
+    assert np.array_equal(a.predict_action_chunk(observation(2), prompt),
+                          b.predict_action_chunk(observation(2), prompt))

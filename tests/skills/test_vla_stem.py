@@ -1,4 +1,5 @@
-"""The convolutional vision stem: output grid, checkpoint round trip, bad stems."""
+"""The convolutional vision stems (conv, film): output grid, prompt conditioning, keypoints,
+checkpoint round trip, training step, bad stems."""
 from __future__ import annotations
 
 import json
@@ -8,7 +9,7 @@ import pytest
 import torch
 
 from vlaplan.planner.errors import CheckpointError
-from vlaplan.skills.stem import ConvStem, install_stem
+from vlaplan.skills.stem import STEM_PATH, ConvStem, FilmStem, install_stem
 from vlaplan.skills.vla import VLAPolicy
 
 from vla_helpers import observation, save_tiny_checkpoint, tiny_policy_parts
@@ -22,11 +23,57 @@ def test_conv_stem_gives_the_patch_grid(patch, size):
     assert out.shape == (2, 40, size // patch, size // patch)
 
 
-def test_conv_stem_model_sees_the_image():
-    model, proc = tiny_policy_parts(stem="conv")
-    assert isinstance(model.get_submodule("model.vlm.vision_tower.embeddings.patch_embedding"),
-                      ConvStem)
-    policy = VLAPolicy(model, proc, _meta())
+@pytest.mark.parametrize("patch,size", [(24, 96), (16, 96), (12, 96), (8, 64), (16, 32)])
+def test_film_stem_gives_the_patch_grid(patch, size):
+    stem = FilmStem(40, patch, text_dim=24)
+    stem.condition = torch.zeros(1, 24)
+    assert stem(torch.zeros(2, 3, size, size)).shape == (2, 40, size // patch, size // patch)
+
+
+def test_film_stem_output_depends_on_the_prompt():
+    torch.manual_seed(0)
+    stem = FilmStem(16, 8, text_dim=12)
+    torch.nn.init.normal_(stem.film.weight)  # zero at init: the prompt starts as a no-op
+    images = torch.rand(2, 3, 32, 32)
+    stem.condition = torch.randn(1, 12)
+    a = stem(images)
+    stem.condition = torch.randn(1, 12)
+    assert not torch.allclose(a, stem(images))
+
+
+def test_film_stem_keypoints_follow_the_bright_spot():
+    """With a keypoint map that responds to red, the spatial softmax reports where the red
+    square is (x, y in [-1, 1]); here the tokens carry just that position."""
+    stem = FilmStem(2, 8, text_dim=4, width=4, keypoints=1)
+    with torch.no_grad():
+        for p in stem.parameters():
+            p.zero_()
+        stem.conv1.weight[:, 0] = 1.0  # red, summed over a 3x3 box
+        stem.conv2.weight[:, :, 1, 1] = 1.0
+        stem.conv3.weight[:, :, 1, 1] = 1.0
+        stem.keypoints.weight.fill_(5.0)
+        stem.keypoint_proj.weight.copy_(torch.eye(2))
+    stem.condition = torch.zeros(1, 4)
+    found = {}
+    for name, (row, col) in {"top left": (4, 4), "top right": (4, 28),
+                             "bottom": (28, 16)}.items():
+        image = torch.zeros(1, 3, 32, 32)
+        image[0, 0, row - 2:row + 2, col - 2:col + 2] = 1.0
+        found[name] = stem(image)[0, :, 0, 0].tolist()
+    assert found["top left"][0] < -0.4 and found["top left"][1] < -0.4
+    assert found["top right"][0] > 0.4 and found["top right"][1] < -0.4
+    assert abs(found["bottom"][0]) < 0.3 and found["bottom"][1] > 0.4
+    with pytest.raises(RuntimeError, match="needs the prompt"):
+        FilmStem(8, 8, text_dim=4)(torch.zeros(1, 3, 32, 32))
+    with pytest.raises(ValueError, match="divisible by 4"):
+        FilmStem(8, 6, text_dim=4)
+
+
+@pytest.mark.parametrize("stem,cls", [("conv", ConvStem), ("film", FilmStem)])
+def test_stem_model_sees_the_image(stem, cls):
+    model, proc = tiny_policy_parts(stem=stem)
+    assert isinstance(model.get_submodule(STEM_PATH), cls)
+    policy = VLAPolicy(model, proc, _meta(stem))
     obs = observation(0)
     other = dict(obs, **{k: 255 - v for k, v in obs.items() if k.startswith("observation.images")})
     a = policy.predict_action_chunk(obs, PROMPT)
@@ -35,17 +82,30 @@ def test_conv_stem_model_sees_the_image():
     assert not np.allclose(a, b)  # the images reach the actions through the new stem
 
 
-def test_conv_stem_checkpoint_round_trip(tmp_path):
-    path = save_tiny_checkpoint(tmp_path / "conv", stem="conv")
-    assert json.loads((path / "vlaplan.json").read_text())["vision_stem"] == "conv"
+def test_film_stem_sees_the_prompt_inside_the_model():
+    model, proc = tiny_policy_parts(stem="film")
+    stem = model.get_submodule(STEM_PATH)
+    seen = []
+    stem.register_forward_pre_hook(lambda module, args: seen.append(module.condition.clone()))
+    policy = VLAPolicy(model, proc, _meta("film"))
+    policy.predict_action_chunk(observation(0), PROMPT)
+    policy.predict_action_chunk(observation(0), "pick up the blue block")
+    assert len(seen) == 2 and not torch.allclose(seen[0], seen[1])
+    assert stem.condition is None  # cleared after each forward pass
+
+
+@pytest.mark.parametrize("stem", ["conv", "film"])
+def test_stem_checkpoint_round_trip(tmp_path, stem):
+    path = save_tiny_checkpoint(tmp_path / stem, stem=stem)
+    assert json.loads((path / "vlaplan.json").read_text())["vision_stem"] == stem
     a = VLAPolicy.from_pretrained(path)
     b = VLAPolicy.from_pretrained(path)
     np.testing.assert_array_equal(a.predict_action_chunk(observation(1), PROMPT),
                                   b.predict_action_chunk(observation(1), PROMPT))
-    fresh_model, _ = tiny_policy_parts(stem="conv", seed=0)
-    stem = a.model.get_submodule("model.vlm.vision_tower.embeddings.patch_embedding")
-    fresh = fresh_model.get_submodule("model.vlm.vision_tower.embeddings.patch_embedding")
-    for p, q in zip(stem.parameters(), fresh.parameters()):
+    fresh_model, _ = tiny_policy_parts(stem=stem, seed=0)
+    loaded = a.model.get_submodule(STEM_PATH)
+    fresh = fresh_model.get_submodule(STEM_PATH)
+    for p, q in zip(loaded.parameters(), fresh.parameters(), strict=True):
         assert torch.equal(p, q)  # the saved stem weights, not a new random init
 
 
@@ -64,6 +124,6 @@ def test_bad_stems_are_refused(tmp_path):
         VLAPolicy.from_pretrained(plain)
 
 
-def _meta():
+def _meta(stem="conv"):
     from vlaplan.skills.checkpoint import CheckpointMeta
-    return CheckpointMeta(policy="pi0", domains=["tabletop"], skills=["pick"], vision_stem="conv")
+    return CheckpointMeta(policy="pi0", domains=["tabletop"], skills=["pick"], vision_stem=stem)
