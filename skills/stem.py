@@ -13,10 +13,16 @@ encoder: the prompt (the mean of its word embeddings, taken from π0's own embed
 scales and shifts the convolutional features, so the stem can mark the pixels of the named
 object before any attention; a spatial softmax then turns each of a few feature maps into
 an image position (Levine et al.'s keypoints), which is added to every token of that
-camera.  Where the object is becomes a number the action expert can read off directly.
-The prompt reaches the stem through a wrapper around π0's ``embed_prefix``, which sees
-the prompt's ids and the images together (both the training forward pass and
-``sample_actions`` go through it).
+camera.  The same keypoints of all cameras are also added, through a linear layer, to the
+action expert's state token, so "where is the named object" reaches the actions without
+first having to be found by cross-attention into the prefix (with the keypoints in the
+image tokens only, the action expert had not learned to use them after 3500 steps, while
+the keypoints themselves located the object on held-out scenes).
+
+Both go through wrappers installed on the π0 instance: around ``embed_prefix``, which
+sees the prompt's ids and the images together, and around the π0 model's ``forward``,
+which receives the action expert's input (state token first).  The training forward pass
+and ``sample_actions`` both go through them.
 
 A checkpoint records its stem in ``vlaplan.json`` (``vision_stem``); loading builds the
 model from ``config.json``, swaps the stem in and loads the weights strictly.
@@ -72,7 +78,7 @@ class FilmStem(nn.Module):
     """
 
     def __init__(self, hidden: int, patch: int, text_dim: int, width: int = 32,
-                 keypoints: int = 16) -> None:
+                 keypoints: int = 16, expert_dim: int | None = None, cameras: int = 2) -> None:
         super().__init__()
         if patch % 4:
             raise ValueError(f"the film stem needs a patch size divisible by 4, got {patch}")
@@ -85,7 +91,12 @@ class FilmStem(nn.Module):
         self.keypoints = nn.Conv2d(width, keypoints, 1)
         self.keypoint_proj = nn.Linear(2 * keypoints, hidden)
         self.to_tokens = nn.Conv2d(width, hidden, patch // 4, stride=patch // 4)
+        # keypoints of every camera -> the action expert's state token (zero at init)
+        self.to_state = nn.Linear(cameras * 2 * keypoints, expert_dim or hidden)
+        nn.init.zeros_(self.to_state.weight)
+        nn.init.zeros_(self.to_state.bias)
         self.condition: torch.Tensor | None = None
+        self.points: torch.Tensor | None = None  # (images, 2 * keypoints) of the last call
 
     @property
     def weight(self) -> torch.Tensor:  # SiglipVisionEmbeddings reads the embedding's dtype
@@ -110,7 +121,14 @@ class FilmStem(nn.Module):
         small_x = torch.linspace(-1.0, 1.0, h.shape[3], device=x.device, dtype=x.dtype)
         gy, gx = torch.meshgrid(small_y, small_x, indexing="ij")
         points = torch.cat([attn @ gx.reshape(-1, 1), attn @ gy.reshape(-1, 1)], 1)
-        return self.to_tokens(h) + self.keypoint_proj(points.flatten(1))[..., None, None]
+        self.points = points.flatten(1)
+        return self.to_tokens(h) + self.keypoint_proj(self.points)[..., None, None]
+
+    def state_offset(self, batch: int) -> torch.Tensor:
+        """(batch, expert_dim): the last call's keypoints, for the action expert's state token."""
+        if self.points is None:
+            raise RuntimeError("FilmStem.state_offset before the images were embedded")
+        return self.to_state(self.points.reshape(batch, -1))
 
 
 def _condition_on_prompt(model: Any, stem: FilmStem) -> None:
@@ -132,6 +150,24 @@ def _condition_on_prompt(model: Any, stem: FilmStem) -> None:
             stem.condition = None
 
     pi0.embed_prefix = embed_prefix
+    original_forward = pi0.forward
+
+    def forward(action_embeds: torch.Tensor, input_ids: Any = None, pixel_values: Any = None,
+                attention_mask: Any = None, pixel_attention_mask: Any = None,
+                position_ids: Any = None, inputs_embeds: Any = None, cache: Any = None,
+                **kwargs: Any) -> Any:
+        if pixel_values is not None and cache is None and inputs_embeds is None:
+            inputs_embeds = embed_prefix(input_ids, pixel_values, pixel_attention_mask)
+        # without images here, sample_actions has just embedded them (and kept the cache)
+        offset = stem.state_offset(action_embeds.shape[0]).to(action_embeds.dtype)
+        action_embeds = torch.cat([action_embeds[:, :1] + offset[:, None], action_embeds[:, 1:]], 1)
+        return original_forward(action_embeds, input_ids=input_ids, pixel_values=pixel_values,
+                                attention_mask=attention_mask,
+                                pixel_attention_mask=pixel_attention_mask,
+                                position_ids=position_ids, inputs_embeds=inputs_embeds,
+                                cache=cache, **kwargs)
+
+    pi0.forward = forward
 
 
 def install_stem(model: Any, stem: str) -> Any:
@@ -146,8 +182,11 @@ def install_stem(model: Any, stem: str) -> Any:
     if stem == STEM_CONV:
         setattr(parent, leaf, ConvStem(vision.hidden_size, vision.patch_size))
         return model
+    from vlaplan.skills.contract import IMAGE_KEYS
+
     film = FilmStem(vision.hidden_size, vision.patch_size,
-                    model.config.vlm_config.text_config.hidden_size)
+                    model.config.vlm_config.text_config.hidden_size,
+                    expert_dim=model.config.dit_config.hidden_size, cameras=len(IMAGE_KEYS))
     setattr(parent, leaf, film)
     _condition_on_prompt(model, film)
     return model

@@ -127,3 +127,25 @@ def test_bad_stems_are_refused(tmp_path):
 def _meta(stem="conv"):
     from vlaplan.skills.checkpoint import CheckpointMeta
     return CheckpointMeta(policy="pi0", domains=["tabletop"], skills=["pick"], vision_stem=stem)
+
+
+def test_film_keypoints_reach_the_action_experts_state_token():
+    """The stem's keypoints feed the action expert directly: a flow-loss step gives the
+    (zero-initialised) keypoint-to-state layer a gradient, and once it is non-zero the
+    actions change with it."""
+    from vlaplan.skills.pi0 import flow_loss
+
+    model, proc = tiny_policy_parts(stem="film")
+    stem = model.get_submodule(STEM_PATH)
+    obs = observation(3)
+    inputs = proc.observation(obs, PROMPT)
+    actions = torch.rand(1, model.config.chunk_size, 5) * 2 - 1
+    flow_loss(model, inputs, actions, torch.zeros(1, model.config.chunk_size, dtype=torch.bool),
+              generator=torch.Generator().manual_seed(0)).backward()
+    assert stem.to_state.weight.grad is not None and stem.to_state.weight.grad.abs().sum() > 0
+    policy = VLAPolicy(model, proc, _meta("film"))
+    before = policy.predict_action_chunk(obs, PROMPT)
+    with torch.no_grad():
+        stem.to_state.weight.normal_()
+    policy.reset(seed=None)
+    assert not np.allclose(before, policy.predict_action_chunk(obs, PROMPT))
