@@ -68,9 +68,10 @@ def _lr_lambda(cfg: TrainConfig):
 def _new_model(cfg: TrainConfig, dataset: Any) -> tuple[Any, Any]:
     from vlaplan.skills.pi0 import build_model, tokens_per_image
     from vlaplan.skills.processor import FeatureStats, ProcessorConfig, VLAProcessor
-    from vlaplan.skills.tokenizer import build_tokenizer, image_token_id
+    from vlaplan.skills.tokenizer import build_tokenizer, image_token_id, words_of
 
     tokenizer = build_tokenizer(dataset.tasks.values())
+    known = sorted({w for task in dataset.tasks.values() for w in words_of(task)})
     vocab = 64 * math.ceil(len(tokenizer) / 64)
     model = build_model(cfg.spec, vocab, image_token_id(tokenizer), seed=cfg.seed)
     stat = lambda key: FeatureStats(**{k: dataset.stats[key][k]  # noqa: E731
@@ -80,7 +81,7 @@ def _new_model(cfg: TrainConfig, dataset: Any) -> tuple[Any, Any]:
                             tokens_per_image=tokens_per_image(model.config),
                             image_token_id=image_token_id(tokenizer),
                             camera_shape=(shape[0], shape[1]), state=stat(STATE_KEY),
-                            action=stat("action"))
+                            action=stat("action"), known_words=known)
     return model, VLAProcessor(pconf, tokenizer)
 
 

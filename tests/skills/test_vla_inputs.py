@@ -81,3 +81,32 @@ def test_empty_prompt_is_rejected(prompt):
     _, proc = tiny_policy_parts()
     with pytest.raises(SkillError, match="empty prompt"):
         proc.observation(observation(), prompt)
+
+
+def test_words_never_seen_in_training_are_left_out_of_the_prompt():
+    from vlaplan.skills.processor import VLAProcessor
+
+    _, proc = tiny_policy_parts()
+    known = proc.config.model_copy(update={"known_words": ["pick", "up", "the", "red", "block"]})
+    filtered = VLAProcessor(known, proc.tokenizer)
+    ids, mask = filtered.text(["grab the red block and raise it"], n_cameras=2)
+    plain_ids, plain_mask = proc.text(["grab the red block and raise it"], n_cameras=2)
+    assert int(plain_mask.sum() - mask.sum()) == 4  # grab, and, raise, it
+    vocab = proc.tokenizer.get_vocab()
+    kept = [i for i in ids[0][mask[0].bool()].tolist()][-3:]
+    assert kept == [vocab["the"], vocab["red"], vocab["block"]]
+    same, _ = filtered.text(["pick up the red block"], n_cameras=2)
+    assert torch.equal(same, proc.text(["pick up the red block"], n_cameras=2)[0])
+
+
+def test_training_records_the_words_it_saw(tmp_path):
+    from vlaplan.skills.train import TrainConfig, train
+    from vla_helpers import tiny_spec, write_synthetic_dataset
+    from vlaplan.skills.processor import VLAProcessor
+
+    write_synthetic_dataset(tmp_path / "data")
+    train(TrainConfig(data=str(tmp_path / "data"), out=str(tmp_path / "ck"), steps=1, batch_size=4,
+                      spec=tiny_spec()))
+    config = VLAProcessor.load_config(tmp_path / "ck")
+    assert config.known_words and "block" in config.known_words
+    assert "raise" not in config.known_words  # only in the held-out pick template
