@@ -52,14 +52,13 @@ class GoalHead(nn.Module):
 
     def __init__(self, model: Any) -> None:
         super().__init__()
-        from vlaplan.skills.contract import IMAGE_KEYS
         from vlaplan.skills.stem import STEM_PATH, FilmStem
 
         self._hidden: torch.Tensor | None = None
         stem = model.get_submodule(STEM_PATH)
         self.on_keypoints = isinstance(stem, FilmStem)
         if self.on_keypoints:
-            width = len(IMAGE_KEYS) * stem.keypoint_proj.in_features
+            width = stem.to_state.in_features  # 2 * keypoints per camera, all cameras
             self.proj = nn.Sequential(nn.Linear(width, 128), nn.GELU(), nn.Linear(128, 3))
             stem.keypoint_proj.register_forward_hook(self._keep_points)
         else:

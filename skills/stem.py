@@ -106,20 +106,15 @@ class FilmStem(nn.Module):
         if self.condition is None:
             raise RuntimeError("FilmStem needs the prompt: run the model through its "
                                "embed_prefix (install_stem wraps it)")
-        n, _, height, width = x.shape
-        ys = torch.linspace(-1.0, 1.0, height, device=x.device, dtype=x.dtype)
-        xs = torch.linspace(-1.0, 1.0, width, device=x.device, dtype=x.dtype)
-        grid_y, grid_x = torch.meshgrid(ys, xs, indexing="ij")
-        coords = torch.stack([grid_x, grid_y]).expand(n, -1, -1, -1)
+        n = x.shape[0]
+        coords = torch.stack(_grid(x.shape[2], x.shape[3], x)[::-1]).expand(n, -1, -1, -1)
         h = F.gelu(self.conv2(F.gelu(self.conv1(torch.cat([x, coords], 1)))))
         cond = F.layer_norm(self.condition, self.condition.shape[-1:])
         cond = cond.to(h.dtype).repeat_interleave(n // cond.shape[0], dim=0)
         gamma, beta = self.film(cond).chunk(2, dim=-1)
         h = F.gelu(self.conv3(h * (1 + gamma[..., None, None]) + beta[..., None, None]))
         attn = self.keypoints(h).flatten(2).softmax(-1)  # (n, K, h*w)
-        small_y = torch.linspace(-1.0, 1.0, h.shape[2], device=x.device, dtype=x.dtype)
-        small_x = torch.linspace(-1.0, 1.0, h.shape[3], device=x.device, dtype=x.dtype)
-        gy, gx = torch.meshgrid(small_y, small_x, indexing="ij")
+        gy, gx = _grid(h.shape[2], h.shape[3], x)
         points = torch.cat([attn @ gx.reshape(-1, 1), attn @ gy.reshape(-1, 1)], 1)
         self.points = points.flatten(1)
         return self.to_tokens(h) + self.keypoint_proj(self.points)[..., None, None]
@@ -129,6 +124,13 @@ class FilmStem(nn.Module):
         if self.points is None:
             raise RuntimeError("FilmStem.state_offset before the images were embedded")
         return self.to_state(self.points.reshape(batch, -1))
+
+
+def _grid(height: int, width: int, like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(y, x) coordinates in [-1, 1] of a height x width image, each (height, width)."""
+    ys = torch.linspace(-1.0, 1.0, height, device=like.device, dtype=like.dtype)
+    xs = torch.linspace(-1.0, 1.0, width, device=like.device, dtype=like.dtype)
+    return torch.meshgrid(ys, xs, indexing="ij")
 
 
 def _condition_on_prompt(model: Any, stem: FilmStem) -> None:
