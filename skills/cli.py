@@ -19,10 +19,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--image-size", type=int, default=96)
     p.add_argument("--home-jitter", type=float, default=0.15,
                    help="random start-pose offset in metres (default 0.15; 0 = always home)")
+    p.add_argument("--skills", default=None,
+                   help="comma-separated skills to record (default: every skill of the domain)")
+    p.add_argument("--learner", default=None,
+                   help="DAgger: this policy (vla, vla-tokens or a checkpoint) drives and the "
+                        "scripted expert labels every frame")
+    p.add_argument("--beta", type=float, default=0.0,
+                   help="DAgger: share of steps the expert drives instead (default 0)")
     p.set_defaults(func=_collect)
 
     t = subparsers.add_parser("train", help="train a VLA policy on a dataset")
-    t.add_argument("--data", required=True, help="dataset directory from `vlaplan collect`")
+    t.add_argument("--data", required=True, nargs="+",
+                   help="dataset directory from `vlaplan collect` (several are read as one)")
+    t.add_argument("--init", default=None,
+                   help="fine-tune: start from this checkpoint (vla, vla-tokens or a "
+                        "directory), keeping its normalisation statistics")
     t.add_argument("--policy", choices=("pi0", "tokens"), default="pi0")
     t.add_argument("--steps", type=int, required=True)
     t.add_argument("--out", required=True, help="checkpoint directory")
@@ -57,7 +68,9 @@ def _collect(args: argparse.Namespace) -> int:
     result = collect(CollectConfig(domains=args.domain, episodes=args.episodes, out=args.out,
                                    workers=args.workers, seed=args.seed,
                                    image_size=args.image_size,
-                                   home_jitter=args.home_jitter))
+                                   home_jitter=args.home_jitter,
+                                   skills=args.skills.split(",") if args.skills else None,
+                                   learner=args.learner, beta=args.beta))
     print(f"{result.episodes} episodes, {result.frames} frames in {result.out} "
           f"({result.new_episodes} new, {result.episodes_per_minute:.1f} episodes/min)")
     return 0
@@ -69,13 +82,14 @@ def _train(args: argparse.Namespace) -> int:
 
     spec = ModelSpec(hidden=args.hidden, layers=args.layers, image_size=args.image_size,
                      patch=args.patch, chunk=args.chunk, head=args.policy, stem=args.stem)
-    result = train(TrainConfig(data=args.data, out=args.out, policy=args.policy,
+    data = args.data[0] if len(args.data) == 1 else args.data
+    result = train(TrainConfig(data=data, out=args.out, policy=args.policy,
                                steps=args.steps, batch_size=args.batch_size, lr=args.lr,
                                device=args.device, resume=args.resume,
                                save_every=args.save_every, seed=args.seed,
                                threads=args.threads, domains=args.domains,
                                early_frames=args.early_frames, early_weight=args.early_weight,
-                               goal_loss=args.goal_loss,
+                               goal_loss=args.goal_loss, init=args.init,
                                spec=spec))
     print(f"trained {result.steps} steps in {result.seconds:.0f} s, loss {result.final_loss:.4f},"
           f" {result.num_parameters / 1e6:.2f} M parameters -> {result.out}")

@@ -8,6 +8,16 @@ on a rendering :class:`SimRobot` whose start pose is jittered by up to ``home_ji
 (x, y; z by half; yaw by twice as many radians), so the demonstrations do not all start
 from one arm pose; only successful episodes are kept.
 
+With ``learner`` set (a checkpoint path or ``vla``), collection is DAgger (Ross et al.,
+2011): the learned policy drives the arm (the expert instead, on a fraction ``beta`` of the
+steps) while the scripted expert, run on the same observations, labels every frame with
+the action *it* would take there.  The recorded actions are the expert's, the states are
+the ones the learner visits, so training on them teaches the recoveries that plain
+demonstrations never show (re-aligning over a missed block, re-grasping).  Such episodes
+are kept whether or not the learner succeeded (``info["learner_success"]`` says), but only
+while the expert's labels stay sensible: an episode whose call became impossible (the
+object knocked off the table) is dropped.
+
 Episode slot ``i`` uses scene seed ``TRAIN_SEED_START + seed * 100_000 + i`` (evaluation
 uses seeds below ``TRAIN_SEED_START``) and domain ``domains[i % len(domains)]``.  Workers are processes,
 each with its own SimRobot; results come back in slot order and are written one data file
@@ -38,6 +48,9 @@ class CollectConfig(BaseModel):
     seed: int = 0
     image_size: int = 96
     home_jitter: float = 0.15  # m; random start poses, so the state alone cannot tell where to go
+    skills: list[str] | None = None  # only these skills (default: every skill of the domain)
+    learner: str | None = None  # DAgger: this policy drives, the expert labels (see above)
+    beta: float = 0.0  # DAgger: fraction of steps the expert drives instead
 
 
 class CollectResult(BaseModel):
@@ -60,9 +73,44 @@ def scene_seed(seed: int, slot: int) -> int:
 _ROBOT: dict[str, Any] = {}
 
 
+class RelabelPolicy:
+    """DAgger's policy: ``learner`` acts (``expert`` on a ``beta`` share of the steps, drawn
+    with a seeded generator), ``expert`` labels; :attr:`label` is the expert's last action."""
+
+    def __init__(self, learner: Any, expert: Any, beta: float = 0.0) -> None:
+        self.learner, self.expert, self.beta = learner, expert, beta
+        self.label: np.ndarray | None = None
+        self._rng = np.random.default_rng(0)
+
+    def reset(self, call: SkillCall | None = None, seed: int | None = None) -> None:
+        self.learner.reset(call=call, seed=seed)
+        self.expert.reset(call=call, seed=seed)
+        self._rng = np.random.default_rng(seed)
+        self.label = None
+
+    def select_action(self, observation: Any, prompt: str) -> np.ndarray:
+        self.label = np.asarray(self.expert.select_action(observation, prompt), np.float32)
+        acted = self.learner.select_action(observation, prompt)
+        return self.label if self._rng.random() < self.beta else acted
+
+
+_LEARNER: dict[str, Any] = {}
+
+
+def _learner(name: str, domain: str) -> Any:
+    """The learned policy of a worker process, loaded once per (checkpoint, domain)."""
+    key = f"{name}@{domain}"
+    if key not in _LEARNER:
+        from vlaplan.skills.policies import load_policy
+        _LEARNER[key] = load_policy(name, domain=domain)
+    return _LEARNER[key]
+
+
 def record_episode(domain_name: str, seed: int, image_size: int = 96,
-                   home_jitter: float = 0.0) -> dict[str, Any]:
-    """Run one scripted episode; returns a dict with frames (PNG bytes) and its info."""
+                   home_jitter: float = 0.0, skills: list[str] | None = None,
+                   learner: str | None = None, beta: float = 0.0) -> dict[str, Any]:
+    """Run one scripted (or, with ``learner``, DAgger) episode; returns a dict with frames
+    (PNG bytes) and its info."""
     from vlaplan.domains import get_domain
     from vlaplan.skills.dataset import encode_png
     from vlaplan.skills.scripted import ScriptedPolicy
@@ -71,7 +119,11 @@ def record_episode(domain_name: str, seed: int, image_size: int = 96,
 
     rng = np.random.default_rng(seed)
     domain = get_domain(domain_name)
-    skill_name = str(rng.choice(list(domain.actions)))
+    names = [a for a in domain.actions if skills is None or a in skills]
+    if not names:
+        return {"ok": False, "info": {"domain": domain_name, "seed": seed,
+                                      "reason": f"no skill of {skills} in {domain_name}"}}
+    skill_name = str(rng.choice(names))
     scene = domain.generate_scene(seed, for_skill=skill_name)
     calls = [c for c in domain.applicable_calls(scene.init, scene.objects, action=skill_name)
              if not held_out_call(skill_name, c.args, scene.spec.objects)]
@@ -81,6 +133,8 @@ def record_episode(domain_name: str, seed: int, image_size: int = 96,
     describe = scene.describe()
     words = list(describe.values())
     unique = [c for c in calls if all(words.count(describe.get(a, a)) == 1 for a in c.args)]
+    if learner is not None and not unique:  # the learner cannot know which one is meant
+        return {"ok": False, "info": info | {"reason": "no unambiguous call"}}
     calls = unique or calls  # prefer prompts that name their objects unambiguously
     ground = calls[int(rng.integers(len(calls)))]
     skill = domain.skill(skill_name)
@@ -96,36 +150,51 @@ def record_episode(domain_name: str, seed: int, image_size: int = 96,
         robot.reset(seed, scene=scene.spec)
     front, wrist, state, action = [], [], [], []
 
+    policy: Any = ScriptedPolicy()
+    if learner is not None:
+        policy = RelabelPolicy(_learner(learner, domain_name), policy, beta)
+
     def on_frame(obs: Any, act: np.ndarray, step: int) -> None:
         front.append(encode_png(obs[IMAGE_FRONT]))
         wrist.append(encode_png(obs[IMAGE_WRIST]))
         state.append(np.asarray(obs[STATE_KEY], np.float32))
-        action.append(np.asarray(act, np.float32))
+        label = policy.label if learner is not None else act
+        action.append(np.asarray(label, np.float32))
 
     call = SkillCall(skill_name, ground.args, prompt)
-    outcome = run_skill(robot, ScriptedPolicy(), call, skill.step_budget, domain.abstract,
-                        ground.add, ground.delete, on_frame=on_frame, seed=seed)
+    try:
+        outcome = run_skill(robot, policy, call, skill.step_budget, domain.abstract,
+                            ground.add, ground.delete, on_frame=on_frame, seed=seed)
+    except SkillError as exc:  # the expert cannot label this state (e.g. no free spot left)
+        return {"ok": False, "info": info | {"reason": f"expert: {exc}"}}
     info |= {"args": list(ground.args), "success": outcome.success, "steps": outcome.steps,
              "reason": outcome.reason, "ambiguous": not unique}
-    return {"ok": outcome.success and bool(action), "info": info, "task": prompt,
+    ok = outcome.success
+    if learner is not None:
+        info |= {"learner": learner, "beta": beta, "learner_success": outcome.success}
+        # the learner's failures are the point; keep them unless the expert lost track
+        ok = outcome.reason in ("success", "budget_exhausted")
+    return {"ok": ok and bool(action), "info": info, "task": prompt,
             "front": front, "wrist": wrist, "state": np.stack(state) if state else None,
             "action": np.stack(action) if action else None}
 
 
-def _work(job: tuple[int, str, int, int, float]) -> tuple[int, dict[str, Any]]:
-    slot, domain, seed, image_size, home_jitter = job
+Job = tuple[int, str, int, int, float, "list[str] | None", "str | None", float]
+
+
+def _work(job: Job) -> tuple[int, dict[str, Any]]:
+    slot, domain, seed, image_size, home_jitter, skills, learner, beta = job
     try:
-        return slot, record_episode(domain, seed, image_size, home_jitter)
+        return slot, record_episode(domain, seed, image_size, home_jitter, skills, learner, beta)
     except Exception as exc:  # one bad scene must not end a long collection
         return slot, {"ok": False, "info": {"domain": domain, "seed": seed,
                                             "reason": f"{type(exc).__name__}: {exc}"}}
 
 
-def _jobs(cfg: CollectConfig, start: int,
-          count: int) -> Iterator[tuple[int, str, int, int, float]]:
+def _jobs(cfg: CollectConfig, start: int, count: int) -> Iterator[Job]:
     for slot in range(start, start + count):
         yield (slot, cfg.domains[slot % len(cfg.domains)], scene_seed(cfg.seed, slot),
-               cfg.image_size, cfg.home_jitter)
+               cfg.image_size, cfg.home_jitter, cfg.skills, cfg.learner, cfg.beta)
 
 
 def collect(cfg: CollectConfig, *, console: Any = None) -> CollectResult:
@@ -146,6 +215,10 @@ def collect(cfg: CollectConfig, *, console: Any = None) -> CollectResult:
         raise SkillError("--episodes and --workers must be at least 1")
     if not 0.0 <= cfg.home_jitter <= 0.25:
         raise SkillError(f"--home-jitter must be in [0, 0.25] m, got {cfg.home_jitter}")
+    if not 0.0 <= cfg.beta <= 1.0:
+        raise SkillError(f"--beta must be in [0, 1], got {cfg.beta}")
+    if cfg.learner is not None:
+        _learner(cfg.learner, domains[0])  # a bad checkpoint fails here, before any writing
     writer = DatasetWriter(cfg.out, extra_meta={
         "held_out_combos": [list(c) for c in HELD_OUT_COMBOS], "collect_seed": cfg.seed,
         "train_seed_start": TRAIN_SEED_START, "image_size": cfg.image_size,

@@ -8,6 +8,7 @@ images on access; item ``i`` is frame ``i`` with the next ``chunk`` actions of i
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -63,39 +64,65 @@ def read_episodes(root: str | Path) -> list[dict[str, Any]]:
 
 
 class ChunkDataset(Dataset):
-    """Frames of a v3 dataset with action chunks; optionally only some domains/skills."""
+    """Frames of one or several v3 datasets with action chunks; optionally only some
+    domains or (with a single root) some episodes.
 
-    def __init__(self, root: str | Path, chunk: int = 8, *, domains: list[str] | None = None,
-                 episodes: list[int] | None = None) -> None:
-        self.root = Path(root)
+    Several roots (e.g. demonstrations plus DAgger episodes) are read as one: their task
+    tables are merged by text, and ``stats`` of ``observation.state`` and ``action`` are
+    recomputed over all frames (the other keys are the first root's).
+    """
+
+    def __init__(self, root: str | Path | Sequence[str | Path], chunk: int = 8, *,
+                 domains: list[str] | None = None, episodes: list[int] | None = None) -> None:
+        roots = [Path(root)] if isinstance(root, (str, Path)) else [Path(r) for r in root]
+        if not roots:
+            raise SkillError("no dataset directory given")
+        if episodes is not None and len(roots) > 1:
+            raise SkillError("episodes= selects from one dataset; give a single root")
+        self.root = roots[0]
+        self.roots = roots
         self.info = read_info(self.root)
         self.stats = read_stats(self.root)
-        self.tasks = read_tasks(self.root)
         self.chunk = chunk
-        eps = read_episodes(self.root)
-        if domains:
-            eps = [e for e in eps if e.get("domain") in domains]
-        if episodes is not None:
-            keep = set(episodes)
-            eps = [e for e in eps if e["episode_index"] in keep]
-        if not eps:
-            raise SkillError(f"{self.root}: no episodes selected")
-        self.episodes = eps
+        shape = self.info["features"][IMAGE_KEYS[0]]["shape"]
+        task_ids: dict[str, int] = {}
+        self.episodes: list[dict[str, Any]] = []
         front, wrist, state, action, task, frame, end = [], [], [], [], [], [], []
-        for ep in eps:
-            table = pq.read_table(data_file(self.root, ep["episode_index"]))
-            n = table.num_rows
-            base = len(action)
-            front += [d["bytes"] for d in table.column(IMAGE_KEYS[0]).to_pylist()]
-            wrist += [d["bytes"] for d in table.column(IMAGE_KEYS[1]).to_pylist()]
-            state += table.column(STATE_KEY).to_pylist()
-            action += table.column("action").to_pylist()
-            task += table.column("task_index").to_pylist()
-            frame += range(n)
-            end += [base + n] * n
+        for r in roots:
+            info = read_info(r) if r != self.root else self.info
+            if info["features"][IMAGE_KEYS[0]]["shape"] != shape:
+                raise SkillError(f"{r}: images of shape {info['features'][IMAGE_KEYS[0]]['shape']}"
+                                 f", but {self.root} has {shape}; datasets must match")
+            tasks = read_tasks(r)
+            eps = read_episodes(r)
+            if domains:
+                eps = [e for e in eps if e.get("domain") in domains]
+            if episodes is not None:
+                keep = set(episodes)
+                eps = [e for e in eps if e["episode_index"] in keep]
+            for ep in eps:
+                table = pq.read_table(data_file(r, ep["episode_index"]))
+                n = table.num_rows
+                base = len(action)
+                front += [d["bytes"] for d in table.column(IMAGE_KEYS[0]).to_pylist()]
+                wrist += [d["bytes"] for d in table.column(IMAGE_KEYS[1]).to_pylist()]
+                state += table.column(STATE_KEY).to_pylist()
+                action += table.column("action").to_pylist()
+                task += [task_ids.setdefault(tasks[t], len(task_ids))
+                         for t in table.column("task_index").to_pylist()]
+                frame += range(n)
+                end += [base + n] * n
+            self.episodes += eps
+        if not self.episodes:
+            raise SkillError(f"{', '.join(map(str, roots))}: no episodes selected")
+        self.tasks = {i: t for t, i in task_ids.items()}
         self.front, self.wrist = front, wrist
         self.state = torch.tensor(np.asarray(state, np.float32).reshape(-1, STATE_DIM))
         self.action = torch.tensor(np.asarray(action, np.float32).reshape(-1, ACTION_DIM))
+        if len(roots) > 1:
+            from vlaplan.skills.dataset_stats import vector_stats
+            self.stats = {**self.stats, STATE_KEY: vector_stats(self.state.numpy()),
+                          "action": vector_stats(self.action.numpy())}
         self.task_index = task
         self.frame_index = torch.tensor(frame)
         self.end = torch.tensor(end)

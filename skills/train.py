@@ -26,7 +26,7 @@ LOG_FILE = "train_log.jsonl"
 
 
 class TrainConfig(BaseModel):
-    data: str
+    data: str | list[str]  # one dataset directory, or several read as one
     out: str
     policy: str = HEAD_FLOW
     steps: int = 1000
@@ -44,6 +44,7 @@ class TrainConfig(BaseModel):
     early_frames: int = 0  # oversample each episode's first frames (see make_loader)
     early_weight: float = 1.0
     goal_loss: float = 0.0  # weight of the auxiliary goal loss (goal_aux.py); 0 = off
+    init: str | None = None  # start from this checkpoint's weights and processor (fine-tune)
     spec: ModelSpec = ModelSpec()
 
 
@@ -85,6 +86,34 @@ def _new_model(cfg: TrainConfig, dataset: Any) -> tuple[Any, Any]:
     return model, VLAProcessor(pconf, tokenizer)
 
 
+def _data_meta(roots: list[str]) -> dict[str, Any]:
+    """Domains and skills of the datasets (``meta/vlaplan.json``), merged."""
+    domains: set[str] = set()
+    skills: set[str] = set()
+    for root in roots:
+        path = Path(root) / "meta" / "vlaplan.json"
+        if path.exists():
+            meta = json.loads(path.read_text())
+            domains |= set(meta.get("domains", []))
+            skills |= set(meta.get("skills", []))
+    return {"domains": sorted(domains), "skills": sorted(skills)}
+
+
+def _init_model(cfg: TrainConfig) -> tuple[Any, Any, CheckpointMeta]:
+    """Weights, processor (normalisation statistics, tokenizer) and meta of ``cfg.init``:
+    fine-tuning keeps the statistics the model was trained with."""
+    from vlaplan.skills.checkpoint import load_checkpoint
+    from vlaplan.skills.policies import SHIPPED, checkpoint_path
+
+    path = checkpoint_path(cfg.init) if cfg.init in SHIPPED else Path(cfg.init)
+    ckpt = load_checkpoint(path, device=cfg.device)
+    if ckpt.meta.policy != cfg.policy:
+        raise SkillError(f"--init {cfg.init} holds a {ckpt.meta.policy!r} policy, not "
+                         f"{cfg.policy!r}")
+    cfg.spec.chunk = int(ckpt.model.config.chunk_size)
+    return ckpt.model, ckpt.processor, ckpt.meta
+
+
 def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
     """Train (or resume) and return a summary; raises SkillError on bad input."""
     from rich.console import Console
@@ -105,9 +134,11 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
     console = console or Console()
     cfg.spec.head = cfg.policy
     out = Path(cfg.out)
-    dataset = ChunkDataset(cfg.data, chunk=cfg.spec.chunk, domains=cfg.domains)
-    data_meta = json.loads((Path(cfg.data) / "meta" / "vlaplan.json").read_text()) \
-        if (Path(cfg.data) / "meta" / "vlaplan.json").exists() else {}
+    roots = [cfg.data] if isinstance(cfg.data, str) else list(cfg.data)
+    initial = _init_model(cfg) if cfg.init and not (cfg.resume and
+                                                    (out / STATE_FILE).exists()) else None
+    dataset = ChunkDataset(roots, chunk=cfg.spec.chunk, domains=cfg.domains)
+    data_meta = _data_meta(roots)
     state_path = out / STATE_FILE
     start_step, elapsed_before = 0, 0.0
     if cfg.resume and state_path.exists():
@@ -120,7 +151,10 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
     else:
         if out.exists() and any(out.iterdir()) and read_meta(out) is None and not cfg.resume:
             raise SkillError(f"{out} exists and is not a vlaplan checkpoint; refusing to overwrite")
-        model, processor = _new_model(cfg, dataset)
+        if initial is not None:
+            model, processor, init_meta = initial
+        else:
+            model, processor = _new_model(cfg, dataset)
     model.to(cfg.device).train()
     goal_head = None
     if cfg.goal_loss > 0:
@@ -147,6 +181,9 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
     if cfg.resume and state_path.exists():
         meta.vision_stem = ckpt.meta.vision_stem
         cfg.spec.stem = ckpt.meta.vision_stem
+    elif initial is not None:
+        meta.vision_stem = cfg.spec.stem = init_meta.vision_stem
+        meta.n_action_steps = init_meta.n_action_steps
     else:
         meta.vision_stem = cfg.spec.stem
     n_params = sum(p.numel() for p in model.parameters())
@@ -157,7 +194,7 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
                          "episodes": len(dataset.episodes), "batch_size": cfg.batch_size,
                          "lr": cfg.lr, "spec": cfg.spec.model_dump(), "parameters": n_params,
                          "early_frames": cfg.early_frames, "early_weight": cfg.early_weight,
-                         "goal_loss": cfg.goal_loss}
+                         "goal_loss": cfg.goal_loss, "init": cfg.init}
         save_checkpoint(out, model, processor, meta)
         torch.save({"optimizer": optim.state_dict(), "scheduler": sched.state_dict(),
                     "generator": generator.get_state(), "step": step, "seconds": seconds,
@@ -192,7 +229,7 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
                         inputs["attention_mask"], batch["goal"], batch["goal_mask"], processor)
                 optim.zero_grad(set_to_none=True)
                 loss.backward()
-                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                torch.nn.utils.clip_grad_norm_(params, 1.0)
                 optim.step()
                 sched.step()
                 step += 1

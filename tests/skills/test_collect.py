@@ -76,3 +76,47 @@ def test_home_jitter_varies_the_start_pose_and_is_bounded(tmp_path):
     with pytest.raises(SkillError, match="home-jitter"):
         collect(CollectConfig(domains=["tabletop"], episodes=1, out=str(tmp_path / "j"),
                               workers=1, home_jitter=1.0))
+
+
+class _StandStill:
+    """A learner that never moves the arm (isolates who drives from who labels)."""
+
+    def reset(self, call=None, seed=None):
+        pass
+
+    def select_action(self, observation, prompt):
+        import numpy as np
+        return np.zeros(5, dtype=np.float32)
+
+
+def test_dagger_records_the_experts_labels_on_the_learners_states(monkeypatch):
+    import numpy as np
+
+    from vlaplan.skills import collect as collect_mod
+    from vlaplan.skills.collect import record_episode
+
+    monkeypatch.setitem(collect_mod._LEARNER, "still@tabletop", _StandStill())
+    seed = scene_seed(3, 0)
+    ep = record_episode("tabletop", seed, image_size=32, skills=["pick"], learner="still")
+    assert ep["ok"] and ep["info"]["learner_success"] is False
+    assert ep["info"]["skill"] == "pick" and len(ep["action"]) == 120  # whole budget
+    # the learner drove: the arm never moved; the labels are the expert's moves towards it
+    assert np.abs(ep["state"][:, :3] - ep["state"][0, :3]).max() < 0.01
+    assert np.abs(ep["action"][:, :3]).max() > 0.5
+    expert = record_episode("tabletop", seed, image_size=32, skills=["pick"])
+    assert np.allclose(ep["action"][0], expert["action"][0], atol=1e-5)  # same first label
+    # beta = 1: the expert drives every step, as in plain collection
+    driven = record_episode("tabletop", seed, image_size=32, skills=["pick"], learner="still",
+                            beta=1.0)
+    assert driven["info"]["learner_success"] is True
+    assert len(driven["action"]) == len(expert["action"])
+
+
+def test_collect_refuses_bad_dagger_settings(tmp_path):
+    with pytest.raises(SkillError, match="beta"):
+        collect(CollectConfig(domains=["tabletop"], episodes=1, out=str(tmp_path / "a"),
+                              workers=1, learner="vla", beta=1.5))
+    with pytest.raises(SkillError, match="unknown policy"):
+        collect(CollectConfig(domains=["tabletop"], episodes=1, out=str(tmp_path / "b"),
+                              workers=1, learner=str(tmp_path / "nowhere")))
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()

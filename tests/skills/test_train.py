@@ -134,3 +134,47 @@ def test_film_stem_trains_with_the_goal_loss_and_reloads(data, tmp_path):
     prompt = "pick up the red block"
     assert np.array_equal(a.predict_action_chunk(observation(2), prompt),
                           b.predict_action_chunk(observation(2), prompt))
+
+
+def test_several_datasets_read_as_one(data, tmp_path):
+    from vlaplan.skills.loader import ChunkDataset
+
+    other = tmp_path / "other"
+    write_synthetic_dataset(other, episodes=3, seed=5)
+    one, two = ChunkDataset(data, chunk=4), ChunkDataset(other, chunk=4)
+    both = ChunkDataset([data, other], chunk=4)
+    assert len(both) == len(one) + len(two)
+    assert len(both.episodes) == len(one.episodes) + len(two.episodes)
+    # task indices are merged by text: every frame keeps its own prompt
+    assert both[len(one)]["task"] == two[0]["task"] and both[0]["task"] == one[0]["task"]
+    actions = torch.cat([one.action, two.action]).numpy()
+    assert np.allclose(both.stats["action"]["mean"], actions.mean(0), atol=1e-5)
+    assert np.allclose(both.stats["action"]["q99"], np.quantile(actions, 0.99, axis=0), atol=1e-5)
+    with pytest.raises(SkillError, match="single root"):
+        ChunkDataset([data, other], episodes=[0])
+
+
+def test_fine_tuning_starts_from_the_init_checkpoint(data, tmp_path):
+    base = tmp_path / "base"
+    cfg = dict(data=str(data), batch_size=8, lr=3e-3, warmup=2, log_every=1, spec=tiny_spec())
+    train(TrainConfig(out=str(base), steps=20, **cfg))
+    # zero steps of fine-tuning reproduce the initial weights and statistics exactly
+    same = tmp_path / "same"
+    train(TrainConfig(out=str(same), steps=0, init=str(base), **cfg))
+    a, b = VLAPolicy.from_pretrained(base), VLAPolicy.from_pretrained(same)
+    for (name, p), (_, q) in zip(a.model.state_dict().items(), b.model.state_dict().items()):
+        assert torch.equal(p, q), name
+    assert a.processor.config.action == b.processor.config.action
+    tuned = tmp_path / "tuned"
+    result = train(TrainConfig(out=str(tuned), steps=10, init=str(base),
+                               **{**cfg, "data": [str(data), str(data)]}))
+    log = [json.loads(x) for x in (tuned / LOG_FILE).read_text().splitlines()]
+    assert result.steps == 10
+    fresh = [json.loads(x) for x in (base / LOG_FILE).read_text().splitlines()]
+    mean = lambda rows: sum(r["loss"] for r in rows) / len(rows)  # noqa: E731
+    assert mean(log[:5]) < mean(fresh[:5])  # starts where the base ended, not from scratch
+    assert VLAPolicy.from_pretrained(tuned).meta.training["init"] == str(base)
+    with pytest.raises(SkillError, match="holds a 'pi0' policy"):
+        train(TrainConfig(out=str(tmp_path / "x"), steps=1, init=str(base), policy="tokens",
+                          **{k: v for k, v in cfg.items() if k != "spec"},
+                          spec=tiny_spec("tokens")))
