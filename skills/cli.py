@@ -55,6 +55,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     t.add_argument("--stem", choices=("patch", "conv", "film"), default="patch",
                    help="vision stem: SigLIP's patch embedding, a small CNN, or a prompt-"
                         "conditioned CNN with keypoints (skills/stem.py)")
+    t.add_argument("--word-dropout", type=float, default=0.0,
+                   help="leave each template word of a prompt out with this probability "
+                        "(default 0; object descriptions are always kept)")
     t.add_argument("--early-frames", type=int, default=0,
                    help="oversample the first N frames of every episode (default 0: off)")
     t.add_argument("--early-weight", type=float, default=1.0,
@@ -90,6 +93,7 @@ def _train(args: argparse.Namespace) -> int:
                                threads=args.threads, domains=args.domains,
                                early_frames=args.early_frames, early_weight=args.early_weight,
                                goal_loss=args.goal_loss, init=args.init,
+                               word_dropout=args.word_dropout,
                                spec=spec))
     print(f"trained {result.steps} steps in {result.seconds:.0f} s, loss {result.final_loss:.4f},"
           f" {result.num_parameters / 1e6:.2f} M parameters -> {result.out}")

@@ -7,6 +7,7 @@ wrapped in :class:`transformers.PreTrainedTokenizerFast`, saved with each checkp
 """
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Iterable
 
@@ -40,9 +41,7 @@ def words_of(text: str) -> list[str]:
 def vocabulary(extra_words: Iterable[str] = ()) -> list[str]:
     """Special tokens first, then every known word, sorted (deterministic ids)."""
     words: set[str] = set(COLOURS) | set(SHAPES) | set(NOUNS) | set(NUMBERS) | set(PUNCTUATION)
-    for skill in BUILTIN_SKILLS:
-        for template in skill.templates:
-            words.update(words_of(template.replace("{0}", " ").replace("{1}", " ")))
+    words |= template_words()
     for word in extra_words:
         words.update(words_of(word))
     words.difference_update(SPECIAL_TOKENS)
@@ -66,3 +65,23 @@ def image_token_id(tokenizer: PreTrainedTokenizerFast) -> int:
     if token_id is None or token_id == tokenizer.unk_token_id:
         raise KeyError("tokenizer has no <image> token")
     return int(token_id)
+
+
+def template_words() -> frozenset[str]:
+    """Words of the built-in prompt templates (not their ``{0}``/``{1}`` descriptions)."""
+    words: set[str] = set()
+    for skill in BUILTIN_SKILLS:
+        for template in skill.templates:
+            words.update(words_of(template.replace("{0}", " ").replace("{1}", " ")))
+    return frozenset(words)
+
+
+def drop_words(text: str, rate: float, rng: random.Random,
+               droppable: frozenset[str] | None = None) -> str:
+    """Training-time word dropout: each template word of ``text`` (see
+    :func:`template_words`; the object descriptions are kept) is left out with probability
+    ``rate``.  Makes the prompt condition robust to phrasings whose unknown words the
+    processor leaves out (``known_words``)."""
+    droppable = template_words() if droppable is None else droppable
+    kept = [w for w in words_of(text) if w not in droppable or rng.random() >= rate]
+    return " ".join(kept)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import random
 import time
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,7 @@ class TrainConfig(BaseModel):
     early_frames: int = 0  # oversample each episode's first frames (see make_loader)
     early_weight: float = 1.0
     goal_loss: float = 0.0  # weight of the auxiliary goal loss (goal_aux.py); 0 = off
+    word_dropout: float = 0.0  # leave each template word of a prompt out with this probability
     init: str | None = None  # start from this checkpoint's weights and processor (fine-tune)
     spec: ModelSpec = ModelSpec()
 
@@ -123,8 +125,11 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
     from vlaplan.skills.checkpoint import load_checkpoint
     from vlaplan.skills.loader import ChunkDataset, make_loader
     from vlaplan.skills.pi0 import flow_loss
+    from vlaplan.skills.tokenizer import drop_words
     from vlaplan.skills.tokens import token_loss
 
+    if not 0.0 <= cfg.word_dropout < 1.0:
+        raise SkillError(f"--word-dropout must be in [0, 1), got {cfg.word_dropout}")
     if cfg.policy not in (HEAD_FLOW, HEAD_TOKENS):
         raise SkillError(f"unknown policy {cfg.policy!r}; expected 'pi0' or 'tokens'")
     if cfg.device.startswith("cuda") and not torch.cuda.is_available():
@@ -164,6 +169,7 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
     optim = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.LambdaLR(optim, _lr_lambda(cfg))
     generator = torch.Generator().manual_seed(cfg.seed)
+    word_rng = random.Random(cfg.seed)
     if cfg.resume and state_path.exists():
         state = torch.load(state_path, weights_only=False)
         if (goal_head is not None) != ("goal_head" in state):
@@ -174,6 +180,8 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
         optim.load_state_dict(state["optimizer"])
         sched.load_state_dict(state["scheduler"])
         generator.set_state(state["generator"])
+        if "word_rng" in state:
+            word_rng.setstate(state["word_rng"])
         start_step, elapsed_before = int(state["step"]), float(state["seconds"])
     loss_fn = token_loss if cfg.policy == HEAD_TOKENS else flow_loss
     meta = CheckpointMeta(policy=cfg.policy, domains=data_meta.get("domains", []),
@@ -194,10 +202,12 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
                          "episodes": len(dataset.episodes), "batch_size": cfg.batch_size,
                          "lr": cfg.lr, "spec": cfg.spec.model_dump(), "parameters": n_params,
                          "early_frames": cfg.early_frames, "early_weight": cfg.early_weight,
-                         "goal_loss": cfg.goal_loss, "init": cfg.init}
+                         "goal_loss": cfg.goal_loss, "init": cfg.init,
+                         "word_dropout": cfg.word_dropout}
         save_checkpoint(out, model, processor, meta)
         torch.save({"optimizer": optim.state_dict(), "scheduler": sched.state_dict(),
                     "generator": generator.get_state(), "step": step, "seconds": seconds,
+                    "word_rng": word_rng.getstate(),
                     **({"goal_head": goal_head.state_dict()} if goal_head else {})},
                    state_path.with_suffix(".tmp"))
         state_path.with_suffix(".tmp").replace(state_path)
@@ -218,8 +228,11 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
                                      early_weight=cfg.early_weight):
                 if step >= cfg.steps:
                     break
+                tasks = list(batch["task"])
+                if cfg.word_dropout > 0:
+                    tasks = [drop_words(t, cfg.word_dropout, word_rng) for t in tasks]
                 inputs = processor.batch(batch[IMAGE_KEYS[0]], batch[IMAGE_KEYS[1]],
-                                         batch[STATE_KEY], list(batch["task"]))
+                                         batch[STATE_KEY], tasks)
                 inputs = {k: v.to(cfg.device) for k, v in inputs.items()}
                 actions = processor.normalize_action(batch["action"]).to(cfg.device)
                 loss = loss_fn(model, inputs, actions, batch["action_is_pad"].to(cfg.device),

@@ -178,3 +178,21 @@ def test_fine_tuning_starts_from_the_init_checkpoint(data, tmp_path):
         train(TrainConfig(out=str(tmp_path / "x"), steps=1, init=str(base), policy="tokens",
                           **{k: v for k, v in cfg.items() if k != "spec"},
                           spec=tiny_spec("tokens")))
+
+
+def test_word_dropout_keeps_the_object_descriptions():
+    import random
+
+    from vlaplan.skills.tokenizer import drop_words, template_words
+
+    rng = random.Random(0)
+    text = "pick up the red block"
+    assert drop_words(text, 0.0, rng) == text
+    outs = [drop_words(text, 0.5, rng) for _ in range(400)]
+    assert all(o.endswith("red block") for o in outs)  # "red" and "block" are never dropped
+    kept_pick = sum("pick" in o.split() for o in outs) / len(outs)
+    assert 0.4 < kept_pick < 0.6
+    assert {"pick", "up", "the", "table"} <= template_words()
+    assert not {"red", "block"} & template_words()
+    with pytest.raises(SkillError, match="word-dropout"):
+        train(TrainConfig(data="x", out="y", steps=1, word_dropout=1.0))
