@@ -103,17 +103,35 @@ def _data_meta(roots: list[str]) -> dict[str, Any]:
 
 def _init_model(cfg: TrainConfig) -> tuple[Any, Any, CheckpointMeta]:
     """Weights, processor (normalisation statistics, tokenizer) and meta of ``cfg.init``:
-    fine-tuning keeps the statistics the model was trained with."""
+    fine-tuning keeps the statistics the model was trained with.
+
+    A checkpoint of the other head (``pi0`` for ``tokens`` or back) gives every weight
+    whose shape fits (stem, vision tower, language model, action expert); the action
+    projections, which differ in width, start fresh."""
     from vlaplan.skills.checkpoint import load_checkpoint
+    from vlaplan.skills.pi0 import build_model
     from vlaplan.skills.policies import SHIPPED, checkpoint_path
 
     path = checkpoint_path(cfg.init) if cfg.init in SHIPPED else Path(cfg.init)
     ckpt = load_checkpoint(path, device=cfg.device)
-    if ckpt.meta.policy != cfg.policy:
-        raise SkillError(f"--init {cfg.init} holds a {ckpt.meta.policy!r} policy, not "
-                         f"{cfg.policy!r}")
+    trained = (ckpt.meta.training or {}).get("spec")
+    if trained:  # record the model's real size, not the command line's defaults
+        cfg.spec = ModelSpec(**{**trained, "head": cfg.policy})
     cfg.spec.chunk = int(ckpt.model.config.chunk_size)
-    return ckpt.model, ckpt.processor, ckpt.meta
+    if ckpt.meta.policy == cfg.policy:
+        return ckpt.model, ckpt.processor, ckpt.meta
+    if not trained:
+        raise SkillError(f"--init {cfg.init} holds a {ckpt.meta.policy!r} policy without a "
+                         f"recorded model size; cannot start a {cfg.policy!r} policy from it")
+    text = ckpt.model.config.vlm_config
+    model = build_model(cfg.spec, int(text.text_config.vocab_size), int(text.image_token_id),
+                        seed=cfg.seed)
+    own = model.state_dict()
+    fits = {k: v for k, v in ckpt.model.state_dict().items()
+            if k in own and own[k].shape == v.shape}
+    model.load_state_dict(fits, strict=False)
+    meta = ckpt.meta.model_copy(update={"policy": cfg.policy})
+    return model, ckpt.processor, meta
 
 
 def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:

@@ -174,10 +174,18 @@ def test_fine_tuning_starts_from_the_init_checkpoint(data, tmp_path):
     mean = lambda rows: sum(r["loss"] for r in rows) / len(rows)  # noqa: E731
     assert mean(log[:5]) < mean(fresh[:5])  # starts where the base ended, not from scratch
     assert VLAPolicy.from_pretrained(tuned).meta.training["init"] == str(base)
-    with pytest.raises(SkillError, match="holds a 'pi0' policy"):
-        train(TrainConfig(out=str(tmp_path / "x"), steps=1, init=str(base), policy="tokens",
-                          **{k: v for k, v in cfg.items() if k != "spec"},
-                          spec=tiny_spec("tokens")))
+    # the other head: every weight whose shape fits comes along, the action projections
+    # (5 vs 5 x 256 wide) start fresh
+    tokens = tmp_path / "tokens"
+    train(TrainConfig(out=str(tokens), steps=0, init=str(base), policy="tokens",
+                      **{k: v for k, v in cfg.items() if k != "spec"}, spec=tiny_spec("tokens")))
+    t = VLAPolicy.from_pretrained(tokens)
+    assert t.meta.policy == "tokens" and t.model.config.max_action_dim == 5 * 256
+    shared = [k for k, v in t.model.state_dict().items()
+              if a.model.state_dict()[k].shape == v.shape]
+    fresh = [k for k in t.model.state_dict() if k not in shared]
+    assert fresh and all("action" in k for k in fresh)
+    assert all(torch.equal(t.model.state_dict()[k], a.model.state_dict()[k]) for k in shared)
 
 
 def test_word_dropout_keeps_the_object_descriptions():
