@@ -101,7 +101,7 @@ CONDITIONS = ("scripted", "scripted no-checks", "scripted try-blocked", "fault+r
 
 def run(domains: list[str], seeds: list[int], vla_seeds: list[int], n_actions: int,
         check_stages: str, console: Console, render: bool = False,
-        conditions: tuple[str, ...] = CONDITIONS) -> dict[str, Any]:
+        conditions: tuple[str, ...] = CONDITIONS, vla: str = "vla") -> dict[str, Any]:
     rows: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     want = set(conditions)
     with Progress(console=console, transient=True) as progress:
@@ -134,8 +134,8 @@ def run(domains: list[str], seeds: list[int], vla_seeds: list[int], n_actions: i
         if vla_seeds and "tabletop" in domains and "vla" in want:
             from vlaplan.skills.policies import checkpoint_path
 
-            if checkpoint_path("vla").is_dir():
-                ex = Executor("tabletop", "vla", check_stages=check_stages,
+            if vla != "vla" or checkpoint_path("vla").is_dir():
+                ex = Executor("tabletop", vla, check_stages=check_stages,
                               scene_options=SCENES["tabletop"])
                 task = progress.add_task("tabletop vla", total=len(vla_seeds))
                 for seed in vla_seeds:
@@ -191,7 +191,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--vla-seeds", type=int, default=0,
                     help="tabletop seeds for the VLA row next to the scripted rows")
     ap.add_argument("--policy", choices=("scripted", "vla"), default="scripted",
-                    help="vla: only the VLA row (shipped checkpoint, tabletop, --seeds seeds)")
+                    help="vla: only the VLA row (tabletop, --seeds seeds)")
+    ap.add_argument("--vla", default="vla",
+                    help="the VLA row's policy: the shipped 'vla' (default) or a checkpoint")
     ap.add_argument("--actions", type=int, default=10, help="target plan length")
     ap.add_argument("--check-stages", default="auto",
                     help="auto | all | cheap | comma-separated stages")
@@ -218,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.policy == "vla":
         conditions, domains, vla_seeds = ("vla",), ["tabletop"], seeds
     report = run(domains, seeds, vla_seeds, args.actions, args.check_stages,
-                 console, args.render, conditions)
+                 console, args.render, conditions, args.vla)
     title = (f"execute(): {args.seeds} seeds, ~{args.actions}-action tasks, checks="
              f"{args.check_stages}{', cameras rendered' if args.render else ''} "
              f"({platform.processor() or platform.machine()}, "

@@ -248,4 +248,6 @@ class DatasetWriter:
             "skill": pa.array([r.get("skill", "") for r in rows], pa.string()),
             "seed": pa.array([r.get("seed", -1) for r in rows], pa.int64()),
             "success": pa.array([bool(r.get("success", True)) for r in rows], pa.bool_()),
+            # DAgger episodes (collect --learner): the policy that drove; "" = the expert
+            "learner": pa.array([r.get("learner") or "" for r in rows], pa.string()),
         })

@@ -98,7 +98,7 @@ def test_dagger_records_the_experts_labels_on_the_learners_states(monkeypatch):
     monkeypatch.setitem(collect_mod._LEARNER, "still@tabletop", _StandStill())
     seed = scene_seed(3, 0)
     ep = record_episode("tabletop", seed, image_size=32, skills=["pick"], learner="still")
-    assert ep["ok"] and ep["info"]["learner_success"] is False
+    assert ep["ok"] and ep["info"]["learner_success"] is False and ep["info"]["learner"] == "still"
     assert ep["info"]["skill"] == "pick" and len(ep["action"]) == 120  # whole budget
     # the learner drove: the arm never moved; the labels are the expert's moves towards it
     assert np.abs(ep["state"][:, :3] - ep["state"][0, :3]).max() < 0.01
