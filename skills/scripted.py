@@ -37,6 +37,7 @@ RETREAT = 0.06  # m above the released object's top
 SPOT_CLEARANCE = 0.09  # m between a chosen free spot and any other object's centre
 OPEN_WIDTH = 0.075  # m: the gripper counts as open
 CLOSE_STEPS = 5  # control steps the gripper squeezes before lifting
+CLOSE_RISE = 0.015  # m above the grasp point at which a closing hand has left it
 SQUARE_TOL = 0.05  # rad off the object's faces from which a grasp counts as a squaring one
 # (hand_clearance.squaring_yaw); if the fingers close on it wedged (not a plausible grasp
 # by world_model.predicates), the expert lets go and grasps again from the new pose
@@ -172,6 +173,11 @@ class _Expert:
                 return move(w, np.array([p[0], p[1], grasp_z]), yaw, 1.0)
             self._goto("close")
         if self.phase == "close":
+            off = float(np.linalg.norm(w.ee[:2] - p[:2])) > 2 * XY_ALIGN_TOL or \
+                w.ee[2] - grasp_z > CLOSE_RISE
+            if off and not w.held(name):  # the hand left the grasp pose (another policy
+                self._goto("approach")    # drives, DAgger): open and line up again
+                return move(w, np.array([p[0], p[1], max(w.ee[2], grasp_z) + 0.01]), yaw, 1.0)
             self.counter += 1
             if self.counter >= CLOSE_STEPS:
                 if w.held(name) and getattr(self, "squaring", False) and not plausible_grasp(
