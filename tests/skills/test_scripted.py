@@ -73,3 +73,28 @@ def test_bad_calls_are_skill_errors(robot):
 def test_grasp_yaw_uses_the_cube_symmetry():
     assert grasp_yaw(1.4, 0.0) == pytest.approx(1.4 - np.pi / 2)
     assert grasp_yaw(-0.3, 0.1) == pytest.approx(-0.3)
+
+
+def test_a_closing_hand_pushed_off_the_block_opens_and_lines_up_again(robot):
+    """When another policy drives (DAgger), the expert's labels must follow the real hand:
+    in its close phase, a hand that is no longer over the block is told to open, not to
+    squeeze on."""
+    from vlaplan.skills.contract import PRIVILEGED_KEY
+    from vlaplan.skills.scripted import PickExpert, World
+
+    scene = DOMAIN.generate_scene(3, for_skill="pick")
+    obs = robot.reset(3, scene=scene.spec)
+    target = next(a.args[0] for a in scene.init if a.predicate == "clear"
+                  and ("on-table", a.args) in scene.init)
+    expert = PickExpert((target,))
+    w = World(obs[PRIVILEGED_KEY])
+    w.ee = w.pos(target) + np.array([0.0, 0.0, 0.008])  # at the grasp point
+    expert.step(w)
+    w.yaw = expert.grasp_yaw_choice
+    while expert.phase != "close":
+        expert.step(w)
+    assert expert.step(w)[4] < 0  # squeezing over the block
+    w.ee = w.ee + np.array([0.03, 0.0, 0.0])  # the hand was moved 3 cm away
+    action = expert.step(w)
+    assert action[4] > 0 and expert.phase == "approach"  # open, and go back over it
+    assert action[0] < 0  # towards the block
