@@ -180,12 +180,12 @@ class Dispatcher:
                 from vlaplan.executor.loop import _Stop
                 raise _Stop(record.reason)
             if record.outcome != StepOutcome.SUCCEEDED and self.atoms == before:
-                # It failed and changed nothing.  One more try (with other policy noise),
-                # then it is ruled out while the world stays like this.
+                # It failed and changed nothing.  More tries (from another arm pose, with
+                # other policy noise), then it is ruled out while the world stays like this.
                 key = ((action.name, tuple(action.args)), before)
                 self._failures[key] = self._failures.get(key, 0) + 1
-                if self._failures[key] >= 2:
-                    self._ban(action, "failed twice from this state")
+                if self._failures[key] >= self.ex.attempts:
+                    self._ban(action, f"failed {self.ex.attempts} times from this state")
             if not replan:
                 continue
             ok, why = plan_still_valid(self.atoms, actions[i + 1:], goal_literals)

@@ -55,13 +55,20 @@ class Executor:
     ``when_blocked``: what to do when only actions the twin rejected lead to the goal:
     ``"stop"`` (default: fail with the twin's reasons) or ``"try"`` (dispatch them anyway,
     monitored, and record that the verdict was overridden).
+    ``attempts``: how often an action whose skill failed without changing the observed
+    atoms is dispatched again from that same state before it is ruled out there (a learned
+    policy's next try starts from another arm pose with other noise, and often succeeds).
     """
 
     def __init__(self, domain: str = "tabletop", policy: Any = "vla", *, robot: Any = None,
                  checks: bool = True, replan: bool = True, max_replans: int = 5,
                  search: str = "gbfs-ff", plan_timeout: float = 10.0,
                  check_stages: Any = "auto", scene_options: dict[str, Any] | None = None,
-                 render: bool | None = None, when_blocked: str = "stop") -> None:
+                 render: bool | None = None, when_blocked: str = "stop",
+                 attempts: int = 3) -> None:
+        if attempts < 1:
+            raise ExecutionError(f"attempts must be >= 1, got {attempts}")
+        self.attempts = attempts
         if max_replans < 0:
             raise ExecutionError(f"max_replans must be >= 0, got {max_replans}")
         if when_blocked not in ("stop", "try"):

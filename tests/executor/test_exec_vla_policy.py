@@ -31,3 +31,33 @@ def test_checkpoint_path_runs_closed_loop_and_fails_honestly(tmp_path) -> None:
     assert first.outcome in (StepOutcome.BUDGET_EXHAUSTED, StepOutcome.EFFECT_MISMATCH), \
         result.reason  # the policy accepted the images: no policy_error
     assert not result.success and "gave up after 0 replans" in result.reason
+
+
+class _StandStill:
+    """A policy object that never moves the arm: every skill runs out of budget."""
+
+    def reset(self, call=None, seed=None):
+        pass
+
+    def select_action(self, observation, prompt):
+        import numpy as np
+        return np.zeros(5, dtype=np.float32)
+
+    def predict_action_chunk(self, observation, prompt):
+        import numpy as np
+        return np.zeros((4, 5), dtype=np.float32)
+
+
+def test_a_failing_action_is_tried_attempts_times_then_ruled_out() -> None:
+    import pytest
+
+    from vlaplan.planner.errors import ExecutionError
+
+    for attempts in (1, 2):
+        ex = vlaplan.Executor("tabletop", _StandStill(), attempts=attempts, render=False)
+        result = ex.run("pick up the red block", seed=1, max_replans=10)
+        calls = [s.call for s in result.steps if s.outcome != StepOutcome.CHECK_FAILED]
+        assert calls == [calls[0]] * attempts, calls  # the same pick, then no more
+        assert not result.success and f"failed {attempts} times from this state" in result.reason
+    with pytest.raises(ExecutionError, match="attempts"):
+        vlaplan.Executor("tabletop", "scripted", attempts=0)
