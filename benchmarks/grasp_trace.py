@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import sys
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from policy import pick_call  # noqa: E402
+from policy import split_scenes  # noqa: E402
 
 from vlaplan.skills.contract import PRIVILEGED_KEY  # noqa: E402
 from vlaplan.skills.hand_clearance import yaw_of  # noqa: E402
@@ -37,50 +36,34 @@ def trace(policy: Any, trials: int, first_seed: int = 1, domain_name: str = "tab
           image_size: int = 96) -> list[dict[str, Any]]:
     """One row per pick: success, steps and the hand's offset at every close command."""
     from vlaplan.domains import get_domain
-    from vlaplan.world_model.robot import SimRobot
     from vlaplan.world_model.rollout import run_skill
 
     domain = get_domain(domain_name)
     budget = domain.skill("pick").step_budget
     rows: list[dict[str, Any]] = []
-    robot = None
-    seed = first_seed - 1
-    try:
-        while len(rows) < trials and seed < first_seed + 50 * trials:
-            seed += 1
-            scene = domain.generate_scene(seed, for_skill="pick")
-            picked = pick_call(domain, "pick", scene, "seen", random.Random(seed))
-            if picked is None:
-                continue
-            ground, call = picked
-            if robot is None:
-                robot = SimRobot(scene.spec, image_size=image_size, seed=seed)
-            else:
-                robot.reset(seed, scene=scene.spec)
-            target = ground.args[0]
-            frames: list[tuple[float, float, float, float]] = []
+    for robot, seed, ground, call in split_scenes(domain, "pick", "seen", trials,
+                                                  first_seed - 1, image_size):
+        target = ground.args[0]
+        frames: list[tuple[float, float, float, float]] = []
 
-            def on_frame(obs: Any, act: np.ndarray, step: int) -> None:
-                priv = obs[PRIVILEGED_KEY]
-                ee, block = priv["ee"], priv["objects"][target]
-                offset = np.asarray(ee["pos"]) - np.asarray(block["pos"])
-                frames.append((float(np.linalg.norm(offset[:2])), float(offset[2]),
-                               face_yaw_error(float(ee["yaw"]), yaw_of(block["quat"])),
-                               float(act[4])))
+        def on_frame(obs: Any, act: np.ndarray, step: int) -> None:
+            priv = obs[PRIVILEGED_KEY]
+            ee, block = priv["ee"], priv["objects"][target]
+            offset = np.asarray(ee["pos"]) - np.asarray(block["pos"])
+            frames.append((float(np.linalg.norm(offset[:2])), float(offset[2]),
+                           face_yaw_error(float(ee["yaw"]), yaw_of(block["quat"])),
+                           float(act[4])))
 
-            out = run_skill(robot, policy, call, budget, domain.abstract, ground.add,
-                            ground.delete, on_frame=on_frame, seed=seed)
-            grip = [f[3] for f in frames]
-            closes = [i for i, g in enumerate(grip) if g < 0 and (i == 0 or grip[i - 1] >= 0)]
-            rows.append({"seed": seed, "prompt": call.prompt, "success": out.success,
-                         "steps": out.steps,
-                         "closes": [{"step": i, "xy": round(frames[i][0], 4),
-                                     "dz": round(frames[i][1], 4),
-                                     "yaw": round(frames[i][2], 3)} for i in closes],
-                         "closest_xy": round(min(f[0] for f in frames), 4) if frames else None})
-    finally:
-        if robot is not None:
-            robot.close()
+        out = run_skill(robot, policy, call, budget, domain.abstract, ground.add,
+                        ground.delete, on_frame=on_frame, seed=seed)
+        grip = [f[3] for f in frames]
+        closes = [i for i, g in enumerate(grip) if g < 0 and (i == 0 or grip[i - 1] >= 0)]
+        rows.append({"seed": seed, "prompt": call.prompt, "success": out.success,
+                     "steps": out.steps,
+                     "closes": [{"step": i, "xy": round(frames[i][0], 4),
+                                 "dz": round(frames[i][1], 4),
+                                 "yaw": round(frames[i][2], 3)} for i in closes],
+                     "closest_xy": round(min(f[0] for f in frames), 4) if frames else None})
     return rows
 
 

@@ -17,6 +17,7 @@ import copy
 import json
 import random
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -47,28 +48,44 @@ def pick_call(domain: Any, skill_name: str, scene: Any, split: str,
     return ground, domain.call(skill_name, ground.args, describe, variant)
 
 
+def split_scenes(domain: Any, skill_name: str, split: str, trials: int, seed: int = 0,
+                 image_size: int = 96) -> Iterator[tuple[Any, int, Any, Any]]:
+    """(robot, scene seed, ground call, SkillCall) for ``trials`` scenes of ``split``, scene
+    seeds from ``seed + 1`` up (skipping scenes with no fitting call); one SimRobot, reset
+    for each scene and closed at the end."""
+    from vlaplan.world_model.robot import SimRobot
+
+    robot, done, scene_seed = None, 0, seed
+    try:
+        while done < trials and scene_seed < seed + 50 * trials + 100:
+            scene_seed += 1
+            scene = domain.generate_scene(scene_seed, for_skill=skill_name)
+            picked = pick_call(domain, skill_name, scene, split, random.Random(scene_seed))
+            if picked is None:
+                continue
+            if robot is None:
+                robot = SimRobot(scene.spec, image_size=image_size, seed=scene_seed)
+            else:
+                robot.reset(scene_seed, scene=scene.spec)
+            done += 1
+            yield robot, scene_seed, picked[0], picked[1]
+    finally:
+        if robot is not None:
+            robot.close()
+
+
 def evaluate(policy: Any, domain_name: str, skill_name: str, split: str, trials: int,
              seed: int = 0, image_size: int = 96) -> dict[str, Any]:
     """Success rate, steps and control rate of ``policy`` over ``trials`` fresh scenes."""
     from vlaplan.domains import get_domain
-    from vlaplan.world_model.robot import SimRobot
     from vlaplan.world_model.rollout import run_skill
 
     domain = get_domain(domain_name)
     skill = domain.skill(skill_name)
-    robot, ok, steps, wall, done, scene_seed = None, 0, 0, 0.0, 0, seed
+    ok, steps, wall, done = 0, 0, 0.0, 0
     failures: list[str] = []
-    while done < trials and scene_seed < seed + 50 * trials + 100:
-        scene_seed += 1
-        scene = domain.generate_scene(scene_seed, for_skill=skill_name)
-        picked = pick_call(domain, skill_name, scene, split, random.Random(scene_seed))
-        if picked is None:
-            continue
-        ground, call = picked
-        if robot is None:
-            robot = SimRobot(scene.spec, image_size=image_size, seed=scene_seed)
-        else:
-            robot.reset(scene_seed, scene=scene.spec)
+    for robot, scene_seed, ground, call in split_scenes(domain, skill_name, split, trials, seed,
+                                                        image_size):
         out = run_skill(robot, policy, call, skill.step_budget, domain.abstract, ground.add,
                         ground.delete, seed=scene_seed)
         done += 1
@@ -77,8 +94,6 @@ def evaluate(policy: Any, domain_name: str, skill_name: str, split: str, trials:
         wall += out.duration
         if not out.success and len(failures) < 5:
             failures.append(f"{scene_seed} {call.prompt!r}: {out.reason}")
-    if robot is not None:
-        robot.close()
     return {"skill": skill_name, "split": split, "trials": done, "successes": ok,
             "success_rate": ok / done if done else float("nan"),
             "control_hz": steps / wall if wall else 0.0, "failures": failures}
@@ -139,7 +154,13 @@ def main(argv: list[str] | None = None) -> int:
     policy = load_policy(args.policy, domain=args.domain, n_action_steps=args.n_action_steps)
     skills = args.skills or list(get_domain(args.domain).actions)
     report: dict[str, Any] = {"policy": args.policy, "domain": args.domain, "threads": args.threads}
-    qpolicy = quantized(policy)
+    if not hasattr(policy, "model"):
+        if not args.skip_speed or args.int8_trials:
+            raise SystemExit(f"{args.policy!r} has no network to time or quantise: "
+                             "use --skip-speed --int8-trials 0")
+        qpolicy = None
+    else:
+        qpolicy = quantized(policy)
     if not args.skip_speed:
         report["speed_fp32"] = inference_speed(policy)
         report["speed_int8"] = inference_speed(qpolicy)
