@@ -18,6 +18,7 @@ from typing import Any
 
 from vlaplan.executor import events as ev
 from vlaplan.executor.dispatch import Dispatcher
+from vlaplan.executor.mutex import goal_contradiction
 from vlaplan.executor.planning import (action_text, forbid, holds, literal_text, make_problem,
                                        unmet, unsupported, without_bookkeeping)
 from vlaplan.executor.policies import policy_label, resolve_policy
@@ -288,7 +289,8 @@ class Executor:
 
         contradiction = None
         if not cause.startswith("replan"):  # a new goal: is it contradictory? (milliseconds)
-            contradiction = self._contradiction(d, goal_literals)
+            contradiction = goal_contradiction(self.runtime.pddl, d.object_types(), d.atoms,
+                                               goal_literals)
         if contradiction is not None:
             from vlaplan.planner import PlanResult, PlanStatus
 
@@ -336,29 +338,6 @@ class Executor:
                             + (f" ({cause})" if cause != "initial" else ""))
             return None
         return actions
-
-
-    def _contradiction(self, d: Dispatcher, goal_literals: list[Any]) -> str | None:
-        """Why the goal's atoms can never hold (together), by h^2 reachability; else None."""
-        from vlaplan.executor.mutex import unreachable_goal
-        from vlaplan.planner import ground
-        from vlaplan.planner.errors import PlannerError
-
-        positive = [lit.atom for lit in goal_literals if getattr(lit, "positive", True)
-                    and hasattr(lit, "atom")]
-        if len(positive) < 2:
-            return None
-        try:
-            task = ground(self.runtime.pddl, make_problem(self.runtime.pddl, d.object_types(),
-                                                          d.atoms, goal_literals))
-        except PlannerError:
-            return None  # the planner reports bad input itself
-        found = unreachable_goal(task.actions, d.atoms, positive)
-        if found is None:
-            return None
-        if len(found) == 1:
-            return f"no sequence of actions can make {found[0]} true in this scene"
-        return f"{found[0]} and {found[1]} can never hold together"
 
 
 def _call(banned: tuple[str, tuple[str, ...]]) -> str:

@@ -80,3 +80,28 @@ def unreachable_goal(actions: Sequence[Any], init: Iterable[Any],
             if not pairs.get(g, 0) >> h & 1:
                 return (atoms[g], atoms[h])
     return None
+
+
+def goal_contradiction(pddl: Any, object_types: dict[str, str], atoms: frozenset,
+                       goal_literals: list[Any]) -> str | None:
+    """Why the goal's atoms can never hold (together) from ``atoms``, by h^2 reachability
+    over the grounded task; else None (also when grounding fails: the planner reports bad
+    input itself)."""
+    from vlaplan.executor.planning import make_problem
+    from vlaplan.planner import ground
+    from vlaplan.planner.errors import PlannerError
+
+    positive = [lit.atom for lit in goal_literals if getattr(lit, "positive", True)
+                and hasattr(lit, "atom")]
+    if len(positive) < 2:
+        return None
+    try:
+        task = ground(pddl, make_problem(pddl, object_types, atoms, goal_literals))
+    except PlannerError:
+        return None
+    found = unreachable_goal(task.actions, atoms, positive)
+    if found is None:
+        return None
+    if len(found) == 1:
+        return f"no sequence of actions can make {found[0]} true in this scene"
+    return f"{found[0]} and {found[1]} can never hold together"

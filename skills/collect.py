@@ -14,9 +14,9 @@ steps) while the scripted expert, run on the same observations, labels every fra
 the action *it* would take there.  The recorded actions are the expert's, the states are
 the ones the learner visits, so training on them teaches the recoveries that plain
 demonstrations never show (re-aligning over a missed block, re-grasping).  Such episodes
-are kept whether or not the learner succeeded (``info["learner_success"]`` says), but only
-while the expert's labels stay sensible: an episode whose call became impossible (the
-object knocked off the table) is dropped.
+are kept whether or not the learner succeeded (``info["learner_success"]`` says); one is
+dropped when the expert cannot label a state (it raises, e.g. no free spot is left), when
+the run ends in a policy or robot error, or when no call names its objects unambiguously.
 
 Episode slot ``i`` uses scene seed ``TRAIN_SEED_START + seed * 100_000 + i`` (evaluation
 uses seeds below ``TRAIN_SEED_START``) and domain ``domains[i % len(domains)]``.  Workers are processes,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Iterable
+from functools import cache
 
 from tokenizers import Tokenizer, normalizers, pre_tokenizers
 from tokenizers.models import WordLevel
@@ -67,8 +68,10 @@ def image_token_id(tokenizer: PreTrainedTokenizerFast) -> int:
     return int(token_id)
 
 
+@cache
 def template_words() -> frozenset[str]:
-    """Words of the built-in prompt templates (not their ``{0}``/``{1}`` descriptions)."""
+    """Words of the built-in prompt templates (not their ``{0}``/``{1}`` descriptions);
+    computed once (word dropout asks for them for every prompt of every batch)."""
     words: set[str] = set()
     for skill in BUILTIN_SKILLS:
         for template in skill.templates:
