@@ -68,7 +68,7 @@ def goal_error(policy: VLAPolicy, ckpt: Path, root: Path, episodes: list[dict]) 
     with torch.no_grad():
         flow_loss(policy.model, inputs, proc.normalize_action(stack["action"]),
                   stack["action_is_pad"])
-        err = head.loss(inputs["attention_mask"], stack["goal"], stack["goal_mask"], proc)
+        err = head.loss(inputs, stack["goal"], stack["goal_mask"], proc)
     target = normalised_goal(stack["goal"], proc)
     return {"goal_error": round(float(err), 4),
             "predict_mean_error": round(float(((target - target.mean(0)) ** 2).mean()), 4)}

@@ -52,6 +52,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     t.add_argument("--chunk", type=int, default=8)
     t.add_argument("--goal-loss", type=float, default=0.0,
                    help="weight of the auxiliary goal loss (skills/goal_aux.py; default 0: off)")
+    t.add_argument("--goal-frame", choices=("world", "hand"), default="world",
+                   help="the goal loss predicts the goal's position (world) or its offset "
+                        "from the hand in the hand's frame (hand; film stem only)")
     t.add_argument("--stem", choices=("patch", "conv", "film"), default="patch",
                    help="vision stem: SigLIP's patch embedding, a small CNN, or a prompt-"
                         "conditioned CNN with keypoints (skills/stem.py)")
@@ -92,7 +95,8 @@ def _train(args: argparse.Namespace) -> int:
                                save_every=args.save_every, seed=args.seed,
                                threads=args.threads, domains=args.domains,
                                early_frames=args.early_frames, early_weight=args.early_weight,
-                               goal_loss=args.goal_loss, init=args.init,
+                               goal_loss=args.goal_loss, goal_frame=args.goal_frame,
+                               init=args.init,
                                word_dropout=args.word_dropout,
                                spec=spec))
     print(f"trained {result.steps} steps in {result.seconds:.0f} s, loss {result.final_loss:.4f},"

@@ -14,6 +14,12 @@ every camera instead, through a small MLP: the gradient then reaches the FiLM la
 keypoint maps directly, which is where "where is the named object" is decided.  On tabletop
 pick frames such a read-out trained alone falls from the predict-the-mean error 0.65 to
 0.07 on held-out scenes within 2000 steps.
+
+``frame="hand"`` asks for the goal *relative to the hand*, in the hand's own frame (x, y
+turned by minus the hand's yaw, in units of :data:`OFFSET_SCALE`), from the keypoints and
+the normalised state.  That is what the wrist camera shows directly (the camera turns with
+the hand), and it is the quantity a grasp needs to within a centimetre; the world-frame
+goal has to come from the front camera, where a 4 cm block is three pixels wide.
 """
 from __future__ import annotations
 
@@ -21,6 +27,9 @@ from typing import Any
 
 import torch
 from torch import nn
+
+FRAMES = ("world", "hand")
+OFFSET_SCALE = 0.05  # m: hand-frame goal offsets are predicted in these units
 
 
 def goal_targets(state: torch.Tensor, action: torch.Tensor,
@@ -46,19 +55,39 @@ def normalised_goal(goal: torch.Tensor, processor: Any) -> torch.Tensor:
     return (goal - processor._state_mean[:3]) / processor._state_std[:3]
 
 
+def hand_offset(goal: torch.Tensor, state: torch.Tensor) -> torch.Tensor:
+    """(B, 3) goal minus hand position, x/y turned into the hand's frame (by minus its yaw,
+    ``state[:, 3]``), in units of :data:`OFFSET_SCALE` metres."""
+    d = goal - state[:, :3]
+    c, s = torch.cos(state[:, 3]), torch.sin(state[:, 3])
+    local = torch.stack([c * d[:, 0] + s * d[:, 1], -s * d[:, 0] + c * d[:, 1], d[:, 2]], -1)
+    return local / OFFSET_SCALE
+
+
 class GoalHead(nn.Module):
     """Read-out of the goal: linear from the pooled prefix (hooks the VLM), or an MLP on the
-    film stem's keypoints (hooks the stem)."""
+    film stem's keypoints (hooks the stem).  ``frame`` is ``"world"`` (the goal position,
+    normalised like the state) or ``"hand"`` (:func:`hand_offset`; film stem only, the MLP
+    also reads the normalised state)."""
 
-    def __init__(self, model: Any) -> None:
+    def __init__(self, model: Any, frame: str = "world") -> None:
         super().__init__()
+        from vlaplan.planner.errors import SkillError
+        from vlaplan.skills.contract import STATE_DIM
         from vlaplan.skills.stem import STEM_PATH, FilmStem
 
+        if frame not in FRAMES:
+            raise SkillError(f"unknown goal frame {frame!r}; expected one of {FRAMES}")
         self._hidden: torch.Tensor | None = None
         stem = model.get_submodule(STEM_PATH)
         self.on_keypoints = isinstance(stem, FilmStem)
+        if frame == "hand" and not self.on_keypoints:
+            raise SkillError("the hand-frame goal loss reads the film stem's keypoints: "
+                             "train with --stem film")
+        self.frame = frame
         if self.on_keypoints:
             width = stem.to_state.in_features  # 2 * keypoints per camera, all cameras
+            width += STATE_DIM if frame == "hand" else 0
             self.proj = nn.Sequential(nn.Linear(width, 128), nn.GELU(), nn.Linear(128, 3))
             stem.keypoint_proj.register_forward_hook(self._keep_points)
         else:
@@ -71,18 +100,30 @@ class GoalHead(nn.Module):
     def _keep_points(self, module: Any, args: Any, output: Any) -> None:
         self._hidden = args[0]  # (batch * cameras, 2 * keypoints), cameras of a row adjacent
 
-    def loss(self, attention_mask: torch.Tensor, goal: torch.Tensor, mask: torch.Tensor,
-             processor: Any) -> torch.Tensor:
-        """MSE of the predicted goal (state-normalised) on the masked frames."""
+    def loss(self, inputs: dict[str, torch.Tensor], goal: torch.Tensor, mask: torch.Tensor,
+             processor: Any, state: torch.Tensor | None = None,
+             detach: bool = False) -> torch.Tensor:
+        """MSE of the predicted goal on the masked frames.  ``inputs`` are the model's
+        (attention mask, normalised state), ``state`` the raw one (needed for
+        ``frame="hand"``); ``detach`` trains the head alone (no gradient into the model)."""
         if self._hidden is None:
             raise RuntimeError("GoalHead.loss called before a forward pass of the model")
+        hidden = self._hidden.detach() if detach else self._hidden
         if self.on_keypoints:
-            pooled = self._hidden.reshape(goal.shape[0], -1)
+            pooled = hidden.reshape(goal.shape[0], -1)
+            if self.frame == "hand":
+                from vlaplan.skills.contract import STATE_DIM
+                pooled = torch.cat([pooled, inputs["state"][:, :STATE_DIM].to(pooled.dtype)], -1)
         else:
-            keep = attention_mask[..., None].to(self._hidden.dtype)
-            pooled = (self._hidden * keep).sum(1) / keep.sum(1).clamp_min(1.0)
+            keep = inputs["attention_mask"][..., None].to(hidden.dtype)
+            pooled = (hidden * keep).sum(1) / keep.sum(1).clamp_min(1.0)
         pred = self.proj(pooled)
-        target = normalised_goal(goal, processor)
+        if self.frame == "hand":
+            if state is None:
+                raise RuntimeError("the hand-frame goal loss needs the raw state")
+            target = hand_offset(goal, state)
+        else:
+            target = normalised_goal(goal, processor)
         err = ((pred - target.to(pred.device)) ** 2).mean(-1)
         m = mask.to(pred.device).float()
         self._hidden = None

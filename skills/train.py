@@ -45,6 +45,7 @@ class TrainConfig(BaseModel):
     early_frames: int = 0  # oversample each episode's first frames (see make_loader)
     early_weight: float = 1.0
     goal_loss: float = 0.0  # weight of the auxiliary goal loss (goal_aux.py); 0 = off
+    goal_frame: str = "world"  # goal_aux.FRAMES: the goal's position, or its offset from the hand
     word_dropout: float = 0.0  # leave each template word of a prompt out with this probability
     init: str | None = None  # start from this checkpoint's weights and processor (fine-tune)
     spec: ModelSpec = ModelSpec()
@@ -182,7 +183,7 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
     goal_head = None
     if cfg.goal_loss > 0:
         from vlaplan.skills.goal_aux import GoalHead
-        goal_head = GoalHead(model).to(cfg.device)
+        goal_head = GoalHead(model, cfg.goal_frame).to(cfg.device)
     params = list(model.parameters()) + (list(goal_head.parameters()) if goal_head else [])
     optim = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.LambdaLR(optim, _lr_lambda(cfg))
@@ -220,7 +221,8 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
                          "episodes": len(dataset.episodes), "batch_size": cfg.batch_size,
                          "lr": cfg.lr, "spec": cfg.spec.model_dump(), "parameters": n_params,
                          "early_frames": cfg.early_frames, "early_weight": cfg.early_weight,
-                         "goal_loss": cfg.goal_loss, "init": cfg.init,
+                         "goal_loss": cfg.goal_loss,
+                         "goal_frame": cfg.goal_frame, "init": cfg.init,
                          "word_dropout": cfg.word_dropout}
         save_checkpoint(out, model, processor, meta)
         torch.save({"optimizer": optim.state_dict(), "scheduler": sched.state_dict(),
@@ -256,8 +258,12 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
                 loss = loss_fn(model, inputs, actions, batch["action_is_pad"].to(cfg.device),
                                generator=generator)
                 if goal_head is not None:
+                    # a fresh head on a fine-tuned model learns alone during the warm-up,
+                    # so its random first gradients do not move the trained stem
                     loss = loss + cfg.goal_loss * goal_head.loss(
-                        inputs["attention_mask"], batch["goal"], batch["goal_mask"], processor)
+                        inputs, batch["goal"], batch["goal_mask"], processor,
+                        state=batch[STATE_KEY].to(cfg.device),
+                        detach=initial is not None and step < cfg.warmup)
                 optim.zero_grad(set_to_none=True)
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(params, 1.0)

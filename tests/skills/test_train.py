@@ -102,6 +102,53 @@ def test_goal_targets_are_the_hand_position_at_the_first_gripper_flip():
     assert torch.equal(goal[0], state[2, :3]) and torch.equal(goal[2], state[2, :3])
 
 
+def test_hand_offset_is_the_goal_seen_from_the_hand():
+    import math
+
+    from vlaplan.skills.goal_aux import OFFSET_SCALE, hand_offset
+
+    state = torch.zeros(2, 12)
+    state[:, :3] = torch.tensor([0.5, 0.0, 0.3])
+    state[1, 3] = math.pi / 2  # second hand turned a quarter to the left
+    goal = torch.tensor([[0.5, 0.1, 0.2], [0.5, 0.1, 0.2]])  # 10 cm along world +y, 10 cm down
+    off = hand_offset(goal, state) * OFFSET_SCALE
+    assert torch.allclose(off[0], torch.tensor([0.0, 0.1, -0.1]), atol=1e-6)
+    assert torch.allclose(off[1], torch.tensor([0.1, 0.0, -0.1]), atol=1e-6)  # ahead of it
+
+
+def test_hand_frame_goal_head_needs_the_film_stem_and_can_train_alone(data):
+    from vlaplan.skills.goal_aux import GoalHead
+    from vlaplan.skills.loader import ChunkDataset
+    from vlaplan.skills.pi0 import build_model
+
+    with pytest.raises(SkillError, match="film"):
+        GoalHead(build_model(tiny_spec("pi0"), 64, 1), "hand")
+    with pytest.raises(SkillError, match="goal frame"):
+        GoalHead(build_model(tiny_spec("pi0"), 64, 1), "camera")
+    ckpt = train(TrainConfig(data=str(data), out=str(data.parent / "hf"), policy="pi0",
+                             batch_size=4, steps=1, spec=tiny_spec("pi0", stem="film")))
+    policy = VLAPolicy.from_pretrained(ckpt.out)
+    model, proc = policy.model.train(), policy.processor
+    head = GoalHead(model, "hand")
+    ds = ChunkDataset(str(data), chunk=4)
+    rows = [ds[i] for i in range(4)]
+    batch = {k: torch.stack([r[k] for r in rows]) for k in rows[0] if k != "task"}
+    inputs = proc.batch(batch["observation.images.front"], batch["observation.images.wrist"],
+                        batch["observation.state"], [r["task"] for r in rows])
+    for detach in (True, False):
+        model.zero_grad()
+        head.zero_grad()
+        model(timestep=torch.full((4,), 0.5), noise=torch.zeros(4, 4, 5), **inputs)
+        mask = torch.ones(4, dtype=torch.bool)
+        loss = head.loss(inputs, batch["goal"], mask, proc, state=batch["observation.state"],
+                         detach=detach)
+        loss.backward()
+        stem_grad = model.get_submodule("model.vlm.vision_tower.embeddings.patch_embedding"
+                                        ).keypoints.weight.grad
+        assert head.proj[0].weight.grad.abs().sum() > 0
+        assert (stem_grad is None or stem_grad.abs().sum() == 0) == detach
+
+
 def test_goal_loss_trains_and_resumes_only_with_the_same_setting(data, tmp_path):
     out = tmp_path / "goal"
     cfg = dict(data=str(data), out=str(out), policy="pi0", batch_size=8, lr=3e-3, warmup=2,
