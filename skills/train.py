@@ -235,7 +235,7 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
     out.mkdir(parents=True, exist_ok=True)
     log = (out / LOG_FILE).open("a")
     t0 = time.perf_counter()
-    step, loss_value, ema = start_step, float("nan"), None
+    step, loss_value, ema, goal_ema = start_step, float("nan"), None, None
     epoch = start_step * cfg.batch_size // max(1, len(dataset))
     columns = (TextColumn("[bold]train {task.fields[policy]}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("loss {task.fields[loss]:.4f}"), TimeElapsedColumn(), TimeRemainingColumn())
@@ -260,10 +260,13 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
                 if goal_head is not None:
                     # a fresh head on a fine-tuned model learns alone during the warm-up,
                     # so its random first gradients do not move the trained stem
-                    loss = loss + cfg.goal_loss * goal_head.loss(
+                    goal_term = goal_head.loss(
                         inputs, batch["goal"], batch["goal_mask"], processor,
                         state=batch[STATE_KEY].to(cfg.device),
                         detach=initial is not None and step < cfg.warmup)
+                    loss = loss + cfg.goal_loss * goal_term
+                    goal_ema = float(goal_term.detach()) if goal_ema is None else \
+                        0.98 * goal_ema + 0.02 * float(goal_term.detach())
                 optim.zero_grad(set_to_none=True)
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -277,7 +280,8 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
                 if step % cfg.log_every == 0 or step == cfg.steps:
                     log.write(json.dumps({"step": step, "loss": loss_value, "loss_ema": ema,
                                           "lr": sched.get_last_lr()[0],
-                                          "seconds": round(seconds, 2)}) + "\n")
+                                          "seconds": round(seconds, 2),
+                                          **({"goal_ema": goal_ema} if goal_ema else {})}) + "\n")
                     log.flush()
                 if step % cfg.save_every == 0 and step < cfg.steps:
                     save(step, seconds, ema)

@@ -173,6 +173,7 @@ def test_film_stem_trains_with_the_goal_loss_and_reloads(data, tmp_path):
                       spec=tiny_spec("pi0", stem="film")))
     log = [json.loads(x)["loss"] for x in (out / LOG_FILE).read_text().splitlines()]
     assert sum(log[-5:]) < sum(log[:5])
+    assert all("goal_ema" in json.loads(x) for x in (out / LOG_FILE).read_text().splitlines())
     head_state = torch.load(out / STATE_FILE, weights_only=False)["goal_head"]
     assert "proj.0.weight" in head_state  # the MLP on the stem's keypoints, not the linear one
     a = VLAPolicy.from_pretrained(out)
