@@ -28,6 +28,9 @@ from typing import Any
 import torch
 from torch import nn
 
+from vlaplan.planner.errors import SkillError
+from vlaplan.skills.contract import STATE_DIM
+
 FRAMES = ("world", "hand")
 OFFSET_SCALE = 0.05  # m: hand-frame goal offsets are predicted in these units
 
@@ -72,8 +75,6 @@ class GoalHead(nn.Module):
 
     def __init__(self, model: Any, frame: str = "world") -> None:
         super().__init__()
-        from vlaplan.planner.errors import SkillError
-        from vlaplan.skills.contract import STATE_DIM
         from vlaplan.skills.stem import STEM_PATH, FilmStem
 
         if frame not in FRAMES:
@@ -112,7 +113,6 @@ class GoalHead(nn.Module):
         if self.on_keypoints:
             pooled = hidden.reshape(goal.shape[0], -1)
             if self.frame == "hand":
-                from vlaplan.skills.contract import STATE_DIM
                 pooled = torch.cat([pooled, inputs["state"][:, :STATE_DIM].to(pooled.dtype)], -1)
         else:
             keep = inputs["attention_mask"][..., None].to(hidden.dtype)

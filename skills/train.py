@@ -69,6 +69,11 @@ def _lr_lambda(cfg: TrainConfig):
     return f
 
 
+def _ema(mean: float | None, value: float) -> float:
+    """Running mean of a logged loss (the first value starts it)."""
+    return value if mean is None else 0.98 * mean + 0.02 * value
+
+
 def _new_model(cfg: TrainConfig, dataset: Any) -> tuple[Any, Any]:
     from vlaplan.skills.pi0 import build_model, tokens_per_image
     from vlaplan.skills.processor import FeatureStats, ProcessorConfig, VLAProcessor
@@ -263,10 +268,9 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
                     goal_term = goal_head.loss(
                         inputs, batch["goal"], batch["goal_mask"], processor,
                         state=batch[STATE_KEY].to(cfg.device),
-                        detach=initial is not None and step < cfg.warmup)
+                        detach=cfg.init is not None and step < cfg.warmup)
                     loss = loss + cfg.goal_loss * goal_term
-                    goal_ema = float(goal_term.detach()) if goal_ema is None else \
-                        0.98 * goal_ema + 0.02 * float(goal_term.detach())
+                    goal_ema = _ema(goal_ema, float(goal_term.detach()))
                 optim.zero_grad(set_to_none=True)
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -274,14 +278,14 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
                 sched.step()
                 step += 1
                 loss_value = float(loss.detach())
-                ema = loss_value if ema is None else 0.98 * ema + 0.02 * loss_value
+                ema = _ema(ema, loss_value)
                 progress.update(task, completed=step, loss=ema)
                 seconds = elapsed_before + time.perf_counter() - t0
                 if step % cfg.log_every == 0 or step == cfg.steps:
                     log.write(json.dumps({"step": step, "loss": loss_value, "loss_ema": ema,
                                           "lr": sched.get_last_lr()[0],
                                           "seconds": round(seconds, 2),
-                                          **({"goal_ema": goal_ema} if goal_ema else {})}) + "\n")
+                                          **({"goal_ema": goal_ema} if goal_ema is not None else {})}) + "\n")
                     log.flush()
                 if step % cfg.save_every == 0 and step < cfg.steps:
                     save(step, seconds, ema)

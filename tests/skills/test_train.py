@@ -116,7 +116,7 @@ def test_hand_offset_is_the_goal_seen_from_the_hand():
     assert torch.allclose(off[1], torch.tensor([0.1, 0.0, -0.1]), atol=1e-6)  # ahead of it
 
 
-def test_hand_frame_goal_head_needs_the_film_stem_and_can_train_alone(data):
+def test_hand_frame_goal_head_needs_the_film_stem_and_can_train_alone(data, tmp_path):
     from vlaplan.skills.goal_aux import GoalHead
     from vlaplan.skills.loader import ChunkDataset
     from vlaplan.skills.pi0 import build_model
@@ -125,7 +125,7 @@ def test_hand_frame_goal_head_needs_the_film_stem_and_can_train_alone(data):
         GoalHead(build_model(tiny_spec("pi0"), 64, 1), "hand")
     with pytest.raises(SkillError, match="goal frame"):
         GoalHead(build_model(tiny_spec("pi0"), 64, 1), "camera")
-    ckpt = train(TrainConfig(data=str(data), out=str(data.parent / "hf"), policy="pi0",
+    ckpt = train(TrainConfig(data=str(data), out=str(tmp_path / "hf"), policy="pi0",
                              batch_size=4, steps=1, spec=tiny_spec("pi0", stem="film")))
     policy = VLAPolicy.from_pretrained(ckpt.out)
     model, proc = policy.model.train(), policy.processor
