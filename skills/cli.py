@@ -26,6 +26,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "scripted expert labels every frame")
     p.add_argument("--beta", type=float, default=0.0,
                    help="DAgger: share of steps the expert drives instead (default 0)")
+    p.add_argument("--chains", type=int, default=0, metavar="N",
+                   help="record every skill of long tasks of about N actions, run by the "
+                        "executor (start states as execute() meets them; default 0: one "
+                        "skill per episode)")
     p.set_defaults(func=_collect)
 
     t = subparsers.add_parser("train", help="train a VLA policy on a dataset")
@@ -76,7 +80,8 @@ def _collect(args: argparse.Namespace) -> int:
                                    image_size=args.image_size,
                                    home_jitter=args.home_jitter,
                                    skills=args.skills.split(",") if args.skills else None,
-                                   learner=args.learner, beta=args.beta))
+                                   learner=args.learner, beta=args.beta,
+                                   chains=args.chains))
     print(f"{result.episodes} episodes, {result.frames} frames in {result.out} "
           f"({result.new_episodes} new, {result.episodes_per_minute:.1f} episodes/min)")
     return 0

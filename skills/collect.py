@@ -51,6 +51,7 @@ class CollectConfig(BaseModel):
     skills: list[str] | None = None  # only these skills (default: every skill of the domain)
     learner: str | None = None  # DAgger: this policy drives, the expert labels (see above)
     beta: float = 0.0  # DAgger: fraction of steps the expert drives instead
+    chains: int = 0  # >0: cut episodes from long tasks of about this many actions (chains.py)
 
 
 class CollectResult(BaseModel):
@@ -179,22 +180,26 @@ def record_episode(domain_name: str, seed: int, image_size: int = 96,
             "action": np.stack(action) if action else None}
 
 
-Job = tuple[int, str, int, int, float, "list[str] | None", "str | None", float]
+Job = tuple[int, str, int, int, float, "list[str] | None", "str | None", float, int]
 
 
-def _work(job: Job) -> tuple[int, dict[str, Any]]:
-    slot, domain, seed, image_size, home_jitter, skills, learner, beta = job
+def _work(job: Job) -> tuple[int, list[dict[str, Any]]]:
+    """One slot's results: one episode, or with ``chains`` every skill of one long task."""
+    slot, domain, seed, image_size, home_jitter, skills, learner, beta, chains = job
     try:
-        return slot, record_episode(domain, seed, image_size, home_jitter, skills, learner, beta)
+        if chains:
+            from vlaplan.skills.chains import record_chain
+            return slot, record_chain(domain, seed, chains, image_size, learner, beta)
+        return slot, [record_episode(domain, seed, image_size, home_jitter, skills, learner, beta)]
     except Exception as exc:  # one bad scene must not end a long collection
-        return slot, {"ok": False, "info": {"domain": domain, "seed": seed,
-                                            "reason": f"{type(exc).__name__}: {exc}"}}
+        return slot, [{"ok": False, "info": {"domain": domain, "seed": seed,
+                                             "reason": f"{type(exc).__name__}: {exc}"}}]
 
 
 def _jobs(cfg: CollectConfig, start: int, count: int) -> Iterator[Job]:
     for slot in range(start, start + count):
         yield (slot, cfg.domains[slot % len(cfg.domains)], scene_seed(cfg.seed, slot),
-               cfg.image_size, cfg.home_jitter, cfg.skills, cfg.learner, cfg.beta)
+               cfg.image_size, cfg.home_jitter, cfg.skills, cfg.learner, cfg.beta, cfg.chains)
 
 
 def collect(cfg: CollectConfig, *, console: Any = None) -> CollectResult:
@@ -215,6 +220,9 @@ def collect(cfg: CollectConfig, *, console: Any = None) -> CollectResult:
         raise SkillError("--episodes and --workers must be at least 1")
     if not 0.0 <= cfg.home_jitter <= 0.25:
         raise SkillError(f"--home-jitter must be in [0, 0.25] m, got {cfg.home_jitter}")
+    if cfg.chains < 0 or (cfg.chains and cfg.skills):
+        raise SkillError("--chains takes a target plan length >= 1 and records every skill "
+                         "of the task; it cannot be combined with --skills")
     if not 0.0 <= cfg.beta <= 1.0:
         raise SkillError(f"--beta must be in [0, 1], got {cfg.beta}")
     if cfg.learner is not None:
@@ -222,7 +230,7 @@ def collect(cfg: CollectConfig, *, console: Any = None) -> CollectResult:
     writer = DatasetWriter(cfg.out, extra_meta={
         "held_out_combos": [list(c) for c in HELD_OUT_COMBOS], "collect_seed": cfg.seed,
         "train_seed_start": TRAIN_SEED_START, "image_size": cfg.image_size,
-        "home_jitter": cfg.home_jitter,
+        "home_jitter": cfg.home_jitter, "chains": cfg.chains,
         "held_out_paraphrases": "the last template of each skill (Skill.held_out_templates)"})
     existing = writer.num_episodes
     next_slot = max((r.get("slot", -1) for r in writer._rows), default=-1) + 1
@@ -240,22 +248,27 @@ def collect(cfg: CollectConfig, *, console: Any = None) -> CollectResult:
                                      domains=",".join(domains), failed=0)
             while writer.num_episodes < cfg.episodes:
                 need = cfg.episodes - writer.num_episodes
+                if cfg.chains:  # a long task gives several episodes
+                    need = need // max(1, cfg.chains // 2) + 1
                 batch = _jobs(cfg, next_slot, int(need * 1.15) + cfg.workers)
                 results = pool.imap(_work, batch) if pool else map(_work, batch)
-                for slot, res in results:
+                for slot, results_of_slot in results:
                     next_slot = slot + 1
                     if writer.num_episodes >= cfg.episodes:
                         break
-                    if not res["ok"]:
-                        failed += 1
-                        progress.update(task, failed=failed)
-                        continue
-                    writer.add_episode(Episode(res["front"], res["wrist"], res["state"],
-                                               res["action"], res["task"],
-                                               res["info"] | {"slot": slot}))
-                    progress.update(task, completed=writer.num_episodes)
-                    if writer.num_episodes % 200 == 0:
-                        writer.finalize()
+                    for res in results_of_slot:
+                        if not res["ok"]:
+                            failed += 1
+                            progress.update(task, failed=failed)
+                            continue
+                        if writer.num_episodes >= cfg.episodes:
+                            break
+                        writer.add_episode(Episode(res["front"], res["wrist"], res["state"],
+                                                   res["action"], res["task"],
+                                                   res["info"] | {"slot": slot}))
+                        progress.update(task, completed=writer.num_episodes)
+                        if writer.num_episodes % 200 == 0:
+                            writer.finalize()
     finally:
         if pool:
             pool.terminate()

@@ -1,0 +1,67 @@
+"""Chain episodes: every skill of a long task run by the executor, recorded as one episode."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from vlaplan.planner.errors import SkillError
+from vlaplan.skills.collect import CollectConfig, collect, scene_seed
+from vlaplan.skills.library import builtin_registry
+
+
+def _matches(template: str, prompt: str) -> bool:
+    pattern = re.escape(template).replace(r"\{0\}", "(.+)").replace(r"\{1\}", "(.+)")
+    return re.fullmatch(pattern, prompt) is not None
+
+
+def test_a_chain_records_each_skill_from_where_the_last_one_left_the_arm():
+    from vlaplan.skills.chains import record_chain
+
+    eps = record_chain("tabletop", scene_seed(5, 0), n_actions=6, image_size=32)
+    kept = [e for e in eps if e["ok"]]
+    assert len(kept) >= 4, [e["info"] for e in eps]
+    registry = builtin_registry()
+    for e in kept:
+        skill = registry[e["info"]["skill"]]
+        assert any(_matches(t, e["task"]) for t in skill.training_templates), e["task"]
+        assert len(e["front"]) == len(e["wrist"]) == len(e["state"]) == len(e["action"])
+        assert e["front"][0][:8] == b"\x89PNG\r\n\x1a\n"
+    # consecutive skills: the next one starts where the previous one ended (not at home)
+    steps = [e["info"]["chain_step"] for e in eps]
+    assert steps == list(range(len(eps)))
+    for a, b in zip(eps, eps[1:]):
+        if a["ok"] and b["ok"]:
+            assert np.abs(b["state"][0][:3] - a["state"][-1][:3]).max() < 0.03
+    starts = np.array([e["state"][0][:3] for e in kept])
+    assert np.ptp(starts, axis=0).max() > 0.05  # start poses differ along the chain
+
+
+def test_held_out_calls_of_a_chain_run_but_are_not_recorded(monkeypatch):
+    from vlaplan.skills import splits
+    from vlaplan.skills.chains import record_chain
+
+    monkeypatch.setattr(splits, "held_out_call", lambda skill, args, objects: skill == "pick")
+    eps = record_chain("tabletop", scene_seed(5, 1), n_actions=6, image_size=32)
+    picks = [e for e in eps if e["info"]["skill"] == "pick"]
+    assert picks and not any(e["ok"] for e in picks)
+    assert any(e["ok"] for e in eps if e["info"]["skill"] != "pick")
+
+
+def test_collect_chains_writes_episodes_and_refuses_bad_settings(tmp_path):
+    out = tmp_path / "chains"
+    res = collect(CollectConfig(domains=["tabletop"], episodes=5, out=str(out), workers=1,
+                                image_size=32, chains=6))
+    assert res.episodes == 5
+    rows = pq.read_table(out / "meta/episodes/chunk-000/file-000.parquet").to_pylist()
+    assert len(rows) == 5 and all(r["success"] for r in rows)
+    assert len({r["skill"] for r in rows}) >= 2  # a chain mixes skills
+    with pytest.raises(SkillError, match="chains"):
+        collect(CollectConfig(domains=["tabletop"], episodes=1, out=str(tmp_path / "a"),
+                              workers=1, chains=5, skills=["pick"]))
+    with pytest.raises(SkillError, match="chains"):
+        collect(CollectConfig(domains=["tabletop"], episodes=1, out=str(tmp_path / "b"),
+                              workers=1, chains=-1))
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
