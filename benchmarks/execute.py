@@ -70,6 +70,8 @@ def episode(ex: Executor, text: str, seed: int, **kw: Any) -> dict[str, Any]:
     return {"seed": seed, "stage_ms": dict(stage_ms), "lookaheads": looked,
             "lookaheads_skipped": skipped, "instruction": text, "success": r.success, "reason": r.reason,
             "steps": len(r.steps), "replans": len(r.replans),
+            "dispatched": [[step.call.strip("()").split()[0], step.outcome.value]
+                           for step in r.steps if step.frames > 0],
             "faults": [f"{f.kind}({f.target})@{f.step}:{'ok' if f.applied else 'no-op'}"
                        for f in r.faults],
             "wall": time.perf_counter() - t0, "total": t.total, "plan": t.plan,
@@ -84,7 +86,14 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     for r in rows:
         for name, ms in r.get("stage_ms", {}).items():
             stage_ms[name] += ms / max(n, 1)
+    skills: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for r in rows:
+        for name, outcome in r.get("dispatched", []):
+            skills[name][0] += outcome == "succeeded"
+            skills[name][1] += 1
     return {"episodes": n, "success": sum(r["success"] for r in rows) / n if n else 0.0,
+            "skills_in_chain": {k: {"succeeded": v[0], "dispatched": v[1]}
+                                for k, v in sorted(skills.items())},
             "check_ms_per_episode": dict(stage_ms),
             "lookaheads": sum(r.get("lookaheads", 0) for r in rows),
             "lookaheads_skipped": sum(r.get("lookaheads_skipped", 0) for r in rows),
@@ -183,6 +192,23 @@ def stage_table(report: dict[str, Any]) -> Table:
     return t
 
 
+def skill_table(report: dict[str, Any]) -> Table:
+    """How often each dispatched skill reached its effects inside the long tasks."""
+    t = Table(title="skills inside the tasks: succeeded / dispatched", title_justify="left")
+    names = sorted({k for d in report.values() for k in d["summary"]["skills_in_chain"]})
+    for col in ("domain", "condition", *names):
+        t.add_column(col, justify="left" if col in ("domain", "condition") else "right")
+    for key, data in report.items():
+        got = data["summary"]["skills_in_chain"]
+        cells = []
+        for name in names:
+            c = got.get(name)
+            cells.append("-" if not c else
+                         f"{c['succeeded']}/{c['dispatched']} ({100 * c['succeeded'] / c['dispatched']:.0f}%)")
+        t.add_row(*key.split("/"), *cells)
+    return t
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--domains", default="tabletop,kitchen,sorting")
@@ -227,6 +253,7 @@ def main(argv: list[str] | None = None) -> int:
              f"{time.perf_counter() - t0:.0f} s)")
     console.print(table(report, title))
     console.print(stage_table(report))
+    console.print(skill_table(report))
     for key, data in report.items():
         for line in data["summary"]["failures"][:5]:
             console.print(f"[dim]{key} {line}[/dim]")
