@@ -109,9 +109,9 @@ def record_chain(domain_name: str, seed: int, n_actions: int = 10, image_size: i
         if step.outcome.value not in keep or held_out_call(call.name, call.args, spec_objects):
             out.append({"ok": False, "info": info})
             continue
-        templates = ex.runtime.skill(call.name).training_templates
-        template = templates[int(rng.integers(len(templates)))]
-        prompt = template.format(*[describe.get(a, a.replace("_", " ")) for a in call.args])
+        skill = ex.runtime.skill(call.name)  # a random training paraphrase
+        prompt = skill.instruction(call.args, describe,
+                                   variant=int(rng.integers(len(skill.training_templates))))
         out.append({"ok": True, "info": info, "task": prompt,
                     "front": [encode_png(f) for f in seg["front"]],
                     "wrist": [encode_png(f) for f in seg["wrist"]],

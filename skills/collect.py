@@ -139,9 +139,8 @@ def record_episode(domain_name: str, seed: int, image_size: int = 96,
     calls = unique or calls  # prefer prompts that name their objects unambiguously
     ground = calls[int(rng.integers(len(calls)))]
     skill = domain.skill(skill_name)
-    templates = skill.training_templates
-    template = templates[int(rng.integers(len(templates)))]
-    prompt = template.format(*[describe.get(a, a.replace("_", " ")) for a in ground.args])
+    prompt = skill.instruction(ground.args, describe,
+                               variant=int(rng.integers(len(skill.training_templates))))
     key = (image_size, home_jitter)
     robot = _ROBOT.get(key)
     if robot is None:

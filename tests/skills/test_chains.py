@@ -1,20 +1,14 @@
 """Chain episodes: every skill of a long task run by the executor, recorded as one episode."""
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
+from test_collect import _matches  # a sibling module, imported like vla_helpers
 
 from vlaplan.planner.errors import SkillError
 from vlaplan.skills.collect import CollectConfig, collect, scene_seed
 from vlaplan.skills.library import builtin_registry
-
-
-def _matches(template: str, prompt: str) -> bool:
-    pattern = re.escape(template).replace(r"\{0\}", "(.+)").replace(r"\{1\}", "(.+)")
-    return re.fullmatch(pattern, prompt) is not None
 
 
 def test_a_chain_records_each_skill_from_where_the_last_one_left_the_arm():
