@@ -110,16 +110,18 @@ CONDITIONS = ("scripted", "scripted no-checks", "scripted try-blocked", "fault+r
 
 def run(domains: list[str], seeds: list[int], vla_seeds: list[int], n_actions: int,
         check_stages: str, console: Console, render: bool = False,
-        conditions: tuple[str, ...] = CONDITIONS, vla: str = "vla") -> dict[str, Any]:
+        conditions: tuple[str, ...] = CONDITIONS, vla: str = "vla",
+        ready_pose: bool | None = None) -> dict[str, Any]:
     rows: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     want = set(conditions)
     with Progress(console=console, transient=True) as progress:
         for domain in domains:
             ex = Executor(domain, "scripted", check_stages=check_stages,
-                          scene_options=SCENES.get(domain), render=render or None)
+                          scene_options=SCENES.get(domain), render=render or None,
+                          ready_pose=ready_pose)
             trying = Executor(domain, "scripted", check_stages=check_stages,
                               scene_options=SCENES.get(domain), render=render or None,
-                              when_blocked="try")
+                              when_blocked="try", ready_pose=ready_pose)
             task = progress.add_task(f"{domain} scripted", total=len(seeds))
             for seed in seeds:
                 try:
@@ -145,7 +147,7 @@ def run(domains: list[str], seeds: list[int], vla_seeds: list[int], n_actions: i
 
             if vla != "vla" or checkpoint_path("vla").is_dir():
                 ex = Executor("tabletop", vla, check_stages=check_stages,
-                              scene_options=SCENES["tabletop"])
+                              scene_options=SCENES["tabletop"], ready_pose=ready_pose)
                 task = progress.add_task("tabletop vla", total=len(vla_seeds))
                 for seed in vla_seeds:
                     text, _ = long_task_with_plan(ex, seed, n_actions)
@@ -232,6 +234,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="simulate every look-ahead the static screen skipped (auto checks) "
                          "and count those it would have refused (check times then include "
                          "the audit)")
+    ap.add_argument("--ready-pose", choices=("auto", "on", "off"), default="auto",
+                    help="Executor(ready_pose=...): auto (default) moves the hand to the ready "
+                         "pose before each skill of a learned policy, not the scripted expert's")
     ap.add_argument("--json", default=None, metavar="OUT.json", help="also write the report")
     args = ap.parse_args(argv)
     if args.audit_screen:
@@ -246,7 +251,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.policy == "vla":
         conditions, domains, vla_seeds = ("vla",), ["tabletop"], seeds
     report = run(domains, seeds, vla_seeds, args.actions, args.check_stages,
-                 console, args.render, conditions, args.vla)
+                 console, args.render, conditions, args.vla,
+                 {"auto": None, "on": True, "off": False}[args.ready_pose])
     title = (f"execute(): {args.seeds} seeds, ~{args.actions}-action tasks, checks="
              f"{args.check_stages}{', cameras rendered' if args.render else ''} "
              f"({platform.processor() or platform.machine()}, "

@@ -224,6 +224,7 @@ class Dispatcher:
         t0 = perf_counter()
         try:
             self._inject_due(None)
+            record.ready_frames = self._to_ready(prompt)
             reached, frames, why = self._closed_loop(skill, action, prompt, budget, record.index)
             record.frames = frames
             record.outcome = StepOutcome.SUCCEEDED if reached else StepOutcome.BUDGET_EXHAUSTED
@@ -265,6 +266,30 @@ class Dispatcher:
             record.outcome = StepOutcome.SUCCEEDED  # effects hold after all
             record.reason = ""
         self._close(record)
+
+    def _to_ready(self, prompt: str) -> int:
+        """Bring the hand to the scene's ready pose before a skill (``Executor(ready_pose=True)``);
+        returns the control steps it took (0 when off or already there)."""
+        scene = getattr(self.robot, "scene", None)
+        if not self.ex.ready_pose or scene is None:
+            return 0
+        from vlaplan.world_model.ready_pose import move_to_ready, ready_target
+
+        def on_frame(obs: Any, act: Any, step: int) -> None:
+            if self.recorder is not None:
+                self.recorder.add(obs, prompt)
+
+        target, yaw = ready_target(scene)
+        holding = any(a[0] == "holding" for a in self.atoms)
+        try:
+            steps, obs = move_to_ready(self.robot, target, yaw, holding, on_frame=on_frame)
+        except (KeyboardInterrupt, SkillAborted):
+            raise
+        except Exception as exc:
+            raise SkillAborted(StepOutcome.SIMULATOR_ERROR,
+                               f"robot failed moving to the ready pose: {type(exc).__name__}: {exc}") from exc
+        self.obs = obs
+        return steps
 
     def _closed_loop(self, skill: Any, action: Any, prompt: str, budget: int,
                      index: int) -> tuple[bool, int, str]:

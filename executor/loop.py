@@ -59,6 +59,10 @@ class Executor:
     ``attempts``: how often an action whose skill failed without changing the observed
     atoms is dispatched again from that same state before it is ruled out there (a learned
     policy's next try starts from another arm pose with other noise, and often succeeds).
+    ``ready_pose``: before each skill, bring the hand back to the scene's home pose
+    (rise, then travel; ``vlaplan.world_model.ready_pose``), where learned skills are
+    trained to start; off, a skill starts wherever the previous one left the arm.  None
+    (default): on for every policy but the privileged scripted expert, which starts anywhere.
     """
 
     def __init__(self, domain: str = "tabletop", policy: Any = "vla", *, robot: Any = None,
@@ -66,7 +70,7 @@ class Executor:
                  search: str = "gbfs-ff", plan_timeout: float = 10.0,
                  check_stages: Any = "auto", scene_options: dict[str, Any] | None = None,
                  render: bool | None = None, when_blocked: str = "stop",
-                 attempts: int = 3) -> None:
+                 attempts: int = 3, ready_pose: bool | None = None) -> None:
         if attempts < 1:
             raise ExecutionError(f"attempts must be >= 1, got {attempts}")
         self.attempts = attempts
@@ -90,6 +94,7 @@ class Executor:
         # Rendering costs most of a control step; the privileged expert does not need it.
         self.render = render
         self._needs_images = render if render is not None else self.policy_name != "scripted"
+        self.ready_pose = ready_pose if ready_pose is not None else self.policy_name != "scripted"
         # Cameras render at the resolution the policy was trained on (when it says).
         config = getattr(getattr(self.policy, "processor", None), "config", None)
         shape = getattr(config, "camera_shape", None)

@@ -71,6 +71,7 @@ class StepRecord(BaseModel):
     reason: str = ""
     duration: float = 0.0
     frames: int = 0
+    ready_frames: int = Field(0, description="control steps moving to the ready pose before the skill")
     expected_add: list[str] = Field(default_factory=list)
     expected_delete: list[str] = Field(default_factory=list)
     missing: list[str] = Field(default_factory=list, description="expected atoms not observed")

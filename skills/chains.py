@@ -66,7 +66,7 @@ def _executor(domain: str, image_size: int, learner: str | None, beta: float) ->
         if learner is not None:
             inner = RelabelPolicy(_learner(learner, domain), inner, beta)
         ex = Executor(domain, RecordingPolicy(inner), scene_options=LONG_SCENES.get(domain),
-                      render=True)
+                      render=True, ready_pose=True)  # skills start as they do in execute()
         ex.image_size = image_size
         _EXECUTORS[key] = ex
     return _EXECUTORS[key]

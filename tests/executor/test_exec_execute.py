@@ -167,3 +167,13 @@ def test_simulator_error_returns_a_failed_result() -> None:
     assert result.steps[-1].outcome == StepOutcome.SIMULATOR_ERROR
     assert "(pick green_1)" in result.reason or "(stack green_1 blue_1)" in result.reason
     assert result.plans and result.steps
+
+
+def test_each_skill_starts_from_the_ready_pose_unless_switched_off(executors) -> None:
+    assert not executors["tabletop"].ready_pose  # the scripted expert starts anywhere
+    on = Executor("tabletop", "scripted", ready_pose=True).run("stack purple on orange", seed=0)
+    assert on.success and len(on.steps) == 2
+    # the pick ends with the block lifted just above where it was: the stack starts at home
+    assert on.steps[1].ready_frames > 0
+    off = Executor("tabletop", "scripted", ready_pose=False).run("stack purple on orange", seed=0)
+    assert off.success and all(s.ready_frames == 0 for s in off.steps)
