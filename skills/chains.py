@@ -1,11 +1,12 @@
 """Demonstrations cut from whole long-horizon executions ("chain" episodes).
 
 A single-skill episode (collect.py) starts from a scene arranged for that skill, with the
-arm near home.  Inside ``execute()`` a skill starts where the previous one left the arm and
-the scene: above a tower it just unstacked from, beside a block it just set down, next to
-a tower of five.  Those start states are rare or absent in single-skill data, and a policy
-that is good on single skills fails there (session 5: place 99 % alone, but most 10-action
-runs broke at a place or a stack right after another skill).
+arm near home.  Inside ``execute()`` the hand is brought back to that ready pose before
+each skill (``Executor(ready_pose=True)``, also used here), but the scene is the one the
+task made: towers of up to seven, a block just set down beside another, a block held after
+an unstack from a tall tower.  Such scenes are rare in single-skill data, and a policy that
+is good on single skills does worse there (session 7: stack 58 % alone, 31 % inside the
+10-action tasks).
 
 :func:`record_chain` runs a seeded long-horizon task (``executor.tasks``, as the executor
 benchmark makes them, on training seeds) through the real :class:`Executor` with the
