@@ -26,6 +26,24 @@ def test_trace_of_the_scripted_expert(tmp_path, capsys):
     summary = report["summary"]
     assert summary["trials"] == 2 and summary["successes"] == 2
     for row in report["trials"]:
-        first = row["closes"][0]
+        first = row["events"][0]
         assert first["xy"] < 0.012 and first["yaw"] < 0.1  # it lines up before closing
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1]) == summary
+
+
+def test_stack_trace_of_the_scripted_expert_releases_over_the_block(tmp_path):
+    out = tmp_path / "trace.json"
+    assert grasp_trace.main(["--policy", "scripted", "--skill", "stack", "--trials", "2",
+                             "--json", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert report["skill"] == "stack" and report["summary"]["successes"] == 2
+    for row in report["trials"]:
+        first = row["events"][0]  # the first open: the held block sits on the one below
+        assert first["xy"] < 0.012 and 0.03 < first["dz"] < 0.06
+
+
+def test_only_grasps_and_stacks_are_traced():
+    import pytest
+
+    with pytest.raises(ValueError, match="cannot trace 'place'"):
+        grasp_trace.trace(None, 1, skill="place")
