@@ -13,7 +13,7 @@ from vlaplan.executor import events as ev
 from vlaplan.executor.planning import action_text, literal_text, plan_still_valid
 from vlaplan.executor.result import CheckRecord, InjectedFault, StepOutcome, StepRecord
 from vlaplan.planner.atoms import Atom
-from vlaplan.skills.contract import SkillCall
+from vlaplan.skills.contract import PRIVILEGED_KEY, SkillCall
 
 PROGRESS_EVERY = 5  # control steps between SkillProgress events
 # With check_stages="auto", the physics look-ahead runs only for actions that put one thing
@@ -279,7 +279,7 @@ class Dispatcher:
             if self.recorder is not None:
                 self.recorder.add(obs, prompt)
 
-        target, yaw = ready_target(scene)
+        target, yaw = ready_target(scene, (self.obs or {}).get(PRIVILEGED_KEY))
         holding = any(a[0] == "holding" for a in self.atoms)
         try:
             steps, obs = move_to_ready(self.robot, target, yaw, holding, on_frame=on_frame)

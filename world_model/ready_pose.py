@@ -11,6 +11,9 @@ the home pose, keeping the gripper as it is (closed on a held object, open other
 It drives the robot only through the ``Robot`` protocol (``observe``/``apply`` with
 normalised actions), reads the hand from ``observation.state`` (x, y, z, yaw, gripper
 width, joints) and stops within :data:`POS_TOL` / :data:`YAW_TOL` or after ``max_steps``.
+Given the observed objects, the ready height is raised where needed so that the hand and
+what it holds pass :data:`CLEARANCE` over the tallest tower (a tower of six reaches above
+the home height).
 """
 from __future__ import annotations
 
@@ -22,22 +25,36 @@ import numpy as np
 
 from vlaplan.planner.errors import WorldModelError
 from vlaplan.skills.contract import ACTION_DIM, MAX_ROTATION, MAX_TRANSLATION, STATE_KEY
+from vlaplan.world_model.predicates import bottom, held, top
 
 POS_TOL = 0.01  # m from the ready position counted as there
 YAW_TOL = 0.05  # rad
-RISE_FIRST = 0.03  # m: below ready height by more than this, rise before travelling sideways
+RISE_FIRST = 0.01  # m: below ready height by more than this, rise before travelling sideways
+CLEARANCE = 0.03  # m between the lowest point of the hand (or held object) and any top
+FINGERTIP_DROP = 0.02  # m the fingertips reach below the grasp point
 MAX_STEPS = 60  # control steps at most (the farthest start takes about 30)
 
 
-def ready_target(scene: Any) -> tuple[np.ndarray, float]:
+def ready_target(scene: Any, priv: Mapping[str, Any] | None = None) -> tuple[np.ndarray, float]:
     """The ready pose of a scene's robot: the home grasp-target position (world frame,
-    above the table top) and yaw."""
+    above the table top) and yaw.  With ``priv`` (the observation's privileged part:
+    objects and the hand), the height is raised until the fingertips, or the bottom of a
+    held object, clear every other object by :data:`CLEARANCE`."""
     robot = getattr(scene, "robot", None)
     table = getattr(scene, "table", None)
     if robot is None or table is None:
         raise WorldModelError("the ready pose needs a scene with `robot.home` and `table.height`")
     hx, hy, hz = robot.home
-    return np.array([hx, hy, hz + table.height], dtype=float), float(robot.home_yaw)
+    pos = np.array([hx, hy, hz + table.height], dtype=float)
+    objects = (priv or {}).get("objects", {})
+    in_hand = [o for o in objects.values() if held(o)]
+    tops = [top(o) for o in objects.values() if not held(o)]
+    if tops:
+        drop = FINGERTIP_DROP
+        if in_hand and "ee" in priv:
+            drop = max(drop, float(priv["ee"]["pos"][2]) - min(bottom(o) for o in in_hand))
+        pos[2] = max(pos[2], max(tops) + CLEARANCE + drop)
+    return pos, float(robot.home_yaw)
 
 
 def ready_action(state: np.ndarray, target: np.ndarray, yaw: float, gripper: float) -> np.ndarray | None:

@@ -21,7 +21,7 @@ def _state(x: float, y: float, z: float, yaw: float) -> np.ndarray:
 def test_action_is_none_at_the_target_and_points_towards_it_elsewhere() -> None:
     target = np.array([0.45, 0.0, 0.65])
     assert ready_action(_state(0.45, 0.0, 0.65, 0.0), target, 0.0, 1.0) is None
-    act = ready_action(_state(0.55, -0.1, 0.64, 0.3), target, 0.0, 1.0)
+    act = ready_action(_state(0.55, -0.1, 0.645, 0.3), target, 0.0, 1.0)
     assert act is not None and act.shape == (5,) and np.all(np.abs(act) <= 1.0)
     assert act[0] < 0 and act[1] > 0 and act[3] < 0 and act[4] == 1.0
 
@@ -64,3 +64,21 @@ def test_the_plant_reaches_the_ready_pose_and_keeps_a_held_block() -> None:
         assert held(obs["observation.privileged"]["objects"][name])
     finally:
         robot.close()
+
+
+def _block(z: float, held_by_hand: bool = False) -> dict:
+    return {"pos": [0.5, 0.1, z], "quat": [0, 0, 0, 1], "size": [0.04, 0.04, 0.04],
+            "contacts": ["left_finger", "right_finger"] if held_by_hand else ["table"]}
+
+
+def test_the_ready_height_clears_the_tallest_tower_and_what_the_hand_holds() -> None:
+    scene = get_domain("tabletop").generate_scene(0).spec
+    home, _ = ready_target(scene)
+    low = {"objects": {"a": _block(0.02)}, "ee": {"pos": [0.45, 0.0, 0.3]}}
+    assert np.allclose(ready_target(scene, low)[0], home)  # nothing near the home height
+    tower = {f"b{i}": _block(0.02 + 0.04 * i) for i in range(7)}  # top at 0.28 m
+    pos, _ = ready_target(scene, {"objects": tower, "ee": {"pos": [0.45, 0.0, 0.3]}})
+    assert pos[2] == pytest.approx(0.28 + 0.03 + 0.02)  # fingertips clear it
+    carried = dict(tower, c=_block(0.27, held_by_hand=True))  # its bottom 0.03 m below the hand
+    pos, _ = ready_target(scene, {"objects": carried, "ee": {"pos": [0.45, 0.0, 0.28]}})
+    assert pos[2] == pytest.approx(0.28 + 0.03 + 0.03)
