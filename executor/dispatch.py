@@ -92,9 +92,10 @@ class Dispatcher:
         The ban is scoped to the action's prevail conditions: preconditions that hold now
         and that the action does not delete itself (``(open drawer)`` for a put-in, not
         the ``(holding x)`` it consumes), those about the ``blame``d objects when there are
-        any, less those a plan already changed since an earlier ban of it (that detour did
-        not help).  A plan may use the action again after deleting one of them; with none
-        left, the ban is outright.
+        any (when the action consumes every precondition: each observed atom about them
+        that it does not consume), less those a plan already changed since an earlier ban
+        of it (that detour did not help).  A plan may use the action again after deleting
+        one of them; with none left, the ban is outright.
         """
         key = (action.name, tuple(action.args))
         facts = {Atom(a[0], tuple(a[1])) for a in self.atoms}
@@ -102,6 +103,11 @@ class Dispatcher:
         prevail = {Atom(a[0], tuple(a[1])) for a in getattr(action, "pre", ())} & facts
         prevail -= consumed
         blamed = {a for a in prevail if set(a[1]) & set(blame or ())}
+        if blame and not prevail:
+            # The action consumes every precondition (a pick, a stack): scope to what is
+            # observed of the blamed objects instead, so a plan that moves one of them (a
+            # neighbour set down too close, a block left askew) may try the action again.
+            blamed = {a for a in facts - consumed if set(a[1]) & set(blame)}
         scope = frozenset((blamed or prevail) - self.ban_moved.get(key, set()))
         self.banned[key] = self.atoms
         self.ban_why[key] = why

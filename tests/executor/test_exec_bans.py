@@ -130,3 +130,30 @@ def test_a_ban_is_scoped_to_prevail_conditions_and_narrows_after_a_futile_detour
     problem = make_problem(domain, d.object_types(), d.atoms, [Atom("in", (held, "drawer"))])
     assert not solve(domain, problem, timeout=10).solved
     robot.close()
+
+
+def test_a_refused_pick_is_scoped_to_the_blamed_neighbour_and_moving_it_lifts_the_ban() -> None:
+    tabletop = get_domain("tabletop")
+    g = tabletop.generate_scene(3, n_objects=2, stack_prob=0.0)
+    robot = SimRobot(g.spec, render=False)
+    ex = Executor("tabletop", "scripted", robot=robot)
+    d = Dispatcher(ex, robot, ex.runtime.scene_objects(robot.scene),
+                   ExecutionResult(instruction="", domain="tabletop"), lambda event: None,
+                   None, [], 0, True)
+    d.observe()
+    a, b = sorted(x.args[0] for x in d.atoms if x.predicate == "on-table")
+    pick = tabletop.ground("pick", (a,))
+    # pick consumes all of its preconditions; without blame the ban is outright
+    d._ban(pick, "failed 3 times from this state")
+    assert d.ban_scope[("pick", (a,))] == frozenset()
+    # the twin blamed the neighbour b: the ban lasts while b stays where it is
+    d._ban(pick, "the twin: COLLISION", [b, a])
+    scope = d.ban_scope[("pick", (a,))]
+    assert scope == {Atom("on-table", (b,)), Atom("clear", (b,))}
+    domain = forbid(d.runtime.pddl, {("pick", (a,)): scope})
+    problem = make_problem(domain, d.object_types(), d.atoms, [Atom("holding", (a,))])
+    res = solve(domain, problem, timeout=10)
+    assert res.solved
+    steps = [str(without_bookkeeping(x)) for x in res.plan.actions]
+    assert steps[0] == f"(pick {b})" and steps[-1] == f"(pick {a})"  # move b first
+    robot.close()
