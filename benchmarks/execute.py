@@ -70,6 +70,7 @@ def episode(ex: Executor, text: str, seed: int, **kw: Any) -> dict[str, Any]:
     return {"seed": seed, "stage_ms": dict(stage_ms), "lookaheads": looked,
             "lookaheads_skipped": skipped, "instruction": text, "success": r.success, "reason": r.reason,
             "steps": len(r.steps), "replans": len(r.replans),
+            "ready_frames": sum(step.ready_frames for step in r.steps),
             "dispatched": [[step.call.strip("()").split()[0], step.outcome.value]
                            for step in r.steps if step.frames > 0],
             "faults": [f"{f.kind}({f.target})@{f.step}:{'ok' if f.applied else 'no-op'}"
@@ -111,7 +112,7 @@ CONDITIONS = ("scripted", "scripted no-checks", "scripted try-blocked", "fault+r
 def run(domains: list[str], seeds: list[int], vla_seeds: list[int], n_actions: int,
         check_stages: str, console: Console, render: bool = False,
         conditions: tuple[str, ...] = CONDITIONS, vla: str = "vla",
-        ready_pose: bool | None = None) -> dict[str, Any]:
+        ready_pose: bool | None = None, max_replans: int = 5) -> dict[str, Any]:
     rows: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     want = set(conditions)
     with Progress(console=console, transient=True) as progress:
@@ -147,7 +148,8 @@ def run(domains: list[str], seeds: list[int], vla_seeds: list[int], n_actions: i
 
             if vla != "vla" or checkpoint_path("vla").is_dir():
                 ex = Executor("tabletop", vla, check_stages=check_stages,
-                              scene_options=SCENES["tabletop"], ready_pose=ready_pose)
+                              scene_options=SCENES["tabletop"], ready_pose=ready_pose,
+                              max_replans=max_replans)
                 task = progress.add_task("tabletop vla", total=len(vla_seeds))
                 for seed in vla_seeds:
                     text, _ = long_task_with_plan(ex, seed, n_actions)
@@ -237,6 +239,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ready-pose", choices=("auto", "on", "off"), default="auto",
                     help="Executor(ready_pose=...): auto (default) moves the hand to the ready "
                          "pose before each skill of a learned policy, not the scripted expert's")
+    ap.add_argument("--max-replans", type=int, default=5,
+                    help="the VLA row's replan budget (execute()'s default: 5)")
     ap.add_argument("--json", default=None, metavar="OUT.json", help="also write the report")
     args = ap.parse_args(argv)
     if args.audit_screen:
@@ -252,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
         conditions, domains, vla_seeds = ("vla",), ["tabletop"], seeds
     report = run(domains, seeds, vla_seeds, args.actions, args.check_stages,
                  console, args.render, conditions, args.vla,
-                 {"auto": None, "on": True, "off": False}[args.ready_pose])
+                 {"auto": None, "on": True, "off": False}[args.ready_pose], args.max_replans)
     title = (f"execute(): {args.seeds} seeds, ~{args.actions}-action tasks, checks="
              f"{args.check_stages}{', cameras rendered' if args.render else ''} "
              f"({platform.processor() or platform.machine()}, "

@@ -23,3 +23,15 @@ def test_report_counts_every_dispatched_skill(tmp_path):
     assert sum(c["succeeded"] for c in counts.values()) == sum(o == "succeeded" for _, o in dispatched)
     assert set(counts) <= {"pick", "place", "stack", "unstack"}
     assert "pick" in counts or "unstack" in counts
+
+
+def test_ready_pose_switch_reaches_the_executor(tmp_path):
+    rows = {}
+    for mode in ("auto", "on"):
+        out = tmp_path / f"{mode}.json"
+        assert bench.main(["--domains", "tabletop", "--seeds", "1", "--conditions", "scripted",
+                           "--actions", "4", "--ready-pose", mode, "--json", str(out)]) == 0
+        rows[mode] = json.loads(out.read_text())["report"]["tabletop/scripted"]["episodes"]
+    assert all(e["success"] for r in rows.values() for e in r)
+    assert sum(e["ready_frames"] for e in rows["auto"]) == 0  # the scripted expert starts anywhere
+    assert sum(e["ready_frames"] for e in rows["on"]) > 0
