@@ -17,7 +17,6 @@ the home height).
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -25,6 +24,7 @@ import numpy as np
 
 from vlaplan.planner.errors import WorldModelError
 from vlaplan.skills.contract import ACTION_DIM, MAX_ROTATION, MAX_TRANSLATION, STATE_KEY
+from vlaplan.skills.hand_clearance import wrap
 from vlaplan.world_model.predicates import bottom, held, top
 
 POS_TOL = 0.01  # m from the ready position counted as there
@@ -61,7 +61,7 @@ def ready_action(state: np.ndarray, target: np.ndarray, yaw: float, gripper: flo
     """The next normalised action towards (``target``, ``yaw``), or None when there."""
     pos, cur_yaw = np.asarray(state[:3], dtype=float), float(state[3])
     err = target - pos
-    dyaw = math.atan2(math.sin(yaw - cur_yaw), math.cos(yaw - cur_yaw))
+    dyaw = wrap(yaw - cur_yaw)
     if np.linalg.norm(err) < POS_TOL and abs(dyaw) < YAW_TOL:
         return None
     move = err / MAX_TRANSLATION

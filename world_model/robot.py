@@ -21,6 +21,7 @@ from vlaplan.skills.contract import (ACTION_DIM, CONTROL_HZ, IMAGE_FRONT, IMAGE_
 from vlaplan.world_model.build import (PHYSICS_HZ, REST_POSE, WorldHandles, build_world,
                                        replace_objects, solve_ik)
 from vlaplan.world_model.predicates import GRIPPER_KEY
+from vlaplan.world_model.ready_pose import ready_target
 from vlaplan.world_model.panda import (ARM_FORCES, ARM_JOINTS, FINGER_JOINTS, FINGER_MAX,
                                        GRASP_LINK)
 from vlaplan.world_model.render import CameraRig
@@ -93,9 +94,7 @@ class SimRobot:
             raise WorldModelError(f"could not build the scene: {exc}") from exc
         self.step_count = 0
         self._sim_steps = 0
-        home = self.scene.robot.home
-        self._target_pos = np.array([home[0], home[1], home[2] + self.scene.table.height])
-        self._target_yaw = float(self.scene.robot.home_yaw)
+        self._target_pos, self._target_yaw = ready_target(self.scene)
         if self.home_jitter > 0:  # seeded variety of start poses (demonstrations)
             j = self.rng.uniform(-1.0, 1.0, size=4) * self.home_jitter
             self._target_pos += np.array([j[0], j[1], 0.5 * j[2]])
