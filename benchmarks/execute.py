@@ -71,6 +71,7 @@ def episode(ex: Executor, text: str, seed: int, **kw: Any) -> dict[str, Any]:
             "lookaheads_skipped": skipped, "instruction": text, "success": r.success, "reason": r.reason,
             "steps": len(r.steps), "replans": len(r.replans),
             "ready_frames": sum(step.ready_frames for step in r.steps),
+            "settle_frames": sum(step.settle_frames for step in r.steps),
             "dispatched": [[step.call.strip("()").split()[0], step.outcome.value]
                            for step in r.steps if step.frames > 0],
             "faults": [f"{f.kind}({f.target})@{f.step}:{'ok' if f.applied else 'no-op'}"

@@ -9,13 +9,21 @@ from __future__ import annotations
 from time import perf_counter
 from typing import Any
 
+import numpy as np
+
 from vlaplan.executor import events as ev
-from vlaplan.executor.planning import action_text, literal_text, plan_still_valid
+from vlaplan.executor.planning import action_text, literal_text, plan_still_valid, unsupported
 from vlaplan.executor.result import CheckRecord, InjectedFault, StepOutcome, StepRecord
 from vlaplan.planner.atoms import Atom
-from vlaplan.skills.contract import PRIVILEGED_KEY, SkillCall
+from vlaplan.skills.contract import ACTION_DIM, PRIVILEGED_KEY, SkillCall
 
 PROGRESS_EVERY = 5  # control steps between SkillProgress events
+# After a skill, an object that no support atom places is most often still moving (a block
+# the hand knocked is tumbling, or rocking on an edge); judging the scene then would see a
+# transient state.  The hand holds still and the scene is observed again, for at most this
+# many control steps (1 s at 20 Hz), until every movable object is placed again.
+SETTLE_MAX = 20
+FIXTURE_TYPES = frozenset({"drawer", "bin", "container"})  # types that never move on their own
 # With check_stages="auto", the physics look-ahead runs only for actions that put one thing
 # onto or into another (a tower may topple, a container may be closed or full), and only
 # when the synced geometry does not already settle its verdict (a straight level tower, a
@@ -67,6 +75,7 @@ class Dispatcher:
         self._scheduled = not fault_items
         self._injector = None
         self.prompt = ""
+        self.gripper = 1.0  # the gripper command last sent (held while the scene settles)
 
     # -- observation ---------------------------------------------------------------
     def observe(self) -> None:
@@ -76,6 +85,10 @@ class Dispatcher:
         for key, scope in self.ban_scope.items():
             self.ban_moved.setdefault(key, set()).update(scope - self.atoms)
         self.result.timings.observe += perf_counter() - t0
+
+    def movable(self) -> list[str]:
+        """The objects that can fall over or be carried (not drawers, bins, containers)."""
+        return [n for n, t in self.object_types().items() if t not in FIXTURE_TYPES]
 
     def object_types(self) -> dict[str, str]:
         """Problem objects: the scene's, plus any new object the observation mentions."""
@@ -252,6 +265,10 @@ class Dispatcher:
             return
         try:
             self.observe()
+            record.settle_frames = self._settle(prompt)
+        except KeyboardInterrupt:
+            self._close(record)
+            raise
         except Exception as exc:
             record.outcome = StepOutcome.SIMULATOR_ERROR
             record.reason = f"observing after {record.call} failed: {type(exc).__name__}: {exc}"
@@ -297,6 +314,23 @@ class Dispatcher:
         self.obs = obs
         return steps
 
+    def _settle(self, prompt: str) -> int:
+        """Hold the hand still while some movable object has no support atom (it is
+        still falling or rocking), observing after every control step; returns the steps
+        waited (0 when the scene is already placed, :data:`SETTLE_MAX` when an object stays
+        unplaced, e.g. leaning on another one)."""
+        movable = self.movable()
+        hold = np.zeros(ACTION_DIM, dtype=np.float32)
+        hold[4] = self.gripper
+        for step in range(SETTLE_MAX):
+            if not unsupported(self.atoms, movable):
+                return step
+            if self.recorder is not None:
+                self.recorder.add(self.obs, prompt)
+            self.robot.apply(hold)
+            self.observe()
+        return SETTLE_MAX
+
     def _closed_loop(self, skill: Any, action: Any, prompt: str, budget: int,
                      index: int) -> tuple[bool, int, str]:
         """The skill closed-loop through the world model's ``run_skill`` (success = the
@@ -308,6 +342,7 @@ class Dispatcher:
 
         def on_frame(obs: Any, act: Any, step: int) -> None:
             self.obs = obs
+            self.gripper = float(np.clip(act[4], -1.0, 1.0))
             if self.recorder is not None:
                 self.recorder.add(obs, prompt)
             if self.faults:

@@ -334,8 +334,7 @@ class Executor:
             why = {"UNSOLVABLE": "no plan reaches the goal from the observed state",
                    "TIMEOUT": f"the planner timed out after {self.plan_timeout:g} s"}.get(
                        status, f"the planner returned {status} ({getattr(res, 'message', '')})")
-            lost = unsupported(d.atoms, [n for n, t in d.object_types().items()
-                                         if t not in ("drawer", "bin", "container")])
+            lost = unsupported(d.atoms, d.movable())
             lost_text = (f"; {', '.join(lost)} {'is' if len(lost) == 1 else 'are'} neither on the "
                          "table, on or in anything, nor held (fallen over or out of the "
                          "workspace?)") if lost else ""

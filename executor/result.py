@@ -72,6 +72,8 @@ class StepRecord(BaseModel):
     duration: float = 0.0
     frames: int = 0
     ready_frames: int = Field(0, description="control steps moving to the ready pose before the skill")
+    settle_frames: int = Field(0, description="control steps the hand held still after the skill "
+                               "while an object had no support (still falling or rocking)")
     expected_add: list[str] = Field(default_factory=list)
     expected_delete: list[str] = Field(default_factory=list)
     missing: list[str] = Field(default_factory=list, description="expected atoms not observed")

@@ -22,7 +22,9 @@ FINGERS = ("left_finger", "right_finger")
 HAND_PARTS = FINGERS + ("robot",)  # contacts that are not a support
 GRIP_SQUEEZE_TOL = 0.005  # m an object may be wider than the finger gap (soft contacts)
 GRIP_CLOSED_TOL = 0.006  # m a finger gap may exceed the object's width and still grip it
-GRIPPER_KEY = "gripper"  # per-object record of the hand touching it: {"width", "yaw"}
+GRIPPER_KEY = "gripper"  # per-object record of the hand touching it: {"width", "yaw", "pos"}
+PAD_HALF_WIDTH = 0.01  # m: a finger pad reaches this far either side of the grasp point,
+PAD_HALF_HEIGHT = 0.01  # m: ... across the finger axis and up or down
 
 Priv = Mapping[str, Any]
 
@@ -67,16 +69,72 @@ def width_along(obj: Priv, direction: Sequence[float]) -> float:
     return float(np.abs(r.T @ a) @ size)
 
 
-def plausible_grasp(obj: Priv, width: float, yaw: float) -> bool:
+def chord_span(obj: Priv, point: Sequence[float], direction: Sequence[float]
+               ) -> tuple[float, float] | None:
+    """Where the line ``point + t * direction`` (a unit 3-vector) runs inside the object's
+    box or cylinder: (t entering, t leaving), or None when it misses."""
+    r, pos = rotation(obj["quat"]), np.asarray(obj["pos"], dtype=float)
+    half = np.asarray(obj["size"], dtype=float) / 2
+    p = r.T @ (np.asarray(point, dtype=float) - pos)
+    a = r.T @ np.asarray(direction, dtype=float)
+    cylinder = obj.get("shape") == "cylinder"
+    lo, hi = -np.inf, np.inf
+    for i in ((2,) if cylinder else (0, 1, 2)):  # the slabs bounding the shape
+        if abs(a[i]) < 1e-12:
+            if abs(p[i]) > half[i]:
+                return None
+            continue
+        t0, t1 = sorted(((-half[i] - p[i]) / a[i], (half[i] - p[i]) / a[i]))
+        lo, hi = max(lo, t0), min(hi, t1)
+    if cylinder:  # and the round side: x^2 + y^2 <= radius^2 in the cylinder's frame
+        qa = a[0] ** 2 + a[1] ** 2
+        qc = p[0] ** 2 + p[1] ** 2 - half[0] ** 2
+        if qa < 1e-12:
+            if qc > 0:
+                return None
+        else:
+            qb = 2 * (p[0] * a[0] + p[1] * a[1])
+            disc = qb * qb - 4 * qa * qc
+            if disc < 0:
+                return None
+            root = float(np.sqrt(disc))
+            lo, hi = max(lo, (-qb - root) / (2 * qa)), min(hi, (-qb + root) / (2 * qa))
+    return (float(lo), float(hi)) if hi > lo else None
+
+
+def _between_pads(obj: Priv, yaw: float, point: Sequence[float]) -> list[tuple[float, float]]:
+    """The object's spans along the finger axis on lines across the finger pads around
+    the grasp ``point`` (those lines that meet it), relative to the point."""
+    axis = np.array([np.sin(yaw), -np.cos(yaw), 0.0])
+    across = np.array([np.cos(yaw), np.sin(yaw), 0.0])
+    c = np.asarray(point, dtype=float)
+    spans = (chord_span(obj, c + u * PAD_HALF_WIDTH * across + (0.0, 0.0, v * PAD_HALF_HEIGHT),
+                        axis)
+             for u in (-1.0, -0.5, 0.0, 0.5, 1.0) for v in (-1.0, 0.0, 1.0))
+    return [s for s in spans if s is not None]
+
+
+def plausible_grasp(obj: Priv, width: float, yaw: float,
+                    point: Sequence[float] | None = None) -> bool:
     """Can a gripper with finger gap ``width`` and hand ``yaw`` hold ``obj``?  The object
     fits between the fingers (wider than the gap by at most :data:`GRIP_SQUEEZE_TOL`), and
     either it is lifted off every support or the fingers are closed on it (gap at most
-    :data:`GRIP_CLOSED_TOL` wider than the object)."""
-    extent = width_along(obj, (np.sin(yaw), -np.cos(yaw), 0.0))  # the finger axis
-    if width < extent - GRIP_SQUEEZE_TOL:
-        return False
+    :data:`GRIP_CLOSED_TOL` wider than the object).
+
+    Without the grasp ``point`` (between the fingertips) the object's width through its
+    centre is compared with the gap.  With it, the part of the object between the finger
+    pads is: on every line across the pads it must lie between the fingers (no finger
+    inside it by more than :data:`GRIP_SQUEEZE_TOL`), so fingers closed on a corner or an
+    edge, off the object's centre, hold it too."""
     lifted = all(c in HAND_PARTS for c in obj.get("contacts", ()))
-    return lifted or width <= extent + GRIP_CLOSED_TOL
+    spans = _between_pads(obj, yaw, point) if point is not None else []
+    if not spans:
+        extent = width_along(obj, (np.sin(yaw), -np.cos(yaw), 0.0))  # the finger axis
+        spans = [(-extent / 2, extent / 2)]
+    reach = width / 2 + GRIP_SQUEEZE_TOL
+    if any(t1 - t0 > width + GRIP_SQUEEZE_TOL or t0 < -reach or t1 > reach for t0, t1 in spans):
+        return False
+    return lifted or max(t1 - t0 for t0, t1 in spans) >= width - GRIP_CLOSED_TOL
 
 
 def held(obj: Priv) -> bool:
@@ -86,7 +144,8 @@ def held(obj: Priv) -> bool:
     if not all(f in contacts for f in FINGERS):
         return False
     grip = obj.get(GRIPPER_KEY)
-    return grip is None or plausible_grasp(obj, float(grip["width"]), float(grip["yaw"]))
+    return grip is None or plausible_grasp(obj, float(grip["width"]), float(grip["yaw"]),
+                                           grip.get("pos"))
 
 
 def within_footprint(point: Sequence[float], obj: Priv, fraction: float = 1.0) -> bool:

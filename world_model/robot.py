@@ -274,7 +274,8 @@ class SimRobot:
                 "size": list(spec.size), "contacts": contacts,
             }
             if "left_finger" in contacts and "right_finger" in contacts:
-                objects[spec.name][GRIPPER_KEY] = {"width": float(width), "yaw": float(yaw)}
+                objects[spec.name][GRIPPER_KEY] = {"width": float(width), "yaw": float(yaw),
+                                                   "pos": list(map(float, pos))}
         fixtures: dict[str, Any] = {}
         for spec in self.scene.fixtures:
             fixtures[spec.name] = self._fixture_state(spec)

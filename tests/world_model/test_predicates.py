@@ -62,6 +62,44 @@ def test_held_needs_a_plausible_grasp():
     assert P.held_objects({"objects": {"b": gripped(box, 0.08, yaw=math.pi / 2)}}) == []
 
 
+def test_fingers_closed_off_centre_hold_what_lies_between_the_pads():
+    # a 4 cm cube turned 45 degrees to the finger axis (y), hanging from the fingers
+    cube = obj((0.5, 0.0, 0.12), yaw=math.pi / 4, contacts=P.FINGERS)
+    centre = P.width_along(cube, (0.0, -1.0, 0.0))  # 5.7 cm corner to corner
+    # pads closed near a corner, 2 cm off the centre: between them the cube is at most
+    # 2 * (2.83 - 1) = 3.7 cm wide, narrower than through its centre
+    near_corner = [0.52, 0.0, 0.12]
+    assert P.plausible_grasp(cube, 0.037, 0.0, near_corner)
+    assert not P.plausible_grasp(cube, 0.037, 0.0)  # judged through the centre: too narrow
+    assert 0.037 < centre - P.GRIP_SQUEEZE_TOL
+    assert P.held(gripped(cube, 0.037) | {P.GRIPPER_KEY: {"width": 0.037, "yaw": 0.0,
+                                                         "pos": near_corner}})
+    # a gap that narrow leaves the fingers inside the cube: no grasp
+    assert not P.plausible_grasp(cube, 0.02, 0.0, near_corner)
+    # at the centre, the grasp point changes nothing
+    assert P.plausible_grasp(cube, 0.057, 0.0, [0.5, 0.0, 0.12])
+    assert not P.plausible_grasp(cube, 0.037, 0.0, [0.5, 0.0, 0.12])
+
+
+def test_open_fingers_inside_a_wide_lifted_box_are_no_grasp():
+    # the physics can wedge 8.5 cm open fingers into a 10 cm box and lift it: the fingers
+    # are then inside it, which no real grasp is
+    box = obj((0.5, 0.2, 0.04), size=(0.10, 0.10, 0.03), contacts=P.FINGERS)
+    assert not P.plausible_grasp(box, 0.085, 0.0, [0.5, 0.2, 0.042])
+    assert P.plausible_grasp(box, 0.102, 0.0, [0.5, 0.2, 0.042])
+
+
+def test_chord_span_of_boxes_and_cylinders():
+    box = obj((0.0, 0.0, 0.0), size=(0.10, 0.04, 0.03))
+    assert P.chord_span(box, (0.0, 0.0, 0.0), (1.0, 0.0, 0.0)) == pytest.approx((-0.05, 0.05))
+    assert P.chord_span(box, (0.0, 0.03, 0.0), (1.0, 0.0, 0.0)) is None  # passes beside it
+    can = {**obj((0.0, 0.0, 0.0), size=(0.04, 0.04, 0.05)), "shape": "cylinder"}
+    t0, t1 = P.chord_span(can, (0.0, 0.01, 0.0), (1.0, 0.0, 0.0))
+    assert t1 - t0 == pytest.approx(2 * math.sqrt(0.02 ** 2 - 0.01 ** 2))
+    assert P.chord_span(can, (0.0, 0.0, 0.0), (0.0, 0.0, 1.0)) == pytest.approx((-0.025, 0.025))
+    assert P.chord_span(can, (0.0, 0.0, 0.03), (1.0, 0.0, 0.0)) is None  # above it
+
+
 def test_width_along_boxes_and_cylinders():
     box = obj((0, 0, 0), size=(0.10, 0.04, 0.03), yaw=math.pi / 4)
     assert P.width_along(box, (1.0, 0.0, 0.0)) == pytest.approx((0.10 + 0.04) / math.sqrt(2))
