@@ -5,6 +5,8 @@ generators never make (an object out of reach, a leaning tower).
 """
 from __future__ import annotations
 
+from typing import Any
+
 from vlaplan.world_model.robot import SimRobot
 from vlaplan.world_model.scene import ObjectSpec, RobotSpec, SceneSpec, TableSpec
 
@@ -25,3 +27,17 @@ def robot_for(*objects: ObjectSpec, holding: str | None = None) -> SimRobot:
     scene = SceneSpec.model_construct(robot=RobotSpec(holding=holding), table=TableSpec(),
                                       objects=list(objects), fixtures=[])
     return SimRobot(scene, render=False)
+
+
+def dispatcher_on(robot: Any, domain: str) -> Any:
+    """A Dispatcher (scripted policy, checks on) for one run on ``robot``, observed once."""
+    from vlaplan.executor import Executor
+    from vlaplan.executor.dispatch import Dispatcher
+    from vlaplan.executor.result import ExecutionResult
+
+    ex = Executor(domain, "scripted", robot=robot)
+    d = Dispatcher(ex, robot, ex.runtime.scene_objects(robot.scene),
+                   ExecutionResult(instruction="", domain=domain), lambda event: None,
+                   None, [], 0, True)
+    d.observe()
+    return d

@@ -7,10 +7,10 @@ closing and re-opening the drawer, and ``max_replans`` bounds the retries.
 """
 from __future__ import annotations
 
+from executor_scenes import dispatcher_on
+
 from vlaplan.domains import get_domain
 from vlaplan.executor import Executor, StepOutcome
-from vlaplan.executor.dispatch import Dispatcher
-from vlaplan.executor.result import ExecutionResult
 from vlaplan.executor.planning import MOVED, forbid, make_problem, without_bookkeeping
 from vlaplan.executor.runtime import DomainRuntime
 from vlaplan.planner import solve
@@ -96,11 +96,7 @@ def kitchen_dispatcher():
     fixtures = [f.model_copy(update={"params": {**f.params, "opening": 0.03}})
                 for f in g.spec.fixtures]
     robot = SimRobot(g.spec.model_copy(update={"fixtures": fixtures}), render=False)
-    ex = Executor("kitchen", "scripted", robot=robot)
-    objects = ex.runtime.scene_objects(robot.scene)
-    d = Dispatcher(ex, robot, objects, ExecutionResult(instruction="", domain="kitchen"),
-                   lambda event: None, None, [], 0, True)
-    d.observe()
+    d = dispatcher_on(robot, "kitchen")
     return d, robot, next(a.args[0] for a in g.init if a.predicate == "holding")
 
 
@@ -136,11 +132,7 @@ def test_a_refused_pick_is_scoped_to_the_blamed_neighbour_and_moving_it_lifts_th
     tabletop = get_domain("tabletop")
     g = tabletop.generate_scene(3, n_objects=2, stack_prob=0.0)
     robot = SimRobot(g.spec, render=False)
-    ex = Executor("tabletop", "scripted", robot=robot)
-    d = Dispatcher(ex, robot, ex.runtime.scene_objects(robot.scene),
-                   ExecutionResult(instruction="", domain="tabletop"), lambda event: None,
-                   None, [], 0, True)
-    d.observe()
+    d = dispatcher_on(robot, "tabletop")
     a, b = sorted(x.args[0] for x in d.atoms if x.predicate == "on-table")
     pick = tabletop.ground("pick", (a,))
     # pick consumes all of its preconditions; without blame the ban is outright

@@ -9,20 +9,22 @@ from __future__ import annotations
 
 import pybullet as pb
 
+from executor_scenes import dispatcher_on
+
 from vlaplan.domains import get_domain
 from vlaplan.executor import Executor
 from vlaplan.executor.dispatch import SETTLE_MAX, Dispatcher
 from vlaplan.executor.planning import unsupported
-from vlaplan.executor.result import ExecutionResult
 from vlaplan.planner.atoms import Atom
 from vlaplan.world_model.robot import SimRobot
 
 
-def dispatcher(robot: SimRobot) -> Dispatcher:
-    ex = Executor("tabletop", "scripted", robot=robot)
-    return Dispatcher(ex, robot, ex.runtime.scene_objects(robot.scene),
-                      ExecutionResult(instruction="", domain="tabletop"), lambda event: None,
-                      None, [], 0, True)
+def two_blocks() -> tuple[SimRobot, Dispatcher, str]:
+    """A plant with two blocks on the table, a dispatcher on it, and one block's name."""
+    g = get_domain("tabletop").generate_scene(3, n_objects=2, stack_prob=0.0)
+    robot = SimRobot(g.spec, render=False)
+    d = dispatcher_on(robot, "tabletop")
+    return robot, d, sorted(a.args[0] for a in d.atoms if a.predicate == "on-table")[0]
 
 
 def lift(robot: SimRobot, name: str, dz: float, roll: float = 0.0) -> None:
@@ -34,11 +36,7 @@ def lift(robot: SimRobot, name: str, dz: float, roll: float = 0.0) -> None:
 
 
 def test_a_falling_block_is_judged_once_it_lies_on_the_table() -> None:
-    g = get_domain("tabletop").generate_scene(3, n_objects=2, stack_prob=0.0)
-    robot = SimRobot(g.spec, render=False)
-    d = dispatcher(robot)
-    d.observe()
-    name = sorted(a.args[0] for a in d.atoms if a.predicate == "on-table")[0]
+    robot, d, name = two_blocks()
     lift(robot, name, 0.12, roll=0.6)  # 12 cm up and tipped: it falls and tumbles
     d.observe()
     assert unsupported(d.atoms, d.movable()) == [name]  # what the old executor planned from
@@ -50,11 +48,7 @@ def test_a_falling_block_is_judged_once_it_lies_on_the_table() -> None:
 
 
 def test_an_object_that_stays_unplaced_ends_the_wait() -> None:
-    g = get_domain("tabletop").generate_scene(3, n_objects=2, stack_prob=0.0)
-    robot = SimRobot(g.spec, render=False)
-    d = dispatcher(robot)
-    d.observe()
-    name = sorted(a.args[0] for a in d.atoms if a.predicate == "on-table")[0]
+    robot, d, name = two_blocks()
     body = robot.handles.objects[name]
     pb.changeDynamics(body, -1, mass=0.0, physicsClientId=robot.client)  # pinned in mid-air
     lift(robot, name, 0.12)
