@@ -106,7 +106,7 @@ class Dispatcher:
         and that the action does not delete itself (``(open drawer)`` for a put-in, not
         the ``(holding x)`` it consumes), those about the ``blame``d objects when there are
         any (when the action consumes every precondition: each observed atom about them
-        that it does not consume), less those a plan already changed since an earlier ban
+        that it does not consume, and how they are held), less those a plan already changed since an earlier ban
         of it (that detour did not help).  A plan may use the action again after deleting
         one of them; with none left, the ban is outright.
         """
@@ -120,7 +120,10 @@ class Dispatcher:
             # The action consumes every precondition (a pick, a stack): scope to what is
             # observed of the blamed objects instead, so a plan that moves one of them (a
             # neighbour set down too close, a block left askew) may try the action again.
-            blamed = {a for a in facts - consumed if set(a[1]) & set(blame)}
+            # How a blamed object is held counts too (a block pinched off centre does not
+            # land on the tower): a plan that sets it down and grasps it again may retry.
+            blamed = {a for a in facts if set(a[1]) & set(blame)
+                      and (a not in consumed or a[0] == "holding")}
         scope = frozenset((blamed or prevail) - self.ban_moved.get(key, set()))
         self.banned[key] = self.atoms
         self.ban_why[key] = why

@@ -7,7 +7,7 @@ closing and re-opening the drawer, and ``max_replans`` bounds the retries.
 """
 from __future__ import annotations
 
-from executor_scenes import dispatcher_on
+from executor_scenes import cube, dispatcher_on, robot_for
 
 from vlaplan.domains import get_domain
 from vlaplan.executor import Executor, StepOutcome
@@ -148,4 +148,27 @@ def test_a_refused_pick_is_scoped_to_the_blamed_neighbour_and_moving_it_lifts_th
     assert res.solved
     steps = [str(without_bookkeeping(x)) for x in res.plan.actions]
     assert steps[0] == f"(pick {b})" and steps[-1] == f"(pick {a})"  # move b first
+    robot.close()
+
+
+def test_a_stack_refused_for_the_held_block_may_be_retried_after_a_new_grasp() -> None:
+    # red_1 is held, green_1 stands on the table; the twin refused (stack red_1 green_1)
+    # and blamed both (EFFECT_MISMATCH blames the action's arguments)
+    robot = robot_for(cube("red_1", "red", 0.45, 0.1), cube("green_1", "green", 0.5, -0.1),
+                      holding="red_1")
+    d = dispatcher_on(robot, "tabletop")
+    assert Atom("holding", ("red_1",)) in d.atoms
+    stack = get_domain("tabletop").ground("stack", ("red_1", "green_1"))
+    d._ban(stack, "the twin: EFFECT_MISMATCH", ["red_1", "green_1"])
+    scope = d.ban_scope[("stack", ("red_1", "green_1"))]
+    # how red_1 is held is part of the refused state, though the stack consumes it
+    assert scope == {Atom("holding", ("red_1",)), Atom("on-table", ("green_1",))}
+    domain = forbid(d.runtime.pddl, d.ban_scope)
+    problem = make_problem(domain, d.object_types(), d.atoms,
+                           [Atom("on", ("red_1", "green_1"))])
+    res = solve(domain, problem, timeout=10)
+    assert res.solved
+    steps = [str(without_bookkeeping(x)) for x in res.plan.actions]
+    # the shortest way round: set red_1 down, grasp it again, then the stack
+    assert steps == ["(place red_1)", "(pick red_1)", "(stack red_1 green_1)"]
     robot.close()
