@@ -30,6 +30,9 @@ FIXTURE_TYPES = frozenset({"drawer", "bin", "container"})  # types that never mo
 # free slot of an open drawer: world_model.lookahead_screen); the cheap stages (symbolic,
 # reachability, collision) run for every action.
 LOOKAHEAD_ACTIONS = frozenset({"stack", "put-in"})
+# Refusals about where things end up (the look-ahead's verdicts): how the held object is
+# held decides them, so their bans also cover the grasp (``Dispatcher._ban``'s ``grasp``).
+OUTCOME_REFUSALS = frozenset({"EFFECT_MISMATCH", "UNSTABLE"})
 
 
 def stages_for(selection: Any, action_name: str) -> Any:
@@ -99,14 +102,15 @@ class Dispatcher:
                     types[arg] = self.runtime.type_of(arg, self.obs)
         return types
 
-    def _ban(self, action: Any, why: str, blame: list[str] | None = None) -> None:
+    def _ban(self, action: Any, why: str, blame: list[str] | None = None,
+             grasp: bool = False) -> None:
         """Rule ``action`` out while the world stays as it is now.
 
         The ban is scoped to the action's prevail conditions: preconditions that hold now
         and that the action does not delete itself (``(open drawer)`` for a put-in, not
         the ``(holding x)`` it consumes), those about the ``blame``d objects when there are
         any (when the action consumes every precondition: each observed atom about them
-        that it does not consume, and how they are held), less those a plan already changed since an earlier ban
+        that it does not consume, and with ``grasp`` how they are held), less those a plan already changed since an earlier ban
         of it (that detour did not help).  A plan may use the action again after deleting
         one of them; with none left, the ban is outright.
         """
@@ -120,10 +124,11 @@ class Dispatcher:
             # The action consumes every precondition (a pick, a stack): scope to what is
             # observed of the blamed objects instead, so a plan that moves one of them (a
             # neighbour set down too close, a block left askew) may try the action again.
-            # How a blamed object is held counts too (a block pinched off centre does not
-            # land on the tower): a plan that sets it down and grasps it again may retry.
+            # With ``grasp`` (the look-ahead predicted where things end up), how a blamed
+            # object is held counts too (a block pinched off centre does not land on the
+            # tower): a plan that sets it down and grasps it again may retry.
             blamed = {a for a in facts if set(a[1]) & set(blame)
-                      and (a not in consumed or a[0] == "holding")}
+                      and (a not in consumed or (grasp and a[0] == "holding"))}
         scope = frozenset((blamed or prevail) - self.ban_moved.get(key, set()))
         self.banned[key] = self.atoms
         self.ban_why[key] = why
@@ -191,7 +196,8 @@ class Dispatcher:
                     record.reason = f"{verdict.reason}: {verdict.detail}"
                     self._close(record)
                     if verdict.reason != "PRECONDITION_FALSE":
-                        self._ban(action, f"the twin: {verdict.reason}", verdict.objects)
+                        self._ban(action, f"the twin: {verdict.reason}", verdict.objects,
+                                  grasp=str(verdict.reason) in OUTCOME_REFUSALS)
                     return f"check failed {verdict.reason}: {verdict.detail}"
                 if self.ban_why.get((action.name, tuple(action.args)), "").startswith("the twin"):
                     self.lift_ban((action.name, tuple(action.args)))  # accepted now

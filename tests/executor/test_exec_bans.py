@@ -159,7 +159,11 @@ def test_a_stack_refused_for_the_held_block_may_be_retried_after_a_new_grasp() -
     d = dispatcher_on(robot, "tabletop")
     assert Atom("holding", ("red_1",)) in d.atoms
     stack = get_domain("tabletop").ground("stack", ("red_1", "green_1"))
-    d._ban(stack, "the twin: EFFECT_MISMATCH", ["red_1", "green_1"])
+    # refused as out of reach, the grasp is beside the point: green_1 must move
+    d._ban(stack, "the twin: UNREACHABLE", ["red_1", "green_1"])
+    assert d.ban_scope[("stack", ("red_1", "green_1"))] == {Atom("on-table", ("green_1",))}
+    d.lift_ban(("stack", ("red_1", "green_1")))
+    d._ban(stack, "the twin: EFFECT_MISMATCH", ["red_1", "green_1"], grasp=True)
     scope = d.ban_scope[("stack", ("red_1", "green_1"))]
     # how red_1 is held is part of the refused state, though the stack consumes it
     assert scope == {Atom("holding", ("red_1",)), Atom("on-table", ("green_1",))}
