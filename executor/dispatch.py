@@ -110,8 +110,8 @@ class Dispatcher:
         and that the action does not delete itself (``(open drawer)`` for a put-in, not
         the ``(holding x)`` it consumes), those about the ``blame``d objects when there are
         any (when the action consumes every precondition: each observed atom about them
-        that it does not consume, and with ``grasp`` how they are held), less those a plan already changed since an earlier ban
-        of it (that detour did not help).  A plan may use the action again after deleting
+        that it does not consume, and with ``grasp`` how they are held), less those a plan
+        already changed since an earlier ban of it (that detour did not help).  A plan may use the action again after deleting
         one of them; with none left, the ban is outright.
         """
         key = (action.name, tuple(action.args))
@@ -274,7 +274,13 @@ class Dispatcher:
             return
         try:
             self.observe()
+            t1, observed = perf_counter(), self.result.timings.observe
             record.settle_frames = self._settle(prompt)
+            # the plant ran on: skill time, like the ready move (its observations are
+            # already counted as observe time)
+            waited = perf_counter() - t1 - (self.result.timings.observe - observed)
+            record.duration += waited
+            self.result.timings.skill += waited
         except KeyboardInterrupt:
             self._close(record)
             raise
