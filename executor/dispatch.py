@@ -14,6 +14,7 @@ import numpy as np
 from vlaplan.executor import events as ev
 from vlaplan.executor.planning import action_text, literal_text, plan_still_valid, unsupported
 from vlaplan.executor.result import CheckRecord, InjectedFault, StepOutcome, StepRecord
+from vlaplan.executor.runtime import FIXTURE_TYPES
 from vlaplan.planner.atoms import Atom
 from vlaplan.skills.contract import ACTION_DIM, PRIVILEGED_KEY, SkillCall
 
@@ -23,7 +24,6 @@ PROGRESS_EVERY = 5  # control steps between SkillProgress events
 # transient state.  The hand holds still and the scene is observed again, for at most this
 # many control steps (1 s at 20 Hz), until every movable object is placed again.
 SETTLE_MAX = 20
-FIXTURE_TYPES = frozenset({"drawer", "bin", "container"})  # types that never move on their own
 # With check_stages="auto", the physics look-ahead runs only for actions that put one thing
 # onto or into another (a tower may topple, a container may be closed or full), and only
 # when the synced geometry does not already settle its verdict (a straight level tower, a
@@ -111,8 +111,8 @@ class Dispatcher:
         the ``(holding x)`` it consumes), those about the ``blame``d objects when there are
         any (when the action consumes every precondition: each observed atom about them
         that it does not consume, and with ``grasp`` how they are held), less those a plan
-        already changed since an earlier ban of it (that detour did not help).  A plan may use the action again after deleting
-        one of them; with none left, the ban is outright.
+        already changed since an earlier ban of it (that detour did not help).  A plan may
+        use the action again after deleting one of them; with none left, the ban is outright.
         """
         key = (action.name, tuple(action.args))
         facts = {Atom(a[0], tuple(a[1])) for a in self.atoms}
@@ -197,7 +197,7 @@ class Dispatcher:
                     self._close(record)
                     if verdict.reason != "PRECONDITION_FALSE":
                         self._ban(action, f"the twin: {verdict.reason}", verdict.objects,
-                                  grasp=str(verdict.reason) in OUTCOME_REFUSALS)
+                                  grasp=verdict.reason in OUTCOME_REFUSALS)
                     return f"check failed {verdict.reason}: {verdict.detail}"
                 if self.ban_why.get((action.name, tuple(action.args)), "").startswith("the twin"):
                     self.lift_ban((action.name, tuple(action.args)))  # accepted now

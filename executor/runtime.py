@@ -13,6 +13,8 @@ from vlaplan.executor.result import SceneObjectRecord
 from vlaplan.planner.atoms import Atom
 from vlaplan.planner.errors import ExecutionError
 
+FIXTURE_TYPES = frozenset({"drawer", "bin", "container"})  # types that never move on their own
+
 
 def available() -> list[str]:
     """Names of the installed domains."""
@@ -116,8 +118,7 @@ class DomainRuntime:
 
     def object_types(self, objects: Iterable[Any]) -> dict[str, str]:
         types = {o.name: o.type for o in objects}
-        fixtures = {"drawer", "bin", "container"}
-        self._movable_type = next((t for t in types.values() if t not in fixtures), "object")
+        self._movable_type = next((t for t in types.values() if t not in FIXTURE_TYPES), "object")
         return types
 
     def describe(self, objects: Iterable[Any]) -> dict[str, str]:

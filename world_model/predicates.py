@@ -23,8 +23,8 @@ HAND_PARTS = FINGERS + ("robot",)  # contacts that are not a support
 GRIP_SQUEEZE_TOL = 0.005  # m an object may be wider than the finger gap (soft contacts)
 GRIP_CLOSED_TOL = 0.006  # m a finger gap may exceed the object's width and still grip it
 GRIPPER_KEY = "gripper"  # per-object record of the hand touching it: {"width", "yaw", "pos"}
-PAD_HALF_WIDTH = 0.01  # m: a finger pad reaches this far either side of the grasp point,
-PAD_HALF_HEIGHT = 0.01  # m: ... across the finger axis and up or down
+PAD_HALF_WIDTH = 0.01  # m a finger pad reaches either side of the grasp point, across the fingers
+PAD_HALF_HEIGHT = 0.01  # m a finger pad reaches above and below the grasp point
 
 Priv = Mapping[str, Any]
 
@@ -102,10 +102,15 @@ def chord_span(obj: Priv, point: Sequence[float], direction: Sequence[float]
     return (float(lo), float(hi)) if hi > lo else None
 
 
+def finger_axis(yaw: float) -> np.ndarray:
+    """The unit vector from one fingertip to the other of a hand pointing down with ``yaw``."""
+    return np.array([np.sin(yaw), -np.cos(yaw), 0.0])
+
+
 def _between_pads(obj: Priv, yaw: float, point: Sequence[float]) -> list[tuple[float, float]]:
     """The object's spans along the finger axis on lines across the finger pads around
     the grasp ``point`` (those lines that meet it), relative to the point."""
-    axis = np.array([np.sin(yaw), -np.cos(yaw), 0.0])
+    axis = finger_axis(yaw)
     across = np.array([np.cos(yaw), np.sin(yaw), 0.0])
     c = np.asarray(point, dtype=float)
     spans = (chord_span(obj, c + u * PAD_HALF_WIDTH * across + (0.0, 0.0, v * PAD_HALF_HEIGHT),
@@ -129,7 +134,7 @@ def plausible_grasp(obj: Priv, width: float, yaw: float,
     lifted = all(c in HAND_PARTS for c in obj.get("contacts", ()))
     spans = _between_pads(obj, yaw, point) if point is not None else []
     if not spans:
-        extent = width_along(obj, (np.sin(yaw), -np.cos(yaw), 0.0))  # the finger axis
+        extent = width_along(obj, finger_axis(yaw))
         spans = [(-extent / 2, extent / 2)]
     reach = width / 2 + GRIP_SQUEEZE_TOL
     if any(t1 - t0 > width + GRIP_SQUEEZE_TOL or t0 < -reach or t1 > reach for t0, t1 in spans):
