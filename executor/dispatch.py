@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from vlaplan.executor import events as ev
+from vlaplan.executor.loose import loose_support, with_assumed
 from vlaplan.executor.planning import action_text, literal_text, plan_still_valid, unsupported
 from vlaplan.executor.result import CheckRecord, InjectedFault, StepOutcome, StepRecord
 from vlaplan.executor.runtime import FIXTURE_TYPES
@@ -71,7 +72,10 @@ class Dispatcher:
         self._failures: dict[tuple[Any, frozenset], int] = {}
         self.override: set[tuple[str, tuple[str, ...]]] = set()  # dispatch despite the twin
         self.obs: Any = None
-        self.atoms: frozenset = frozenset()
+        self.observed: frozenset = frozenset()  # the domain's classifiers on the latest observation
+        self.assumed: dict[str, Atom] = {}  # loose support assumed for planning (executor.loose)
+        self.atoms: frozenset = frozenset()  # what planning and monitoring use: both of them
+        self.goal: list[Any] = []  # the goal literals being planned for
         self.step = 0  # dispatched steps so far (the fault spec's STEP)
         self._fault_items = fault_items
         self.faults: list[Any] = []
@@ -84,10 +88,28 @@ class Dispatcher:
     def observe(self) -> None:
         t0 = perf_counter()
         self.obs = self.robot.observe()
-        self.atoms = self.runtime.abstract(self.obs)
+        self.seen(self.runtime.abstract(self.obs))
         for key, scope in self.ban_scope.items():
             self.ban_moved.setdefault(key, set()).update(scope - self.atoms)
         self.result.timings.observe += perf_counter() - t0
+
+    def seen(self, observed: frozenset) -> None:
+        """Take ``observed`` (the classifiers' atoms of ``self.obs``) as the current state."""
+        self.observed = observed
+        self._assume()
+
+    def set_goal(self, goal_literals: list[Any]) -> None:
+        """Plan for ``goal_literals`` from now on (assumed atoms never move the goal closer)."""
+        self.goal = list(goal_literals)
+        self._assume()
+
+    def _assume(self) -> None:
+        self.assumed = {}
+        if self.ex.loose_support:
+            priv = (self.obs or {}).get(PRIVILEGED_KEY) or {}
+            self.assumed = loose_support(self.observed, priv.get("objects", {}), self.movable(),
+                                         self.goal, self.runtime.arity)
+        self.atoms = with_assumed(self.observed, self.assumed, self.runtime.arity)
 
     def movable(self) -> list[str]:
         """The objects that can fall over or be carried (not drawers, bins, containers)."""
@@ -96,7 +118,7 @@ class Dispatcher:
     def object_types(self) -> dict[str, str]:
         """Problem objects: the scene's, plus any new object the observation mentions."""
         types = dict(self.types)
-        for atom in self.atoms:
+        for atom in self.observed:
             for arg in atom[1]:
                 if arg not in types:
                     types[arg] = self.runtime.type_of(arg, self.obs)
@@ -291,7 +313,7 @@ class Dispatcher:
             return
         add = {a for a in map(literal_text, action.add)}
         delete = {a for a in map(literal_text, action.delete)} - add
-        now = {literal_text(a) for a in self.atoms}
+        now = {literal_text(a) for a in self.observed}  # effects must be seen, not assumed
         record.missing = sorted(add - now)
         record.unexpected = sorted(delete & now)
         if record.outcome == StepOutcome.SUCCEEDED and (record.missing or record.unexpected):
@@ -338,7 +360,7 @@ class Dispatcher:
         hold = np.zeros(ACTION_DIM, dtype=np.float32)
         hold[4] = self.gripper
         for step in range(SETTLE_MAX):
-            if not unsupported(self.atoms, movable):
+            if not unsupported(self.observed, movable):
                 return step
             if self.recorder is not None:
                 self.recorder.add(self.obs, prompt)

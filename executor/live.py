@@ -54,6 +54,8 @@ class LiveView:
                 self.plan_cause = p.cause
             self._log(f"plan ({p.status.lower()}, {len(p.actions)} actions, "
                       f"{p.seconds * 1000:.0f} ms): {p.cause}", "cyan")
+            if p.assumed:
+                self._log("assumed for planning: " + " ".join(p.assumed), "yellow")
         elif isinstance(event, ev.CheckDone):
             c = event.check
             if not c.ok:

@@ -63,6 +63,10 @@ class Executor:
     (rise, then travel; ``vlaplan.world_model.ready_pose``), where learned skills are
     trained to start; off, a skill starts wherever the previous one left the arm.  None
     (default): on for every policy but the privileged scripted expert, which starts anywhere.
+    ``loose_support``: plan with an assumed support atom for an object that no classifier
+    places but that touches the table or lies on blocks (``vlaplan.executor.loose``; the
+    plans record what they assumed, success is judged on observed atoms only); off, such an
+    object can be planned for by no action.
     """
 
     def __init__(self, domain: str = "tabletop", policy: Any = "vla", *, robot: Any = None,
@@ -70,10 +74,12 @@ class Executor:
                  search: str = "gbfs-ff", plan_timeout: float = 10.0,
                  check_stages: Any = "auto", scene_options: dict[str, Any] | None = None,
                  render: bool | None = None, when_blocked: str = "stop",
-                 attempts: int = 3, ready_pose: bool | None = None) -> None:
+                 attempts: int = 3, ready_pose: bool | None = None,
+                 loose_support: bool = True) -> None:
         if attempts < 1:
             raise ExecutionError(f"attempts must be >= 1, got {attempts}")
         self.attempts = attempts
+        self.loose_support = loose_support
         if max_replans < 0:
             raise ExecutionError(f"max_replans must be >= 0, got {max_replans}")
         if when_blocked not in ("stop", "try"):
@@ -200,7 +206,8 @@ class Executor:
             emit(ev.GoalParsed(instruction, tuple(tuple(s) for s in result.goal)))
             dispatcher = Dispatcher(self, robot, objects, result, emit, recorder, fault_items,
                                     seed, checks)
-            dispatcher.obs, dispatcher.atoms = obs, atoms
+            dispatcher.obs = obs
+            dispatcher.seen(atoms)
             goal_literals = self._run_stages(dispatcher, stages, checkpoints, replan, max_replans)
             reached_all = True
         except _Stop as stop:
@@ -235,13 +242,13 @@ class Executor:
             pass
         except Exception as exc:  # the plant is gone: keep the last atoms we have
             result.reason = result.reason or f"final observation failed: {exc}"
-        result.final_atoms = sorted(map(literal_text, dispatcher.atoms))
-        ok = reached_all and holds(goal_literals, dispatcher.atoms)
+        result.final_atoms = sorted(map(literal_text, dispatcher.observed))
+        ok = reached_all and holds(goal_literals, dispatcher.observed)
         result.success = ok
         if ok:
             result.reason = "goal reached: all goal literals hold in the observed state"
         elif not result.reason:
-            missing = unmet(goal_literals, dispatcher.atoms)
+            missing = unmet(goal_literals, dispatcher.observed)
             result.reason = "goal not reached; unmet: " + " ".join(missing)
 
     def _run_stages(self, d: Dispatcher, stages: list[list[Any]], checkpoints: list[list[Any]],
@@ -255,11 +262,13 @@ class Executor:
         goal_literals: list[Any] = []
         for k, stage in enumerate(stages):
             goal_literals, cumulative = list(checkpoints[k]), True
+            d.set_goal(goal_literals)
             cause = "initial" if k == 0 else f"stage {k + 1} of {len(stages)}"
             while not holds(goal_literals, d.atoms):
                 plan = self._plan(d, k, goal_literals, cause)
                 if plan is None and cumulative and k > 0:
                     goal_literals, cumulative = list(stage), False
+                    d.set_goal(goal_literals)
                     plan = self._plan(d, k, goal_literals, cause + " (earlier stages not kept)")
                 if plan is None:
                     raise _Stop(d.result.plans[-1].cause)
@@ -320,6 +329,7 @@ class Executor:
         plan = res.plan
         actions = [without_bookkeeping(a) for a in getattr(plan, "actions", plan) or []]
         record = PlanRecord(stage=stage, status=status, actions=[action_text(a) for a in actions],
+                            assumed=sorted(map(literal_text, d.assumed.values())),
                             cost=float(getattr(plan, "cost", len(actions)) or 0.0),
                             stats=_stats(getattr(res, "stats", {})), cause=cause, seconds=seconds)
         d.result.plans.append(record)
@@ -334,10 +344,13 @@ class Executor:
             why = {"UNSOLVABLE": "no plan reaches the goal from the observed state",
                    "TIMEOUT": f"the planner timed out after {self.plan_timeout:g} s"}.get(
                        status, f"the planner returned {status} ({getattr(res, 'message', '')})")
-            lost = unsupported(d.atoms, d.movable())
+            lost = unsupported(d.observed, d.movable())
             lost_text = (f"; {', '.join(lost)} {'is' if len(lost) == 1 else 'are'} neither on the "
                          "table, on or in anything, nor held (fallen over or out of the "
                          "workspace?)") if lost else ""
+            planned_as = [literal_text(d.assumed[x]) for x in lost if x in d.assumed]
+            if planned_as:
+                lost_text += f"; planned as {', '.join(planned_as)}"
             record.cause = (f"{why}: {goal}{banned}{lost_text}"
                             + (f" ({cause})" if cause != "initial" else ""))
             return None

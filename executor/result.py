@@ -43,6 +43,8 @@ class PlanRecord(BaseModel):
     stats: dict = Field(default_factory=dict)
     cause: str = "initial"
     seconds: float = 0.0
+    assumed: list[str] = Field(default_factory=list, description=(
+        "support atoms assumed for objects no classifier placed (vlaplan.executor.loose)"))
 
 
 class CheckRecord(BaseModel):

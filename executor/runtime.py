@@ -46,6 +46,8 @@ class DomainRuntime:
         self.pddl = load_domain(str(self.spec.pddl_path))
         self.lexicon = Lexicon.load(self.spec.lexicon_path)
         self._movable_type = "object"
+        # predicate name -> number of parameters (the executor's loose support needs them)
+        self.arity = {name: len(pred.params) for name, pred in self.pddl.predicates.items()}
 
     # -- scenes --------------------------------------------------------------------
     def generate(self, seed: int | None, **options: Any) -> Any:
