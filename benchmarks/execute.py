@@ -72,6 +72,7 @@ def episode(ex: Executor, text: str, seed: int, **kw: Any) -> dict[str, Any]:
             "steps": len(r.steps), "replans": len(r.replans),
             "ready_frames": sum(step.ready_frames for step in r.steps),
             "settle_frames": sum(step.settle_frames for step in r.steps),
+            "assumed": [a for p in r.plans for a in p.assumed],
             "dispatched": [[step.call.strip("()").split()[0], step.outcome.value]
                            for step in r.steps if step.frames > 0],
             "faults": [f"{f.kind}({f.target})@{f.step}:{'ok' if f.applied else 'no-op'}"
@@ -113,17 +114,19 @@ CONDITIONS = ("scripted", "scripted no-checks", "scripted try-blocked", "fault+r
 def run(domains: list[str], seeds: list[int], vla_seeds: list[int], n_actions: int,
         check_stages: str, console: Console, render: bool = False,
         conditions: tuple[str, ...] = CONDITIONS, vla: str = "vla",
-        ready_pose: bool | None = None, max_replans: int = 5) -> dict[str, Any]:
+        ready_pose: bool | None = None, max_replans: int = 5,
+        loose_support: bool = True) -> dict[str, Any]:
     rows: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     want = set(conditions)
     with Progress(console=console, transient=True) as progress:
         for domain in domains:
             ex = Executor(domain, "scripted", check_stages=check_stages,
                           scene_options=SCENES.get(domain), render=render or None,
-                          ready_pose=ready_pose)
+                          ready_pose=ready_pose, loose_support=loose_support)
             trying = Executor(domain, "scripted", check_stages=check_stages,
                               scene_options=SCENES.get(domain), render=render or None,
-                              when_blocked="try", ready_pose=ready_pose)
+                              when_blocked="try", ready_pose=ready_pose,
+                              loose_support=loose_support)
             task = progress.add_task(f"{domain} scripted", total=len(seeds))
             for seed in seeds:
                 try:
@@ -150,7 +153,7 @@ def run(domains: list[str], seeds: list[int], vla_seeds: list[int], n_actions: i
             if vla != "vla" or checkpoint_path("vla").is_dir():
                 ex = Executor("tabletop", vla, check_stages=check_stages,
                               scene_options=SCENES["tabletop"], ready_pose=ready_pose,
-                              max_replans=max_replans)
+                              max_replans=max_replans, loose_support=loose_support)
                 task = progress.add_task("tabletop vla", total=len(vla_seeds))
                 for seed in vla_seeds:
                     text, _ = long_task_with_plan(ex, seed, n_actions)
@@ -242,6 +245,9 @@ def main(argv: list[str] | None = None) -> int:
                          "pose before each skill of a learned policy, not the scripted expert's")
     ap.add_argument("--max-replans", type=int, default=5,
                     help="the VLA row's replan budget (execute()'s default: 5)")
+    ap.add_argument("--loose-support", choices=("on", "off"), default="on",
+                    help="Executor(loose_support=...): plan with an assumed support atom for "
+                         "objects no classifier places (executor/loose.py; default on)")
     ap.add_argument("--json", default=None, metavar="OUT.json", help="also write the report")
     args = ap.parse_args(argv)
     if args.audit_screen:
@@ -257,7 +263,8 @@ def main(argv: list[str] | None = None) -> int:
         conditions, domains, vla_seeds = ("vla",), ["tabletop"], seeds
     report = run(domains, seeds, vla_seeds, args.actions, args.check_stages,
                  console, args.render, conditions, args.vla,
-                 {"auto": None, "on": True, "off": False}[args.ready_pose], args.max_replans)
+                 {"auto": None, "on": True, "off": False}[args.ready_pose], args.max_replans,
+                 args.loose_support == "on")
     title = (f"execute(): {args.seeds} seeds, ~{args.actions}-action tasks, checks="
              f"{args.check_stages}{', cameras rendered' if args.render else ''} "
              f"({platform.processor() or platform.machine()}, "

@@ -13,6 +13,7 @@ from collections import Counter
 from typing import Any
 
 from vlaplan.executor.planning import make_problem, progress
+from vlaplan.executor.runtime import FIXTURE_TYPES
 
 
 # Scene sizes that give ~10-action tasks (demo, benchmark).
@@ -32,7 +33,7 @@ def _join(words: list[str]) -> str:
 
 def candidates(domain: str, objects: list[Any]) -> list[str]:
     """Instructions of growing length for the scene's objects."""
-    movable = [o for o in objects if o.type not in ("drawer", "bin")]
+    movable = [o for o in objects if o.type not in FIXTURE_TYPES]
     out: list[str] = []
     if domain == "tabletop":
         words = _words(movable, lambda o: o.colour, lambda o: o.colour)

@@ -20,7 +20,7 @@ from vlaplan.world_model import expert_targets as T
 from vlaplan.world_model.build import REST_POSE, WorldHandles, solve_ik
 from vlaplan.world_model.checks import ActionLike, Failure, ReasonCode, action_label
 from vlaplan.world_model.panda import ARM_JOINTS, FINGER_JOINTS, FINGER_MAX, GRASP_LINK
-from vlaplan.world_model.predicates import HAND_PARTS
+from vlaplan.world_model.predicates import HAND_PARTS, finger_axis, width_along
 
 REACH_TOL = 0.02  # m between the IK solution's grasp frame and the target (the skills are
 # closed-loop and absorb IK residuals; really unreachable targets miss by several cm)
@@ -154,13 +154,7 @@ def penetrations(client: int, body: int, link: int | None, handles: WorldHandles
 def extent_along(obj: Mapping[str, Any], yaw: float) -> float:
     """Width of ``obj`` (a privileged object entry) along the finger axis of a hand
     pointing down with ``yaw``: what the open fingers must span to close around it."""
-    along = np.array([math.sin(yaw), -math.cos(yaw), 0.0])
-    rot = np.asarray(pb.getMatrixFromQuaternion(obj["quat"])).reshape(3, 3)
-    size = [float(v) for v in obj["size"]]
-    if obj.get("shape") == "cylinder":  # local z is the axis, size[0] the diameter
-        c = abs(float(rot[:, 2] @ along))
-        return size[0] * math.sqrt(max(0.0, 1.0 - c * c)) + size[2] * c
-    return float(sum(size[i] * abs(float(rot[:, i] @ along)) for i in range(3)))
+    return width_along(obj, finger_axis(yaw))
 
 
 def check_grip(target: TargetPose, label: str) -> Failure | None:
