@@ -69,6 +69,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="oversample the first N frames of every episode (default 0: off)")
     t.add_argument("--early-weight", type=float, default=1.0,
                    help="how many times as often those frames are drawn")
+    t.add_argument("--n-action-steps", type=int, default=None,
+                   help="actions the policy executes per predicted chunk, saved with the "
+                        "checkpoint (default: --init's, else the whole chunk)")
     t.set_defaults(func=_train)
 
 
@@ -103,6 +106,7 @@ def _train(args: argparse.Namespace) -> int:
                                goal_loss=args.goal_loss, goal_frame=args.goal_frame,
                                init=args.init,
                                word_dropout=args.word_dropout,
+                               n_action_steps=args.n_action_steps,
                                spec=spec))
     print(f"trained {result.steps} steps in {result.seconds:.0f} s, loss {result.final_loss:.4f},"
           f" {result.num_parameters / 1e6:.2f} M parameters -> {result.out}")

@@ -48,6 +48,7 @@ class TrainConfig(BaseModel):
     goal_frame: str = "world"  # goal_aux.FRAMES: the goal's position, or its offset from the hand
     word_dropout: float = 0.0  # leave each template word of a prompt out with this probability
     init: str | None = None  # start from this checkpoint's weights and processor (fine-tune)
+    n_action_steps: int | None = None  # actions executed per chunk (None: init's, else the chunk)
     spec: ModelSpec = ModelSpec()
 
 
@@ -218,6 +219,11 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
         meta.n_action_steps = init_meta.n_action_steps
     else:
         meta.vision_stem = cfg.spec.stem
+    if cfg.n_action_steps is not None:
+        if not 1 <= cfg.n_action_steps <= cfg.spec.chunk:
+            raise SkillError(f"--n-action-steps must be between 1 and the chunk size "
+                             f"{cfg.spec.chunk}, got {cfg.n_action_steps}")
+        meta.n_action_steps = cfg.n_action_steps
     n_params = sum(p.numel() for p in model.parameters())
 
     def save(step: int, seconds: float, loss: float) -> None:

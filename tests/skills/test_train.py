@@ -52,6 +52,17 @@ def test_training_refuses_bad_input(data, tmp_path):
         train(TrainConfig(data=str(data), out=str(tmp_path / "mine"), steps=1, spec=tiny_spec()))
 
 
+def test_actions_per_chunk_are_saved_with_the_checkpoint(data, tmp_path):
+    cfg = dict(data=str(data), steps=2, batch_size=4, warmup=1, spec=tiny_spec())
+    train(TrainConfig(out=str(tmp_path / "four"), n_action_steps=3, **cfg))
+    chunk = tiny_spec().chunk
+    assert VLAPolicy.from_pretrained(tmp_path / "four").n_action_steps == 3
+    train(TrainConfig(out=str(tmp_path / "whole"), **cfg))
+    assert VLAPolicy.from_pretrained(tmp_path / "whole").n_action_steps == chunk
+    with pytest.raises(SkillError, match="n-action-steps must be between 1 and the chunk"):
+        train(TrainConfig(out=str(tmp_path / "bad"), n_action_steps=chunk + 1, **cfg))
+
+
 def test_cli_train_and_collect_report_bad_input_as_exit_code_2(data, tmp_path, capsys):
     from vlaplan.cli import main
 
