@@ -25,22 +25,9 @@ PROGRESS_EVERY = 5  # control steps between SkillProgress events
 # transient state.  The hand holds still and the scene is observed again, for at most this
 # many control steps (1 s at 20 Hz), until every movable object is placed again.
 SETTLE_MAX = 20
-# With check_stages="auto", the physics look-ahead runs only for actions that put one thing
-# onto or into another (a tower may topple, a container may be closed or full), and only
-# when the synced geometry does not already settle its verdict (a straight level tower, a
-# free slot of an open drawer: world_model.lookahead_screen); the cheap stages (symbolic,
-# reachability, collision) run for every action.
-LOOKAHEAD_ACTIONS = frozenset({"stack", "put-in"})
 # Refusals about where things end up (the look-ahead's verdicts): how the held object is
 # held decides them, so their bans also cover the grasp (``Dispatcher._ban``'s ``grasp``).
 OUTCOME_REFUSALS = frozenset({"EFFECT_MISMATCH", "UNSTABLE"})
-
-
-def stages_for(selection: Any, action_name: str) -> Any:
-    """The twin's check stages for one action under the executor's ``check_stages``."""
-    if selection not in ("auto", "auto-unscreened"):
-        return selection
-    return "all" if action_name in LOOKAHEAD_ACTIONS else "cheap"
 
 
 class SkillAborted(Exception):
@@ -248,8 +235,7 @@ class Dispatcher:
     def _check(self, action: Any, record: StepRecord) -> CheckRecord:
         t0 = perf_counter()
         res = self.runtime.check(self.ex._twin_for(), self.obs, action, self.atoms,
-                                 stages_for(self.ex.check_stages, action.name),
-                                 screen=self.ex.check_stages == "auto")
+                                 self.ex.check_stages)
         seconds = perf_counter() - t0
         self.result.timings.check += seconds
         verdict = CheckRecord(ok=bool(res.ok), reason="OK" if res.ok else str(getattr(res.reason, "value", res.reason)),

@@ -11,7 +11,7 @@ goal.  Bad input raises; everything that goes wrong while running ends in the re
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from time import perf_counter
 from typing import Any
@@ -19,8 +19,9 @@ from typing import Any
 from vlaplan.executor import events as ev
 from vlaplan.executor.dispatch import Dispatcher
 from vlaplan.executor.mutex import goal_contradiction
-from vlaplan.executor.planning import (action_text, forbid, holds, literal_text, make_problem,
-                                       unmet, unsupported, without_bookkeeping)
+from vlaplan.executor.planning import (action_text, forbid, goal_stages, holds, literal_text,
+                                       make_problem, stage_goal, unmet, unsupported,
+                                       without_bookkeeping)
 from vlaplan.executor.policies import policy_label, resolve_policy
 from vlaplan.executor.result import ExecutionResult, PlanRecord, ReplanRecord
 from vlaplan.executor.runtime import DomainRuntime
@@ -199,9 +200,9 @@ class Executor:
                 from vlaplan.planner.instruction import parse_instruction
             goal = given_goal or parse_instruction(instruction, objects, self.runtime.lexicon, atoms)
             t.parse += perf_counter() - t0
-            stages = [list(stage) for stage in _stages(goal)]
+            stages = [list(stage) for stage in goal_stages(goal)]
             checkpoints = [list(c) for c in getattr(goal, "checkpoints", ())] or [
-                _stage_goal(stages, k) for k in range(len(stages))]
+                stage_goal(stages, k) for k in range(len(stages))]
             result.goal = [[literal_text(lit) for lit in stage] for stage in stages]
             emit(ev.GoalParsed(instruction, tuple(tuple(s) for s in result.goal)))
             dispatcher = Dispatcher(self, robot, objects, result, emit, recorder, fault_items,
@@ -368,23 +369,6 @@ def _stats(stats: Any) -> dict:
         from dataclasses import asdict
         return asdict(stats)
     return dict(stats or {})
-
-
-def _stages(goal: Any) -> list[list[Any]]:
-    stages = getattr(goal, "stages", None)
-    if stages is None:
-        stages = [list(goal)]
-    return [list(s) for s in stages if list(s)]
-
-
-def _stage_goal(stages: Sequence[Sequence[Any]], k: int) -> list[Any]:
-    """Stage ``k`` plus the literals of earlier stages (kept unless they conflict)."""
-    out: list[Any] = []
-    for stage in stages[: k + 1]:
-        for lit in stage:
-            if lit not in out:
-                out.append(lit)
-    return out
 
 
 def _parse_faults(faults: Any) -> list[Any]:

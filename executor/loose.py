@@ -37,11 +37,15 @@ def loose_support(atoms: frozenset[Atom], objects: Mapping[str, Any], movable: I
     the domain's predicates (name -> number of parameters): only ``on-table`` (1) and
     ``on`` (2) are ever assumed, and only in domains that declare them so.
     """
+    movable = set(movable)
+    lost = unsupported(atoms, movable)
+    if not lost:  # the usual case: every object placed (nothing to assume)
+        return {}
     goal = list(goal)
     missing = set(unmet(goal, atoms))
     state = set(atoms)
     assumed: dict[str, Atom] = {}
-    for x in unsupported(atoms, movable):
+    for x in lost:
         ox = objects.get(x)
         if ox is None or held(ox):
             continue
@@ -70,7 +74,7 @@ def _with(state: set[Atom], atom: Atom, arity: Mapping[str, int]) -> set[Atom]:
 
 
 def _candidates(x: str, ox: Mapping[str, Any], objects: Mapping[str, Any],
-                movable: Iterable[str], arity: Mapping[str, int]) -> list[Atom]:
+                movable: set[str], arity: Mapping[str, int]) -> list[Atom]:
     """Support atoms for ``x`` from what it touches, most plausible first."""
     touching = [c for c in ox.get("contacts", ()) if c not in HAND_PARTS]
     out: list[Atom] = []
@@ -80,7 +84,7 @@ def _candidates(x: str, ox: Mapping[str, Any], objects: Mapping[str, Any],
         centre = np.asarray(ox["pos"], dtype=float)
         below = [(float(np.linalg.norm(np.asarray(objects[y]["pos"][:2], dtype=float)
                                        - centre[:2])), y)
-                 for y in touching if y in set(movable) and y in objects and y != x
+                 for y in touching if y in movable and y in objects and y != x
                  and not held(objects[y]) and top(objects[y]) <= centre[2]]
         out.extend(Atom("on", (x, y)) for _, y in sorted(below))
     return out

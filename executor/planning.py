@@ -200,3 +200,21 @@ def unsupported(atoms: Iterable[Any], movable: Iterable[str]) -> list[str]:
     """Movable objects that no support atom places (fallen over, off the table, lost)."""
     placed = {a[1][0] for a in atoms if a[0] in SUPPORT and a[1]}
     return sorted(set(movable) - placed)
+
+
+def goal_stages(goal: Any) -> list[list[Any]]:
+    """The ordered stages of a ``Goal`` (a plain list of literals is one stage)."""
+    stages = getattr(goal, "stages", None)
+    if stages is None:
+        stages = [list(goal)]
+    return [list(s) for s in stages if list(s)]
+
+
+def stage_goal(stages: Sequence[Sequence[Any]], k: int) -> list[Any]:
+    """Stage ``k`` plus the literals of earlier stages (kept unless they conflict)."""
+    out: list[Any] = []
+    for stage in stages[: k + 1]:
+        for lit in stage:
+            if lit not in out:
+                out.append(lit)
+    return out

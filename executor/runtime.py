@@ -32,6 +32,21 @@ def _attr(obj: Any, *names: str, default: Any = None) -> Any:
     return default
 
 
+# With check_stages="auto", the physics look-ahead runs only for actions that put one thing
+# onto or into another (a tower may topple, a container may be closed or full), and only
+# when the synced geometry does not already settle its verdict (a straight level tower, a
+# free slot of an open drawer: world_model.lookahead_screen); the cheap stages (symbolic,
+# reachability, collision) run for every action.
+LOOKAHEAD_ACTIONS = frozenset({"stack", "put-in"})
+
+
+def stages_for(selection: Any, action_name: str) -> Any:
+    """The twin's check stages for one action under the executor's ``check_stages``."""
+    if selection not in ("auto", "auto-unscreened"):
+        return selection
+    return "all" if action_name in LOOKAHEAD_ACTIONS else "cheap"
+
+
 class DomainRuntime:
     """A domain loaded once: its PDDL, lexicon, skill bindings and scene machinery."""
 
@@ -72,11 +87,13 @@ class DomainRuntime:
         return PhysicsTwin(_attr(scene, "spec", default=scene), abstract=self.spec.abstract)
 
     def check(self, twin: Any, observation: Any, action: Any, atoms: frozenset[Atom],
-              stages: Any = None, screen: bool = False) -> Any:
-        """The twin's ``CheckResult`` for ``action`` in the observed state (``screen``:
-        skip the look-ahead where the synced geometry settles it)."""
+              selection: Any = "auto") -> Any:
+        """The twin's ``CheckResult`` for ``action`` in the observed state, with the stages
+        the executor's ``check_stages`` ``selection`` gives it (``"auto"``: skip the
+        look-ahead where the synced geometry settles it)."""
         twin.sync(observation)
-        return twin.check(action, atoms, stages=stages, screen=screen)
+        return twin.check(action, atoms, stages=stages_for(selection, action.name),
+                          screen=selection == "auto")
 
     def make_injector(self, robot: Any, seed: int | None) -> Any:
         from vlaplan.world_model import FaultInjector
