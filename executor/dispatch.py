@@ -186,43 +186,22 @@ class Dispatcher:
 
     # -- one plan ------------------------------------------------------------------
     def follow(self, actions: list[Any], goal_literals: list[Any], replan: bool) -> str | None:
-        """Execute ``actions`` in order; None when all ran, else why a replan is needed."""
+        """Execute ``actions`` in order; None when all ran, else why a replan is needed.
+
+        A skill that failed and left the observed atoms as they were is dispatched again
+        in place (checked again first), up to ``Executor.attempts`` times from that state:
+        the plan is unchanged, so this is a retry of the step, not a replan.  Open loop
+        (``replan=False``) never retries.
+        """
         if not self._scheduled:
             self._schedule(len(actions))
         for i, action in enumerate(actions):
-            call = action_text(action)
-            record = StepRecord(index=len(self.result.steps), stage=self.result.plans[-1].stage,
-                                call=call, outcome=StepOutcome.SUCCEEDED,
-                                expected_add=sorted(map(literal_text, action.add)),
-                                expected_delete=sorted(map(literal_text, action.delete)))
-            if self.checks and (action.name, tuple(action.args)) in self.override:
-                self.override.discard((action.name, tuple(action.args)))
-                record.check_overridden = True  # when_blocked="try": no other way to the goal
-            elif self.checks:
-                verdict = self._check(action, record)
-                if not verdict.ok:
-                    record.outcome = StepOutcome.CHECK_FAILED
-                    record.reason = f"{verdict.reason}: {verdict.detail}"
-                    self._close(record)
-                    if verdict.reason != "PRECONDITION_FALSE":
-                        self._ban(action, f"the twin: {verdict.reason}", verdict.objects,
-                                  grasp=verdict.reason in OUTCOME_REFUSALS)
-                    return f"check failed {verdict.reason}: {verdict.detail}"
-                if self.ban_why.get((action.name, tuple(action.args)), "").startswith("the twin"):
-                    self.lift_ban((action.name, tuple(action.args)))  # accepted now
-            before = self.atoms
-            self._dispatch(action, record)
-            if record.outcome in (StepOutcome.POLICY_ERROR, StepOutcome.SIMULATOR_ERROR,
-                                  StepOutcome.INTERRUPTED):
-                from vlaplan.executor.loop import _Stop
-                raise _Stop(record.reason)
-            if record.outcome != StepOutcome.SUCCEEDED and self.atoms == before:
-                # It failed and changed nothing.  More tries (from another arm pose, with
-                # other policy noise), then it is ruled out while the world stays like this.
-                key = ((action.name, tuple(action.args)), before)
-                self._failures[key] = self._failures.get(key, 0) + 1
-                if self._failures[key] >= self.ex.attempts:
-                    self._ban(action, f"failed {self.ex.attempts} times from this state")
+            while True:
+                record = self._attempt(action)
+                if isinstance(record, str):
+                    return record  # the twin refused it
+                if record.outcome == StepOutcome.SUCCEEDED or not replan or not record.retry:
+                    break
             if not replan:
                 continue
             ok, why = plan_still_valid(self.atoms, actions[i + 1:], goal_literals)
@@ -231,6 +210,46 @@ class Dispatcher:
                     return f"{record.outcome.value} {record.reason}"
                 return f"world changed: {why}"
         return None
+
+    def _attempt(self, action: Any) -> StepRecord | str:
+        """Check and dispatch ``action`` once; its record, or why the twin refused it."""
+        record = StepRecord(index=len(self.result.steps), stage=self.result.plans[-1].stage,
+                            call=action_text(action), outcome=StepOutcome.SUCCEEDED,
+                            expected_add=sorted(map(literal_text, action.add)),
+                            expected_delete=sorted(map(literal_text, action.delete)))
+        key = (action.name, tuple(action.args))
+        if self.checks and key in self.override:
+            self.override.discard(key)
+            record.check_overridden = True  # when_blocked="try": no other way to the goal
+        elif self.checks:
+            verdict = self._check(action, record)
+            if not verdict.ok:
+                record.outcome = StepOutcome.CHECK_FAILED
+                record.reason = f"{verdict.reason}: {verdict.detail}"
+                self._close(record)
+                if verdict.reason != "PRECONDITION_FALSE":
+                    self._ban(action, f"the twin: {verdict.reason}", verdict.objects,
+                              grasp=verdict.reason in OUTCOME_REFUSALS)
+                return f"check failed {verdict.reason}: {verdict.detail}"
+            if self.ban_why.get(key, "").startswith("the twin"):
+                self.lift_ban(key)  # accepted now
+        before = self.atoms
+        self._dispatch(action, record)
+        if record.outcome in (StepOutcome.POLICY_ERROR, StepOutcome.SIMULATOR_ERROR,
+                              StepOutcome.INTERRUPTED):
+            from vlaplan.executor.loop import _Stop
+            raise _Stop(record.reason)
+        if record.outcome != StepOutcome.SUCCEEDED and self.atoms == before:
+            # It failed and changed nothing.  More tries (from another arm pose, with other
+            # policy noise), then it is ruled out while the world stays like this.
+            tried = (key, before)
+            self._failures[tried] = self._failures.get(tried, 0) + 1
+            record.attempt = self._failures[tried]
+            if record.attempt >= self.ex.attempts:
+                self._ban(action, f"failed {self.ex.attempts} times from this state")
+            else:
+                record.retry = True
+        return record
 
     def _check(self, action: Any, record: StepRecord) -> CheckRecord:
         t0 = perf_counter()

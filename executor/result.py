@@ -80,6 +80,9 @@ class StepRecord(BaseModel):
     expected_delete: list[str] = Field(default_factory=list)
     missing: list[str] = Field(default_factory=list, description="expected atoms not observed")
     unexpected: list[str] = Field(default_factory=list, description="deleted atoms still observed")
+    attempt: int = Field(1, description="tries of this action from the same observed state so far")
+    retry: bool = Field(False, description="failed without changing the observed atoms and was "
+                        "dispatched again in place (a retry of the step, not a replan)")
 
 
 class ReplanRecord(BaseModel):

@@ -61,3 +61,17 @@ def test_a_failing_action_is_tried_attempts_times_then_ruled_out() -> None:
         assert not result.success and f"failed {attempts} times from this state" in result.reason
     with pytest.raises(ExecutionError, match="attempts"):
         vlaplan.Executor("tabletop", "scripted", attempts=0)
+
+
+def test_a_failure_that_changed_nothing_is_retried_in_place_without_a_replan() -> None:
+    ex = vlaplan.Executor("tabletop", _StandStill(), attempts=3, render=False)
+    result = ex.run("pick up the red block", seed=1, max_replans=0)
+    tried = [s for s in result.steps if s.outcome != StepOutcome.CHECK_FAILED]
+    assert [s.call for s in tried] == ["(pick red_1)"] * 3
+    assert [s.attempt for s in tried] == [1, 2, 3]
+    assert [s.retry for s in tried] == [True, True, False]
+    assert result.replans == [] and len(result.plans) == 1  # retries are not replans
+    assert "gave up after 0 replans" in result.reason and not result.success
+    # open loop: no recovery of any kind, so one try only
+    open_loop = ex.run("pick up the red block", seed=1, replan=False)
+    assert [s.call for s in open_loop.steps] == ["(pick red_1)"] and not open_loop.success
