@@ -197,10 +197,10 @@ class Dispatcher:
             self._schedule(len(actions))
         for i, action in enumerate(actions):
             while True:
-                record = self._attempt(action)
+                record = self._attempt(action, retry=replan)
                 if isinstance(record, str):
                     return record  # the twin refused it
-                if record.outcome == StepOutcome.SUCCEEDED or not replan or not record.retry:
+                if not record.retry:
                     break
             if not replan:
                 continue
@@ -211,8 +211,9 @@ class Dispatcher:
                 return f"world changed: {why}"
         return None
 
-    def _attempt(self, action: Any) -> StepRecord | str:
-        """Check and dispatch ``action`` once; its record, or why the twin refused it."""
+    def _attempt(self, action: Any, retry: bool) -> StepRecord | str:
+        """Check and dispatch ``action`` once; its record, or why the twin refused it.
+        ``record.retry`` is set when it is to be dispatched again (only with ``retry``)."""
         record = StepRecord(index=len(self.result.steps), stage=self.result.plans[-1].stage,
                             call=action_text(action), outcome=StepOutcome.SUCCEEDED,
                             expected_add=sorted(map(literal_text, action.add)),
@@ -248,7 +249,7 @@ class Dispatcher:
             if record.attempt >= self.ex.attempts:
                 self._ban(action, f"failed {self.ex.attempts} times from this state")
             else:
-                record.retry = True
+                record.retry = retry
         return record
 
     def _check(self, action: Any, record: StepRecord) -> CheckRecord:

@@ -75,3 +75,4 @@ def test_a_failure_that_changed_nothing_is_retried_in_place_without_a_replan() -
     # open loop: no recovery of any kind, so one try only
     open_loop = ex.run("pick up the red block", seed=1, replan=False)
     assert [s.call for s in open_loop.steps] == ["(pick red_1)"] and not open_loop.success
+    assert not open_loop.steps[0].retry  # it was not dispatched again
