@@ -8,6 +8,7 @@ privileged part of an observation.
 """
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from vlaplan.planner.atoms import Atom
-from vlaplan.planner.errors import UnknownObjectError, VlaplanError
+from vlaplan.planner.errors import UnknownObjectError, VlaplanError, WorldModelError
 from vlaplan.skills.contract import PRIVILEGED_KEY, Skill, SkillCall
 from vlaplan.skills.library import builtin_registry
 from vlaplan.world_model.scene import SceneSpec
@@ -59,6 +60,25 @@ class GroundCall:
         return frozenset((facts - self.delete) | self.add)
 
 
+def scene_options(items: Iterable[str] | None) -> dict[str, Any]:
+    """``KEY=VALUE`` words from a command line as scene-generator options; each value is
+    read as YAML (``n_objects=7``, ``spacing=[0.06,0.1]``)."""
+    import yaml
+
+    options: dict[str, Any] = {}
+    for item in items or ():
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip().isidentifier():
+            raise WorldModelError(f"a scene option is KEY=VALUE (e.g. spacing=[0.06,0.1]), "
+                                  f"got {item!r}")
+        try:
+            options[key.strip()] = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise WorldModelError(f"scene option {key.strip()}: {text!r} is not a value "
+                                  f"({exc.__class__.__name__})") from None
+    return options
+
+
 Abstraction = Callable[[Mapping[str, Any]], frozenset[Atom]]
 Generator = Callable[..., GeneratedScene]
 
@@ -95,7 +115,15 @@ class DomainSpec:
         return self.folder / "lexicon.yaml"
 
     def generate_scene(self, seed: int, **kw: Any) -> GeneratedScene:
-        """A seeded random scene (same seed and options, same scene)."""
+        """A seeded random scene (same seed and options, same scene).  An option the
+        generator does not take is a :class:`WorldModelError` naming the ones it does."""
+        params = inspect.signature(self.generator).parameters
+        if not any(p.kind is p.VAR_KEYWORD for p in params.values()):
+            unknown = sorted(set(kw) - set(params))
+            if unknown:
+                known = [n for n in params if n != "seed"]
+                raise WorldModelError(f"the {self.name} scene generator has no option "
+                                      f"{', '.join(unknown)}; options: {', '.join(known)}")
         return self.generator(seed, **kw)
 
     def abstract(self, observation: Mapping[str, Any]) -> frozenset[Atom]:

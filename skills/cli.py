@@ -30,6 +30,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="record every skill of long tasks of about N actions, run by the "
                         "executor (start states as execute() meets them; default 0: one "
                         "skill per episode)")
+    p.add_argument("--scene", action="append", default=[], metavar="KEY=VALUE",
+                   help="scene-generator option, repeatable (tabletop: spacing=[0.06,0.1], "
+                        "workspace=[[0.3,0.68],[-0.3,0.3]], n_objects=7)")
     p.set_defaults(func=_collect)
 
     t = subparsers.add_parser("train", help="train a VLA policy on a dataset")
@@ -76,6 +79,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _collect(args: argparse.Namespace) -> int:
+    from vlaplan.domains.base import scene_options
     from vlaplan.skills.collect import CollectConfig, collect
 
     result = collect(CollectConfig(domains=args.domain, episodes=args.episodes, out=args.out,
@@ -84,7 +88,7 @@ def _collect(args: argparse.Namespace) -> int:
                                    home_jitter=args.home_jitter,
                                    skills=args.skills.split(",") if args.skills else None,
                                    learner=args.learner, beta=args.beta,
-                                   chains=args.chains))
+                                   chains=args.chains, scene=scene_options(args.scene)))
     print(f"{result.episodes} episodes, {result.frames} frames in {result.out} "
           f"({result.new_episodes} new, {result.episodes_per_minute:.1f} episodes/min)")
     return 0

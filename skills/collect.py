@@ -52,6 +52,7 @@ class CollectConfig(BaseModel):
     learner: str | None = None  # DAgger: this policy drives, the expert labels (see above)
     beta: float = 0.0  # DAgger: fraction of steps the expert drives instead
     chains: int = 0  # >0: cut episodes from long tasks of about this many actions (chains.py)
+    scene: dict[str, Any] = {}  # scene-generator options, e.g. {"spacing": [0.06, 0.1]}
 
 
 class CollectResult(BaseModel):
@@ -109,9 +110,10 @@ def _learner(name: str, domain: str) -> Any:
 
 def record_episode(domain_name: str, seed: int, image_size: int = 96,
                    home_jitter: float = 0.0, skills: list[str] | None = None,
-                   learner: str | None = None, beta: float = 0.0) -> dict[str, Any]:
+                   learner: str | None = None, beta: float = 0.0,
+                   scene_options: dict[str, Any] | None = None) -> dict[str, Any]:
     """Run one scripted (or, with ``learner``, DAgger) episode; returns a dict with frames
-    (PNG bytes) and its info."""
+    (PNG bytes) and its info.  ``scene_options`` go to the domain's scene generator."""
     from vlaplan.domains import get_domain
     from vlaplan.skills.dataset import encode_png
     from vlaplan.skills.scripted import ScriptedPolicy
@@ -125,7 +127,7 @@ def record_episode(domain_name: str, seed: int, image_size: int = 96,
         return {"ok": False, "info": {"domain": domain_name, "seed": seed,
                                       "reason": f"no skill of {skills} in {domain_name}"}}
     skill_name = str(rng.choice(names))
-    scene = domain.generate_scene(seed, for_skill=skill_name)
+    scene = domain.generate_scene(seed, for_skill=skill_name, **(scene_options or {}))
     calls = [c for c in domain.applicable_calls(scene.init, scene.objects, action=skill_name)
              if not held_out_call(skill_name, c.args, scene.spec.objects)]
     info: dict[str, Any] = {"domain": domain_name, "skill": skill_name, "seed": seed}
@@ -179,17 +181,19 @@ def record_episode(domain_name: str, seed: int, image_size: int = 96,
             "action": np.stack(action) if action else None}
 
 
-Job = tuple[int, str, int, int, float, "list[str] | None", "str | None", float, int]
+Job = tuple[int, str, int, int, float, "list[str] | None", "str | None", float, int,
+            "dict[str, Any]"]
 
 
 def _work(job: Job) -> tuple[int, list[dict[str, Any]]]:
     """One slot's results: one episode, or with ``chains`` every skill of one long task."""
-    slot, domain, seed, image_size, home_jitter, skills, learner, beta, chains = job
+    slot, domain, seed, image_size, home_jitter, skills, learner, beta, chains, scene = job
     try:
         if chains:
             from vlaplan.skills.chains import record_chain
-            return slot, record_chain(domain, seed, chains, image_size, learner, beta)
-        return slot, [record_episode(domain, seed, image_size, home_jitter, skills, learner, beta)]
+            return slot, record_chain(domain, seed, chains, image_size, learner, beta, scene)
+        return slot, [record_episode(domain, seed, image_size, home_jitter, skills, learner,
+                                     beta, scene)]
     except Exception as exc:  # one bad scene must not end a long collection
         return slot, [{"ok": False, "info": {"domain": domain, "seed": seed,
                                              "reason": f"{type(exc).__name__}: {exc}"}}]
@@ -198,7 +202,8 @@ def _work(job: Job) -> tuple[int, list[dict[str, Any]]]:
 def _jobs(cfg: CollectConfig, start: int, count: int) -> Iterator[Job]:
     for slot in range(start, start + count):
         yield (slot, cfg.domains[slot % len(cfg.domains)], scene_seed(cfg.seed, slot),
-               cfg.image_size, cfg.home_jitter, cfg.skills, cfg.learner, cfg.beta, cfg.chains)
+               cfg.image_size, cfg.home_jitter, cfg.skills, cfg.learner, cfg.beta, cfg.chains,
+               cfg.scene)
 
 
 def collect(cfg: CollectConfig, *, console: Any = None) -> CollectResult:
@@ -224,12 +229,16 @@ def collect(cfg: CollectConfig, *, console: Any = None) -> CollectResult:
                          "of the task; it cannot be combined with --skills")
     if not 0.0 <= cfg.beta <= 1.0:
         raise SkillError(f"--beta must be in [0, 1], got {cfg.beta}")
+    if cfg.scene:  # a bad option fails here, before any writing
+        from vlaplan.domains import get_domain
+        for name in domains:
+            get_domain(name).generate_scene(scene_seed(cfg.seed, 0), **cfg.scene)
     if cfg.learner is not None:
         _learner(cfg.learner, domains[0])  # a bad checkpoint fails here, before any writing
     writer = DatasetWriter(cfg.out, extra_meta={
         "held_out_combos": [list(c) for c in HELD_OUT_COMBOS], "collect_seed": cfg.seed,
         "train_seed_start": TRAIN_SEED_START, "image_size": cfg.image_size,
-        "home_jitter": cfg.home_jitter, "chains": cfg.chains,
+        "home_jitter": cfg.home_jitter, "chains": cfg.chains, "scene_options": cfg.scene,
         "held_out_paraphrases": "the last template of each skill (Skill.held_out_templates)"})
     existing = writer.num_episodes
     next_slot = max((r.get("slot", -1) for r in writer._rows), default=-1) + 1

@@ -23,6 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ev.add_argument("--render", choices=("auto", "on", "off"), default="auto",
                     help="camera images (auto: off for scripted, on for learned policies)")
     ev.add_argument("--image-size", type=int, default=96)
+    ev.add_argument("--scene", action="append", default=[], metavar="KEY=VALUE",
+                    help="scene-generator option, repeatable (tabletop: spacing=[0.06,0.1])")
     ev.add_argument("--json", action="store_true", help="print one JSON object")
     ev.set_defaults(func=_eval)
     skills.set_defaults(func=lambda args: (skills.print_help(), 2)[1])
@@ -42,6 +44,7 @@ def _eval(args: argparse.Namespace) -> int:
     from rich.progress import Progress
     from rich.table import Table
 
+    from vlaplan.domains.base import scene_options
     from vlaplan.world_model.evaluate import evaluate_skills
 
     render = {"on": True, "off": False}.get(args.render, args.policy != "scripted")
@@ -56,7 +59,8 @@ def _eval(args: argparse.Namespace) -> int:
         report = evaluate_skills(args.domain, make_policy_factory(args.policy, args.domain),
                                  args.trials, seed=args.seed, skills=skills, render=render,
                                  image_size=args.image_size, held_out=args.held_out,
-                                 policy_name=args.policy, progress=progress)
+                                 policy_name=args.policy, progress=progress,
+                                 scene_options=scene_options(args.scene))
     if args.json:
         sys.stdout.write(report.model_dump_json() + "\n")
         return 0

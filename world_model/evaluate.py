@@ -52,6 +52,7 @@ class EvalReport(BaseModel):
     render: bool
     image_size: int
     held_out_prompts: bool
+    scene_options: dict[str, Any] = {}
     skills: list[SkillEval]
     wall_time: float
     control_hz: float  # control steps (observe + policy + apply) per wall second
@@ -68,8 +69,10 @@ def evaluate_skills(domain_name: str, make_policy: Callable[[], Any], trials: in
                     seed: int = 0, skills: Sequence[str] | None = None,
                     render: bool = False, image_size: int = 96, held_out: bool = False,
                     policy_name: str = "policy",
-                    progress: Callable[[str, int, bool], None] | None = None) -> EvalReport:
-    """Evaluate every skill (or ``skills``) of ``domain_name`` over ``trials`` scenes each."""
+                    progress: Callable[[str, int, bool], None] | None = None,
+                    scene_options: dict[str, Any] | None = None) -> EvalReport:
+    """Evaluate every skill (or ``skills``) of ``domain_name`` over ``trials`` scenes each
+    (``scene_options`` go to the domain's scene generator, e.g. ``{"spacing": 0.06}``)."""
     from vlaplan.domains import get_domain
     from vlaplan.world_model.robot import SimRobot
     from vlaplan.world_model.rollout import run_skill
@@ -94,7 +97,8 @@ def evaluate_skills(domain_name: str, make_policy: Callable[[], Any], trials: in
             for trial in range(trials):
                 scene_seed = seed + SEED_STRIDE * (domain.actions.index(skill_name)) + trial
                 rng = random.Random(scene_seed)
-                scene = domain.generate_scene(scene_seed, for_skill=skill_name)
+                scene = domain.generate_scene(scene_seed, for_skill=skill_name,
+                                              **(scene_options or {}))
                 if robot is None:
                     robot = SimRobot(scene.spec, image_size=image_size, render=render,
                                      seed=scene_seed)
@@ -132,5 +136,6 @@ def evaluate_skills(domain_name: str, make_policy: Callable[[], Any], trials: in
     wall = time.perf_counter() - t_all
     return EvalReport(domain=domain_name, policy=policy_name, trials=trials, seed=seed,
                       render=render, image_size=image_size, held_out_prompts=held_out,
+                      scene_options=dict(scene_options or {}),
                       skills=results, wall_time=wall,
                       control_hz=total_steps / wall if wall > 0 else 0.0)

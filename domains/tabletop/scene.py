@@ -6,10 +6,18 @@ one block; larger scenes repeat colours and the names carry a counter (``red_2``
 Seeded (same seed and options, same scene).  ``for_skill`` arranges the configuration a
 skill needs: ``pick`` a clear block on the table, ``unstack`` a tower of two or more,
 ``place``/``stack`` a block already in the gripper.
+
+Two layout options widen the scenes towards what a learned policy leaves behind inside a
+long task (blocks set down close beside others, or nearer the workspace's edge), for
+collection and evaluation (``--scene spacing=[0.06,0.1]``): ``spacing``, the least
+distance between tower centres (a number, or ``[lo, hi]`` drawn per scene), and
+``workspace``, where tower bases go (``[[x0, x1], [y0, y1]]``, metres).  Left out, the
+scenes are exactly the default ones (the draws use a stream of their own).
 """
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -23,6 +31,7 @@ BLOCK_MASS = 0.05  # kg
 WORKSPACE_X = (0.33, 0.65)  # m, where tower bases go
 WORKSPACE_Y = (-0.25, 0.25)
 TOWER_SPACING = 0.10  # m between tower centres (room for open fingers)
+MIN_SPACING = 0.058  # m: two 4 cm cubes at any yaw never overlap (diagonal 5.66 cm)
 MAX_TOWER = 3
 STACK_PROB = 0.35
 SKILLS = ("pick", "place", "stack", "unstack")
@@ -39,12 +48,14 @@ def _towers(rng: np.random.Generator, names: list[str], stack_prob: float) -> li
     return towers
 
 
-def _positions(rng: np.random.Generator, count: int) -> list[tuple[float, float]] | None:
+def _positions(rng: np.random.Generator, count: int, spacing: float = TOWER_SPACING,
+               workspace: tuple[tuple[float, float], tuple[float, float]] = (WORKSPACE_X, WORKSPACE_Y)
+               ) -> list[tuple[float, float]] | None:
     points: list[tuple[float, float]] = []
     for _ in range(count):
         for _attempt in range(200):
-            p = (float(rng.uniform(*WORKSPACE_X)), float(rng.uniform(*WORKSPACE_Y)))
-            if all(math.dist(p, q) >= TOWER_SPACING for q in points):
+            p = (float(rng.uniform(*workspace[0])), float(rng.uniform(*workspace[1])))
+            if all(math.dist(p, q) >= spacing for q in points):
                 points.append(p)
                 break
         else:
@@ -62,11 +73,45 @@ def _fits(towers: list[list[str]], holding: str | None, for_skill: str | None) -
     return True
 
 
+def _range(value: Any, name: str, lo: float, hi: float) -> tuple[float, float]:
+    """``value`` (a number or ``[a, b]``) as an interval inside [lo, hi]."""
+    try:
+        pair = (float(value), float(value)) if np.isscalar(value) else tuple(map(float, value))
+    except (TypeError, ValueError):
+        pair = ()
+    if len(pair) != 2 or not lo <= pair[0] <= pair[1] <= hi:
+        raise WorldModelError(f"tabletop scene option {name} must be a number or [a, b] with "
+                              f"{lo:.3f} <= a <= b <= {hi:.3f} (metres), got {value!r}")
+    return pair[0], pair[1]
+
+
+def _layout(seed: int, spacing: Any, workspace: Any
+            ) -> tuple[float, tuple[tuple[float, float], tuple[float, float]]]:
+    """The scene's tower spacing and workspace (defaults unless the options say otherwise)."""
+    if workspace is None:
+        area = (WORKSPACE_X, WORKSPACE_Y)
+    else:
+        try:
+            xs, ys = workspace
+        except (TypeError, ValueError):
+            raise WorldModelError("tabletop scene option workspace must be [[x0, x1], [y0, y1]] "
+                                  f"(metres), got {workspace!r}") from None
+        area = (_range(xs, "workspace x", 0.25, 0.75), _range(ys, "workspace y", -0.35, 0.35))
+    if spacing is None:
+        return TOWER_SPACING, area
+    lo, hi = _range(spacing, "spacing", MIN_SPACING, 0.30)
+    side = np.random.default_rng([seed, 1])  # its own stream: the default scenes stay as they are
+    return float(side.uniform(lo, hi)) if hi > lo else lo, area
+
+
 def generate(seed: int, n_objects: int | None = None, for_skill: str | None = None,
-             stack_prob: float = STACK_PROB, holding: bool | None = None) -> GeneratedScene:
-    """A random tabletop scene; see the module docstring for ``for_skill``."""
+             stack_prob: float = STACK_PROB, holding: bool | None = None,
+             spacing: Any = None, workspace: Any = None) -> GeneratedScene:
+    """A random tabletop scene; see the module docstring for ``for_skill``, ``spacing``
+    and ``workspace``."""
     if for_skill is not None and for_skill not in SKILLS:
         raise WorldModelError(f"tabletop has no skill {for_skill!r}; skills: {', '.join(SKILLS)}")
+    gap, area = _layout(seed, spacing, workspace)
     rng = np.random.default_rng(seed)
     n = int(n_objects) if n_objects is not None else int(rng.integers(2, 11))
     if not 1 <= n <= 10 or (for_skill in ("stack", "unstack") and n < 2):
@@ -89,7 +134,7 @@ def generate(seed: int, n_objects: int | None = None, for_skill: str | None = No
         towers = _towers(rng, free, stack_prob)
         if not _fits(towers, held, for_skill):
             continue
-        xy = _positions(rng, len(towers))
+        xy = _positions(rng, len(towers), gap, area)
         if xy is not None:
             break
     else:

@@ -52,6 +52,36 @@ def test_collect_refuses_a_non_dataset_directory(tmp_path):
         collect(CollectConfig(domains=["mars"], episodes=1, out=str(tmp_path / "x"), workers=1))
 
 
+def test_collect_passes_scene_options_to_the_generator_and_records_them(tmp_path):
+    from vlaplan.planner.errors import WorldModelError
+
+    with pytest.raises(WorldModelError, match="no option spacng"):
+        collect(CollectConfig(domains=["tabletop"], episodes=1, out=str(tmp_path / "bad"),
+                              workers=1, scene={"spacng": 0.06}))
+    assert not (tmp_path / "bad").exists()  # refused before anything was written
+    out = tmp_path / "close"
+    collect(CollectConfig(domains=["tabletop"], episodes=2, out=str(out), workers=1,
+                          image_size=32, skills=["pick"],
+                          scene={"spacing": 0.06, "workspace": [[0.3, 0.4], [0.0, 0.3]]}))
+    meta = json.loads((out / "meta/vlaplan.json").read_text())
+    assert meta["scene_options"] == {"spacing": 0.06, "workspace": [[0.3, 0.4], [0.0, 0.3]]}
+    # the recorded episodes are the scenes the options make (every block inside the area)
+    from vlaplan.domains import get_domain
+    episodes = pq.read_table(out / "meta/episodes/chunk-000/file-000.parquet").to_pylist()
+    assert len(episodes) == 2
+    for ep in episodes:
+        scene = get_domain("tabletop").generate_scene(ep["seed"], for_skill="pick", spacing=0.06,
+                                                      workspace=[[0.3, 0.4], [0.0, 0.3]])
+        for o in scene.spec.objects:
+            assert 0.3 <= o.pos[0] <= 0.4 and 0.0 <= o.pos[1] <= 0.3
+    files = sorted((out / "data").rglob("*.parquet"))
+    frames = [f for p in files for f in pq.read_table(
+        p, columns=["observation.state", "episode_index"]).to_pylist()]
+    for index in (0, 1):  # each pick ended with the hand (x, y) over a block in that area
+        x, y = [f["observation.state"] for f in frames if f["episode_index"] == index][-1][:2]
+        assert 0.28 <= x <= 0.42 and -0.02 <= y <= 0.32
+
+
 def test_held_out_combinations_and_seeds():
     assert is_held_out("pick", {"colour": "purple", "shape": "cube"})
     assert not is_held_out("place", {"colour": "purple", "shape": "cube"})
