@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from vlaplan.executor import events as ev
+from vlaplan.executor.bans import Bans
 from vlaplan.executor.loose import loose_support, with_assumed
 from vlaplan.executor.planning import action_text, literal_text, plan_still_valid, unsupported
 from vlaplan.executor.result import CheckRecord, InjectedFault, StepOutcome, StepRecord
@@ -26,7 +27,7 @@ PROGRESS_EVERY = 5  # control steps between SkillProgress events
 # many control steps (1 s at 20 Hz), until every movable object is placed again.
 SETTLE_MAX = 20
 # Refusals about where things end up (the look-ahead's verdicts): how the held object is
-# held decides them, so their bans also cover the grasp (``Dispatcher._ban``'s ``grasp``).
+# held decides them, so their bans also cover the grasp (``Bans.add``'s ``grasp``).
 OUTCOME_REFUSALS = frozenset({"EFFECT_MISMATCH", "UNSTABLE"})
 
 
@@ -49,13 +50,7 @@ class Dispatcher:
         self.seed, self.checks = seed, checks
         self.describe = self.runtime.describe(objects)
         self.types = self.runtime.object_types(objects)
-        # Ground actions the twin rejected, with the atoms observed when it did.
-        self.banned: dict[tuple[str, tuple[str, ...]], frozenset] = {}
-        self.ban_why: dict[tuple[str, tuple[str, ...]], str] = {}
-        # The atoms each ban is scoped to (planning may use the action again once one of
-        # them was deleted), and those the world has deleted since the ban.
-        self.ban_scope: dict[tuple[str, tuple[str, ...]], frozenset] = {}
-        self.ban_moved: dict[tuple[str, tuple[str, ...]], set] = {}
+        self.bans = Bans()  # ground actions ruled out, each scoped (executor.bans)
         self._failures: dict[tuple[Any, frozenset], int] = {}
         self.override: set[tuple[str, tuple[str, ...]]] = set()  # dispatch despite the twin
         self.obs: Any = None
@@ -76,8 +71,7 @@ class Dispatcher:
         t0 = perf_counter()
         self.obs = self.robot.observe()
         self.seen(self.runtime.abstract(self.obs))
-        for key, scope in self.ban_scope.items():
-            self.ban_moved.setdefault(key, set()).update(scope - self.atoms)
+        self.bans.observe(self.atoms)
         self.result.timings.observe += perf_counter() - t0
 
     def seen(self, observed: frozenset) -> None:
@@ -110,44 +104,6 @@ class Dispatcher:
                 if arg not in types:
                     types[arg] = self.runtime.type_of(arg, self.obs)
         return types
-
-    def _ban(self, action: Any, why: str, blame: list[str] | None = None,
-             grasp: bool = False) -> None:
-        """Rule ``action`` out while the world stays as it is now.
-
-        The ban is scoped to the action's prevail conditions: preconditions that hold now
-        and that the action does not delete itself (``(open drawer)`` for a put-in, not
-        the ``(holding x)`` it consumes), those about the ``blame``d objects when there are
-        any (when the action consumes every precondition: each observed atom about them
-        that it does not consume, and with ``grasp`` how they are held), less those a plan
-        already changed since an earlier ban of it (that detour did not help).  A plan may
-        use the action again after deleting one of them; with none left, the ban is outright.
-        """
-        key = (action.name, tuple(action.args))
-        facts = {Atom(a[0], tuple(a[1])) for a in self.atoms}
-        consumed = {Atom(a[0], tuple(a[1])) for a in getattr(action, "delete", ())}
-        prevail = {Atom(a[0], tuple(a[1])) for a in getattr(action, "pre", ())} & facts
-        prevail -= consumed
-        blamed = {a for a in prevail if set(a[1]) & set(blame or ())}
-        if blame and not prevail:
-            # The action consumes every precondition (a pick, a stack): scope to what is
-            # observed of the blamed objects instead, so a plan that moves one of them (a
-            # neighbour set down too close, a block left askew) may try the action again.
-            # With ``grasp`` (the look-ahead predicted where things end up), how a blamed
-            # object is held counts too (a block pinched off centre does not land on the
-            # tower): a plan that sets it down and grasps it again may retry.
-            blamed = {a for a in facts if set(a[1]) & set(blame)
-                      and (a not in consumed or (grasp and a[0] == "holding"))}
-        scope = frozenset((blamed or prevail) - self.ban_moved.get(key, set()))
-        self.banned[key] = self.atoms
-        self.ban_why[key] = why
-        self.ban_scope[key] = scope
-        self.ban_moved[key] = set()
-
-    def lift_ban(self, key: tuple[str, tuple[str, ...]]) -> None:
-        """Forget a ban (the world moved on, or the twin now accepts the action)."""
-        for table in (self.banned, self.ban_why, self.ban_scope):
-            table.pop(key, None)
 
     # -- faults --------------------------------------------------------------------
     def _schedule(self, first_plan_length: int) -> None:
@@ -229,11 +185,11 @@ class Dispatcher:
                 record.reason = f"{verdict.reason}: {verdict.detail}"
                 self._close(record)
                 if verdict.reason != "PRECONDITION_FALSE":
-                    self._ban(action, f"the twin: {verdict.reason}", verdict.objects,
-                              grasp=verdict.reason in OUTCOME_REFUSALS)
+                    self.bans.add(action, f"the twin: {verdict.reason}", self.atoms,
+                                  verdict.objects, grasp=verdict.reason in OUTCOME_REFUSALS)
                 return f"check failed {verdict.reason}: {verdict.detail}"
-            if self.ban_why.get(key, "").startswith("the twin"):
-                self.lift_ban(key)  # accepted now
+            if self.bans.why.get(key, "").startswith("the twin"):
+                self.bans.lift(key)  # accepted now
         before = self.atoms
         self._dispatch(action, record)
         if record.outcome in (StepOutcome.POLICY_ERROR, StepOutcome.SIMULATOR_ERROR,
@@ -247,7 +203,8 @@ class Dispatcher:
             self._failures[tried] = self._failures.get(tried, 0) + 1
             record.attempt = self._failures[tried]
             if record.attempt >= self.ex.attempts:
-                self._ban(action, f"failed {self.ex.attempts} times from this state")
+                self.bans.add(action, f"failed {self.ex.attempts} times from this state",
+                              self.atoms)
             else:
                 record.retry = retry
         return record

@@ -17,6 +17,7 @@ from time import perf_counter
 from typing import Any
 
 from vlaplan.executor import events as ev
+from vlaplan.executor.bans import call_text
 from vlaplan.executor.dispatch import Dispatcher
 from vlaplan.executor.mutex import goal_contradiction
 from vlaplan.executor.planning import (action_text, forbid, goal_stages, holds, literal_text,
@@ -298,7 +299,7 @@ class Executor:
         t0 = perf_counter()
 
         def attempt() -> Any:
-            domain = forbid(self.runtime.pddl, d.ban_scope)
+            domain = forbid(self.runtime.pddl, d.bans.scope)
             problem = make_problem(domain, d.object_types(), d.atoms, goal_literals)
             return solve(domain, problem, search=self.search, timeout=self.plan_timeout)
 
@@ -312,18 +313,18 @@ class Executor:
             res = PlanResult(PlanStatus.UNSOLVABLE, None, {"proof": "h2"}, contradiction)
         else:
             res = attempt()
-        stale = [k for k, seen in d.banned.items() if seen != d.atoms]
+        stale = d.bans.stale(d.atoms)
         if not res.solved and stale:  # the world moved since those verdicts: ask again
             for key in stale:
-                d.lift_ban(key)
+                d.bans.lift(key)
             res = attempt()
-        twin = [k for k, why in d.ban_why.items() if why.startswith("the twin")]
+        twin = d.bans.by_twin()
         if not res.solved and twin and self.when_blocked == "try" and contradiction is None:
             for key in twin:  # only rejected actions lead there: try them, monitored
-                d.lift_ban(key)
+                d.bans.lift(key)
                 d.override.add(key)
             res = attempt()
-            cause += " (overriding the twin: " + ", ".join(_call(k) for k in twin) + ")"
+            cause += " (overriding the twin: " + ", ".join(call_text(k) for k in twin) + ")"
         seconds = perf_counter() - t0
         d.result.timings.plan += seconds
         status = str(getattr(res.status, "value", res.status)).upper()
@@ -337,8 +338,7 @@ class Executor:
         d.emit(ev.PlanMade(record))
         if status != "SOLVED":
             goal = " ".join(literal_text(g) for g in goal_literals)
-            banned = ("; ruled out: " + ", ".join(f"{_call(b)} ({d.ban_why.get(b, '')})"
-                                                  for b in sorted(d.banned))) if d.banned else ""
+            banned = f"; ruled out: {d.bans.describe()}" if d.bans else ""
             if contradiction is not None:
                 record.cause = f"the goal can never be reached: {contradiction}"
                 return None
@@ -357,9 +357,6 @@ class Executor:
             return None
         return actions
 
-
-def _call(banned: tuple[str, tuple[str, ...]]) -> str:
-    return "(" + " ".join((banned[0], *banned[1])) + ")"
 
 
 def _stats(stats: Any) -> dict:

@@ -105,9 +105,9 @@ def test_a_ban_is_scoped_to_prevail_conditions_and_narrows_after_a_futile_detour
     kitchen = get_domain("kitchen")
     put_in = kitchen.ground("put-in", (held, "drawer"))
     key = ("put-in", (held, "drawer"))
-    d._ban(put_in, "the twin: COLLISION", ["drawer", held])
+    d.bans.add(put_in, "the twin: COLLISION", d.atoms, ["drawer", held])
     # (holding x) is consumed by the put-in itself; (open drawer) is the world it needs.
-    assert d.ban_scope[key] == {Atom("open", ("drawer",))}
+    assert d.bans.scope[key] == {Atom("open", ("drawer",))}
 
     def skill(name: str, args: tuple[str, ...]) -> None:
         ground = kitchen.ground(name, args)
@@ -119,10 +119,10 @@ def test_a_ban_is_scoped_to_prevail_conditions_and_narrows_after_a_futile_detour
     for name, args in [("place", (held,)), ("close", ("drawer",)), ("open", ("drawer",)),
                        ("pick", (held,))]:
         skill(name, args)
-    assert Atom("open", ("drawer",)) in d.ban_moved[key]  # the detour was seen
-    d._ban(put_in, "the twin: COLLISION", ["drawer", held])  # refused again after it
-    assert d.ban_scope[key] == frozenset()  # nothing left to try: banned outright
-    domain = forbid(d.runtime.pddl, d.ban_scope)
+    assert Atom("open", ("drawer",)) in d.bans.moved[key]  # the detour was seen
+    d.bans.add(put_in, "the twin: COLLISION", d.atoms, ["drawer", held])  # refused again after it
+    assert d.bans.scope[key] == frozenset()  # nothing left to try: banned outright
+    domain = forbid(d.runtime.pddl, d.bans.scope)
     problem = make_problem(domain, d.object_types(), d.atoms, [Atom("in", (held, "drawer"))])
     assert not solve(domain, problem, timeout=10).solved
     robot.close()
@@ -136,11 +136,11 @@ def test_a_refused_pick_is_scoped_to_the_blamed_neighbour_and_moving_it_lifts_th
     a, b = sorted(x.args[0] for x in d.atoms if x.predicate == "on-table")
     pick = tabletop.ground("pick", (a,))
     # pick consumes all of its preconditions; without blame the ban is outright
-    d._ban(pick, "failed 3 times from this state")
-    assert d.ban_scope[("pick", (a,))] == frozenset()
+    d.bans.add(pick, "failed 3 times from this state", d.atoms)
+    assert d.bans.scope[("pick", (a,))] == frozenset()
     # the twin blamed the neighbour b: the ban lasts while b stays where it is
-    d._ban(pick, "the twin: COLLISION", [b, a])
-    scope = d.ban_scope[("pick", (a,))]
+    d.bans.add(pick, "the twin: COLLISION", d.atoms, [b, a])
+    scope = d.bans.scope[("pick", (a,))]
     assert scope == {Atom("on-table", (b,)), Atom("clear", (b,))}
     domain = forbid(d.runtime.pddl, {("pick", (a,)): scope})
     problem = make_problem(domain, d.object_types(), d.atoms, [Atom("holding", (a,))])
@@ -160,14 +160,14 @@ def test_a_stack_refused_for_the_held_block_may_be_retried_after_a_new_grasp() -
     assert Atom("holding", ("red_1",)) in d.atoms
     stack = get_domain("tabletop").ground("stack", ("red_1", "green_1"))
     # refused as out of reach, the grasp is beside the point: green_1 must move
-    d._ban(stack, "the twin: UNREACHABLE", ["red_1", "green_1"])
-    assert d.ban_scope[("stack", ("red_1", "green_1"))] == {Atom("on-table", ("green_1",))}
-    d.lift_ban(("stack", ("red_1", "green_1")))
-    d._ban(stack, "the twin: EFFECT_MISMATCH", ["red_1", "green_1"], grasp=True)
-    scope = d.ban_scope[("stack", ("red_1", "green_1"))]
+    d.bans.add(stack, "the twin: UNREACHABLE", d.atoms, ["red_1", "green_1"])
+    assert d.bans.scope[("stack", ("red_1", "green_1"))] == {Atom("on-table", ("green_1",))}
+    d.bans.lift(("stack", ("red_1", "green_1")))
+    d.bans.add(stack, "the twin: EFFECT_MISMATCH", d.atoms, ["red_1", "green_1"], grasp=True)
+    scope = d.bans.scope[("stack", ("red_1", "green_1"))]
     # how red_1 is held is part of the refused state, though the stack consumes it
     assert scope == {Atom("holding", ("red_1",)), Atom("on-table", ("green_1",))}
-    domain = forbid(d.runtime.pddl, d.ban_scope)
+    domain = forbid(d.runtime.pddl, d.bans.scope)
     problem = make_problem(domain, d.object_types(), d.atoms,
                            [Atom("on", ("red_1", "green_1"))])
     res = solve(domain, problem, timeout=10)
