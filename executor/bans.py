@@ -82,6 +82,16 @@ class Bans:
         """Bans that are the twin's refusals (not repeated failures)."""
         return [k for k, why in self.why.items() if why.startswith("the twin")]
 
+    def explain(self) -> list[str]:
+        """``(pick a): why; until a plan changes (on-table b) ...`` per ban, in order."""
+        out = []
+        for key in sorted(self.seen):
+            scope = " ".join(sorted(f"({a[0]} {' '.join(a[1])})".replace(" )", ")")
+                                    for a in self.scope.get(key, ())))
+            out.append(f"{call_text(key)}: {self.why.get(key, '')}"
+                       + (f"; until a plan changes {scope}" if scope else "; outright"))
+        return out
+
     def describe(self) -> str:
         """``(pick a) (why), ...`` for a failure message ("" with no ban)."""
         return ", ".join(f"{call_text(k)} ({self.why.get(k, '')})" for k in sorted(self.seen))

@@ -19,6 +19,7 @@ from vlaplan.executor.result import CheckRecord, InjectedFault, StepOutcome, Ste
 from vlaplan.executor.runtime import FIXTURE_TYPES
 from vlaplan.planner.atoms import Atom
 from vlaplan.skills.contract import ACTION_DIM, PRIVILEGED_KEY, SkillCall
+from vlaplan.world_model.predicates import held
 
 PROGRESS_EVERY = 5  # control steps between SkillProgress events
 # After a skill, an object that no support atom places is most often still moving (a block
@@ -29,6 +30,12 @@ SETTLE_MAX = 20
 # Refusals about where things end up (the look-ahead's verdicts): how the held object is
 # held decides them, so their bans also cover the grasp (``Bans.add``'s ``grasp``).
 OUTCOME_REFUSALS = frozenset({"EFFECT_MISMATCH", "UNSTABLE"})
+# A skill that keeps failing beside another object (its centre nearer than this, on the
+# table plane, to an argument's, in another stack) is blamed on that crowding: the ban then
+# lasts only until a plan moves the neighbour.  The scripted expert sets objects down at
+# least 9 cm from any other, so training scenes are never more crowded than this.
+CROWDED = 0.09  # m
+SAME_STACK = 0.015  # m: centres nearer than this on the table plane are one stack
 
 
 class SkillAborted(Exception):
@@ -104,6 +111,23 @@ class Dispatcher:
                 if arg not in types:
                     types[arg] = self.runtime.type_of(arg, self.obs)
         return types
+
+    def crowding(self, action: Any) -> list[str]:
+        """Movable objects crowding ``action``'s arguments (the ones not in the hand): in
+        another stack, with their centre within :data:`CROWDED` of an argument's on the
+        table plane."""
+        objects = ((self.obs or {}).get(PRIVILEGED_KEY) or {}).get("objects", {})
+        spots = [np.asarray(objects[a]["pos"][:2], float) for a in action.args
+                 if a in objects and not held(objects[a])]
+        near = []
+        for name in self.movable():
+            if name in action.args or name not in objects:
+                continue
+            gaps = [float(np.linalg.norm(np.asarray(objects[name]["pos"][:2], float) - p))
+                    for p in spots]
+            if gaps and all(g > SAME_STACK for g in gaps) and min(gaps) < CROWDED:
+                near.append(name)
+        return sorted(near)
 
     # -- faults --------------------------------------------------------------------
     def _schedule(self, first_plan_length: int) -> None:
@@ -203,8 +227,10 @@ class Dispatcher:
             self._failures[tried] = self._failures.get(tried, 0) + 1
             record.attempt = self._failures[tried]
             if record.attempt >= self.ex.attempts:
-                self.bans.add(action, f"failed {self.ex.attempts} times from this state",
-                              self.atoms)
+                crowd = self.crowding(action)
+                why = f"failed {self.ex.attempts} times from this state" + (
+                    f", crowded by {', '.join(crowd)}" if crowd else "")
+                self.bans.add(action, why, self.atoms, crowd or None)
             else:
                 record.retry = retry
         return record

@@ -56,6 +56,8 @@ class LiveView:
                       f"{p.seconds * 1000:.0f} ms): {p.cause}", "cyan")
             if p.assumed:
                 self._log("assumed for planning: " + " ".join(p.assumed), "yellow")
+            for ban in p.ruled_out:
+                self._log("ruled out " + ban, "yellow")
         elif isinstance(event, ev.CheckDone):
             c = event.check
             if not c.ok:

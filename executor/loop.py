@@ -332,6 +332,7 @@ class Executor:
         actions = [without_bookkeeping(a) for a in getattr(plan, "actions", plan) or []]
         record = PlanRecord(stage=stage, status=status, actions=[action_text(a) for a in actions],
                             assumed=sorted(map(literal_text, d.assumed.values())),
+                            ruled_out=d.bans.explain(),
                             cost=float(getattr(plan, "cost", len(actions)) or 0.0),
                             stats=_stats(getattr(res, "stats", {})), cause=cause, seconds=seconds)
         d.result.plans.append(record)

@@ -45,6 +45,9 @@ class PlanRecord(BaseModel):
     seconds: float = 0.0
     assumed: list[str] = Field(default_factory=list, description=(
         "support atoms assumed for objects no classifier placed (vlaplan.executor.loose)"))
+    ruled_out: list[str] = Field(default_factory=list, description=(
+        "ground actions the plan could not use (twin refusals, repeated failures), each "
+        "with its reason and what would lift it (vlaplan.executor.bans)"))
 
 
 class CheckRecord(BaseModel):

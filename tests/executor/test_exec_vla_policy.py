@@ -76,3 +76,60 @@ def test_a_failure_that_changed_nothing_is_retried_in_place_without_a_replan() -
     open_loop = ex.run("pick up the red block", seed=1, replan=False)
     assert [s.call for s in open_loop.steps] == ["(pick red_1)"] and not open_loop.success
     assert not open_loop.steps[0].retry  # it was not dispatched again
+
+
+class _ShyInCrowds:
+    """The scripted expert, except that it will not pick ``target`` while another block's
+    centre is within 8 cm of it (it stands still): a learned pick that fails beside a
+    neighbour set down too close."""
+
+    def __init__(self, target: str) -> None:
+        from vlaplan.skills.scripted import ScriptedPolicy
+        self.expert, self.target, self.call = ScriptedPolicy(), target, None
+
+    def reset(self, call=None, seed=None):
+        self.call = call
+        self.expert.reset(call=call, seed=seed)
+
+    def select_action(self, observation, prompt):
+        import numpy as np
+        objects = observation["observation.privileged"]["objects"]
+        if self.call.name == "pick" and self.call.args == (self.target,):
+            me = np.asarray(objects[self.target]["pos"][:2])
+            if any(np.linalg.norm(np.asarray(o["pos"][:2]) - me) < 0.08
+                   for name, o in objects.items() if name != self.target):
+                return np.zeros(5, dtype=np.float32)
+        return self.expert.select_action(observation, prompt)
+
+    def predict_action_chunk(self, observation, prompt):
+        import numpy as np
+        return np.stack([self.select_action(observation, prompt)])
+
+
+def test_a_pick_that_keeps_failing_beside_a_neighbour_is_retried_after_moving_it() -> None:
+    from executor_scenes import cube, robot_for
+    from vlaplan.executor.dispatch import CROWDED
+
+    # red_1 with green_1 6 cm beside it (closer than CROWDED), blue_1 far away
+    robot = robot_for(cube("red_1", "red", 0.45, 0.0), cube("green_1", "green", 0.45, 0.06),
+                      cube("blue_1", "blue", 0.55, -0.15))
+    assert 0.06 < CROWDED
+    ex = vlaplan.Executor("tabletop", _ShyInCrowds("red_1"), robot=robot, attempts=2,
+                          render=False, ready_pose=False)
+    result = ex.run("stack red on blue", seed=0, max_replans=3)
+    calls = [s.call for s in result.steps if s.frames > 0]
+    assert calls[:2] == ["(pick red_1)"] * 2  # failed twice beside green_1
+    assert calls[2:4] == ["(pick green_1)", "(place green_1)"]  # make room, then again
+    assert calls[4:] == ["(pick red_1)", "(stack red_1 blue_1)"], calls
+    assert result.success, result.reason
+    ruled = result.plans[1].ruled_out
+    assert len(ruled) == 1 and ruled[0].startswith(
+        "(pick red_1): failed 2 times from this state, crowded by green_1; until a plan changes")
+    assert "(on-table green_1)" in ruled[0]
+    # with nothing crowding it, a pick that keeps failing is ruled out outright (as before)
+    lone = robot_for(cube("red_1", "red", 0.45, 0.0), cube("blue_1", "blue", 0.55, -0.15))
+    ex = vlaplan.Executor("tabletop", _StandStill(), robot=lone, attempts=2, render=False)
+    result = ex.run("stack red on blue", seed=0, max_replans=3)
+    assert [s.call for s in result.steps if s.frames > 0] == ["(pick red_1)"] * 2
+    assert "ruled out: (pick red_1) (failed 2 times from this state)" in result.reason
+    assert result.plans[-1].ruled_out == ["(pick red_1): failed 2 times from this state; outright"]
