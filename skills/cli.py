@@ -32,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "skill per episode)")
     p.add_argument("--scene", action="append", default=[], metavar="KEY=VALUE",
                    help="scene-generator option, repeatable (tabletop: spacing=[0.06,0.1], "
-                        "workspace=[[0.3,0.68],[-0.3,0.3]], n_objects=7)")
+                        "workspace=[[0.3,0.68],[-0.3,0.3]], hold_offset=0.012, n_objects=7)")
     p.set_defaults(func=_collect)
 
     t = subparsers.add_parser("train", help="train a VLA policy on a dataset")

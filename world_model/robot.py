@@ -148,14 +148,18 @@ class SimRobot:
                                      forces=[FINGER_FORCE] * 2, physicsClientId=c)
 
     def _start_holding(self, name: str) -> None:
-        """Put object ``name`` between the fingers at the home pose and squeeze it."""
+        """Put object ``name`` between the fingers at the home pose (shifted by the
+        robot's ``hold_offset``) and squeeze it."""
         obj = self.scene.object(name)
         body = self.handles.objects[name]
         pos, _ = self.ee_pose()
         width = obj.size[1] / 2
         self._teleport_arm(self._target_pos, self._target_yaw, fingers=width + 0.002)
+        along, lower = self.scene.robot.hold_offset
+        yaw = self._target_yaw
         pb.resetBasePositionAndOrientation(
-            body, (pos[0], pos[1], pos[2] - 0.005),
+            body, (pos[0] + along * np.cos(yaw), pos[1] + along * np.sin(yaw),
+                   pos[2] - 0.005 - lower),
             pb.getQuaternionFromEuler((0.0, 0.0, self._target_yaw)), physicsClientId=self.client)
         self._gripper_cmd = -1.0
         q = [pb.getJointState(self.handles.panda, j, physicsClientId=self.client)[0]

@@ -88,7 +88,7 @@ class FixtureSpec(BaseModel):
 
 class RobotSpec(BaseModel):
     """The Franka Panda of ``pybullet_data``: base position, home pose of the grasp
-    target (link 11), and an object it holds at the start (or ``None``)."""
+    target (link 11), and an object it holds at the start (or ``None``) and how."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -96,6 +96,9 @@ class RobotSpec(BaseModel):
     home: Vec3 = (0.45, 0.0, 0.25)
     home_yaw: float = 0.0
     holding: str | None = None
+    # Where the object held at the start sits in the hand: (along the palm, across the
+    # finger axis; how much lower than centred), metres.  A learned grasp is rarely centred.
+    hold_offset: tuple[float, float] = (0.0, 0.0)
 
 
 class TableSpec(BaseModel):

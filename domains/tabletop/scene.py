@@ -11,8 +11,11 @@ Two layout options widen the scenes towards what a learned policy leaves behind 
 long task (blocks set down close beside others, or nearer the workspace's edge), for
 collection and evaluation (``--scene spacing=[0.06,0.1]``): ``spacing``, the least
 distance between tower centres (a number, or ``[lo, hi]`` drawn per scene), and
-``workspace``, where tower bases go (``[[x0, x1], [y0, y1]]``, metres).  Left out, the
-scenes are exactly the default ones (the draws use a stream of their own).
+``workspace``, where tower bases go (``[[x0, x1], [y0, y1]]``, metres).  A third,
+``hold_offset`` (metres, at most 0.015), shifts a block held at the start off the hand's
+centre, as a learned pick leaves it: up to that far along the palm either way and up to
+that far lower.  Left out, the scenes are exactly the default ones (the draws use streams
+of their own).
 """
 from __future__ import annotations
 
@@ -104,11 +107,23 @@ def _layout(seed: int, spacing: Any, workspace: Any
     return float(side.uniform(lo, hi)) if hi > lo else lo, area
 
 
+def _hold_offset(seed: int, limit: float | None, held: str | None) -> tuple[float, float]:
+    """(along the palm, lower) of a held block, drawn up to ``limit`` (0 without one)."""
+    if limit is None or held is None:
+        if limit is not None:
+            _range(limit, "hold_offset", 0.0, 0.015)
+        return (0.0, 0.0)
+    m = _range(limit, "hold_offset", 0.0, 0.015)[1]
+    side = np.random.default_rng([seed, 2])
+    return (float(side.uniform(-m, m)), float(side.uniform(0.0, m)))
+
+
 def generate(seed: int, n_objects: int | None = None, for_skill: str | None = None,
              stack_prob: float = STACK_PROB, holding: bool | None = None,
-             spacing: Any = None, workspace: Any = None) -> GeneratedScene:
-    """A random tabletop scene; see the module docstring for ``for_skill``, ``spacing``
-    and ``workspace``."""
+             spacing: Any = None, workspace: Any = None,
+             hold_offset: float | None = None) -> GeneratedScene:
+    """A random tabletop scene; see the module docstring for ``for_skill``, ``spacing``,
+    ``workspace`` and ``hold_offset``."""
     if for_skill is not None and for_skill not in SKILLS:
         raise WorldModelError(f"tabletop has no skill {for_skill!r}; skills: {', '.join(SKILLS)}")
     gap, area = _layout(seed, spacing, workspace)
@@ -139,7 +154,7 @@ def generate(seed: int, n_objects: int | None = None, for_skill: str | None = No
             break
     else:
         raise WorldModelError(f"could not arrange {n} blocks for {for_skill} (seed {seed})")
-    robot = RobotSpec(holding=held)
+    robot = RobotSpec(holding=held, hold_offset=_hold_offset(seed, hold_offset, held))
     objects: list[ObjectSpec] = []
     init: set[Atom] = set()
     for tower, (x, y) in zip(towers, xy):

@@ -143,3 +143,34 @@ def test_reset_to_a_new_scene_matches_a_fresh_robot():
             reused.apply(a)
         reused.reset(0, scene=other)
         assert run(fresh) == run(reused)
+
+
+def test_a_block_held_at_the_start_sits_where_hold_offset_says_and_stays_held():
+    from vlaplan.domains import get_domain
+
+    domain = get_domain("tabletop")
+    centred = domain.generate_scene(4, for_skill="stack")
+    shifted = domain.generate_scene(4, for_skill="stack", hold_offset=0.012)
+    assert centred.spec.robot.hold_offset == (0.0, 0.0)
+    along, lower = shifted.spec.robot.hold_offset
+    assert 0.0 < abs(along) <= 0.012 and 0.0 <= lower <= 0.012
+    # same blocks and towers: the offset is drawn from a stream of its own
+    assert centred.spec.objects == shifted.spec.objects
+    offsets = []
+    for g in (centred, shifted):
+        robot = SimRobot(g.spec, render=False, seed=4)
+        try:
+            priv = robot.observe()[PRIVILEGED_KEY]
+            name = g.spec.robot.holding
+            ee, yaw = np.asarray(priv["ee"]["pos"]), priv["ee"]["yaw"]
+            rel = np.asarray(priv["objects"][name]["pos"]) - ee
+            offsets.append((rel[0] * np.cos(yaw) + rel[1] * np.sin(yaw), -rel[2]))
+            for _ in range(10):  # lift: the block comes along, still held
+                robot.apply(np.array([0, 0, 1, 0, -1], dtype=np.float32))
+            assert ("holding", (name,)) in domain.abstract(robot.observe())
+        finally:
+            robot.close()
+    assert abs(offsets[0][0]) < 0.002 and abs(offsets[1][0] - along) < 0.003
+    assert abs(offsets[1][1] - offsets[0][1] - lower) < 0.003
+    with pytest.raises(WorldModelError, match="hold_offset"):
+        domain.generate_scene(4, for_skill="stack", hold_offset=0.05)
