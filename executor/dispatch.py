@@ -121,7 +121,7 @@ class Dispatcher:
                  if a in objects and not held(objects[a])]
         near = []
         for name in self.movable():
-            if name in action.args or name not in objects:
+            if name in action.args or name not in objects or held(objects[name]):
                 continue
             gaps = [float(np.linalg.norm(np.asarray(objects[name]["pos"][:2], float) - p))
                     for p in spots]
