@@ -1,0 +1,160 @@
+"""Where each skill of a long task runs, and how that ends.
+
+Runs the ~10-action tabletop tasks of ``benchmarks/execute.py`` with a policy and, at the
+start of every dispatched skill, measures three things the single-skill evaluations do
+not vary much: how close the nearest object of another stack is to an argument that is
+not in the hand (``nearest``, table-plane distance), how high the skill works (``level``:
+blocks in the stack up to and including the destination of a stack or place-on, or the
+argument of a pick or unstack), and how far off the hand's centre a held argument sits
+(``grip``, table plane).  The report is each skill's success by each of them: a learned
+``place`` sets blocks down closer to others than any training scene has them, towers grow
+higher than most demonstrations, and learned picks leave blocks off centre (session 11).
+
+    .venv/bin/python benchmarks/skill_context.py --policy vla --seeds 25 --json out.json
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from vlaplan.executor import Executor  # noqa: E402
+from vlaplan.executor import events as ev  # noqa: E402
+from vlaplan.executor.dispatch import SAME_STACK  # noqa: E402
+from vlaplan.executor.tasks import LONG_SCENES, long_task_with_plan  # noqa: E402
+from vlaplan.skills.contract import PRIVILEGED_KEY  # noqa: E402
+from vlaplan.world_model.predicates import held  # noqa: E402
+
+INF = float("inf")
+#: measure -> (lower, upper, label) buckets of the report
+BUCKETS = {
+    "nearest": ((0.0, 0.07, "< 7 cm"), (0.07, 0.09, "7-9 cm"), (0.09, INF, ">= 9 cm")),
+    "level": ((1, 2, "1 block"), (2, 3, "2"), (3, 4, "3"), (4, INF, "4+")),
+    "grip": ((0.0, 0.005, "< 5 mm"), (0.005, 0.01, "5-10 mm"), (0.01, INF, ">= 10 mm")),
+}
+TITLES = {"nearest": "the nearest object in another stack",
+          "level": "the height it works at (blocks in the stack)",
+          "grip": "how far off the hand's centre the held block is"}
+
+
+def nearest_other(objects: dict[str, Any], args: tuple[str, ...]) -> float | None:
+    """Least table-plane distance from a not-held argument to a not-held object in another
+    stack (None: every argument is in the hand)."""
+    best = None
+    for a in args:
+        if a not in objects or held(objects[a]):
+            continue
+        p = np.asarray(objects[a]["pos"][:2], float)
+        for name, o in objects.items():
+            d = float(np.linalg.norm(np.asarray(o["pos"][:2], float) - p))
+            if name != a and not held(o) and d > SAME_STACK and (best is None or d < best):
+                best = d
+    return best
+
+
+def _plane(o: dict[str, Any]) -> np.ndarray:
+    return np.asarray(o["pos"][:2], float)
+
+
+def level(objects: dict[str, Any], args: tuple[str, ...]) -> int | None:
+    """Blocks in the stack up to and including the highest not-held argument (None: every
+    argument is in the hand)."""
+    best = None
+    for a in args:
+        if a not in objects or held(objects[a]):
+            continue
+        z = objects[a]["pos"][2]
+        n = sum(1 for o in objects.values() if not held(o) and o["pos"][2] <= z + 1e-3
+                and np.linalg.norm(_plane(o) - _plane(objects[a])) <= SAME_STACK)
+        best = n if best is None else max(best, n)
+    return best
+
+
+def grip(objects: dict[str, Any], args: tuple[str, ...], hand: list[float]) -> float | None:
+    """Table-plane distance from the hand's centre to a held argument (None: none held)."""
+    for a in args:
+        if a in objects and held(objects[a]):
+            return float(np.linalg.norm(_plane(objects[a]) - np.asarray(hand[:2], float)))
+    return None
+
+
+def run(policy: str, seeds: list[int], n_actions: int = 10) -> list[dict[str, Any]]:
+    ex = Executor("tabletop", policy, scene_options=LONG_SCENES["tabletop"])
+    rows: list[dict[str, Any]] = []
+    for seed in seeds:
+        text, _ = long_task_with_plan(ex, seed, n_actions)
+        started: dict[str, Any] = {}
+
+        def on(event: Any) -> None:
+            if isinstance(event, ev.SkillStarted):
+                name, *args = event.call.strip("()").split()
+                priv = ex._robot.observe(render=False)[PRIVILEGED_KEY]
+                objects = priv["objects"]
+                started.update(skill=name, call=event.call,
+                               nearest=nearest_other(objects, tuple(args)),
+                               level=level(objects, tuple(args)),
+                               grip=grip(objects, tuple(args), priv["ee"]["pos"]))
+            elif isinstance(event, ev.StepFinished) and event.step.frames > 0 and started:
+                rows.append({"seed": seed, **started, "outcome": event.step.outcome.value})
+                started.clear()
+
+        ex.run(text, seed=seed, on_event=on)
+    return rows
+
+
+def summarise(rows: list[dict[str, Any]], measure: str = "nearest"
+              ) -> dict[str, dict[str, list[int]]]:
+    """skill -> bucket label of ``measure`` -> [succeeded, dispatched]; skills the measure
+    does not apply to (None) are left out."""
+    buckets = BUCKETS[measure]
+    out: dict[str, dict[str, list[int]]] = defaultdict(lambda: {b[2]: [0, 0] for b in buckets})
+    for r in rows:
+        if r.get(measure) is None:
+            continue
+        label = next(b[2] for b in buckets if b[0] <= r[measure] < b[1])
+        out[r["skill"]][label][0] += r["outcome"] == "succeeded"
+        out[r["skill"]][label][1] += 1
+    return {k: dict(v) for k, v in sorted(out.items())}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--policy", default="vla", help="vla, vla-tokens, scripted or a checkpoint")
+    ap.add_argument("--seeds", type=int, default=25)
+    ap.add_argument("--first-seed", type=int, default=0)
+    ap.add_argument("--actions", type=int, default=10, help="target plan length")
+    ap.add_argument("--json", default=None, metavar="OUT.json")
+    args = ap.parse_args(argv)
+    rows = run(args.policy, list(range(args.first_seed, args.first_seed + args.seeds)),
+               args.actions)
+    summary = {m: summarise(rows, m) for m in BUCKETS}
+    console = Console()
+    for measure, by_skill in summary.items():
+        table = Table(title=f"{args.policy}: skills inside ~{args.actions}-action tasks by "
+                            f"{TITLES[measure]} (succeeded/dispatched)")
+        table.add_column("skill")
+        for _, _, label in BUCKETS[measure]:
+            table.add_column(label, justify="right")
+        for skill, cells in by_skill.items():
+            table.add_row(skill, *(f"{s}/{n}" + (f" ({100 * s / n:.0f}%)" if n else "")
+                                   for s, n in cells.values()))
+        console.print(table)
+    if args.json:
+        Path(args.json).write_text(json.dumps({"args": vars(args), "summary": summary,
+                                               "rows": rows}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
