@@ -25,7 +25,6 @@ observation), with planning + checks as a share of the wall time (target <= 10 %
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import sys
 import time
@@ -36,6 +35,7 @@ from typing import Any
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks import write_json  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.progress import Progress  # noqa: E402
 from rich.table import Table  # noqa: E402
@@ -286,8 +286,7 @@ def main(argv: list[str] | None = None) -> int:
         for label, why, verdict in wrong[:10]:
             console.print(f"[red]  {label} (skipped: {why}) -> {verdict[:160]}[/red]")
     if args.json:
-        Path(args.json).write_text(json.dumps({"args": vars(args), "report": report,
-                                               "screen_audit": audit}, indent=1))
+        write_json(args.json, args, report=report, screen_audit=audit)
     return 0
 
 

@@ -15,7 +15,6 @@ higher than most demonstrations, and learned picks leave blocks off centre (sess
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -26,6 +25,7 @@ import numpy as np
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks import write_json  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
@@ -151,8 +151,7 @@ def main(argv: list[str] | None = None) -> int:
                                    for s, n in cells.values()))
         console.print(table)
     if args.json:
-        Path(args.json).write_text(json.dumps({"args": vars(args), "summary": summary,
-                                               "rows": rows}, indent=1))
+        write_json(args.json, args, summary=summary, rows=rows)
     return 0
 
 
