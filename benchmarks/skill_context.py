@@ -10,7 +10,8 @@ argument of a pick or unstack), and how far off the hand's centre a held argumen
 ``place`` sets blocks down closer to others than any training scene has them, towers grow
 higher than most demonstrations, and learned picks leave blocks off centre (session 11).
 
-    .venv/bin/python benchmarks/skill_context.py --policy vla --seeds 25 --json out.json
+    .venv/bin/python benchmarks/skill_context.py --policy vla --seeds 25 --json out.json \
+        --plot out.png   # the plot needs matplotlib: pip install -e '.[bench]'
 """
 from __future__ import annotations
 
@@ -128,6 +129,41 @@ def summarise(rows: list[dict[str, Any]], measure: str = "nearest"
     return {k: dict(v) for k, v in sorted(out.items())}
 
 
+def plot(summary: dict[str, dict[str, dict[str, list[int]]]], out: Path, title: str) -> str:
+    """One panel per measure: each skill's success rate per bucket (bars, with the
+    dispatched count above); returns a message."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return "matplotlib is not installed (pip install -e '.[bench]'): no plot written"
+    fig, axes = plt.subplots(1, len(summary), figsize=(4.6 * len(summary), 3.8), squeeze=False)
+    for ax, (measure, by_skill) in zip(axes[0], summary.items()):
+        labels = [b[2] for b in BUCKETS[measure]]
+        width = 0.8 / max(1, len(by_skill))
+        for k, (skill, cells) in enumerate(by_skill.items()):
+            xs = [i + (k - (len(by_skill) - 1) / 2) * width for i in range(len(labels))]
+            rates = [cells[lab][0] / cells[lab][1] if cells[lab][1] else 0.0 for lab in labels]
+            bars = ax.bar(xs, rates, width, label=skill)
+            for bar, lab in zip(bars, labels):
+                if cells[lab][1]:
+                    ax.annotate(str(cells[lab][1]), (bar.get_x() + bar.get_width() / 2,
+                                                     bar.get_height()),
+                                ha="center", va="bottom", fontsize=7)
+        ax.set_xticks(range(len(labels)), labels)
+        ax.set_ylim(0, 1.1)
+        ax.set_ylabel("success (number dispatched above)")
+        ax.set_title(TITLES[measure], fontsize=9)
+        ax.legend(fontsize=7)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return f"plot written to {out}"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--policy", default="vla", help="vla, vla-tokens, scripted or a checkpoint")
@@ -135,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--first-seed", type=int, default=0)
     ap.add_argument("--actions", type=int, default=10, help="target plan length")
     ap.add_argument("--json", default=None, metavar="OUT.json")
+    ap.add_argument("--plot", default=None, metavar="OUT.png",
+                    help="success per bucket as bar charts (needs matplotlib)")
     args = ap.parse_args(argv)
     rows = run(args.policy, list(range(args.first_seed, args.first_seed + args.seeds)),
                args.actions)
@@ -152,6 +190,9 @@ def main(argv: list[str] | None = None) -> int:
         console.print(table)
     if args.json:
         write_json(args.json, args, summary=summary, rows=rows)
+    if args.plot:
+        console.print(plot(summary, Path(args.plot), f"{args.policy}, seeds {args.first_seed}-"
+                                                      f"{args.first_seed + args.seeds - 1}"))
     return 0
 
 

@@ -58,3 +58,16 @@ def test_level_and_grip_read_the_stack_and_the_hand():
             {"skill": "place", "level": None, "outcome": "succeeded"}]
     assert sc.summarise(rows, "level") == {"stack": {"1 block": [0, 0], "2": [1, 1], "3": [0, 0],
                                                      "4+": [0, 1]}}
+
+
+def test_plot_writes_a_png_or_says_why_not(tmp_path):
+    summary = {m: {"stack": {b[2]: [1, 2] for b in sc.BUCKETS[m]}} for m in sc.BUCKETS}
+    out = tmp_path / "sub" / "context.png"
+    message = sc.plot(summary, out, "test")
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        assert "matplotlib is not installed" in message and not out.exists()
+    else:
+        assert message == f"plot written to {out}"
+        assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
