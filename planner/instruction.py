@@ -208,7 +208,8 @@ class _Parser(InstructionForms):
         tok = self.peek()
         if tok is not None and tok.has("rel"):
             return self.relation(verb, subjects, neg)
-        if tok is not None and tok.has("state") and verb in ("leave", None):
+        if tok is not None and tok.has("state") and verb in ("leave", "put", "take", None):
+            # "leave the drawer open", "pull the drawer open", "push it shut"
             self.i += 1
             return self.apply_each(tok.get("state"), subjects, neg)
         if tok is not None and tok.has("self_tower", "order", "end", "with") and verb in ("put", None):

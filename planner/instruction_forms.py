@@ -24,16 +24,36 @@ class InstructionForms(_Base):
         self.take("det")
         if self.take("tower") is None:
             raise self.fail("what should be built? only towers are known ('build a tower of ...')")
-        subjects = None
-        if (self.take("of") is not None or self.take("with") is not None
-                or self.take("rel") in ("from", "out")):
-            subjects = self.noun_phrases()
+        if (self.take("of") is None and self.take("with") is None and self.at("rel")
+                and self.peek().get("rel") in ("from", "out")):
+            self.i += 1                     # "a tower of / with / from / out of ...", or a colon
+        subjects = self.noun_phrases()
+        if subjects and (chain := self.on_chain(subjects)) is not None:
+            return self.tower(chain, on_table=True, order="top_down")   # "a tower: A on B on C"
         if not subjects:
             raise self.fail("a tower of which blocks? e.g. 'build a tower of red, green and blue'")
         return self.tower(subjects, on_table=True)
 
-    def tower(self, subjects: list[NounPhrase], *, on_table: bool) -> list[Literal]:
-        order: str | None = None
+    def on_chain(self, first: list[NounPhrase]) -> list[NounPhrase] | None:
+        """The blocks of "A on B on C" after a tower noun, top first (None, and nothing
+        taken, when no such chain follows); a last "on the table" is implied anyway."""
+        if len(first) != 1 or not (self.at("rel") and self.peek().get("rel") == "on"):
+            return None
+        chain = list(first)
+        while self.at("rel") and self.peek().get("rel") == "on":
+            save = self.i
+            self.i += 1
+            np = self.noun_phrase()
+            if np is None:
+                self.i = save
+                break
+            if np.table:
+                break
+            chain.append(np)
+        return chain
+
+    def tower(self, subjects: list[NounPhrase], *, on_table: bool,
+              order: str | None = None) -> list[Literal]:
         ends: list[tuple[str, NounPhrase]] = []
         while True:
             self.take("self_tower")
@@ -41,6 +61,8 @@ class InstructionForms(_Base):
                                                    offset=1):
                 self.i += 1
             if (value := self.take("order")) is not None:
+                if order is not None and value != order:
+                    raise self.fail("the tower's order is stated in two contradicting ways")
                 order = value
                 continue
             save = self.i

@@ -70,13 +70,16 @@ def split_stages(tokens: Sequence[Token]) -> list[list[Token]]:
     """Cut the token stream into ordered stages.
 
     A stage ends at a sequence word ("then", "after that", "first", "finally"), at
-    ``;`` or ``.``, and where "and" or a comma is followed by a new verb or a negation
+    ``;``, ``.`` or ``:`` (not right after "tower": "build a tower: A on B on C"), and where "and" or a comma is followed by a new verb or a negation
     ("open the drawer and put ..."); "and" between noun phrases stays inside a clause.
     """
     stages: list[list[Token]] = [[]]
     i = 0
     while i < len(tokens):
         tok = tokens[i]
+        if tok.text == ":" and stages[-1] and stages[-1][-1].has("tower"):
+            i += 1                                # "build a tower: red on green on blue"
+            continue
         if tok.has("seq", "stop"):
             stages.append([])
             i += 1
