@@ -174,6 +174,11 @@ class _Parser(InstructionForms):
             raise self.fail(f"'{' '.join(sorted(flags))}' needs a verb such as 'put'")
         if self.take("neg") is not None:
             neg = True
+        if any("anything" in np.words for np in subjects or ()):
+            if not neg or len(subjects) != 1 or subjects[0].excluded:
+                raise self.fail("'anything' only goes with a negation ('do not leave anything "
+                                "on ...'); say 'every' or name the object")
+            subjects[0].everything, subjects[0].nothing, neg = False, True, False
         if subjects is None:
             if verb is None:
                 raise self.fail("no verb and no object: say what to do with what")

@@ -37,6 +37,7 @@ class NounPhrase:
     index: int | None = None        # "red block 2" -> red_2
     table: bool = False
     states: list[str] = field(default_factory=list)   # "the open drawer"
+    excluded: list[NounPhrase] = field(default_factory=list)   # "every block except red"
 
     @property
     def text(self) -> str:
@@ -127,6 +128,9 @@ class Resolver:
         if np.other:
             mentioned = self.mentions.names()
             candidates = [o for o in candidates if o.name not in mentioned]
+        for ex in np.excluded:                # each exception must name something there
+            left_out = {o.name for o in self._resolve(ex, None, ())}
+            candidates = [o for o in candidates if o.name not in left_out]
         self._check_count(np, candidates, types)
         return candidates
 
@@ -295,6 +299,13 @@ def parse_noun_phrase(toks: Sequence[Token], i: int) -> tuple[NounPhrase | None,
     if np.pronoun and at(i) is not None and at(i).get("quant") == "all":   # "them all"
         np.words.extend(at(i).words)
         i += 1
+    if np.collective and at(i) is not None and (
+            at(i).has("except") or at(i).has("and") and at(i).text == "but"):
+        excluded, k = parse_noun_phrases(toks, i + 1)          # "all blocks but the red one"
+        if excluded:
+            np.excluded = excluded
+            np.words.extend(w for t in toks[i:k] for w in t.words)
+            i = k
     if head is None:
         bare_all = (np.words == ["all"] and not (at(i) is not None and not at(i).has(
             "rel", "down", "away", "and", "comma", "stop", "seq")))
@@ -310,6 +321,7 @@ def parse_noun_phrases(toks: Sequence[Token], i: int) -> tuple[list[NounPhrase] 
     first, i = parse_noun_phrase(toks, i)
     if first is None:
         return None, i
+    both = first.quant == "both" and not first.plural     # "both red and green"
     items = [first]
     while i < len(toks) and toks[i].has("and", "comma"):
         j = i
@@ -320,6 +332,8 @@ def parse_noun_phrases(toks: Sequence[Token], i: int) -> tuple[list[NounPhrase] 
             break                                 # "..., green at the top" is a tower end
         items.append(nxt)
         i = k
+    if both and len(items) == 2:
+        first.quant = None
     last = items[-1]
     for np in items[:-1]:
         if np.noun is None and np.colours and not np.other and last.noun is not None:
