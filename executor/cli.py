@@ -14,6 +14,8 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
+from vlaplan.world_model.cli import add_scene_argument
+
 
 def register(subparsers: Any) -> None:
     run = subparsers.add_parser("run", help="execute an instruction (plan, check, act, replan)")
@@ -47,6 +49,7 @@ def register(subparsers: Any) -> None:
     demo.add_argument("--actions", type=int, default=10, help="about how many actions the task needs")
     demo.add_argument("--faults", default=None)
     demo.add_argument("--record", default=None, metavar="OUT.gif|OUT.mp4")
+    add_scene_argument(demo)
     demo.add_argument("--json", action="store_true", help="print the ExecutionResult as JSON")
     demo.set_defaults(func=cmd_demo)
 
@@ -54,6 +57,7 @@ def register(subparsers: Any) -> None:
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--domain", default="tabletop", help="domain name (see `vlaplan domains`)")
     p.add_argument("--seed", type=int, default=0, help="scene seed (default 0)")
+    add_scene_argument(p)
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
 
@@ -121,8 +125,11 @@ def _execute(args: argparse.Namespace, instruction: str | None, policy: str,
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from vlaplan.domains.base import scene_options
+
     return _execute(args, args.instruction, args.policy, checks=not args.no_checks,
-                    replan=not args.no_replan, max_replans=args.max_replans)
+                    replan=not args.no_replan, max_replans=args.max_replans,
+                    scene_options=scene_options(args.scene))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -141,19 +148,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
     def make(ex: Any, seed: int) -> str:
         return long_task(ex, seed, args.actions)
 
+    from vlaplan.domains.base import scene_options
+
     return _execute(args, None, args.policy, make_instruction=make,
-                    scene_options=LONG_SCENES.get(args.domain))
+                    scene_options={**LONG_SCENES.get(args.domain, {}), **scene_options(args.scene)})
 
 
 def cmd_goal(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
+    from vlaplan.domains.base import scene_options
     from vlaplan.executor.loop import Executor
     from vlaplan.executor.planning import literal_text
 
     with stdout_to_stderr():
-        ex = Executor(args.domain, None)
+        ex = Executor(args.domain, None, scene_options=scene_options(args.scene))
         obs, objects, goal = ex.goal(args.instruction, seed=args.seed)
         records = ex.runtime.records(objects, obs)
         atoms = sorted(map(literal_text, ex.runtime.abstract(obs)))

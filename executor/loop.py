@@ -177,6 +177,7 @@ class Executor:
             from vlaplan.executor.recording import Recorder
             recorder = Recorder(record)
         result = ExecutionResult(instruction=instruction, domain=self.domain, seed=seed,
+                                 scene_options=self.scene_options if self._own_robot else {},
                                  policy=self.policy_name, checks=checks, replan=replan,
                                  max_replans=max_replans)
         t = result.timings

@@ -7,6 +7,7 @@ Atoms and actions are stored as PDDL strings (``"(on red_1 blue_1)"``, ``"(pick 
 from __future__ import annotations
 
 from enum import Enum
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -134,6 +135,8 @@ class ExecutionResult(BaseModel):
     instruction: str
     domain: str
     seed: int | None = None
+    scene_options: dict[str, Any] = Field(default_factory=dict,
+                                          description="options given to the scene generator")
     policy: str = ""
     success: bool = False
     reason: str = ""

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import argparse
 
+from vlaplan.world_model.cli import add_scene_argument
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("collect", help="record scripted-expert demonstrations "
@@ -30,9 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="record every skill of long tasks of about N actions, run by the "
                         "executor (start states as execute() meets them; default 0: one "
                         "skill per episode)")
-    p.add_argument("--scene", action="append", default=[], metavar="KEY=VALUE",
-                   help="scene-generator option, repeatable (tabletop: spacing=[0.06,0.1], "
-                        "workspace=[[0.3,0.68],[-0.3,0.3]], hold_offset=0.012, n_objects=7)")
+    add_scene_argument(p)
     p.set_defaults(func=_collect)
 
     t = subparsers.add_parser("train", help="train a VLA policy on a dataset")

@@ -8,6 +8,15 @@ import argparse
 import sys
 
 
+def add_scene_argument(p: argparse.ArgumentParser) -> None:
+    """``--scene KEY=VALUE`` (repeatable): options for the domain's scene generator, read
+    with :func:`vlaplan.domains.base.scene_options` and checked by the generator."""
+    p.add_argument("--scene", action="append", default=[], metavar="KEY=VALUE",
+                   help="scene-generator option, repeatable, values in YAML (tabletop: "
+                        "n_objects=7, spacing=[0.06,0.1], workspace=[[0.3,0.68],[-0.3,0.3]], "
+                        "hold_offset=0.012)")
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     skills = subparsers.add_parser("skills", help="evaluate skills closed-loop in simulation")
     sub = skills.add_subparsers(dest="skills_command", metavar="SUBCOMMAND")
@@ -23,8 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ev.add_argument("--render", choices=("auto", "on", "off"), default="auto",
                     help="camera images (auto: off for scripted, on for learned policies)")
     ev.add_argument("--image-size", type=int, default=96)
-    ev.add_argument("--scene", action="append", default=[], metavar="KEY=VALUE",
-                    help="scene-generator option, repeatable (tabletop: spacing=[0.06,0.1])")
+    add_scene_argument(ev)
     ev.add_argument("--json", action="store_true", help="print one JSON object")
     ev.set_defaults(func=_eval)
     skills.set_defaults(func=lambda args: (skills.print_help(), 2)[1])

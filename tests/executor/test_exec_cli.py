@@ -45,7 +45,9 @@ def test_bad_input_exits_2_in_at_most_two_lines() -> None:
                  ["run", "flibber the gorp", "--policy", "scripted"],
                  ["run", "stack purple on orange", "--policy", "scripted", "--faults", "boom@1"],
                  ["run", "stack purple on orange", "--policy", "scripted", "--record", "x.avi"],
-                 ["goal", "", "--json"]):
+                 ["goal", "", "--json"],
+                 ["goal", "stack purple on orange", "--scene", "colour=3"],
+                 ["run", "stack purple on orange", "--policy", "scripted", "--scene", "n_objects"]):
         out = vlaplan(*args)
         assert out.returncode == 2, (args, out.stderr)
         errors = [line for line in out.stderr.splitlines() if not line.startswith("pybullet")]
@@ -84,3 +86,17 @@ def test_demo_runs_a_long_task_with_scripted_skills() -> None:
     result = json.loads(out.stdout)
     assert result["instruction"].startswith("build a tower of")
     assert result["success"] and len(result["steps"]) >= 8
+
+
+def test_scene_options_shape_the_scene_and_are_kept_in_the_result() -> None:
+    goal = vlaplan("goal", "put every block on the table", "--seed", "2", "--scene", "n_objects=3",
+                   "--json")
+    assert goal.returncode == 0, goal.stderr
+    assert len(json.loads(goal.stdout)["scene"]) == 3
+    plain = vlaplan("goal", "put every block on the table", "--seed", "2", "--json")
+    assert len(json.loads(plain.stdout)["scene"]) != 3
+    out = vlaplan("run", "put every block on the table", "--policy", "scripted", "--seed", "2",
+                  "--scene", "n_objects=3", "--json")
+    assert out.returncode == 0, out.stderr
+    result = ExecutionResult.model_validate_json(out.stdout)
+    assert result.success and result.scene_options == {"n_objects": 3} and len(result.scene) == 3
