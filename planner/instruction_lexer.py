@@ -70,8 +70,9 @@ def split_stages(tokens: Sequence[Token]) -> list[list[Token]]:
     """Cut the token stream into ordered stages.
 
     A stage ends at a sequence word ("then", "after that", "first", "finally"), at
-    ``;``, ``.`` or ``:`` (not right after "tower": "build a tower: A on B on C"), and where "and" or a comma is followed by a new verb or a negation
-    ("open the drawer and put ..."); "and" between noun phrases stays inside a clause.
+    ``;``, ``.`` or ``:`` (not right after "tower": "build a tower: A on B on C"), and
+    where "and" or a comma is followed by a new verb or a negation ("open the drawer and
+    put ..."); "and" between noun phrases stays inside a clause.
     """
     stages: list[list[Token]] = [[]]
     i = 0

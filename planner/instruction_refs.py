@@ -303,6 +303,9 @@ def parse_noun_phrase(toks: Sequence[Token], i: int) -> tuple[NounPhrase | None,
             at(i).has("except") or at(i).has("and") and at(i).text == "but"):
         excluded, k = parse_noun_phrases(toks, i + 1)          # "all blocks but the red one"
         if excluded:
+            for ex in excluded:                   # a bare colour leaves out all of it
+                if ex.det is None and ex.noun is None and ex.colours and ex.count is None:
+                    ex.plural = True
             np.excluded = excluded
             np.words.extend(w for t in toks[i:k] for w in t.words)
             i = k
