@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from vlaplan.world_model.cli import add_scene_argument
+from vlaplan.skills.cli import add_scene_argument
 
 
 def register(subparsers: Any) -> None:

@@ -6,7 +6,14 @@ from __future__ import annotations
 
 import argparse
 
-from vlaplan.world_model.cli import add_scene_argument
+
+def add_scene_argument(p: argparse.ArgumentParser) -> None:
+    """``--scene KEY=VALUE`` (repeatable): options for the domain's scene generator, read
+    with :func:`vlaplan.domains.base.scene_options` and checked by the generator."""
+    p.add_argument("--scene", action="append", default=[], metavar="KEY=VALUE",
+                   help="scene-generator option, repeatable, values in YAML (tabletop: "
+                        "n_objects=7, spacing=[0.06,0.1], workspace=[[0.3,0.68],[-0.3,0.3]], "
+                        "hold_offset=0.012)")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
