@@ -168,6 +168,8 @@ class _Parser(InstructionForms):
 
     def body(self, verb: str | None, neg: bool) -> list[Literal]:
         flags = self.particles()
+        if self.take("neg") is not None:          # "make sure there is not anything on red"
+            neg = True
         subjects = self.noun_phrases()
         flags |= self.particles()
         if flags and verb not in ("put", "take"):
