@@ -176,11 +176,7 @@ class _Parser(InstructionForms):
             raise self.fail(f"'{' '.join(sorted(flags))}' needs a verb such as 'put'")
         if self.take("neg") is not None:
             neg = True
-        if any("anything" in np.words for np in subjects or ()):
-            if not neg or len(subjects) != 1 or subjects[0].excluded:
-                raise self.fail("'anything' only goes with a negation ('do not leave anything "
-                                "on ...'); say 'every' or name the object")
-            subjects[0].everything, subjects[0].nothing, neg = False, True, False
+        neg = self.anything(subjects, neg)
         if subjects is None:
             if verb is None:
                 raise self.fail("no verb and no object: say what to do with what")
@@ -354,17 +350,6 @@ class _Parser(InstructionForms):
             if noun.types and set(noun.types) <= set(types):
                 return noun.words[0]
         raise self.fail("say where to put it")
-
-    # ------------------------------------------------------------------ special forms
-    def nothing(self, subjects: list[NounPhrase], verb: str | None) -> list[Literal]:
-        if len(subjects) != 1 or verb not in (None, "leave", "put"):
-            raise self.fail("'nothing' must stand alone, as in 'nothing on the yellow block'")
-        rel = self.take("rel")
-        ref = self.noun_phrase()
-        if rel not in ("on", "in") or ref is None or ref.table:
-            raise self.fail("say what must stay free, e.g. 'nothing on the yellow block'")
-        kind = "clear" if rel == "on" else "empty"
-        return self.apply_each(kind, [ref], False)
 
     def apply_each(self, kind: str, subjects: list[NounPhrase], neg: bool) -> list[Literal]:
         tpl = self.template(kind)

@@ -17,7 +17,8 @@ else:
 
 
 class InstructionForms(_Base):
-    """Towers ("build a tower of A, B and C with C at the bottom") and sorting."""
+    """Towers ("build a tower of A, B and C with C at the bottom"), sorting, and "nothing on
+    X" / "not anything on X"."""
 
     def build(self) -> list[Literal]:
         self.template("on")
@@ -173,3 +174,25 @@ class InstructionForms(_Base):
             self.notes.append(f"left out {self.refs.listing(skipped)}: no "
                               f"{self.refs.described(ref, types)} has the same {attribute}")
         return literals
+
+    # ------------------------------------------------------------------ nothing, anything
+    def nothing(self, subjects: list[NounPhrase], verb: str | None) -> list[Literal]:
+        if len(subjects) != 1 or verb not in (None, "leave", "put"):
+            raise self.fail("'nothing' must stand alone, as in 'nothing on the yellow block'")
+        rel = self.take("rel")
+        ref = self.noun_phrase()
+        if rel not in ("on", "in") or ref is None or ref.table:
+            raise self.fail("say what must stay free, e.g. 'nothing on the yellow block'")
+        kind = "clear" if rel == "on" else "empty"
+        return self.apply_each(kind, [ref], False)
+
+    def anything(self, subjects: list[NounPhrase] | None, neg: bool) -> bool:
+        """Negated "anything" is "nothing" ("don't leave anything on red"); it is refused
+        anywhere else.  Returns the clause's negation left after that."""
+        if not any("anything" in np.words for np in subjects or ()):
+            return neg
+        if not subjects or not neg or len(subjects) != 1 or subjects[0].excluded:
+            raise self.fail("'anything' only goes with a negation ('do not leave anything "
+                            "on ...'); say 'every' or name the object")
+        subjects[0].everything, subjects[0].nothing = False, True
+        return False
