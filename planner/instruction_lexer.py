@@ -81,6 +81,10 @@ def split_stages(tokens: Sequence[Token]) -> list[list[Token]]:
         if tok.text == ":" and stages[-1] and stages[-1][-1].has("tower"):
             i += 1                                # "build a tower: red on green on blue"
             continue
+        if tok.has("ordinal") and stages[-1] and stages[-1][-1].has("det"):
+            stages[-1].append(tok)                # "the first red block", not "first, ..."
+            i += 1
+            continue
         if tok.has("seq", "stop"):
             stages.append([])
             i += 1

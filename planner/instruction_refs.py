@@ -235,6 +235,8 @@ def parse_noun_phrase(toks: Sequence[Token], i: int) -> tuple[NounPhrase | None,
             np.nothing = np.quant == "none"
         elif t.has("det") and np.det is None and np.count is None:
             np.det = t.get("det")
+        elif t.has("ordinal") and np.det == "the" and np.index is None:
+            np.index = t.get("ordinal")                       # "the second red block"
         elif t.has("number") and np.count is None and _modifies(at(i + 1)):
             np.count = t.get("number")
         else:
