@@ -105,7 +105,7 @@ class _Parser(InstructionForms):
             raise self.fail("the instruction is empty")
         tokens = lex(self.text, self.lexicon, self.refs.by_name)
         stages = []
-        for number, segment in enumerate(split_stages(tokens)):
+        for number, segment in enumerate(split_stages(tokens, self.text)):
             self.toks, self.i, self.refs.mentions.stage = segment, 0, number
             literals = self.stage()
             if self.i < len(self.toks):

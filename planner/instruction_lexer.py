@@ -35,8 +35,8 @@ class Token:
 
 def lex(text: str, lexicon: Lexicon, names: Iterable[str] = ()) -> list[Token]:
     """Tokens of ``text``; raises :class:`InstructionNotUnderstood` on unknown words."""
-    words = tokenize_words(text)
     names = set(names)
+    words = [_base_form(w, lexicon) if w not in names else w for w in tokenize_words(text)]
     tokens: list[Token] = []
     unknown: list[str] = []
     i = 0
@@ -66,7 +66,20 @@ def lex(text: str, lexicon: Lexicon, names: Iterable[str] = ()) -> list[Token]:
     return tokens
 
 
-def split_stages(tokens: Sequence[Token]) -> list[list[Token]]:
+def _base_form(word: str, lexicon: Lexicon) -> str:
+    """A verb's -ing form as the verb the lexicon knows ("putting" -> "put", "placing" ->
+    "place", "stacking" -> "stack"); any other word as it is."""
+    if not word.endswith("ing") or len(word) < 5 or lexicon.readings((word,)):
+        return word
+    stem = word[:-3]
+    candidates = [stem, stem + "e"] + ([stem[:-1]] if len(stem) > 2 and stem[-1] == stem[-2] else [])
+    for c in candidates:
+        if any(kind == "verb" for kind, _ in lexicon.readings((c,))):
+            return c
+    return word
+
+
+def split_stages(tokens: Sequence[Token], text: str = "") -> list[list[Token]]:
     """Cut the token stream into ordered stages.
 
     A stage ends at a sequence word ("then", "after that", "first", "finally"), at
@@ -75,9 +88,16 @@ def split_stages(tokens: Sequence[Token]) -> list[list[Token]]:
     put ..."); "and" between noun phrases stays inside a clause.
     """
     stages: list[list[Token]] = [[]]
+    temporal: list[tuple[str, int]] = []          # ("after" | "before", index of its stage)
     i = 0
     while i < len(tokens):
         tok = tokens[i]
+        if tok.has("temporal"):                   # "... after putting X", "before you ..., "
+            if stages[-1]:
+                stages.append([])
+            temporal.append((tok.get("temporal"), len(stages) - 1))
+            i += 1
+            continue
         if tok.text == ":" and stages[-1] and stages[-1][-1].has("tower"):
             i += 1                                # "build a tower: red on green on blue"
             continue
@@ -99,7 +119,27 @@ def split_stages(tokens: Sequence[Token]) -> list[list[Token]]:
                 continue
         stages[-1].append(tok)
         i += 1
-    return [stage for stage in stages if stage]
+    return _in_time_order([stage for stage in stages if stage], temporal,
+                          text or " ".join(t.text for t in tokens))
+
+
+def _in_time_order(stages: list[list[Token]], temporal: list[tuple[str, int]],
+                   text: str) -> list[list[Token]]:
+    """Two steps joined by "after"/"before" in the order they are to happen: "Y after X"
+    and "before Y, X" put X first; "after X, Y" and "X before Y" are already in order."""
+    if not temporal:
+        return stages
+    if len(stages) < 2:
+        raise InstructionNotUnderstood(
+            text, "say both steps and where the first ends, e.g. 'after putting red on green, "
+                  "put blue on red'")
+    if len(temporal) > 1 or len(stages) != 2:
+        raise InstructionNotUnderstood(
+            text, "'after' and 'before' join exactly two steps; for more say "
+                  "'first ..., then ..., then ...'")
+    word, sub = temporal[0]
+    swap = (word == "after") == (sub == 1)        # the step after the word happens first
+    return stages[::-1] if swap else stages
 
 
 def _starts_clause(tok: Token) -> bool:
