@@ -105,7 +105,8 @@ class _Parser(InstructionForms):
             raise self.fail("the instruction is empty")
         tokens = lex(self.text, self.lexicon, self.refs.by_name)
         stages = []
-        for number, segment in enumerate(split_stages(tokens, self.text)):
+        segments, reverse = split_stages(tokens, self.text)
+        for number, segment in enumerate(segments):
             self.toks, self.i, self.refs.mentions.stage = segment, 0, number
             literals = self.stage()
             if self.i < len(self.toks):
@@ -115,6 +116,8 @@ class _Parser(InstructionForms):
             self.so_far = checkpoints_of(stages, self.lexicon.slots_of)[-1]
         if not stages:
             raise self.fail("it asks for nothing to be done")
+        if reverse:                                # "Y after X": read in text order, done X first
+            stages.reverse()
         checkpoints = checkpoints_of(stages, self.lexicon.slots_of)
         return Goal(tuple(stages), self.text, checkpoints, tuple(self.notes))
 

@@ -79,8 +79,10 @@ def _base_form(word: str, lexicon: Lexicon) -> str:
     return word
 
 
-def split_stages(tokens: Sequence[Token], text: str = "") -> list[list[Token]]:
-    """Cut the token stream into ordered stages.
+def split_stages(tokens: Sequence[Token], text: str = "") -> tuple[list[list[Token]], bool]:
+    """Cut the token stream into stages, in the order of the text, and say whether two
+    steps joined by "after"/"before" happen in the other order (then the parser, having
+    read them in text order for its pronouns, swaps them).
 
     A stage ends at a sequence word ("then", "after that", "first", "finally"), at
     ``;``, ``.`` or ``:`` (not right after "tower": "build a tower: A on B on C"), and
@@ -119,16 +121,16 @@ def split_stages(tokens: Sequence[Token], text: str = "") -> list[list[Token]]:
                 continue
         stages[-1].append(tok)
         i += 1
-    return _in_time_order([stage for stage in stages if stage], temporal,
-                          text or " ".join(t.text for t in tokens))
+    stages = [stage for stage in stages if stage]
+    return stages, _reversed_in_time(stages, temporal, text or " ".join(t.text for t in tokens))
 
 
-def _in_time_order(stages: list[list[Token]], temporal: list[tuple[str, int]],
-                   text: str) -> list[list[Token]]:
-    """Two steps joined by "after"/"before" in the order they are to happen: "Y after X"
-    and "before Y, X" put X first; "after X, Y" and "X before Y" are already in order."""
+def _reversed_in_time(stages: list[list[Token]], temporal: list[tuple[str, int]],
+                      text: str) -> bool:
+    """Whether two steps joined by "after"/"before" happen in the other order than said:
+    "Y after X" and "before Y, X" do X first; "after X, Y" and "X before Y" are in order."""
     if not temporal:
-        return stages
+        return False
     if len(stages) < 2:
         raise InstructionNotUnderstood(
             text, "say both steps and where the first ends, e.g. 'after putting red on green, "
@@ -138,8 +140,7 @@ def _in_time_order(stages: list[list[Token]], temporal: list[tuple[str, int]],
             text, "'after' and 'before' join exactly two steps; for more say "
                   "'first ..., then ..., then ...'")
     word, sub = temporal[0]
-    swap = (word == "after") == (sub == 1)        # the step after the word happens first
-    return stages[::-1] if swap else stages
+    return (word == "after") == (sub == 1)        # the step after "after" happens first
 
 
 def _starts_clause(tok: Token) -> bool:
