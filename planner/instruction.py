@@ -153,6 +153,10 @@ class _Parser(InstructionForms):
         if tok is not None and tok.has("verb") and not tok.has("colour", "noun", "name"):
             verb, self.verb_word = tok.get("verb"), tok.text
             self.i += 1
+        elif (tok is not None and tok.get("state") in ("open", "close")
+              and self.at("det", "noun", "colour", "name", "pron", offset=1)):
+            verb, self.verb_word = tok.get("state"), tok.text   # "(once you have) opened the drawer"
+            self.i += 1
         self.verb, self.neg = verb, neg
         if verb == "build":
             return self.build()

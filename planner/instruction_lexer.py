@@ -67,12 +67,21 @@ def lex(text: str, lexicon: Lexicon, names: Iterable[str] = ()) -> list[Token]:
 
 
 def _base_form(word: str, lexicon: Lexicon) -> str:
-    """A verb's -ing form as the verb the lexicon knows ("putting" -> "put", "placing" ->
-    "place", "stacking" -> "stack"); any other word as it is."""
-    if not word.endswith("ing") or len(word) < 5 or lexicon.readings((word,)):
+    """A verb's -ing or -ed form as the verb the lexicon knows ("putting" -> "put",
+    "placing" -> "place", "stacked" -> "stack", "dropped" -> "drop"); any other word
+    (and any the lexicon knows as it is: "opened", "closed") as it is."""
+    if len(word) < 5 or lexicon.readings((word,)):
         return word
-    stem = word[:-3]
-    candidates = [stem, stem + "e"] + ([stem[:-1]] if len(stem) > 2 and stem[-1] == stem[-2] else [])
+    if word.endswith("ing"):
+        stem = word[:-3]
+        candidates = [stem, stem + "e"]
+    elif word.endswith("ed"):
+        stem = word[:-2]
+        candidates = [stem, word[:-1]]
+    else:
+        return word
+    if len(stem) > 2 and stem[-1] == stem[-2]:
+        candidates.append(stem[:-1])
     for c in candidates:
         if any(kind == "verb" for kind, _ in lexicon.readings((c,))):
             return c
