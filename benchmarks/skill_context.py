@@ -32,7 +32,7 @@ from rich.table import Table  # noqa: E402
 
 from vlaplan.executor import Executor  # noqa: E402
 from vlaplan.executor import events as ev  # noqa: E402
-from vlaplan.executor.dispatch import SAME_STACK  # noqa: E402
+from vlaplan.executor.dispatch import SAME_STACK, other_stacks  # noqa: E402
 from vlaplan.executor.tasks import LONG_SCENES, long_task_with_plan  # noqa: E402
 from vlaplan.skills.contract import PRIVILEGED_KEY  # noqa: E402
 from vlaplan.world_model.predicates import held  # noqa: E402
@@ -51,17 +51,8 @@ TITLES = {"nearest": "the nearest object in another stack",
 
 def nearest_other(objects: dict[str, Any], args: tuple[str, ...]) -> float | None:
     """Least table-plane distance from a not-held argument to a not-held object in another
-    stack (None: every argument is in the hand)."""
-    best = None
-    for a in args:
-        if a not in objects or held(objects[a]):
-            continue
-        p = np.asarray(objects[a]["pos"][:2], float)
-        for name, o in objects.items():
-            d = float(np.linalg.norm(np.asarray(o["pos"][:2], float) - p))
-            if name != a and not held(o) and d > SAME_STACK and (best is None or d < best):
-                best = d
-    return best
+    stack (None: every argument is in the hand, or nothing else stands there)."""
+    return min(other_stacks(objects, args).values(), default=None)
 
 
 def _plane(o: dict[str, Any]) -> np.ndarray:

@@ -38,6 +38,22 @@ CROWDED = 0.09  # m
 SAME_STACK = 0.015  # m: centres nearer than this on the table plane are one stack
 
 
+def other_stacks(objects: dict[str, Any], args: Any) -> dict[str, float]:
+    """Each not-held object outside the stacks of ``args`` (privileged ``objects`` by
+    name) with its least table-plane distance to an argument not in the hand; empty when
+    every argument is in the hand."""
+    spots = [np.asarray(objects[a]["pos"][:2], float) for a in args
+             if a in objects and not held(objects[a])]
+    out = {}
+    for name, obj in objects.items():
+        if not spots or name in args or held(obj):
+            continue
+        gaps = [float(np.linalg.norm(np.asarray(obj["pos"][:2], float) - p)) for p in spots]
+        if all(g > SAME_STACK for g in gaps):
+            out[name] = min(gaps)
+    return out
+
+
 class SkillAborted(Exception):
     """A skill that could not go on: the policy or the simulator raised."""
 
@@ -117,17 +133,9 @@ class Dispatcher:
         another stack, with their centre within :data:`CROWDED` of an argument's on the
         table plane."""
         objects = ((self.obs or {}).get(PRIVILEGED_KEY) or {}).get("objects", {})
-        spots = [np.asarray(objects[a]["pos"][:2], float) for a in action.args
-                 if a in objects and not held(objects[a])]
-        near = []
-        for name in self.movable():
-            if name in action.args or name not in objects or held(objects[name]):
-                continue
-            gaps = [float(np.linalg.norm(np.asarray(objects[name]["pos"][:2], float) - p))
-                    for p in spots]
-            if gaps and all(g > SAME_STACK for g in gaps) and min(gaps) < CROWDED:
-                near.append(name)
-        return sorted(near)
+        movable = set(self.movable())
+        return sorted(name for name, gap in other_stacks(objects, action.args).items()
+                      if name in movable and gap < CROWDED)
 
     # -- faults --------------------------------------------------------------------
     def _schedule(self, first_plan_length: int) -> None:
@@ -212,7 +220,7 @@ class Dispatcher:
                     self.bans.add(action, f"the twin: {verdict.reason}", self.atoms,
                                   verdict.objects, grasp=verdict.reason in OUTCOME_REFUSALS)
                 return f"check failed {verdict.reason}: {verdict.detail}"
-            if self.bans.why.get(key, "").startswith("the twin"):
+            if key in self.bans.by_twin():
                 self.bans.lift(key)  # accepted now
         before = self.atoms
         self._dispatch(action, record)

@@ -360,7 +360,6 @@ class Executor:
         return actions
 
 
-
 def _stats(stats: Any) -> dict:
     if hasattr(stats, "model_dump"):
         return stats.model_dump()

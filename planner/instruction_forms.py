@@ -27,7 +27,8 @@ class InstructionForms(_Base):
             raise self.fail("what should be built? only towers are known ('build a tower of ...')")
         if (self.take("of") is None and self.take("with") is None and self.at("rel")
                 and self.peek().get("rel") in ("from", "out")):
-            self.i += 1                     # "a tower of / with / from / out of ...", or a colon
+            self.i += 1                     # "a tower of / with / from / out of ..." (a colon
+                                            # after "tower" never reaches here: split_stages)
         subjects = self.noun_phrases()
         if subjects and (chain := self.on_chain(subjects)) is not None:
             return self.tower(chain, on_table=True, order="top_down")   # "a tower: A on B on C"

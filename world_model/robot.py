@@ -160,7 +160,7 @@ class SimRobot:
         pb.resetBasePositionAndOrientation(
             body, (pos[0] + along * np.cos(yaw), pos[1] + along * np.sin(yaw),
                    pos[2] - 0.005 - lower),
-            pb.getQuaternionFromEuler((0.0, 0.0, self._target_yaw)), physicsClientId=self.client)
+            pb.getQuaternionFromEuler((0.0, 0.0, yaw)), physicsClientId=self.client)
         self._gripper_cmd = -1.0
         q = [pb.getJointState(self.handles.panda, j, physicsClientId=self.client)[0]
              for j in ARM_JOINTS]

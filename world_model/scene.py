@@ -96,8 +96,8 @@ class RobotSpec(BaseModel):
     home: Vec3 = (0.45, 0.0, 0.25)
     home_yaw: float = 0.0
     holding: str | None = None
-    # Where the object held at the start sits in the hand: (along the palm, across the
-    # finger axis; how much lower than centred), metres.  A learned grasp is rarely centred.
+    # Where the object held at the start sits in the hand, off centre: (along the palm,
+    # i.e. across the finger axis; how much lower), metres.  A learned grasp is rarely centred.
     hold_offset: tuple[float, float] = (0.0, 0.0)
 
 

@@ -109,11 +109,11 @@ def _layout(seed: int, spacing: Any, workspace: Any
 
 def _hold_offset(seed: int, limit: float | None, held: str | None) -> tuple[float, float]:
     """(along the palm, lower) of a held block, drawn up to ``limit`` (0 without one)."""
-    if limit is None or held is None:
-        if limit is not None:
-            _range(limit, "hold_offset", 0.0, 0.015)
+    if limit is None:
         return (0.0, 0.0)
-    m = _range(limit, "hold_offset", 0.0, 0.015)[1]
+    m = _range(limit, "hold_offset", 0.0, 0.015)[1]  # checked with or without a held block
+    if held is None:
+        return (0.0, 0.0)
     side = np.random.default_rng([seed, 2])
     return (float(side.uniform(-m, m)), float(side.uniform(0.0, m)))
 
