@@ -9,6 +9,10 @@ argument of a pick or unstack), and how far off the hand's centre a held argumen
 (``grip``, table plane).  The report is each skill's success by each of them: a learned
 ``place`` sets blocks down closer to others than any training scene has them, towers grow
 higher than most demonstrations, and learned picks leave blocks off centre (session 11).
+It also says how each skill ended: where its first argument came to rest (in the hand,
+untouched, on its target, on another block, on the table, tilted) and whether it moved
+objects it was not about (session 13: the learned stacks that fail leave the block on the
+table, the learned picks that fail mostly leave it untouched).
 
     .venv/bin/python benchmarks/skill_context.py --policy vla --seeds 25 --json out.json \
         --plot out.png   # the plot needs matplotlib: pip install -e '.[bench]'
@@ -35,7 +39,7 @@ from vlaplan.executor import events as ev  # noqa: E402
 from vlaplan.executor.dispatch import SAME_STACK, other_stacks  # noqa: E402
 from vlaplan.executor.tasks import LONG_SCENES, long_task_with_plan  # noqa: E402
 from vlaplan.skills.contract import PRIVILEGED_KEY  # noqa: E402
-from vlaplan.world_model.predicates import held  # noqa: E402
+from vlaplan.world_model.predicates import held, is_flat, is_on  # noqa: E402
 
 INF = float("inf")
 #: measure -> (lower, upper, label) buckets of the report
@@ -81,6 +85,36 @@ def grip(objects: dict[str, Any], args: tuple[str, ...], hand: list[float]) -> f
     return None
 
 
+MOVED = 0.01  # m: an object that travelled this far during a skill was moved by it
+
+
+def ending(objects0: dict[str, Any], objects1: dict[str, Any], args: tuple[str, ...]) -> str:
+    """Where the skill's first argument is at the end: ``in hand``, ``untouched`` (within
+    :data:`MOVED` of its start and not held), ``tilted`` (not on a face), ``on <name>`` (an
+    argument it rests on, or ``on a block``: another object) or ``on the table``, else
+    ``loose`` (leaning, or resting on something it is not flat on)."""
+    x = args[0] if args else None
+    if x not in objects1:
+        return "unknown"
+    o = objects1[x]
+    if held(o):
+        return "in hand"
+    if np.linalg.norm(np.subtract(o["pos"], objects0[x]["pos"])) < MOVED:
+        return "untouched"
+    if not is_flat(o):
+        return "tilted"
+    under = [n for n, lower in objects1.items() if n != x and is_on(o, lower)]
+    if under:
+        return "on target" if under[0] in args[1:] else "on a block"
+    return "on the table" if "table" in o.get("contacts", []) else "loose"
+
+
+def knocked(objects0: dict[str, Any], objects1: dict[str, Any], args: tuple[str, ...]) -> int:
+    """Objects other than the arguments that a skill moved by :data:`MOVED` or more."""
+    return sum(1 for n, o in objects1.items() if n not in args and n in objects0
+               and np.linalg.norm(np.subtract(o["pos"], objects0[n]["pos"])) >= MOVED)
+
+
 def run(policy: str, seeds: list[int], n_actions: int = 10) -> list[dict[str, Any]]:
     ex = Executor("tabletop", policy, scene_options=LONG_SCENES["tabletop"])
     rows: list[dict[str, Any]] = []
@@ -93,12 +127,16 @@ def run(policy: str, seeds: list[int], n_actions: int = 10) -> list[dict[str, An
                 name, *args = event.call.strip("()").split()
                 priv = ex._robot.observe(render=False)[PRIVILEGED_KEY]
                 objects = priv["objects"]
-                started.update(skill=name, call=event.call,
+                started.update(skill=name, call=event.call, args=tuple(args), objects=objects,
                                nearest=nearest_other(objects, tuple(args)),
                                level=level(objects, tuple(args)),
                                grip=grip(objects, tuple(args), priv["ee"]["pos"]))
             elif isinstance(event, ev.StepFinished) and event.step.frames > 0 and started:
-                rows.append({"seed": seed, **started, "outcome": event.step.outcome.value})
+                after = ex._robot.observe(render=False)[PRIVILEGED_KEY]["objects"]
+                args0, objects0 = started.pop("args"), started.pop("objects")
+                rows.append({"seed": seed, **started, "outcome": event.step.outcome.value,
+                             "ending": ending(objects0, after, args0),
+                             "knocked": knocked(objects0, after, args0)})
                 started.clear()
 
         ex.run(text, seed=seed, on_event=on)
@@ -118,6 +156,19 @@ def summarise(rows: list[dict[str, Any]], measure: str = "nearest"
         out[r["skill"]][label][0] += r["outcome"] == "succeeded"
         out[r["skill"]][label][1] += 1
     return {k: dict(v) for k, v in sorted(out.items())}
+
+
+def endings(rows: list[dict[str, Any]]) -> dict[str, dict[str, list[int]]]:
+    """skill -> ending -> [failed, dispatched] (see :func:`ending`), plus ``knocked
+    others``: skills that moved an object they were not about."""
+    out: dict[str, dict[str, list[int]]] = defaultdict(dict)
+    for r in rows:
+        keys = [r["ending"]] + (["knocked others"] if r["knocked"] else [])
+        for key in keys:
+            cell = out[r["skill"]].setdefault(key, [0, 0])
+            cell[0] += r["outcome"] != "succeeded"
+            cell[1] += 1
+    return {k: dict(sorted(v.items())) for k, v in sorted(out.items())}
 
 
 def plot(summary: dict[str, dict[str, dict[str, list[int]]]], out: Path, title: str) -> str:
@@ -179,8 +230,17 @@ def main(argv: list[str] | None = None) -> int:
             table.add_row(skill, *(f"{s}/{n}" + (f" ({100 * s / n:.0f}%)" if n else "")
                                    for s, n in cells.values()))
         console.print(table)
+    ends = endings(rows)
+    table = Table(title="How each skill ended (failed/dispatched): where its first argument "
+                        "is, and whether it moved other objects")
+    for col in ("skill", "ending", "failed", "dispatched"):
+        table.add_column(col, justify="left" if col in ("skill", "ending") else "right")
+    for skill, cells in ends.items():
+        for key, (failed, n) in cells.items():
+            table.add_row(skill, key, str(failed), str(n))
+    console.print(table)
     if args.json:
-        write_json(args.json, args, summary=summary, rows=rows)
+        write_json(args.json, args, summary=summary, endings=ends, rows=rows)
     if args.plot:
         console.print(plot(summary, Path(args.plot), f"{args.policy}, seeds {args.first_seed}-"
                                                       f"{args.first_seed + args.seeds - 1}"))

@@ -39,6 +39,10 @@ def test_report_buckets_every_dispatched_skill(tmp_path):
     # the scripted expert grasps blocks at their centre, and a stack works above the table
     assert all(r["grip"] < 0.005 for r in rows if r["skill"] == "stack")
     assert all(r["level"] >= 1 for r in rows if r["skill"] in ("stack", "pick", "unstack"))
+    # the expert's picks end in the hand, its stacks on their target, and touch nothing else
+    want = {"pick": "in hand", "unstack": "in hand", "stack": "on target", "place": "on the table"}
+    assert all(r["ending"] == want[r["skill"]] and r["knocked"] == 0 for r in rows)
+    assert data["endings"] == sc.endings(rows)
 
 
 def test_level_and_grip_read_the_stack_and_the_hand():
@@ -71,3 +75,30 @@ def test_plot_writes_a_png_or_says_why_not(tmp_path):
     else:
         assert message == f"plot written to {out}"
         assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_ending_says_where_the_first_argument_came_to_rest():
+    def box(x, y, z, contacts=()):
+        return {"pos": [x, y, z], "quat": [0, 0, 0, 1], "size": [0.04, 0.04, 0.04],
+                "contacts": list(contacts)}
+
+    start = {"a": box(0.4, 0.0, 0.02, ["table"]), "b": box(0.5, 0.0, 0.02, ["table"]),
+             "c": box(0.6, 0.0, 0.02, ["table"])}
+    held_a = dict(start, a=box(0.45, 0.0, 0.2, ["left_finger", "right_finger"]))
+    assert sc.ending(start, held_a, ("a", "b")) == "in hand"
+    assert sc.ending(start, start, ("a", "b")) == "untouched"
+    on_b = dict(start, a=box(0.5, 0.005, 0.06, ["b"]))
+    assert sc.ending(start, on_b, ("a", "b")) == "on target"
+    on_c = dict(start, a=box(0.6, 0.0, 0.06, ["c"]))
+    assert sc.ending(start, on_c, ("a", "b")) == "on a block"
+    dropped = dict(start, a=box(0.55, 0.05, 0.02, ["table"]))
+    assert sc.ending(start, dropped, ("a", "b")) == "on the table"
+    tilted = dict(dropped, a={**dropped["a"], "quat": [0.3826834, 0, 0, 0.9238795]})
+    assert sc.ending(start, tilted, ("a", "b")) == "tilted"
+    pushed = dict(on_b, c=box(0.63, 0.0, 0.02, ["table"]))
+    assert sc.knocked(start, pushed, ("a", "b")) == 1 and sc.knocked(start, on_b, ("a", "b")) == 0
+    rows = [{"skill": "stack", "outcome": "succeeded", "ending": "on target", "knocked": 0},
+            {"skill": "stack", "outcome": "budget_exhausted", "ending": "on the table",
+             "knocked": 2}]
+    assert sc.endings(rows) == {"stack": {"knocked others": [1, 1], "on target": [0, 1],
+                                          "on the table": [1, 1]}}
