@@ -44,6 +44,7 @@ def trace(policy: Any, trials: int, first_seed: int = 1, domain_name: str = "tab
     """One row per call: success, steps and the offset at every close (grasps) or open
     (stack) command."""
     from vlaplan.domains import get_domain
+    from vlaplan.world_model.render import front_camera_of
     from vlaplan.world_model.rollout import run_skill
 
     if skill not in GRASPS + RELEASES:
@@ -52,7 +53,8 @@ def trace(policy: Any, trials: int, first_seed: int = 1, domain_name: str = "tab
     budget = domain.skill(skill).step_budget
     rows: list[dict[str, Any]] = []
     for robot, seed, ground, call in split_scenes(domain, skill, "seen", trials,
-                                                  first_seed - 1, image_size):
+                                                  first_seed - 1, image_size,
+                                                  front_camera_of(policy)):
         frames: list[tuple[float, float, float, float]] = []
 
         def on_frame(obs: Any, act: np.ndarray, step: int) -> None:

@@ -49,7 +49,8 @@ def pick_call(domain: Any, skill_name: str, scene: Any, split: str,
 
 
 def split_scenes(domain: Any, skill_name: str, split: str, trials: int, seed: int = 0,
-                 image_size: int = 96) -> Iterator[tuple[Any, int, Any, Any]]:
+                 image_size: int = 96, front_camera: str = "wide"
+                 ) -> Iterator[tuple[Any, int, Any, Any]]:
     """(robot, scene seed, ground call, SkillCall) for ``trials`` scenes of ``split``, scene
     seeds from ``seed + 1`` up (skipping scenes with no fitting call); one SimRobot, reset
     for each scene and closed at the end."""
@@ -64,7 +65,8 @@ def split_scenes(domain: Any, skill_name: str, split: str, trials: int, seed: in
             if picked is None:
                 continue
             if robot is None:
-                robot = SimRobot(scene.spec, image_size=image_size, seed=scene_seed)
+                robot = SimRobot(scene.spec, image_size=image_size, seed=scene_seed,
+                                 front_camera=front_camera)
             else:
                 robot.reset(scene_seed, scene=scene.spec)
             done += 1
@@ -78,6 +80,7 @@ def evaluate(policy: Any, domain_name: str, skill_name: str, split: str, trials:
              seed: int = 0, image_size: int = 96) -> dict[str, Any]:
     """Success rate, steps and control rate of ``policy`` over ``trials`` fresh scenes."""
     from vlaplan.domains import get_domain
+    from vlaplan.world_model.render import front_camera_of
     from vlaplan.world_model.rollout import run_skill
 
     domain = get_domain(domain_name)
@@ -85,7 +88,7 @@ def evaluate(policy: Any, domain_name: str, skill_name: str, split: str, trials:
     ok, steps, wall, done = 0, 0, 0.0, 0
     failures: list[str] = []
     for robot, scene_seed, ground, call in split_scenes(domain, skill_name, split, trials, seed,
-                                                        image_size):
+                                                        image_size, front_camera_of(policy)):
         out = run_skill(robot, policy, call, skill.step_budget, domain.abstract, ground.add,
                         ground.delete, seed=scene_seed)
         done += 1

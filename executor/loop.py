@@ -107,6 +107,8 @@ class Executor:
         config = getattr(getattr(self.policy, "processor", None), "config", None)
         shape = getattr(config, "camera_shape", None)
         self.image_size = int(shape[0]) if shape else 96
+        from vlaplan.world_model.render import front_camera_of
+        self.front_camera = front_camera_of(self.policy)
 
     # -- the scene -------------------------------------------------------------------
     def _prepare(self, seed: int | None) -> tuple[Any, list[Any]]:
@@ -119,7 +121,8 @@ class Executor:
             return self._robot, self.runtime.scene_objects(scene)
         scene = self.runtime.generate(seed, **self.scene_options)
         robot = self.runtime.load_scene(self._robot, scene, seed, render=self._needs_images,
-                                        image_size=self.image_size)
+                                        image_size=self.image_size,
+                                        front_camera=self.front_camera)
         self._robot = robot
         self._scene = scene
         if self._twin is not None:

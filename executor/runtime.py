@@ -70,13 +70,16 @@ class DomainRuntime:
         return self.spec.generate_scene(seed, **options)
 
     def load_scene(self, robot: Any, scene: Any, seed: int | None, render: bool = True,
-                   image_size: int = 96) -> Any:
-        """The plant showing ``scene``: ``robot`` rebuilt in place, or a new ``SimRobot``."""
+                   image_size: int = 96, front_camera: str = "wide") -> Any:
+        """The plant showing ``scene``: ``robot`` rebuilt in place, or a new ``SimRobot``
+        (when there is none, or its cameras differ)."""
         spec = _attr(scene, "spec", default=scene)
-        if robot is None or getattr(robot, "image_size", image_size) != image_size:
+        if (robot is None or getattr(robot, "image_size", image_size) != image_size
+                or getattr(robot, "front_camera", front_camera) != front_camera):
             from vlaplan.world_model import SimRobot
 
-            return SimRobot(spec, render=render, seed=seed, image_size=image_size)
+            return SimRobot(spec, render=render, seed=seed, image_size=image_size,
+                            front_camera=front_camera)
         robot.render = render
         robot.reset(seed, scene=spec)
         return robot

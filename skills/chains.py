@@ -26,7 +26,7 @@ import numpy as np
 
 from vlaplan.skills.contract import IMAGE_FRONT, IMAGE_WRIST, STATE_KEY
 
-_EXECUTORS: dict[tuple[str, int, str | None, float, str], Any] = {}
+_EXECUTORS: dict[tuple[str, int, str | None, float, str, str], Any] = {}
 
 KEEP_SCRIPTED = ("succeeded",)
 KEEP_LEARNER = ("succeeded", "budget_exhausted", "effect_mismatch")
@@ -56,8 +56,9 @@ class RecordingPolicy:
 
 
 def _executor(domain: str, image_size: int, learner: str | None, beta: float,
-              scene_options: dict[str, Any] | None = None) -> Any:
-    key = (domain, image_size, learner, beta, repr(sorted((scene_options or {}).items())))
+              scene_options: dict[str, Any] | None = None, front_camera: str = "wide") -> Any:
+    key = (domain, image_size, learner, beta, repr(sorted((scene_options or {}).items())),
+           front_camera)
     if key not in _EXECUTORS:
         from vlaplan.executor import Executor
         from vlaplan.executor.tasks import LONG_SCENES
@@ -70,14 +71,15 @@ def _executor(domain: str, image_size: int, learner: str | None, beta: float,
         options = {**LONG_SCENES.get(domain, {}), **(scene_options or {})}
         ex = Executor(domain, RecordingPolicy(inner), scene_options=options,
                       render=True, ready_pose=True)  # skills start as they do in execute()
-        ex.image_size = image_size
+        ex.image_size, ex.front_camera = image_size, front_camera
         _EXECUTORS[key] = ex
     return _EXECUTORS[key]
 
 
 def record_chain(domain_name: str, seed: int, n_actions: int = 10, image_size: int = 96,
                  learner: str | None = None, beta: float = 0.0,
-                 scene_options: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+                 scene_options: dict[str, Any] | None = None,
+                 front_camera: str = "wide") -> list[dict[str, Any]]:
     """Run one seeded long task; returns one collect-style result per dispatched skill
     (``ok`` False for the ones not to keep: failed, held out, or not matched to a step).
     ``scene_options`` add to (or override) the long-task scene size of ``LONG_SCENES``."""
@@ -85,7 +87,7 @@ def record_chain(domain_name: str, seed: int, n_actions: int = 10, image_size: i
     from vlaplan.skills.dataset import encode_png
     from vlaplan.skills.splits import held_out_call
 
-    ex = _executor(domain_name, image_size, learner, beta, scene_options)
+    ex = _executor(domain_name, image_size, learner, beta, scene_options, front_camera)
     recorder: RecordingPolicy = ex.policy
     text, _plan = long_task_with_plan(ex, seed, n_actions)
     objects = ex.runtime.scene_objects(ex._scene)

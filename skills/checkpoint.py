@@ -40,6 +40,9 @@ class CheckpointMeta(BaseModel):
     skills: list[str] = Field(default_factory=list)
     n_action_steps: int | None = None  # actions executed per chunk (default: the whole chunk)
     vision_stem: str = "patch"  # "patch" (SigLIP's own) or "conv" (skills/stem.py)
+    # the front camera's placement in the training data (world_model.render.FRONT_PLACEMENTS);
+    # the executor and the evaluations render through it
+    front_camera: str = "wide"
     training: dict[str, Any] = Field(default_factory=dict)
     foreign: bool = False  # True when loaded from a plain π0 directory
 

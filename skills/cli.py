@@ -26,6 +26,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--image-size", type=int, default=96)
+    p.add_argument("--front-camera", default="wide",
+                   help="placement of the front camera (default wide; close: nearer and "
+                        "steeper, blocks take more pixels; see docs/skills.md)")
     p.add_argument("--home-jitter", type=float, default=0.15,
                    help="random start-pose offset in metres (default 0.15; 0 = always home)")
     p.add_argument("--skills", default=None,
@@ -92,6 +95,7 @@ def _collect(args: argparse.Namespace) -> int:
     result = collect(CollectConfig(domains=args.domain, episodes=args.episodes, out=args.out,
                                    workers=args.workers, seed=args.seed,
                                    image_size=args.image_size,
+                                   front_camera=args.front_camera,
                                    home_jitter=args.home_jitter,
                                    skills=args.skills.split(",") if args.skills else None,
                                    learner=args.learner, beta=args.beta,

@@ -25,9 +25,11 @@ per episode, so an interrupted run resumes after the last written episode.
 """
 from __future__ import annotations
 
+import json
 import multiprocessing as mp
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -47,6 +49,7 @@ class CollectConfig(BaseModel):
     workers: int = 2
     seed: int = 0
     image_size: int = 96
+    front_camera: str = "wide"  # placement of the front camera (world_model.render)
     home_jitter: float = 0.15  # m; random start poses, so the state alone cannot tell where to go
     skills: list[str] | None = None  # only these skills (default: every skill of the domain)
     learner: str | None = None  # DAgger: this policy drives, the expert labels (see above)
@@ -111,7 +114,8 @@ def _learner(name: str, domain: str) -> Any:
 def record_episode(domain_name: str, seed: int, image_size: int = 96,
                    home_jitter: float = 0.0, skills: list[str] | None = None,
                    learner: str | None = None, beta: float = 0.0,
-                   scene_options: dict[str, Any] | None = None) -> dict[str, Any]:
+                   scene_options: dict[str, Any] | None = None,
+                   front_camera: str = "wide") -> dict[str, Any]:
     """Run one scripted (or, with ``learner``, DAgger) episode; returns a dict with frames
     (PNG bytes) and its info.  ``scene_options`` go to the domain's scene generator."""
     from vlaplan.domains import get_domain
@@ -143,11 +147,11 @@ def record_episode(domain_name: str, seed: int, image_size: int = 96,
     skill = domain.skill(skill_name)
     prompt = skill.instruction(ground.args, describe,
                                variant=int(rng.integers(len(skill.training_templates))))
-    key = (image_size, home_jitter)
+    key = (image_size, home_jitter, front_camera)
     robot = _ROBOT.get(key)
     if robot is None:
         robot = _ROBOT[key] = SimRobot(scene.spec, image_size=image_size, seed=seed,
-                                       home_jitter=home_jitter)
+                                       home_jitter=home_jitter, front_camera=front_camera)
     else:
         robot.reset(seed, scene=scene.spec)
     front, wrist, state, action = [], [], [], []
@@ -182,18 +186,19 @@ def record_episode(domain_name: str, seed: int, image_size: int = 96,
 
 
 Job = tuple[int, str, int, int, float, "list[str] | None", "str | None", float, int,
-            "dict[str, Any]"]
+            "dict[str, Any]", str]
 
 
 def _work(job: Job) -> tuple[int, list[dict[str, Any]]]:
     """One slot's results: one episode, or with ``chains`` every skill of one long task."""
-    slot, domain, seed, image_size, home_jitter, skills, learner, beta, chains, scene = job
+    slot, domain, seed, image_size, home_jitter, skills, learner, beta, chains, scene, front = job
     try:
         if chains:
             from vlaplan.skills.chains import record_chain
-            return slot, record_chain(domain, seed, chains, image_size, learner, beta, scene)
+            return slot, record_chain(domain, seed, chains, image_size, learner, beta, scene,
+                                      front)
         return slot, [record_episode(domain, seed, image_size, home_jitter, skills, learner,
-                                     beta, scene)]
+                                     beta, scene, front)]
     except Exception as exc:  # one bad scene must not end a long collection
         return slot, [{"ok": False, "info": {"domain": domain, "seed": seed,
                                              "reason": f"{type(exc).__name__}: {exc}"}}]
@@ -203,7 +208,20 @@ def _jobs(cfg: CollectConfig, start: int, count: int) -> Iterator[Job]:
     for slot in range(start, start + count):
         yield (slot, cfg.domains[slot % len(cfg.domains)], scene_seed(cfg.seed, slot),
                cfg.image_size, cfg.home_jitter, cfg.skills, cfg.learner, cfg.beta, cfg.chains,
-               cfg.scene)
+               cfg.scene, cfg.front_camera)
+
+
+def _same_cameras(cfg: CollectConfig) -> None:
+    """A resumed dataset keeps the image size and front camera it was started with."""
+    path = Path(cfg.out) / "meta" / "vlaplan.json"
+    if not path.exists():
+        return
+    meta = json.loads(path.read_text())
+    for key, want in (("image_size", cfg.image_size), ("front_camera", cfg.front_camera)):
+        had = meta.get(key, "wide" if key == "front_camera" else None)
+        if had is not None and had != want:
+            raise SkillError(f"{cfg.out} was collected with {key} {had!r}; resume it with the "
+                             f"same setting (asked for {want!r}) or collect into a new directory")
 
 
 def collect(cfg: CollectConfig, *, console: Any = None) -> CollectResult:
@@ -233,11 +251,19 @@ def collect(cfg: CollectConfig, *, console: Any = None) -> CollectResult:
         from vlaplan.domains import get_domain
         for name in domains:
             get_domain(name).generate_scene(scene_seed(cfg.seed, 0), **cfg.scene)
+    from vlaplan.world_model.render import check_front
+    check_front(cfg.front_camera)
     if cfg.learner is not None:
-        _learner(cfg.learner, domains[0])  # a bad checkpoint fails here, before any writing
+        learner = _learner(cfg.learner, domains[0])  # a bad checkpoint fails here, first
+        seen = getattr(getattr(learner, "meta", None), "front_camera", "wide")
+        if seen != cfg.front_camera:
+            raise SkillError(f"the learner {cfg.learner} was trained on the {seen!r} front "
+                             f"camera; collect with --front-camera {seen}")
+    _same_cameras(cfg)
     writer = DatasetWriter(cfg.out, extra_meta={
         "held_out_combos": [list(c) for c in HELD_OUT_COMBOS], "collect_seed": cfg.seed,
         "train_seed_start": TRAIN_SEED_START, "image_size": cfg.image_size,
+        "front_camera": cfg.front_camera,
         "home_jitter": cfg.home_jitter, "chains": cfg.chains, "scene_options": cfg.scene,
         "held_out_paraphrases": "the last template of each skill (Skill.held_out_templates)"})
     existing = writer.num_episodes

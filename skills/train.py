@@ -96,16 +96,22 @@ def _new_model(cfg: TrainConfig, dataset: Any) -> tuple[Any, Any]:
 
 
 def _data_meta(roots: list[str]) -> dict[str, Any]:
-    """Domains and skills of the datasets (``meta/vlaplan.json``), merged."""
+    """Domains and skills of the datasets (``meta/vlaplan.json``), merged, and the front
+    camera they were all recorded through (datasets from different cameras do not mix)."""
     domains: set[str] = set()
     skills: set[str] = set()
+    cameras: dict[str, str] = {}
     for root in roots:
         path = Path(root) / "meta" / "vlaplan.json"
-        if path.exists():
-            meta = json.loads(path.read_text())
-            domains |= set(meta.get("domains", []))
-            skills |= set(meta.get("skills", []))
-    return {"domains": sorted(domains), "skills": sorted(skills)}
+        meta = json.loads(path.read_text()) if path.exists() else {}
+        domains |= set(meta.get("domains", []))
+        skills |= set(meta.get("skills", []))
+        cameras[str(root)] = meta.get("front_camera", "wide")
+    if len(set(cameras.values())) > 1:
+        raise SkillError(f"the datasets were recorded through different front cameras "
+                         f"({cameras}); train on one placement at a time")
+    return {"domains": sorted(domains), "skills": sorted(skills),
+            "front_camera": next(iter(cameras.values()), "wide")}
 
 
 def _init_model(cfg: TrainConfig) -> tuple[Any, Any, CheckpointMeta]:
@@ -210,7 +216,8 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
         start_step, elapsed_before = int(state["step"]), float(state["seconds"])
     loss_fn = token_loss if cfg.policy == HEAD_TOKENS else flow_loss
     meta = CheckpointMeta(policy=cfg.policy, domains=data_meta.get("domains", []),
-                          skills=data_meta.get("skills", []))
+                          skills=data_meta.get("skills", []),
+                          front_camera=data_meta["front_camera"])
     if cfg.resume and state_path.exists():
         meta.vision_stem = ckpt.meta.vision_stem
         cfg.spec.stem = ckpt.meta.vision_stem

@@ -74,6 +74,7 @@ def evaluate_skills(domain_name: str, make_policy: Callable[[], Any], trials: in
     """Evaluate every skill (or ``skills``) of ``domain_name`` over ``trials`` scenes each
     (``scene_options`` go to the domain's scene generator, e.g. ``{"spacing": 0.06}``)."""
     from vlaplan.domains import get_domain
+    from vlaplan.world_model.render import front_camera_of
     from vlaplan.world_model.robot import SimRobot
     from vlaplan.world_model.rollout import run_skill
 
@@ -101,7 +102,7 @@ def evaluate_skills(domain_name: str, make_policy: Callable[[], Any], trials: in
                                               **(scene_options or {}))
                 if robot is None:
                     robot = SimRobot(scene.spec, image_size=image_size, render=render,
-                                     seed=scene_seed)
+                                     seed=scene_seed, front_camera=front_camera_of(policy))
                 else:
                     robot.reset(scene_seed, scene=scene.spec)
                 state = domain.abstract(robot.observe(render=False))

@@ -15,8 +15,7 @@ from vlaplan.world_model.scene import SceneSpec
 
 CAMERA_NAMES: tuple[str, ...] = ("front", "wrist")
 NEAR, FAR = 0.01, 3.0
-FRONT_FOV = 55.0  # degrees
-WRIST_FOV = 75.0
+WRIST_FOV = 75.0  # degrees
 WRIST_OFFSET = (0.06, 0.0, 0.03)  # camera position in the hand frame (x forward, z down the gripper)
 
 
@@ -30,11 +29,42 @@ class Camera:
     target: tuple[float, float, float] | None = None
 
 
-def front_camera(spec: SceneSpec) -> Camera:
+#: Placements of the fixed front camera, opposite the robot: eye and target as offsets from
+#: the centre of the table top (m), and the field of view (degrees).  A policy sees the
+#: scene through the placement it was trained with (``CheckpointMeta.front_camera``).
+#: ``wide`` (sessions 1-12) shows the whole table; at 96 px a 4 cm block is about 4 px
+#: wide and 3 px deep there.  ``close`` looks down more steeply from nearer, so the same
+#: block is about 1.2 times wider and 1.5 times deeper in the image; towers up to 30 cm
+#: stay in view over the middle of the workspace.
+FRONT_PLACEMENTS: dict[str, tuple[tuple[float, float, float], tuple[float, float, float], float]] = {
+    "wide": ((0.75, 0.0, 0.55), (0.05, 0.0, 0.0), 55.0),
+    "close": ((0.58, 0.0, 0.62), (0.07, 0.0, 0.06), 50.0),
+}
+DEFAULT_FRONT = "wide"
+
+
+def check_front(placement: str) -> str:
+    """``placement`` if it names a front-camera placement, else a WorldModelError."""
+    if placement not in FRONT_PLACEMENTS:
+        from vlaplan.planner.errors import WorldModelError
+        raise WorldModelError(f"unknown front-camera placement {placement!r}; known: "
+                              f"{sorted(FRONT_PLACEMENTS)}")
+    return placement
+
+
+def front_camera_of(policy: object) -> str:
+    """The front-camera placement a policy was trained with (its checkpoint's
+    ``meta.front_camera``; ``wide`` for policies that do not say)."""
+    return str(getattr(getattr(policy, "meta", None), "front_camera", None) or DEFAULT_FRONT)
+
+
+def front_camera(spec: SceneSpec, placement: str = DEFAULT_FRONT) -> Camera:
     """The fixed camera opposite the robot, looking over the table at the workspace."""
+    eye, target, fov = FRONT_PLACEMENTS[check_front(placement)]
     cx, cy = spec.table.centre
     z = spec.table.height
-    return Camera("front", FRONT_FOV, eye=(cx + 0.75, cy, z + 0.55), target=(cx + 0.05, cy, z))
+    return Camera("front", fov, eye=(cx + eye[0], cy + eye[1], z + eye[2]),
+                  target=(cx + target[0], cy + target[1], z + target[2]))
 
 
 def _view_fixed(cam: Camera) -> list[float]:
@@ -56,15 +86,15 @@ class CameraRig:
     """Renders the named cameras of one client at a fixed square image size."""
 
     def __init__(self, client: int, panda: int, spec: SceneSpec, size: int = 96,
-                 names: tuple[str, ...] = CAMERA_NAMES) -> None:
+                 names: tuple[str, ...] = CAMERA_NAMES, front: str = DEFAULT_FRONT) -> None:
         unknown = [n for n in names if n not in CAMERA_NAMES]
         if unknown:
             from vlaplan.planner.errors import WorldModelError
             raise WorldModelError(f"unknown cameras {unknown}; known: {list(CAMERA_NAMES)}")
         self.client, self.panda, self.size, self.names = client, panda, size, tuple(names)
-        self._front = front_camera(spec)
+        self._front = front_camera(spec, front)
         self._proj = {
-            "front": pb.computeProjectionMatrixFOV(FRONT_FOV, 1.0, NEAR, FAR),
+            "front": pb.computeProjectionMatrixFOV(self._front.fov, 1.0, NEAR, FAR),
             "wrist": pb.computeProjectionMatrixFOV(WRIST_FOV, 1.0, NEAR, FAR),
         }
         self._front_view = _view_fixed(self._front)

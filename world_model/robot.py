@@ -24,7 +24,7 @@ from vlaplan.world_model.predicates import GRIPPER_KEY
 from vlaplan.world_model.ready_pose import ready_target
 from vlaplan.world_model.panda import (ARM_FORCES, ARM_JOINTS, FINGER_JOINTS, FINGER_MAX,
                                        GRASP_LINK)
-from vlaplan.world_model.render import CameraRig
+from vlaplan.world_model.render import DEFAULT_FRONT, CameraRig, check_front
 from vlaplan.world_model.scene import SceneSpec
 
 SUBSTEPS = PHYSICS_HZ // CONTROL_HZ  # physics steps per control step (12)
@@ -46,17 +46,19 @@ class SimRobot:
     a trial is bit-reproducible only after the same sequence of resets.
     ``substeps`` is the number of physics steps per control step (default
     :data:`SUBSTEPS`); a twin that changes the physics time step changes it with it.
+    ``front_camera`` names the front camera's placement (``render.FRONT_PLACEMENTS``).
     """
 
     def __init__(self, scene: SceneSpec, image_size: int = 96,
                  cameras: tuple[str, ...] = ("front", "wrist"), render: bool = True,
                  seed: int | None = None, home_jitter: float = 0.0,
-                 fast_reset: bool = False) -> None:
+                 fast_reset: bool = False, front_camera: str = DEFAULT_FRONT) -> None:
         if not isinstance(scene, SceneSpec):
             raise WorldModelError(f"SimRobot needs a SceneSpec, got {type(scene).__name__}")
         if not 16 <= int(image_size) <= 512:
             raise WorldModelError(f"image_size must be in [16, 512], got {image_size}")
         self.image_size = int(image_size)
+        self.front_camera = check_front(front_camera)
         self.cameras = tuple(cameras)
         self.render = render
         self.home_jitter = float(home_jitter)
@@ -105,7 +107,7 @@ class SimRobot:
             self._start_holding(self.scene.robot.holding)
         pb.performCollisionDetection(physicsClientId=self.client)
         self.rig = (CameraRig(self.client, self.handles.panda, self.scene, self.image_size,
-                              self.cameras) if self.render else None)
+                              self.cameras, self.front_camera) if self.render else None)
         return self.observe()
 
     def close(self) -> None:
@@ -246,7 +248,7 @@ class SimRobot:
         if (self.render if render is None else render):
             if self.rig is None:
                 self.rig = CameraRig(self.client, self.handles.panda, self.scene,
-                                     self.image_size, self.cameras)
+                                     self.image_size, self.cameras, self.front_camera)
             for name, img in self.rig.render_all().items():
                 obs[CAMERA_KEYS[name]] = img
         pos, yaw = self.ee_pose()

@@ -133,3 +133,14 @@ def test_a_pick_that_keeps_failing_beside_a_neighbour_is_retried_after_moving_it
     assert [s.call for s in result.steps if s.frames > 0] == ["(pick red_1)"] * 2
     assert "ruled out: (pick red_1) (failed 2 times from this state)" in result.reason
     assert result.plans[-1].ruled_out == ["(pick red_1): failed 2 times from this state; outright"]
+
+
+def test_the_plant_renders_through_the_checkpoints_front_camera(tmp_path) -> None:
+    close = vlaplan.Executor("tabletop", str(save_tiny_checkpoint(tmp_path / "c",
+                                                                  front_camera="close")))
+    wide = vlaplan.Executor("tabletop", str(save_tiny_checkpoint(tmp_path / "w")))
+    assert (close.front_camera, wide.front_camera) == ("close", "wide")
+    robot, _ = close._prepare(0)
+    assert robot.front_camera == "close" and robot.image_size == CAMERA[0]
+    robot, _ = wide._prepare(0)
+    assert robot.front_camera == "wide"

@@ -150,3 +150,30 @@ def test_collect_refuses_bad_dagger_settings(tmp_path):
         collect(CollectConfig(domains=["tabletop"], episodes=1, out=str(tmp_path / "b"),
                               workers=1, learner=str(tmp_path / "nowhere")))
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_the_front_camera_is_chosen_recorded_and_kept_on_resume(tmp_path):
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    def first_front(root):
+        table = pq.read_table(next((root / "data").rglob("*.parquet")))
+        png = table.column("observation.images.front")[0].as_py()
+        return np.asarray(Image.open(io.BytesIO(png["bytes"] if isinstance(png, dict) else png)))
+
+    wide, close = tmp_path / "wide", tmp_path / "close"
+    for out, camera in ((wide, "wide"), (close, "close")):
+        collect(CollectConfig(domains=["tabletop"], episodes=1, out=str(out), workers=1,
+                              image_size=48, front_camera=camera))
+        assert json.loads((out / "meta/vlaplan.json").read_text())["front_camera"] == camera
+    assert not np.array_equal(first_front(wide), first_front(close))  # same slot, other view
+    with pytest.raises(SkillError, match="front_camera 'close'"):
+        collect(CollectConfig(domains=["tabletop"], episodes=2, out=str(close), workers=1,
+                              image_size=48))
+    from vlaplan.planner.errors import VlaplanError
+    with pytest.raises(VlaplanError, match="overhead"):
+        collect(CollectConfig(domains=["tabletop"], episodes=1, out=str(tmp_path / "x"),
+                              workers=1, front_camera="overhead"))
+    assert not (tmp_path / "x").exists()

@@ -263,3 +263,22 @@ def test_word_dropout_keeps_the_object_descriptions():
     assert not {"red", "block"} & template_words()
     with pytest.raises(SkillError, match="word-dropout"):
         train(TrainConfig(data="x", out="y", steps=1, word_dropout=1.0))
+
+
+def test_the_checkpoint_keeps_the_datasets_front_camera_and_cameras_do_not_mix(tmp_path):
+    from vlaplan.skills.checkpoint import read_meta
+
+    def dataset(name, camera):
+        root = tmp_path / name
+        write_synthetic_dataset(root, episodes=2, seed=len(name))
+        path = root / "meta" / "vlaplan.json"
+        meta = json.loads(path.read_text()) if path.exists() else {}
+        path.write_text(json.dumps(meta | {"front_camera": camera}))
+        return root
+
+    close, close2, wide = dataset("c", "close"), dataset("cc", "close"), dataset("w", "wide")
+    cfg = dict(policy="pi0", batch_size=4, lr=1e-3, spec=tiny_spec(), steps=2)
+    train(TrainConfig(data=[str(close), str(close2)], out=str(tmp_path / "ck"), **cfg))
+    assert read_meta(tmp_path / "ck").front_camera == "close"
+    with pytest.raises(SkillError, match="different front cameras"):
+        train(TrainConfig(data=[str(close), str(wide)], out=str(tmp_path / "mixed"), **cfg))

@@ -37,12 +37,13 @@ def tiny_policy_parts(head: str = "pi0", seed: int = 0, camera: tuple[int, int] 
 
 def save_tiny_checkpoint(path: Path, head: str = "pi0", seed: int = 0,
                          domains: list[str] | None = None,
-                         camera: tuple[int, int] = CAMERA, stem: str = "patch") -> Path:
+                         camera: tuple[int, int] = CAMERA, stem: str = "patch",
+                         front_camera: str = "wide") -> Path:
     from vlaplan.skills.checkpoint import CheckpointMeta, save_checkpoint
 
     model, processor = tiny_policy_parts(head, seed, camera, stem)
     meta = CheckpointMeta(policy=head, domains=domains or ["tabletop"], skills=["pick"],
-                          vision_stem=stem)
+                          vision_stem=stem, front_camera=front_camera)
     return save_checkpoint(path, model, processor, meta)
 
 

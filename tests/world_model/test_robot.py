@@ -174,3 +174,33 @@ def test_a_block_held_at_the_start_sits_where_hold_offset_says_and_stays_held():
     assert abs(offsets[1][1] - offsets[0][1] - lower) < 0.003
     with pytest.raises(WorldModelError, match="hold_offset"):
         domain.generate_scene(4, for_skill="stack", hold_offset=0.05)
+
+
+def test_front_camera_placements_differ_and_unknown_ones_are_refused():
+    from vlaplan.world_model.render import front_camera_of
+
+    wide, close = SimRobot(SCENE, image_size=64, seed=0), SimRobot(SCENE, image_size=64, seed=0,
+                                                                   front_camera="close")
+    try:
+        a, b = wide.observe(), close.observe()
+    finally:
+        wide.close()
+        close.close()
+    assert (wide.front_camera, close.front_camera) == ("wide", "close")
+    assert np.array_equal(a[IMAGE_WRIST], b[IMAGE_WRIST])  # only the front camera moves
+
+    def red(img):
+        img = img.astype(int)
+        return int(((img[..., 0] > 120) & (img[..., 1] < 70) & (img[..., 2] < 70)).sum())
+
+    assert red(b[IMAGE_FRONT]) > 1.2 * red(a[IMAGE_FRONT]) > 0  # nearer: the block is bigger
+    with pytest.raises(WorldModelError, match="close"):
+        SimRobot(SCENE, front_camera="overhead")
+
+    class Meta:
+        front_camera = "close"
+
+    class Policy:
+        meta = Meta()
+
+    assert front_camera_of(Policy()) == "close" and front_camera_of(object()) == "wide"
