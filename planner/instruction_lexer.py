@@ -36,16 +36,23 @@ class Token:
 def lex(text: str, lexicon: Lexicon, names: Iterable[str] = ()) -> list[Token]:
     """Tokens of ``text``; raises :class:`InstructionNotUnderstood` on unknown words."""
     names = set(names)
-    words = [_base_form(w, lexicon) if w not in names else w for w in tokenize_words(text)]
+    raw = tokenize_words(text)
+    words = [_base_form(w, lexicon) if w not in names else w for w in raw]
     tokens: list[Token] = []
     unknown: list[str] = []
     i = 0
     while i < len(words):
         for length in range(min(MAX_PHRASE, len(words) - i), 0, -1):
-            key = words[i:i + length]
+            # a phrase as written first ("stacked on" is a relation), then with its verb
+            # forms read as the verb ("stacked red" -> "stack red")
+            key = raw[i:i + length]
             readings: dict[str, Any] = {}
             for kind, value in lexicon.readings(key):
                 readings.setdefault(kind, value)  # the first listed value of a kind wins
+            if not readings:
+                key = words[i:i + length]
+                for kind, value in lexicon.readings(key):
+                    readings.setdefault(kind, value)
             if length == 1 and key[0] in names:
                 readings.setdefault("name", key[0])
             if readings:
@@ -63,7 +70,9 @@ def lex(text: str, lexicon: Lexicon, names: Iterable[str] = ()) -> list[Token]:
         raise InstructionNotUnderstood(
             text, f"unknown word{'s' if len(unknown) > 1 else ''} {listed} "
                   f"(not in the {lexicon.domain or 'domain'} lexicon)", unknown, suggestions)
-    return tokens
+    # a comma that ends the instruction or a sentence ("put red on green, please") joins nothing
+    return [t for k, t in enumerate(tokens)
+            if not (t.has("comma") and (k + 1 == len(tokens) or tokens[k + 1].has("stop")))]
 
 
 def _base_form(word: str, lexicon: Lexicon) -> str:
