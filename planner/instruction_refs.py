@@ -144,6 +144,11 @@ class Resolver:
             if np.other:
                 raise self.fail(f"{self.phrase(np)} leaves nothing: every matching object "
                                 f"is already mentioned")
+            if np.states:
+                said = {"hold": "held", "close": "closed"}
+                states = " and ".join(said.get(s, s) for s in np.states)
+                raise self.fail(f"{self.phrase(np)}: no {self.described(np, types)} is "
+                                f"{states} in the observed scene; it has {self.listing(pool)}")
             raise self.fail(f"there is no {self.described(np, types)} in the scene; "
                             f"it has {self.listing(pool)}")
         wanted = 2 if np.quant == "both" else np.count
@@ -274,11 +279,18 @@ def parse_noun_phrase(toks: Sequence[Token], i: int) -> tuple[NounPhrase | None,
             np.other = np.plural = True
         elif head.has("name"):
             np.name = head.get("name")
+        elif head.has("what") and not np.colours and at(i + 1) is not None \
+                and at(i + 1).has("held"):                   # "what you are holding"
+            np.det = "the"
         else:
             head = None
         if head is not None:
             np.words.extend(head.words)
             i += 1
+            if at(i) is not None and at(i).has("held"):      # "the block you are holding"
+                np.states.append("hold")
+                np.words.extend(at(i).words)
+                i += 1
     if head is not None and (np.noun or np.name) or (head is None and np.colours):  # "red block 2"
         j = i + 1 if at(i) is not None and at(i).has("index") else i
         if at(j) is not None and at(j).has("number") and not _modifies(at(j + 1)):
