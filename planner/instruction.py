@@ -328,36 +328,6 @@ class _Parser(InstructionForms):
         top = self.single(ref, "on", 0, subject=False)
         return self.instantiate(tpl, top, objs[0], neg)
 
-    def removed(self, subjects: list[NounPhrase], ref: NounPhrase | None) -> list[Literal]:
-        tpl = self.template("remove")
-        objs = self.subjects(subjects, "remove")
-        out = []
-        for obj in objs:
-            if ref is None:
-                source = self.source_of(obj, tpl)
-            else:
-                source = self.single(ref, "remove", 1, subject=False)
-            out += self.instantiate(tpl, obj, source, False)
-        return out
-
-    def source_of(self, obj: SceneObject, tpl: GoalTemplate) -> SceneObject:
-        """Where ``obj`` is taken out of when the instruction does not say."""
-        earlier = [lit.atom for lit in self.so_far if lit.positive]
-        for atom in [*reversed(earlier), *sorted(self.init)]:
-            if len(atom.args) == 2 and atom.args[0] == obj.name and atom.args[1] in self.refs.by_name:
-                holder = self.refs.by_name[atom.args[1]]
-                if tpl.accepts(1, holder):
-                    return holder
-        return self.single(NounPhrase(words=["the", self.away_noun(tpl.args[1])], det="the"),
-                           "remove", 1, subject=False)
-
-    def away_noun(self, types: Sequence[str] | None = None) -> str:
-        types = types or self.arg_types("in", 1) or ()
-        for noun in self.lexicon.nouns.values():
-            if noun.types and set(noun.types) <= set(types):
-                return noun.words[0]
-        raise self.fail("say where to put it")
-
     def apply_each(self, kind: str, subjects: list[NounPhrase], neg: bool) -> list[Literal]:
         tpl = self.template(kind)
         return [lit for obj in self.subjects(subjects, kind) for lit in self.instantiate(tpl, obj, None, neg)]

@@ -1,14 +1,17 @@
-"""The instruction parser's special forms: towers, sorting, and their order phrases.
+"""The instruction parser's special forms: towers, sorting, their order phrases, and
+taking things off or out.
 
 A mixin of the parser in :mod:`vlaplan.planner.instruction`; it uses the parser's cursor
 (``take``, ``at``, ``noun_phrase``) and goal helpers (``placed_objects``, ``apply_each``).
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from vlaplan.planner.instruction_goal import Literal, SceneObject
 from vlaplan.planner.instruction_refs import NounPhrase
+from vlaplan.planner.lexicon import GoalTemplate
 
 if TYPE_CHECKING:  # pragma: no cover
     from vlaplan.planner.instruction import _Parser as _Base
@@ -17,8 +20,8 @@ else:
 
 
 class InstructionForms(_Base):
-    """Towers ("build a tower of A, B and C with C at the bottom"), sorting, and "nothing on
-    X" / "not anything on X"."""
+    """Towers ("build a tower of A, B and C with C at the bottom"), sorting, "nothing on
+    X" / "not anything on X", and taking things off or out ("take everything off green")."""
 
     def build(self) -> list[Literal]:
         self.template("on")
@@ -197,3 +200,39 @@ class InstructionForms(_Base):
                             "on ...'); say 'every' or name the object")
         subjects[0].everything, subjects[0].nothing = False, True
         return False
+
+    def removed(self, subjects: list[NounPhrase], ref: NounPhrase | None) -> list[Literal]:
+        tpl = self.template("remove")
+        objs = self.subjects(subjects, "remove")
+        if ref is not None and any(np.collective for np in subjects):
+            # "take everything off green": what is on (in) it, as observed, not green itself
+            source = self.single(ref, "remove", 1, subject=False)
+            objs = [o for o in objs if o.name != source.name]
+            if self.init:
+                there = {a.args[0] for a in self.init if len(a.args) == 2
+                         and a.args[1] == source.name}
+                objs = [o for o in objs if o.name in there]
+                if not objs:
+                    raise self.fail(f"nothing of that is on or in "
+                                    f"{self.lexicon.describe(source)} in the observed scene")
+        return [lit for obj in objs for lit in self.instantiate(
+            tpl, obj, self.source_of(obj, tpl) if ref is None
+            else self.single(ref, "remove", 1, subject=False), False)]
+
+    def source_of(self, obj: SceneObject, tpl: GoalTemplate) -> SceneObject:
+        """Where ``obj`` is taken out of when the instruction does not say."""
+        earlier = [lit.atom for lit in self.so_far if lit.positive]
+        for atom in [*reversed(earlier), *sorted(self.init)]:
+            if len(atom.args) == 2 and atom.args[0] == obj.name and atom.args[1] in self.refs.by_name:
+                holder = self.refs.by_name[atom.args[1]]
+                if tpl.accepts(1, holder):
+                    return holder
+        return self.single(NounPhrase(words=["the", self.away_noun(tpl.args[1])], det="the"),
+                           "remove", 1, subject=False)
+
+    def away_noun(self, types: Sequence[str] | None = None) -> str:
+        types = types or self.arg_types("in", 1) or ()
+        for noun in self.lexicon.nouns.values():
+            if noun.types and set(noun.types) <= set(types):
+                return noun.words[0]
+        raise self.fail("say where to put it")
