@@ -35,14 +35,28 @@ DESCRIBE = {"on": "putting something on something", "in": "putting something int
 
 def parse_instruction(text: str, objects: Sequence[SceneObject], lexicon: Lexicon,
                       init: frozenset[Atom] | None = None) -> Goal:
-    """The goal ``text`` means in a scene of ``objects``; raises InstructionNotUnderstood."""
-    return _Parser(text, objects, lexicon, init).parse()
+    """The goal ``text`` means in a scene of ``objects``; raises InstructionNotUnderstood.
+
+    Two steps joined by "after"/"before" are read in the order they are written, so that
+    "before closing the drawer, put the cube in it" finds its drawer; when a pronoun then
+    points forward ("put blue on it after putting red on green"), they are read again in
+    the order they happen."""
+    try:
+        return _Parser(text, objects, lexicon, init).parse()
+    except InstructionNotUnderstood as err:
+        if not getattr(err, "unresolved_pronoun", False):
+            raise
+        try:
+            return _Parser(text, objects, lexicon, init, time_order=True).parse()
+        except InstructionNotUnderstood:
+            raise err from None
 
 
 class _Parser(InstructionForms):
     def __init__(self, text: str, objects: Sequence[SceneObject], lexicon: Lexicon,
-                 init: frozenset[Atom] | None) -> None:
+                 init: frozenset[Atom] | None, time_order: bool = False) -> None:
         self.text = text
+        self.time_order = time_order  # read "Y after X" as X, then Y (see parse_instruction)
         self.lexicon = lexicon
         self.init = frozenset(init or ())
         self.refs = Resolver(text, objects, lexicon, self.in_state)
@@ -106,6 +120,8 @@ class _Parser(InstructionForms):
         tokens = lex(self.text, self.lexicon, self.refs.by_name)
         stages = []
         segments, reverse = split_stages(tokens, self.text)
+        if reverse and self.time_order:
+            segments, reverse = segments[::-1], False
         for number, segment in enumerate(segments):
             self.toks, self.i, self.refs.mentions.stage = segment, 0, number
             literals = self.stage()

@@ -202,8 +202,12 @@ class Resolver:
                                            for o in objs if fits((o,))))
                 if len(found) > 1:
                     return found
-            raise self.fail(f"'{np.text}' does not refer to several objects mentioned before")
-        raise self.fail(f"'{np.text}' does not refer to anything mentioned before that fits there")
+            err = self.fail(f"'{np.text}' does not refer to several objects mentioned before")
+        else:
+            err = self.fail(f"'{np.text}' does not refer to anything mentioned before that "
+                            f"fits there")
+        err.unresolved_pronoun = True  # type: ignore[attr-defined]
+        raise err
 
     def matching(self, subject: SceneObject, np: NounPhrase, types: Collection[str] | None,
                  attribute: str = "colour", optional: bool = False) -> SceneObject | None:
