@@ -67,7 +67,8 @@ def trace(policy: Any, trials: int, first_seed: int = 1, domain_name: str = "tab
                 mover_yaw = yaw_of(mover["quat"])
             offset = np.asarray(mover["pos"]) - np.asarray(below["pos"])
             frames.append((float(np.linalg.norm(offset[:2])), float(offset[2]),
-                           face_yaw_error(mover_yaw, yaw_of(below["quat"])), float(act[4])))
+                           face_yaw_error(mover_yaw, yaw_of(below["quat"])), float(act[4]),
+                           float(offset[0]), float(offset[1])))
 
         out = run_skill(robot, policy, call, budget, domain.abstract, ground.add,
                         ground.delete, on_frame=on_frame, seed=seed)
@@ -77,6 +78,7 @@ def trace(policy: Any, trials: int, first_seed: int = 1, domain_name: str = "tab
         rows.append({"seed": seed, "prompt": call.prompt, "success": out.success,
                      "steps": out.steps,
                      "events": [{"step": i, "xy": round(frames[i][0], 4),
+                                 "dx": round(frames[i][4], 4), "dy": round(frames[i][5], 4),
                                  "dz": round(frames[i][1], 4),
                                  "yaw": round(frames[i][2], 3)} for i in events],
                      "closest_xy": round(min(f[0] for f in frames), 4) if frames else None})
@@ -86,6 +88,12 @@ def trace(policy: Any, trials: int, first_seed: int = 1, domain_name: str = "tab
 def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Offsets at the first close (or open), separately for successes and failures."""
     out: dict[str, Any] = {"trials": len(rows), "successes": sum(r["success"] for r in rows)}
+    # the table's x axis points away from the robot, towards the front camera (depth in its
+    # image); y runs across that image
+    firsts_all = [r["events"][0] for r in rows if r["events"]]
+    for axis in ("dx", "dy"):
+        values = [abs(c[axis]) for c in firsts_all if axis in c]
+        out[f"first_abs_{axis}_median"] = float(np.median(values)) if values else None
     for label, ok in (("success", True), ("failure", False)):
         firsts = [r["events"][0] for r in rows if r["success"] == ok and r["events"]]
         out[label] = {

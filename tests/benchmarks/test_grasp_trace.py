@@ -40,6 +40,9 @@ def test_stack_trace_of_the_scripted_expert_releases_over_the_block(tmp_path):
     for row in report["trials"]:
         first = row["events"][0]  # the first open: the held block sits on the one below
         assert first["xy"] < 0.012 and 0.03 < first["dz"] < 0.06
+        assert np.isclose(np.hypot(first["dx"], first["dy"]), first["xy"], atol=2e-4)
+    summary = report["summary"]  # the offset's components, along and across the table
+    assert 0 <= summary["first_abs_dx_median"] < 0.012 and 0 <= summary["first_abs_dy_median"] < 0.012
 
 
 def test_only_grasps_and_stacks_are_traced():
