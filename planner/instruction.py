@@ -211,8 +211,8 @@ class _Parser(InstructionForms):
         if verb in ("open", "close", "clear", "empty", "hold"):
             return self.apply_each(verb, subjects, neg)
         if verb == "unstack" and not self.at("rel"):
-            return self.apply_each("on_table", subjects, neg)
-        return self.complement(verb, subjects, neg, flags)
+            return self.excepted(subjects, self.apply_each("on_table", subjects, neg))
+        return self.excepted(subjects, self.complement(verb, subjects, neg, flags))
 
     def particles(self) -> set[str]:
         """"down", "away", and "out" before an object ("take out the cube")."""

@@ -201,6 +201,27 @@ class InstructionForms(_Base):
         subjects[0].everything, subjects[0].nothing = False, True
         return False
 
+    def excepted(self, subjects: list[NounPhrase], literals: list[Literal]) -> list[Literal]:
+        """An exception after the whole clause ("put every block on the table except green"):
+        the literals about the excepted objects are dropped."""
+        comma = self.at("comma") and self.at("except", offset=1)      # "..., except X"
+        if not (self.at("except") or comma) or not any(np.collective for np in subjects):
+            return literals
+        self.i += 2 if comma else 1
+        excluded = self.noun_phrases()
+        if not excluded:
+            raise self.fail("except what? name the object(s) to leave out")
+        names: set[str] = set()
+        for ex in excluded:
+            if ex.det is None and ex.noun is None and ex.colours and ex.count is None:
+                ex.plural = True                  # a bare colour leaves out all of it
+            names |= {o.name for o in self.refs.resolve(ex, None, subject=False, record=False)}
+        kept = [lit for lit in literals if not lit.atom.args or lit.atom.args[0] not in names]
+        if len(kept) == len(literals):
+            raise self.fail(f"the exception ({', '.join(sorted(names))}) is not among the "
+                            f"objects the instruction moves")
+        return kept
+
     def removed(self, subjects: list[NounPhrase], ref: NounPhrase | None) -> list[Literal]:
         tpl = self.template("remove")
         objs = self.subjects(subjects, "remove")
