@@ -64,6 +64,7 @@ class _Parser(InstructionForms):
         self.toks: list[Token] = []
         self.i = 0
         self.so_far: tuple[Literal, ...] = ()
+        self.taken_off: list[NounPhrase] | None = None  # subjects of the clause's "off"/"out"
         self.notes: list[str] = []
 
     # ------------------------------------------------------------------ helpers
@@ -152,6 +153,9 @@ class _Parser(InstructionForms):
             save = self.i
             while self.at("and", "comma"):
                 self.i += 1
+            if self.taken_off and self.at("rel"):
+                literals = self.redirected(literals)
+                continue
             more = self.gapped()
             if more is None:
                 self.i = save
@@ -164,7 +168,7 @@ class _Parser(InstructionForms):
         while self.at("rel") and self.peek().get("rel") == "to":
             self.i += 1                                  # "I want you to put ..."
         neg = self.take("neg") is not None
-        verb, self.verb_word = None, ""
+        verb, self.verb_word, self.taken_off = None, "", None
         tok = self.peek()
         if tok is not None and tok.has("verb") and not tok.has("colour", "noun", "name"):
             verb, self.verb_word = tok.get("verb"), tok.text
@@ -280,6 +284,7 @@ class _Parser(InstructionForms):
             if self.at("rel") and self.peek().get("rel") in ("of", "from"):
                 self.i += 1
             ref = self.noun_phrase()
+            self.taken_off = subjects                    # "... off green and onto blue"
             return self.removed(subjects, ref)
         if verb in ("open", "close", "hold"):
             raise self.fail(f"{verb!r} does not take '{rel}'")

@@ -201,6 +201,17 @@ class InstructionForms(_Base):
         subjects[0].everything, subjects[0].nothing = False, True
         return False
 
+    def redirected(self, literals: list[Literal]) -> list[Literal]:
+        """Where things taken off or out go next ("move red off green and onto blue"): the
+        new place replaces the table the taking-off alone would put them on."""
+        subjects, self.taken_off = self.taken_off or [], None
+        if self.peek().get("rel") in ("off", "out", "from", "beside"):
+            raise self.fail("say where it goes after it is taken off: e.g. '... and onto ...'")
+        names = {o.name for np in subjects
+                 for o in self.refs.resolve(np, None, subject=True, record=False)}
+        kept = [lit for lit in literals if not lit.atom.args or lit.atom.args[0] not in names]
+        return kept + self.relation(self.verb, subjects, self.neg)
+
     def excepted(self, subjects: list[NounPhrase], literals: list[Literal]) -> list[Literal]:
         """An exception after the whole clause ("put every block on the table except green"):
         the literals about the excepted objects are dropped."""
