@@ -92,7 +92,7 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     # image); y runs across that image
     firsts_all = [r["events"][0] for r in rows if r["events"]]
     for axis in ("dx", "dy"):
-        values = [abs(c[axis]) for c in firsts_all if axis in c]
+        values = [abs(c[axis]) for c in firsts_all]
         out[f"first_abs_{axis}_median"] = float(np.median(values)) if values else None
     for label, ok in (("success", True), ("failure", False)):
         firsts = [r["events"][0] for r in rows if r["success"] == ok and r["events"]]

@@ -36,7 +36,7 @@ from rich.table import Table  # noqa: E402
 
 from vlaplan.executor import Executor  # noqa: E402
 from vlaplan.executor import events as ev  # noqa: E402
-from vlaplan.executor.dispatch import SAME_STACK, other_stacks  # noqa: E402
+from vlaplan.executor.crowding import SAME_STACK, other_stacks, plane  # noqa: E402
 from vlaplan.executor.tasks import LONG_SCENES, long_task_with_plan  # noqa: E402
 from vlaplan.skills.contract import PRIVILEGED_KEY  # noqa: E402
 from vlaplan.world_model.predicates import held, is_flat, is_on  # noqa: E402
@@ -59,10 +59,6 @@ def nearest_other(objects: dict[str, Any], args: tuple[str, ...]) -> float | Non
     return min(other_stacks(objects, args).values(), default=None)
 
 
-def _plane(o: dict[str, Any]) -> np.ndarray:
-    return np.asarray(o["pos"][:2], float)
-
-
 def level(objects: dict[str, Any], args: tuple[str, ...]) -> int | None:
     """Blocks in the stack up to and including the highest not-held argument (None: every
     argument is in the hand)."""
@@ -72,7 +68,7 @@ def level(objects: dict[str, Any], args: tuple[str, ...]) -> int | None:
             continue
         z = objects[a]["pos"][2]
         n = sum(1 for o in objects.values() if not held(o) and o["pos"][2] <= z + 1e-3
-                and np.linalg.norm(_plane(o) - _plane(objects[a])) <= SAME_STACK)
+                and np.linalg.norm(plane(o) - plane(objects[a])) <= SAME_STACK)
         best = n if best is None else max(best, n)
     return best
 
@@ -81,7 +77,7 @@ def grip(objects: dict[str, Any], args: tuple[str, ...], hand: list[float]) -> f
     """Table-plane distance from the hand's centre to a held argument (None: none held)."""
     for a in args:
         if a in objects and held(objects[a]):
-            return float(np.linalg.norm(_plane(objects[a]) - np.asarray(hand[:2], float)))
+            return float(np.linalg.norm(plane(objects[a]) - np.asarray(hand[:2], float)))
     return None
 
 

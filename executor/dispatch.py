@@ -13,13 +13,13 @@ import numpy as np
 
 from vlaplan.executor import events as ev
 from vlaplan.executor.bans import Bans
+from vlaplan.executor.crowding import CROWDED, other_stacks
 from vlaplan.executor.loose import loose_support, with_assumed
 from vlaplan.executor.planning import action_text, literal_text, plan_still_valid, unsupported
 from vlaplan.executor.result import CheckRecord, InjectedFault, StepOutcome, StepRecord
 from vlaplan.executor.runtime import FIXTURE_TYPES
 from vlaplan.planner.atoms import Atom
 from vlaplan.skills.contract import ACTION_DIM, PRIVILEGED_KEY, SkillCall
-from vlaplan.world_model.predicates import held
 
 PROGRESS_EVERY = 5  # control steps between SkillProgress events
 # After a skill, an object that no support atom places is most often still moving (a block
@@ -30,30 +30,6 @@ SETTLE_MAX = 20
 # Refusals about where things end up (the look-ahead's verdicts): how the held object is
 # held decides them, so their bans also cover the grasp (``Bans.add``'s ``grasp``).
 OUTCOME_REFUSALS = frozenset({"EFFECT_MISMATCH", "UNSTABLE"})
-# A skill that keeps failing beside another object (its centre nearer than this, on the
-# table plane, to an argument's, in another stack) is blamed on that crowding: the ban then
-# lasts only until a plan moves the neighbour.  The scripted expert sets objects down at
-# least 9 cm from any other, so training scenes are never more crowded than this.
-CROWDED = 0.09  # m
-SAME_STACK = 0.015  # m: centres nearer than this on the table plane are one stack
-
-
-def other_stacks(objects: dict[str, Any], args: Any) -> dict[str, float]:
-    """Each not-held object outside the stacks of ``args`` (privileged ``objects`` by
-    name) with its least table-plane distance to an argument not in the hand; empty when
-    every argument is in the hand."""
-    spots = [np.asarray(objects[a]["pos"][:2], float) for a in args
-             if a in objects and not held(objects[a])]
-    out = {}
-    for name, obj in objects.items():
-        if not spots or name in args or held(obj):
-            continue
-        gaps = [float(np.linalg.norm(np.asarray(obj["pos"][:2], float) - p)) for p in spots]
-        if all(g > SAME_STACK for g in gaps):
-            out[name] = min(gaps)
-    return out
-
-
 class SkillAborted(Exception):
     """A skill that could not go on: the policy or the simulator raised."""
 

@@ -251,11 +251,11 @@ def collect(cfg: CollectConfig, *, console: Any = None) -> CollectResult:
         from vlaplan.domains import get_domain
         for name in domains:
             get_domain(name).generate_scene(scene_seed(cfg.seed, 0), **cfg.scene)
-    from vlaplan.world_model.render import check_front
+    from vlaplan.world_model.render import check_front, front_camera_of
     check_front(cfg.front_camera)
     if cfg.learner is not None:
         learner = _learner(cfg.learner, domains[0])  # a bad checkpoint fails here, first
-        seen = getattr(getattr(learner, "meta", None), "front_camera", "wide")
+        seen = front_camera_of(learner)
         if seen != cfg.front_camera:
             raise SkillError(f"the learner {cfg.learner} was trained on the {seen!r} front "
                              f"camera; collect with --front-camera {seen}")

@@ -108,7 +108,7 @@ class _ShyInCrowds:
 
 def test_a_pick_that_keeps_failing_beside_a_neighbour_is_retried_after_moving_it() -> None:
     from executor_scenes import cube, robot_for
-    from vlaplan.executor.dispatch import CROWDED
+    from vlaplan.executor.crowding import CROWDED
 
     # red_1 with green_1 6 cm beside it (closer than CROWDED), blue_1 far away
     robot = robot_for(cube("red_1", "red", 0.45, 0.0), cube("green_1", "green", 0.45, 0.06),
