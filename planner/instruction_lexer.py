@@ -45,14 +45,12 @@ def lex(text: str, lexicon: Lexicon, names: Iterable[str] = ()) -> list[Token]:
         for length in range(min(MAX_PHRASE, len(words) - i), 0, -1):
             # a phrase as written first ("stacked on" is a relation), then with its verb
             # forms read as the verb ("stacked red" -> "stack red")
-            key = raw[i:i + length]
-            readings: dict[str, Any] = {}
-            for kind, value in lexicon.readings(key):
-                readings.setdefault(kind, value)  # the first listed value of a kind wins
-            if not readings:
-                key = words[i:i + length]
+            for key in (raw[i:i + length], words[i:i + length]):
+                readings: dict[str, Any] = {}
                 for kind, value in lexicon.readings(key):
-                    readings.setdefault(kind, value)
+                    readings.setdefault(kind, value)  # the first listed value of a kind wins
+                if readings:
+                    break
             if length == 1 and key[0] in names:
                 readings.setdefault("name", key[0])
             if readings:
