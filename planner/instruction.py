@@ -59,7 +59,7 @@ class _Parser(InstructionForms):
         self.time_order = time_order  # read "Y after X" as X, then Y (see parse_instruction)
         self.lexicon = lexicon
         self.init = frozenset(init or ())
-        self.refs = Resolver(text, objects, lexicon, self.in_state)
+        self.refs = Resolver(text, objects, lexicon, self.in_state, self.towers)
         self.objects = tuple(objects)
         self.toks: list[Token] = []
         self.i = 0
@@ -74,6 +74,29 @@ class _Parser(InstructionForms):
         if not self.init or tpl is None or tpl.for_each or not tpl.accepts(0, obj):
             return None if tpl is not None and tpl.accepts(0, obj) else False
         return all((lit.atom in self.init) == lit.positive for lit in tpl.instantiate(obj.name))
+
+    def towers(self) -> list[list[SceneObject]] | None:
+        """The towers of the observed state (two or more blocks, each top first), read with
+        the lexicon's "on" goal; None without an observed state."""
+        if not self.init:
+            return None
+        tpl = self.template("on")
+        pattern = tpl.instantiate("?x", "?y")
+        if len(pattern) != 1 or not pattern[0].positive:
+            raise self.fail(f"the {self.lexicon.domain} domain has no towers to name")
+        head = pattern[0].atom
+        x, y = head.args.index("?x"), head.args.index("?y")
+        below = {a.args[x]: a.args[y] for a in self.init
+                 if a.predicate == head.predicate and len(a.args) == len(head.args)
+                 and {a.args[x], a.args[y]} <= set(self.refs.by_name)}
+        above = {lower: upper for upper, lower in below.items()}
+        towers = []
+        for bottom in sorted(set(above) - set(below)):
+            tower = [self.refs.by_name[bottom]]
+            while tower[-1].name in above and len(tower) <= len(above):
+                tower.append(self.refs.by_name[above[tower[-1].name]])
+            towers.append(tower[::-1])
+        return towers
 
     def fail(self, reason: str, suggestions: dict[str, list[str]] | None = None) -> InstructionNotUnderstood:
         return InstructionNotUnderstood(self.text, reason, (), suggestions)
@@ -199,6 +222,13 @@ class _Parser(InstructionForms):
             neg = True
         subjects = self.noun_phrases()
         flags |= self.particles()
+        if "apart" in flags and verb in ("take", "unstack"):   # "take the tower apart"
+            verb, flags = "unstack", flags - {"apart"}
+        if verb == "unstack":                  # "knock the tower down", "knock it over"
+            flags -= {"down"}
+            if self.at("rel") and self.peek().text == "over" and (
+                    self.peek(1) is None or self.peek(1).has("and", "comma", "stop", "seq")):
+                self.i += 1
         if flags and verb not in ("put", "take"):
             raise self.fail(f"'{' '.join(sorted(flags))}' needs a verb such as 'put'")
         if self.take("neg") is not None:
@@ -219,13 +249,15 @@ class _Parser(InstructionForms):
         return self.excepted(subjects, self.complement(verb, subjects, neg, flags))
 
     def particles(self) -> set[str]:
-        """"down", "away", and "out" before an object ("take out the cube")."""
+        """"down", "away", "apart", and "out" before an object ("take out the cube")."""
         found = set()
         while True:
             if self.take("down") is not None:
                 found.add("down")
             elif self.take("away") is not None:
                 found.add("away")
+            elif self.take("apart") is not None:
+                found.add("apart")
             elif (self.at("rel") and self.peek().text == "out" and self.verb == "take"
                   and self.peek(1) is not None and not self.peek(1).has("rel")):
                 self.i += 1

@@ -33,6 +33,8 @@ class InstructionForms(_Base):
             self.i += 1                     # "a tower of / with / from / out of ..." (a colon
                                             # after "tower" never reaches here: split_stages)
         subjects = self.noun_phrases()
+        if subjects and self.at("end"):     # "a tower with red on top and blue at the bottom"
+            return self.tower(subjects, on_table=True)
         if subjects and (chain := self.on_chain(subjects)) is not None:
             return self.tower(chain, on_table=True, order="top_down")   # "a tower: A on B on C"
         if not subjects:
@@ -60,6 +62,10 @@ class InstructionForms(_Base):
     def tower(self, subjects: list[NounPhrase], *, on_table: bool,
               order: str | None = None) -> list[Literal]:
         ends: list[tuple[str, NounPhrase]] = []
+        if self.at("end"):                  # "red on top, green in the middle and blue at ..."
+            *subjects, first = subjects
+            ends.append((self.take("end"), first))
+            return self.positioned(subjects, ends, on_table)
         while True:
             self.take("self_tower")
             if self.at("comma", "and") and self.at("order", "with", "end", "colour", "noun", "det",
@@ -81,7 +87,41 @@ class InstructionForms(_Base):
         blocks = self.tower_blocks(subjects)
         if len(blocks) < 2:
             raise self.fail("a tower needs at least two blocks")
-        top_first = self.tower_order(blocks, order, ends)
+        return self.stacked(self.tower_order(blocks, order, ends), on_table)
+
+    def positioned(self, before: list[NounPhrase], ends: list[tuple[str, NounPhrase]],
+                   on_table: bool) -> list[Literal]:
+        """A tower said by the place of each block: "red on top, green in the middle and
+        blue at the bottom" (``ends`` holds the first pair; the rest follow)."""
+        if before:
+            raise self.fail(f"say where {before[0].text!r} goes in the tower too, or list "
+                            f"the blocks from top to bottom")
+        while self.at("and", "comma"):
+            save = self.i
+            while self.at("and", "comma"):
+                self.i += 1
+            np = self.noun_phrase()
+            end = self.take("end") if np is not None else None
+            if end is None:
+                self.i = save
+                break
+            ends.append((end, np))
+        at = {}
+        for end, np in ends:
+            if end in at:
+                raise self.fail(f"two blocks are said to be {'in the' if end == 'middle' else 'at the'} "
+                                f"{end} of the tower")
+            at[end] = self.single(np, "on", 0, subject=True)
+        if "top" not in at or "bottom" not in at or len(at) != len(ends):
+            raise self.fail("say the block at the top and the one at the bottom (and in the "
+                            "middle of three), or list the blocks from top to bottom")
+        top_first = [at[end] for end in ("top", "middle", "bottom") if end in at]
+        if len(set(top_first)) != len(top_first):
+            raise self.fail("a block appears twice in the tower")
+        return self.stacked(top_first, on_table)
+
+    def stacked(self, top_first: list[SceneObject], on_table: bool) -> list[Literal]:
+        """``(on A B) (on B C) ... [(on-table Z)]`` for blocks listed top first."""
         literals = []
         for upper, lower in zip(top_first, top_first[1:]):
             literals += self.instantiate(self.template("on"), upper, lower, False)
@@ -115,6 +155,12 @@ class InstructionForms(_Base):
             candidates.append(list(blocks))
         for end, np in ends:
             obj = self.single(np, "on", 0, subject=False)
+            if end == "middle":              # says nothing of the order, but must fit it
+                if len(blocks) != 3 or obj != blocks[1]:
+                    raise self.fail(f"{self.lexicon.describe(obj)} in the middle fits only the "
+                                    f"middle of three listed blocks; name the blocks from top "
+                                    f"to bottom")
+                continue
             first_is_end = obj == blocks[0]
             if obj not in (blocks[0], blocks[-1]):
                 raise self.fail(f"{self.lexicon.describe(obj)} at the {end} is not at either end "

@@ -36,6 +36,7 @@ class NounPhrase:
     name: str | None = None         # an object name said verbatim ("red_1")
     index: int | None = None        # "red block 2" -> red_2
     table: bool = False
+    tower: bool = False             # "the tower", "every stack": blocks stacked in ``init``
     states: list[str] = field(default_factory=list)   # "the open drawer"
     excluded: list[NounPhrase] = field(default_factory=list)   # "every block except red"
 
@@ -68,8 +69,10 @@ class Resolver:
     """Resolves noun phrases of one instruction against the scene's objects."""
 
     def __init__(self, instruction: str, objects: Sequence[SceneObject], lexicon: Lexicon,
-                 in_state: Callable[[str, SceneObject], bool | None] | None = None) -> None:
+                 in_state: Callable[[str, SceneObject], bool | None] | None = None,
+                 towers: Callable[[], list[list[SceneObject]] | None] | None = None) -> None:
         self.in_state = in_state or (lambda state, obj: None)
+        self.towers = towers or (lambda: None)
         self.instruction = instruction
         self.objects = tuple(objects)
         self.by_name = {o.name: o for o in self.objects}
@@ -91,7 +94,7 @@ class Resolver:
 
         ``exclude`` names objects a pronoun may not take ("put blue on it": not blue).
         """
-        found = self._resolve(np, types, exclude)
+        found = self._tower(np, subject) if np.tower else self._resolve(np, types, exclude)
         if record:
             self.mentions.add(found, subject)
         return found
@@ -133,6 +136,28 @@ class Resolver:
             candidates = [o for o in candidates if o.name not in left_out]
         self._check_count(np, candidates, types)
         return candidates
+
+    def _tower(self, np: NounPhrase, subject: bool) -> list[SceneObject]:
+        """The blocks of the tower(s) ``np`` names in the observed state, top first; as a
+        place ("put red on the tower") the top block of each."""
+        towers = self.towers()
+        if towers is None:
+            raise self.fail(f"{self.phrase(np)} means blocks stacked in the observed scene, "
+                            f"and there is none to look at; name the blocks instead")
+        if not towers:
+            raise self.fail(f"there is no tower in the observed scene: no block is on another")
+        said = " | ".join(self.tower_text(t) for t in towers)
+        wanted = 2 if np.quant == "both" else np.count
+        if wanted is not None and len(towers) != wanted:
+            raise self.fail(f"{self.phrase(np)} needs exactly {wanted} towers but the scene "
+                            f"has {len(towers)}: {said}")
+        if wanted is None and not np.collective and len(towers) > 1:
+            raise self.fail(f"{self.phrase(np)} is ambiguous: the scene has {len(towers)} "
+                            f"towers ({said}); name the blocks, or say 'every tower'")
+        return [o for t in towers for o in (t if subject else t[:1])]
+
+    def tower_text(self, tower: Sequence[SceneObject]) -> str:
+        return " on ".join(o.name for o in tower)
 
     def _check_count(self, np: NounPhrase, candidates: list[SceneObject],
                      types: Collection[str] | None) -> None:
@@ -279,6 +304,8 @@ def parse_noun_phrase(toks: Sequence[Token], i: int) -> tuple[NounPhrase | None,
             np.pronoun = head.get("pron")
         elif head.has("table") and not np.colours:
             np.table = True
+        elif head.has("tower") and (np.det or np.quant or np.count) and not np.colours:
+            np.tower, np.plural = True, head.words[-1].endswith("s")   # "the tower", "all stacks"
         elif head.has("others") and not np.colours:         # "the rest", "the others"
             np.other = np.plural = True
         elif head.has("name"):
@@ -295,6 +322,7 @@ def parse_noun_phrase(toks: Sequence[Token], i: int) -> tuple[NounPhrase | None,
                 np.states.append("hold")
                 np.words.extend(at(i).words)
                 i += 1
+            i = _relative_clause(toks, i, np)
     if head is not None and (np.noun or np.name) or (head is None and np.colours):  # "red block 2"
         j = i + 1 if at(i) is not None and at(i).has("index") else i
         if at(j) is not None and at(j).has("number") and not _modifies(at(j + 1)):
@@ -335,6 +363,32 @@ def parse_noun_phrase(toks: Sequence[Token], i: int) -> tuple[NounPhrase | None,
         elif not (np.colours or np.nothing):
             return None, start
     return np, i
+
+
+def _relative_clause(toks: Sequence[Token], i: int, np: NounPhrase) -> int:
+    """"the block that is red", "the drawer which is open": colours and states after
+    "that is"/"which is" describe the head as if said before it.  Returns the new index
+    (``i`` when no such clause, or nothing it can read, follows)."""
+    if np.pronoun or np.table or np.tower or i >= len(toks) or not toks[i].has("relcl"):
+        return i
+    j, colours, states = i + 1, [], []
+    while j < len(toks):
+        t = toks[j]
+        if t.has("colour"):
+            colours.append(t.get("colour"))
+        elif t.has("state"):
+            states.append(t.get("state"))
+        elif not (t.has("and", "comma") and colours + states):
+            break
+        j += 1
+    while j > i + 1 and toks[j - 1].has("and", "comma"):
+        j -= 1
+    if not colours + states or (colours and np.colours):
+        return i
+    np.colours += colours
+    np.states += states
+    np.words.extend(w for t in toks[i:j] for w in t.words)
+    return j
 
 
 def parse_noun_phrases(toks: Sequence[Token], i: int) -> tuple[list[NounPhrase] | None, int]:
