@@ -65,6 +65,9 @@ class _Parser(InstructionForms):
         self.i = 0
         self.so_far: tuple[Literal, ...] = ()
         self.taken_off: list[NounPhrase] | None = None  # subjects of the clause's "off"/"out"
+        self.verb_tok: Token | None = None
+        self.complement_at = 0
+        self.last: tuple[Token, tuple[Token, ...]] | None = None  # the latest verb and place
         self.notes: list[str] = []
 
     # ------------------------------------------------------------------ helpers
@@ -147,11 +150,14 @@ class _Parser(InstructionForms):
         if reverse and self.time_order:
             segments, reverse = segments[::-1], False
         for number, segment in enumerate(segments):
+            segment, elided = self.elided(segment)
             self.toks, self.i, self.refs.mentions.stage = segment, 0, number
             literals = self.stage()
             if self.i < len(self.toks):
                 rest = " ".join(t.text for t in self.toks[self.i:])
                 raise self.fail(f"could not make sense of {rest!r}")
+            if elided:
+                self.check_elided(literals, stages[-1])
             stages.append(self.consistent(literals))
             self.so_far = checkpoints_of(stages, self.lexicon.slots_of)[-1]
         if not stages:
@@ -160,6 +166,26 @@ class _Parser(InstructionForms):
             stages.reverse()
         checkpoints = checkpoints_of(stages, self.lexicon.slots_of)
         return Goal(tuple(stages), self.text, checkpoints, tuple(self.notes))
+
+    def elided(self, segment: list[Token]) -> tuple[list[Token], bool]:
+        """"put the cylinder in the drawer, then the box": a stage of noun phrases alone
+        takes the verb and the place of the clause before it."""
+        if self.last is None or segment[0].has("verb", "neg"):
+            return segment, False
+        nps, end = parse_noun_phrases(segment, 0)
+        if nps is None or end != len(segment) or any(np.nothing for np in nps):
+            return segment, False
+        verb, place = self.last
+        return [verb, *segment, *place], True
+
+    def check_elided(self, literals: list[Literal], before: Sequence[Literal]) -> None:
+        """An elided stage may not take the very place the stage before filled ("put red
+        on green, then blue": on green, where red is, or on red?): then say where."""
+        taken = {slot for lit in before if lit.positive for slot in self.lexicon.slots_of(lit)}
+        for lit in literals:
+            if lit.positive and taken & set(self.lexicon.slots_of(lit)):
+                raise self.fail(f"it is not clear where {lit.atom.args[0]} should go: the place "
+                                f"of the step before is taken; say it, e.g. 'then put ... on ...'")
 
     def consistent(self, literals: list[Literal]) -> tuple[Literal, ...]:
         unique = tuple(dict.fromkeys(literals))
@@ -191,10 +217,10 @@ class _Parser(InstructionForms):
         while self.at("rel") and self.peek().get("rel") == "to":
             self.i += 1                                  # "I want you to put ..."
         neg = self.take("neg") is not None
-        verb, self.verb_word, self.taken_off = None, "", None
+        verb, self.verb_word, self.taken_off, self.verb_tok = None, "", None, None
         tok = self.peek()
         if tok is not None and tok.has("verb") and not tok.has("colour", "noun", "name"):
-            verb, self.verb_word = tok.get("verb"), tok.text
+            verb, self.verb_word, self.verb_tok = tok.get("verb"), tok.text, tok
             self.i += 1
         elif (tok is not None and tok.get("state") in ("open", "close")
               and self.at("det", "noun", "colour", "name", "pron", offset=1)):
@@ -217,6 +243,13 @@ class _Parser(InstructionForms):
         return self.body(self.verb, self.neg)
 
     def body(self, verb: str | None, neg: bool) -> list[Literal]:
+        literals = self.clause_body(verb, neg)
+        place = tuple(self.toks[self.complement_at:self.i])
+        if self.verb_tok is not None and place and not neg:
+            self.last = (self.verb_tok, place)
+        return literals
+
+    def clause_body(self, verb: str | None, neg: bool) -> list[Literal]:
         flags = self.particles()
         if self.take("neg") is not None:          # "make sure there is not anything on red"
             neg = True
@@ -233,6 +266,7 @@ class _Parser(InstructionForms):
             raise self.fail(f"'{' '.join(sorted(flags))}' needs a verb such as 'put'")
         if self.take("neg") is not None:
             neg = True
+        self.complement_at = self.i
         neg = self.anything(subjects, neg)
         if subjects is None:
             if verb is None:
