@@ -155,6 +155,10 @@ class _Parser(InstructionForms):
             literals = self.stage()
             if self.i < len(self.toks):
                 rest = " ".join(t.text for t in self.toks[self.i:])
+                if self.at("or"):
+                    raise self.fail(f"{rest!r} leaves a choice open, and a goal must say what "
+                                    f"holds; name one ('or' is read only between the colours "
+                                    f"of several objects: 'all red or blue blocks')")
                 raise self.fail(f"could not make sense of {rest!r}")
             if elided:
                 self.check_elided(literals, stages[-1])

@@ -280,6 +280,8 @@ def parse_noun_phrase(toks: Sequence[Token], i: int) -> tuple[NounPhrase | None,
     while (t := at(i)) is not None:                           # adjectives
         if t.has("colour"):
             np.colours.append(t.get("colour"))
+        elif t.has("or") and np.colours and at(i + 1) is not None and at(i + 1).has("colour"):
+            pass                                              # "red or blue blocks"
         elif t.has("other"):
             np.other = True
         elif t.has("match"):
@@ -378,10 +380,10 @@ def _relative_clause(toks: Sequence[Token], i: int, np: NounPhrase) -> int:
             colours.append(t.get("colour"))
         elif t.has("state"):
             states.append(t.get("state"))
-        elif not (t.has("and", "comma") and colours + states):
+        elif not (t.has("and", "comma", "or") and colours + states):
             break
         j += 1
-    while j > i + 1 and toks[j - 1].has("and", "comma"):
+    while j > i + 1 and toks[j - 1].has("and", "comma", "or"):
         j -= 1
     if not colours + states or (colours and np.colours):
         return i
