@@ -26,6 +26,7 @@ class InstructionForms(_Base):
     def build(self) -> list[Literal]:
         self.template("on")
         self.take("det")
+        count = self.take("number")                  # "build two towers: A on B, and C on D"
         if self.take("tower") is None:
             raise self.fail("what should be built? only towers are known ('build a tower of ...')")
         if (self.take("of") is None and self.take("with") is None and self.at("rel")
@@ -36,7 +37,25 @@ class InstructionForms(_Base):
         if subjects and self.at("end"):     # "a tower with red on top and blue at the bottom"
             return self.tower(subjects, on_table=True)
         if subjects and (chain := self.on_chain(subjects)) is not None:
-            return self.tower(chain, on_table=True, order="top_down")   # "a tower: A on B on C"
+            literals = self.tower(chain, on_table=True, order="top_down")   # "a tower: A on B on C"
+            built = 1
+            while self.i < len(self.toks):     # (the tower may have taken the "and")
+                save = self.i
+                while self.at("and", "comma"):
+                    self.i += 1
+                more = self.noun_phrases()
+                chain = self.on_chain(more) if more else None
+                if chain is None:
+                    self.i = save
+                    break
+                literals += self.tower(chain, on_table=True, order="top_down")
+                built += 1
+            if count is not None and count != built:
+                raise self.fail(f"{count} towers are announced but {built} are described")
+            return literals
+        if count not in (None, 1):
+            raise self.fail(f"say the blocks of each of the {count} towers, e.g. 'build two "
+                            f"towers: red on green, and blue on yellow'")
         if not subjects:
             raise self.fail("a tower of which blocks? e.g. 'build a tower of red, green and blue'")
         return self.tower(subjects, on_table=True)
