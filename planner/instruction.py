@@ -20,8 +20,10 @@ from vlaplan.planner.instruction_goal import (Goal, Literal, SceneObject, checkp
                                               goal_to_formula, stage_text)
 from vlaplan.planner.instruction_forms import InstructionForms
 from vlaplan.planner.instruction_lexer import Token, lex, split_stages
-from vlaplan.planner.instruction_refs import (NounPhrase, Resolver, parse_noun_phrase,
-                                              parse_noun_phrases)
+from vlaplan.planner.instruction_phrases import (NounPhrase, parse_noun_phrase,
+                                                 parse_noun_phrases)
+from vlaplan.planner.instruction_refs import Resolver
+from vlaplan.planner.instruction_towers import TowerForms
 from vlaplan.planner.lexicon import GoalTemplate, Lexicon
 
 __all__ = ["Goal", "Lexicon", "Literal", "SceneObject", "goal_to_formula", "parse_instruction",
@@ -52,7 +54,7 @@ def parse_instruction(text: str, objects: Sequence[SceneObject], lexicon: Lexico
             raise err from None
 
 
-class _Parser(InstructionForms):
+class _Parser(InstructionForms, TowerForms):
     def __init__(self, text: str, objects: Sequence[SceneObject], lexicon: Lexicon,
                  init: frozenset[Atom] | None, time_order: bool = False) -> None:
         self.text = text
@@ -77,29 +79,6 @@ class _Parser(InstructionForms):
         if not self.init or tpl is None or tpl.for_each or not tpl.accepts(0, obj):
             return None if tpl is not None and tpl.accepts(0, obj) else False
         return all((lit.atom in self.init) == lit.positive for lit in tpl.instantiate(obj.name))
-
-    def towers(self) -> list[list[SceneObject]] | None:
-        """The towers of the observed state (two or more blocks, each top first), read with
-        the lexicon's "on" goal; None without an observed state."""
-        if not self.init:
-            return None
-        tpl = self.template("on")
-        pattern = tpl.instantiate("?x", "?y")
-        if len(pattern) != 1 or not pattern[0].positive:
-            raise self.fail(f"the {self.lexicon.domain} domain has no towers to name")
-        head = pattern[0].atom
-        x, y = head.args.index("?x"), head.args.index("?y")
-        below = {a.args[x]: a.args[y] for a in self.init
-                 if a.predicate == head.predicate and len(a.args) == len(head.args)
-                 and {a.args[x], a.args[y]} <= set(self.refs.by_name)}
-        above = {lower: upper for upper, lower in below.items()}
-        towers = []
-        for bottom in sorted(set(above) - set(below)):
-            tower = [self.refs.by_name[bottom]]
-            while tower[-1].name in above and len(tower) <= len(above):
-                tower.append(self.refs.by_name[above[tower[-1].name]])
-            towers.append(tower[::-1])
-        return towers
 
     def fail(self, reason: str, suggestions: dict[str, list[str]] | None = None) -> InstructionNotUnderstood:
         return InstructionNotUnderstood(self.text, reason, (), suggestions)
@@ -170,26 +149,6 @@ class _Parser(InstructionForms):
             stages.reverse()
         checkpoints = checkpoints_of(stages, self.lexicon.slots_of)
         return Goal(tuple(stages), self.text, checkpoints, tuple(self.notes))
-
-    def elided(self, segment: list[Token]) -> tuple[list[Token], bool]:
-        """"put the cylinder in the drawer, then the box": a stage of noun phrases alone
-        takes the verb and the place of the clause before it."""
-        if self.last is None or segment[0].has("verb", "neg"):
-            return segment, False
-        nps, end = parse_noun_phrases(segment, 0)
-        if nps is None or end != len(segment) or any(np.nothing for np in nps):
-            return segment, False
-        verb, place = self.last
-        return [verb, *segment, *place], True
-
-    def check_elided(self, literals: list[Literal], before: Sequence[Literal]) -> None:
-        """An elided stage may not take the very place the stage before filled ("put red
-        on green, then blue": on green, where red is, or on red?): then say where."""
-        taken = {slot for lit in before if lit.positive for slot in self.lexicon.slots_of(lit)}
-        for lit in literals:
-            if lit.positive and taken & set(self.lexicon.slots_of(lit)):
-                raise self.fail(f"it is not clear where {lit.atom.args[0]} should go: the place "
-                                f"of the step before is taken; say it, e.g. 'then put ... on ...'")
 
     def consistent(self, literals: list[Literal]) -> tuple[Literal, ...]:
         unique = tuple(dict.fromkeys(literals))
@@ -339,85 +298,6 @@ class _Parser(InstructionForms):
             if kind in self.lexicon.goals:
                 out.append(f"'{rel} the {self.refs.noun_of_types(self.arg_types(kind, 1))}'")
         return ", ".join(out)
-
-    # ------------------------------------------------------------------ relations
-    def relation(self, verb: str | None, subjects: list[NounPhrase], neg: bool) -> list[Literal]:
-        rel = self.take("rel")
-        if rel == "beside":
-            raise self.fail("goals can only say on, in, or on the table; spatial relations "
-                            "such as 'next to' or 'behind' are not goals here")
-        if rel in ("out", "off", "from"):
-            if verb not in ("take", "put", "unstack"):
-                raise self.fail(f"say what to do: e.g. 'take ... {rel} ...'")
-            if neg:
-                raise self.fail("'not' cannot be used with taking something out")
-            if self.at("rel") and self.peek().get("rel") in ("of", "from"):
-                self.i += 1
-            ref = self.noun_phrase()
-            self.taken_off = subjects                    # "... off green and onto blue"
-            return self.removed(subjects, ref)
-        if verb in ("open", "close", "hold"):
-            raise self.fail(f"{verb!r} does not take '{rel}'")
-        ref = self.noun_phrase()
-        if ref is None:
-            if rel == "in" and self.lexicon.away == "in" and verb in ("put", "take"):
-                return self.placed("in", subjects, None, neg)
-            raise self.fail(f"'{rel}' what? name the place")
-        if ref.nothing:
-            raise self.fail("'nothing' cannot be a place to put things")
-        if self.at("by") and rel in ("in", "to"):          # "put the objects in the bins by colour"
-            return self.sorted_into(subjects, ref)
-        if ref.table:
-            if rel not in ("on", "to"):
-                raise self.fail(f"things go on the table, not {rel!r} it")
-            literals = self.apply_each("on_table", subjects, neg)
-        elif rel == "under":
-            literals = self.under(subjects, ref, neg)
-        else:
-            kind = "in" if rel == "in" else "on" if rel == "on" else self.kind_for(ref)
-            literals = self.placed(kind, subjects, ref, neg)
-        while self.at("rel") and self.peek().get("rel") in ("on", "to"):   # "red on green on blue"
-            self.i += 1
-            below = self.noun_phrase()
-            if below is None or neg or ref.table:
-                raise self.fail("a tower is 'A on B on C' with each block named once")
-            upper = self.single(ref, "on", 1, subject=False, record=False)
-            lower = None if below.table else self.single(below, "on", 1, subject=False)
-            if lower is not None and any(lower.name in lit.atom.args for lit in literals):
-                raise self.fail(f"{self.lexicon.describe(lower)} appears twice in the tower")
-            literals += (self.instantiate(self.template("on_table"), upper, None, False)
-                         if lower is None else self.instantiate(self.template("on"), upper, lower, False))
-            ref = below
-        return literals
-
-    def kind_for(self, ref: NounPhrase) -> str:
-        """'to X': into X when X is a container of the domain, onto X otherwise."""
-        probe = self.refs.resolve(ref, None, subject=False, record=False)
-        types = {o.type for o in probe}
-        if (self.arg_types("in", 1) or ()) and types <= set(self.arg_types("in", 1)):
-            return "in"
-        return "on"
-
-    def placed(self, kind: str, subjects: list[NounPhrase], ref: NounPhrase | None,
-               neg: bool) -> list[Literal]:
-        tpl = self.template(kind)
-        objs = self.subjects(subjects, kind)
-        if ref is not None and ref.match:
-            return self.matched(subjects, ref, tpl.args[1], "colour", tpl, neg)
-        ref = ref or NounPhrase(words=["the", self.away_noun()], det="the")
-        target = self.refs.resolve(ref, self.arg_types(kind, 1), subject=False,
-                                   exclude={o.name for o in objs})
-        if len(target) != 1:
-            raise self.fail(f"{ref.text!r} must be a single place, not {len(target)}")
-        return [lit for obj in objs for lit in self.instantiate(tpl, obj, target[0], neg)]
-
-    def under(self, subjects: list[NounPhrase], ref: NounPhrase, neg: bool) -> list[Literal]:
-        tpl = self.template("on")
-        objs = self.subjects(subjects, "on")
-        if len(objs) != 1:
-            raise self.fail("only one object can go under another")
-        top = self.single(ref, "on", 0, subject=False)
-        return self.instantiate(tpl, top, objs[0], neg)
 
     def apply_each(self, kind: str, subjects: list[NounPhrase], neg: bool) -> list[Literal]:
         tpl = self.template(kind)

@@ -1,5 +1,7 @@
-"""The instruction parser's special forms: towers, sorting, their order phrases, and
-taking things off or out.
+"""The instruction parser's complements and special forms: relations to a place ("on the
+green block", "under", "to"), a later step that names only its objects, sorting,
+"nothing"/"anything", exceptions after a clause, and taking things off or out (towers
+are in :mod:`instruction_towers`).
 
 A mixin of the parser in :mod:`vlaplan.planner.instruction`; it uses the parser's cursor
 (``take``, ``at``, ``noun_phrase``) and goal helpers (``placed_objects``, ``apply_each``).
@@ -10,7 +12,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from vlaplan.planner.instruction_goal import Literal, SceneObject
-from vlaplan.planner.instruction_refs import NounPhrase
+from vlaplan.planner.instruction_lexer import Token
+from vlaplan.planner.instruction_phrases import NounPhrase, parse_noun_phrases
 from vlaplan.planner.lexicon import GoalTemplate
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -20,180 +23,109 @@ else:
 
 
 class InstructionForms(_Base):
-    """Towers ("build a tower of A, B and C with C at the bottom"), sorting, "nothing on
-    X" / "not anything on X", and taking things off or out ("take everything off green")."""
+    """Relations to a place, ellipsis ("..., then the box"), sorting, "nothing on X" /
+    "not anything on X", "... except green", and taking things off or out ("take
+    everything off green")."""
 
-    def build(self) -> list[Literal]:
-        self.template("on")
-        self.take("det")
-        count = self.take("number")                  # "build two towers: A on B, and C on D"
-        if self.take("tower") is None:
-            raise self.fail("what should be built? only towers are known ('build a tower of ...')")
-        if (self.take("of") is None and self.take("with") is None and self.at("rel")
-                and self.peek().get("rel") in ("from", "out")):
-            self.i += 1                     # "a tower of / with / from / out of ..." (a colon
-                                            # after "tower" never reaches here: split_stages)
-        subjects = self.noun_phrases()
-        if subjects and self.at("end"):     # "a tower with red on top and blue at the bottom"
-            return self.tower(subjects, on_table=True)
-        if subjects and (chain := self.on_chain(subjects)) is not None:
-            literals = self.tower(chain, on_table=True, order="top_down")   # "a tower: A on B on C"
-            built = 1
-            while self.i < len(self.toks):     # (the tower may have taken the "and")
-                save = self.i
-                while self.at("and", "comma"):
-                    self.i += 1
-                more = self.noun_phrases()
-                chain = self.on_chain(more) if more else None
-                if chain is None:
-                    self.i = save
-                    break
-                literals += self.tower(chain, on_table=True, order="top_down")
-                built += 1
-            if count is not None and count != built:
-                raise self.fail(f"{count} towers are announced but {built} are described")
-            return literals
-        if count not in (None, 1):
-            raise self.fail(f"say the blocks of each of the {count} towers, e.g. 'build two "
-                            f"towers: red on green, and blue on yellow'")
-        if not subjects:
-            raise self.fail("a tower of which blocks? e.g. 'build a tower of red, green and blue'")
-        return self.tower(subjects, on_table=True)
-
-    def on_chain(self, first: list[NounPhrase]) -> list[NounPhrase] | None:
-        """The blocks of "A on B on C" after a tower noun, top first (None, and nothing
-        taken, when no such chain follows); a last "on the table" is implied anyway."""
-        if len(first) != 1 or not (self.at("rel") and self.peek().get("rel") == "on"):
-            return None
-        chain = list(first)
-        while self.at("rel") and self.peek().get("rel") == "on":
-            save = self.i
+    # ------------------------------------------------------------------ relations
+    def relation(self, verb: str | None, subjects: list[NounPhrase], neg: bool) -> list[Literal]:
+        rel = self.take("rel")
+        if rel == "beside":
+            raise self.fail("goals can only say on, in, or on the table; spatial relations "
+                            "such as 'next to' or 'behind' are not goals here")
+        if rel in ("out", "off", "from"):
+            if verb not in ("take", "put", "unstack"):
+                raise self.fail(f"say what to do: e.g. 'take ... {rel} ...'")
+            if neg:
+                raise self.fail("'not' cannot be used with taking something out")
+            if self.at("rel") and self.peek().get("rel") in ("of", "from"):
+                self.i += 1
+            ref = self.noun_phrase()
+            self.taken_off = subjects                    # "... off green and onto blue"
+            return self.removed(subjects, ref)
+        if verb in ("open", "close", "hold"):
+            raise self.fail(f"{verb!r} does not take '{rel}'")
+        ref = self.noun_phrase()
+        if ref is None:
+            if rel == "in" and self.lexicon.away == "in" and verb in ("put", "take"):
+                return self.placed("in", subjects, None, neg)
+            raise self.fail(f"'{rel}' what? name the place")
+        if ref.nothing:
+            raise self.fail("'nothing' cannot be a place to put things")
+        if self.at("by") and rel in ("in", "to"):          # "put the objects in the bins by colour"
+            return self.sorted_into(subjects, ref)
+        if ref.table:
+            if rel not in ("on", "to"):
+                raise self.fail(f"things go on the table, not {rel!r} it")
+            literals = self.apply_each("on_table", subjects, neg)
+        elif rel == "under":
+            literals = self.under(subjects, ref, neg)
+        else:
+            kind = "in" if rel == "in" else "on" if rel == "on" else self.kind_for(ref)
+            literals = self.placed(kind, subjects, ref, neg)
+        while self.at("rel") and self.peek().get("rel") in ("on", "to"):   # "red on green on blue"
             self.i += 1
-            np = self.noun_phrase()
-            if np is None:
-                self.i = save
-                break
-            if np.table:
-                break
-            chain.append(np)
-        return chain
-
-    def tower(self, subjects: list[NounPhrase], *, on_table: bool,
-              order: str | None = None) -> list[Literal]:
-        ends: list[tuple[str, NounPhrase]] = []
-        if self.at("end"):                  # "red on top, green in the middle and blue at ..."
-            *subjects, first = subjects
-            ends.append((self.take("end"), first))
-            return self.positioned(subjects, ends, on_table)
-        while True:
-            self.take("self_tower")
-            if self.at("comma", "and") and self.at("order", "with", "end", "colour", "noun", "det",
-                                                   offset=1):
-                self.i += 1
-            if (value := self.take("order")) is not None:
-                if order is not None and value != order:
-                    raise self.fail("the tower's order is stated in two contradicting ways")
-                order = value
-                continue
-            save = self.i
-            self.take("with")
-            np = self.noun_phrase()
-            end = self.take("end") if np is not None else None
-            if end is None:
-                self.i = save
-                break
-            ends.append((end, np))
-        blocks = self.tower_blocks(subjects)
-        if len(blocks) < 2:
-            raise self.fail("a tower needs at least two blocks")
-        return self.stacked(self.tower_order(blocks, order, ends), on_table)
-
-    def positioned(self, before: list[NounPhrase], ends: list[tuple[str, NounPhrase]],
-                   on_table: bool) -> list[Literal]:
-        """A tower said by the place of each block: "red on top, green in the middle and
-        blue at the bottom" (``ends`` holds the first pair; the rest follow)."""
-        if before:
-            raise self.fail(f"say where {before[0].text!r} goes in the tower too, or list "
-                            f"the blocks from top to bottom")
-        while self.at("and", "comma"):
-            save = self.i
-            while self.at("and", "comma"):
-                self.i += 1
-            np = self.noun_phrase()
-            end = self.take("end") if np is not None else None
-            if end is None:
-                self.i = save
-                break
-            ends.append((end, np))
-        at = {}
-        for end, np in ends:
-            if end in at:
-                raise self.fail(f"two blocks are said to be {'in the' if end == 'middle' else 'at the'} "
-                                f"{end} of the tower")
-            at[end] = self.single(np, "on", 0, subject=True)
-        if "top" not in at or "bottom" not in at or len(at) != len(ends):
-            raise self.fail("say the block at the top and the one at the bottom (and in the "
-                            "middle of three), or list the blocks from top to bottom")
-        top_first = [at[end] for end in ("top", "middle", "bottom") if end in at]
-        if len(set(top_first)) != len(top_first):
-            raise self.fail("a block appears twice in the tower")
-        return self.stacked(top_first, on_table)
-
-    def stacked(self, top_first: list[SceneObject], on_table: bool) -> list[Literal]:
-        """``(on A B) (on B C) ... [(on-table Z)]`` for blocks listed top first."""
-        literals = []
-        for upper, lower in zip(top_first, top_first[1:]):
-            literals += self.instantiate(self.template("on"), upper, lower, False)
-        if on_table and top_first:
-            literals += self.instantiate(self.template("on_table"), top_first[-1], None, False)
+            below = self.noun_phrase()
+            if below is None or neg or ref.table:
+                raise self.fail("a tower is 'A on B on C' with each block named once")
+            upper = self.single(ref, "on", 1, subject=False, record=False)
+            lower = None if below.table else self.single(below, "on", 1, subject=False)
+            if lower is not None and any(lower.name in lit.atom.args for lit in literals):
+                raise self.fail(f"{self.lexicon.describe(lower)} appears twice in the tower")
+            literals += (self.instantiate(self.template("on_table"), upper, None, False)
+                         if lower is None else self.instantiate(self.template("on"), upper, lower, False))
+            ref = below
         return literals
 
-    def tower_blocks(self, subjects: list[NounPhrase]) -> list[SceneObject]:
-        blocks: list[SceneObject] = []
-        for np in subjects:
-            found = self.refs.resolve(np, self.arg_types("on", 0), subject=True)
-            if len(found) > 1 and len(subjects) > 1:
-                raise self.fail(f"{np.text!r} is several blocks in no stated order; name each block")
-            if len(found) > 1 and not np.pronoun:
-                raise self.fail("say the order of the tower, e.g. 'stack red on green on blue'")
-            for obj in found:
-                if obj in blocks:
-                    raise self.fail(f"{self.lexicon.describe(obj)} appears twice in the tower")
-                blocks.append(obj)
-        return blocks
+    def kind_for(self, ref: NounPhrase) -> str:
+        """'to X': into X when X is a container of the domain, onto X otherwise."""
+        probe = self.refs.resolve(ref, None, subject=False, record=False)
+        types = {o.type for o in probe}
+        if (self.arg_types("in", 1) or ()) and types <= set(self.arg_types("in", 1)):
+            return "in"
+        return "on"
 
-    def tower_order(self, blocks: list[SceneObject], order: str | None,
-                    ends: list[tuple[str, NounPhrase]]) -> list[SceneObject]:
-        """The blocks top first, from an order phrase or a named top/bottom block."""
-        if len(blocks) < 2:
-            return blocks
-        candidates = []
-        if order == "bottom_up":
-            candidates.append(blocks[::-1])
-        elif order == "top_down":
-            candidates.append(list(blocks))
-        for end, np in ends:
-            obj = self.single(np, "on", 0, subject=False)
-            if end == "middle":              # says nothing of the order, but must fit it
-                if len(blocks) != 3 or obj != blocks[1]:
-                    raise self.fail(f"{self.lexicon.describe(obj)} in the middle fits only the "
-                                    f"middle of three listed blocks; name the blocks from top "
-                                    f"to bottom")
-                continue
-            first_is_end = obj == blocks[0]
-            if obj not in (blocks[0], blocks[-1]):
-                raise self.fail(f"{self.lexicon.describe(obj)} at the {end} is not at either end "
-                                f"of the list; name the blocks from top to bottom")
-            top_first = (end == "top") == first_is_end
-            candidates.append(list(blocks) if top_first else blocks[::-1])
-        if not candidates:
-            names = ", ".join(o.name for o in blocks)
-            raise self.fail(f"the order of the tower of {names} is not said; add e.g. "
-                            f"'with {blocks[-1].colour or blocks[-1].name} at the bottom' or "
-                            f"'from bottom to top'")
-        if any(c != candidates[0] for c in candidates):
-            raise self.fail("the tower's order is stated in two contradicting ways")
-        return candidates[0]
+    def placed(self, kind: str, subjects: list[NounPhrase], ref: NounPhrase | None,
+               neg: bool) -> list[Literal]:
+        tpl = self.template(kind)
+        objs = self.subjects(subjects, kind)
+        if ref is not None and ref.match:
+            return self.matched(subjects, ref, tpl.args[1], "colour", tpl, neg)
+        ref = ref or NounPhrase(words=["the", self.away_noun()], det="the")
+        target = self.refs.resolve(ref, self.arg_types(kind, 1), subject=False,
+                                   exclude={o.name for o in objs})
+        if len(target) != 1:
+            raise self.fail(f"{ref.text!r} must be a single place, not {len(target)}")
+        return [lit for obj in objs for lit in self.instantiate(tpl, obj, target[0], neg)]
+
+    def under(self, subjects: list[NounPhrase], ref: NounPhrase, neg: bool) -> list[Literal]:
+        tpl = self.template("on")
+        objs = self.subjects(subjects, "on")
+        if len(objs) != 1:
+            raise self.fail("only one object can go under another")
+        top = self.single(ref, "on", 0, subject=False)
+        return self.instantiate(tpl, top, objs[0], neg)
+
+    # ------------------------------------------------------------------ ellipsis
+    def elided(self, segment: list[Token]) -> tuple[list[Token], bool]:
+        """"put the cylinder in the drawer, then the box": a stage of noun phrases alone
+        takes the verb and the place of the clause before it."""
+        if self.last is None or segment[0].has("verb", "neg"):
+            return segment, False
+        nps, end = parse_noun_phrases(segment, 0)
+        if nps is None or end != len(segment) or any(np.nothing for np in nps):
+            return segment, False
+        verb, place = self.last
+        return [verb, *segment, *place], True
+
+    def check_elided(self, literals: list[Literal], before: Sequence[Literal]) -> None:
+        """An elided stage may not take the very place the stage before filled ("put red
+        on green, then blue": on green, where red is, or on red?): then say where."""
+        taken = {slot for lit in before if lit.positive for slot in self.lexicon.slots_of(lit)}
+        for lit in literals:
+            if lit.positive and taken & set(self.lexicon.slots_of(lit)):
+                raise self.fail(f"it is not clear where {lit.atom.args[0]} should go: the place "
+                                f"of the step before is taken; say it, e.g. 'then put ... on ...'")
 
     # ------------------------------------------------------------------ sorting
     def sort(self) -> list[Literal]:

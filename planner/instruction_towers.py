@@ -1,0 +1,218 @@
+"""The instruction parser's towers: the ones to build ("build a tower of A, B and C with C
+at the bottom", "red on top, green in the middle and blue at the bottom", "build two
+towers: A on B, and C on D") and the ones standing in the observed state ("knock the
+tower down", "put yellow on top of the tower").
+
+A mixin of the parser in :mod:`vlaplan.planner.instruction`; it uses the parser's cursor
+(``take``, ``at``, ``noun_phrase``) and goal helpers (``instantiate``, ``single``).
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from vlaplan.planner.instruction_goal import Literal, SceneObject
+from vlaplan.planner.instruction_phrases import NounPhrase
+
+if TYPE_CHECKING:  # pragma: no cover
+    from vlaplan.planner.instruction import _Parser as _Base
+else:
+    _Base = object
+
+
+class TowerForms(_Base):
+    """Towers to build, and the towers of the observed state."""
+
+    def towers(self) -> list[list[SceneObject]] | None:
+        """The towers of the observed state (two or more blocks, each top first), read with
+        the lexicon's "on" goal; None without an observed state."""
+        if not self.init:
+            return None
+        tpl = self.template("on")
+        pattern = tpl.instantiate("?x", "?y")
+        if len(pattern) != 1 or not pattern[0].positive:
+            raise self.fail(f"the {self.lexicon.domain} domain has no towers to name")
+        head = pattern[0].atom
+        x, y = head.args.index("?x"), head.args.index("?y")
+        below = {a.args[x]: a.args[y] for a in self.init
+                 if a.predicate == head.predicate and len(a.args) == len(head.args)
+                 and {a.args[x], a.args[y]} <= set(self.refs.by_name)}
+        above = {lower: upper for upper, lower in below.items()}
+        towers = []
+        for bottom in sorted(set(above) - set(below)):
+            tower = [self.refs.by_name[bottom]]
+            while tower[-1].name in above and len(tower) <= len(above):
+                tower.append(self.refs.by_name[above[tower[-1].name]])
+            towers.append(tower[::-1])
+        return towers
+
+    def build(self) -> list[Literal]:
+        self.template("on")
+        self.take("det")
+        count = self.take("number")                  # "build two towers: A on B, and C on D"
+        if self.take("tower") is None:
+            raise self.fail("what should be built? only towers are known ('build a tower of ...')")
+        if (self.take("of") is None and self.take("with") is None and self.at("rel")
+                and self.peek().get("rel") in ("from", "out")):
+            self.i += 1                     # "a tower of / with / from / out of ..." (a colon
+                                            # after "tower" never reaches here: split_stages)
+        subjects = self.noun_phrases()
+        if subjects and self.at("end"):     # "a tower with red on top and blue at the bottom"
+            return self.tower(subjects, on_table=True)
+        if subjects and (chain := self.on_chain(subjects)) is not None:
+            literals = self.tower(chain, on_table=True, order="top_down")   # "a tower: A on B on C"
+            built = 1
+            while self.i < len(self.toks):     # (the tower may have taken the "and")
+                save = self.i
+                while self.at("and", "comma"):
+                    self.i += 1
+                more = self.noun_phrases()
+                chain = self.on_chain(more) if more else None
+                if chain is None:
+                    self.i = save
+                    break
+                literals += self.tower(chain, on_table=True, order="top_down")
+                built += 1
+            if count is not None and count != built:
+                raise self.fail(f"{count} towers are announced but {built} are described")
+            return literals
+        if count not in (None, 1):
+            raise self.fail(f"say the blocks of each of the {count} towers, e.g. 'build two "
+                            f"towers: red on green, and blue on yellow'")
+        if not subjects:
+            raise self.fail("a tower of which blocks? e.g. 'build a tower of red, green and blue'")
+        return self.tower(subjects, on_table=True)
+
+    def on_chain(self, first: list[NounPhrase]) -> list[NounPhrase] | None:
+        """The blocks of "A on B on C" after a tower noun, top first (None, and nothing
+        taken, when no such chain follows); a last "on the table" is implied anyway."""
+        if len(first) != 1 or not (self.at("rel") and self.peek().get("rel") == "on"):
+            return None
+        chain = list(first)
+        while self.at("rel") and self.peek().get("rel") == "on":
+            save = self.i
+            self.i += 1
+            np = self.noun_phrase()
+            if np is None:
+                self.i = save
+                break
+            if np.table:
+                break
+            chain.append(np)
+        return chain
+
+    def tower(self, subjects: list[NounPhrase], *, on_table: bool,
+              order: str | None = None) -> list[Literal]:
+        ends: list[tuple[str, NounPhrase]] = []
+        if self.at("end"):                  # "red on top, green in the middle and blue at ..."
+            *subjects, first = subjects
+            ends.append((self.take("end"), first))
+            return self.positioned(subjects, ends, on_table)
+        while True:
+            self.take("self_tower")
+            if self.at("comma", "and") and self.at("order", "with", "end", "colour", "noun", "det",
+                                                   offset=1):
+                self.i += 1
+            if (value := self.take("order")) is not None:
+                if order is not None and value != order:
+                    raise self.fail("the tower's order is stated in two contradicting ways")
+                order = value
+                continue
+            save = self.i
+            self.take("with")
+            np = self.noun_phrase()
+            end = self.take("end") if np is not None else None
+            if end is None:
+                self.i = save
+                break
+            ends.append((end, np))
+        blocks = self.tower_blocks(subjects)
+        if len(blocks) < 2:
+            raise self.fail("a tower needs at least two blocks")
+        return self.stacked(self.tower_order(blocks, order, ends), on_table)
+
+    def positioned(self, before: list[NounPhrase], ends: list[tuple[str, NounPhrase]],
+                   on_table: bool) -> list[Literal]:
+        """A tower said by the place of each block: "red on top, green in the middle and
+        blue at the bottom" (``ends`` holds the first pair; the rest follow)."""
+        if before:
+            raise self.fail(f"say where {before[0].text!r} goes in the tower too, or list "
+                            f"the blocks from top to bottom")
+        while self.at("and", "comma"):
+            save = self.i
+            while self.at("and", "comma"):
+                self.i += 1
+            np = self.noun_phrase()
+            end = self.take("end") if np is not None else None
+            if end is None:
+                self.i = save
+                break
+            ends.append((end, np))
+        at = {}
+        for end, np in ends:
+            if end in at:
+                raise self.fail(f"two blocks are said to be {'in the' if end == 'middle' else 'at the'} "
+                                f"{end} of the tower")
+            at[end] = self.single(np, "on", 0, subject=True)
+        if "top" not in at or "bottom" not in at or len(at) != len(ends):
+            raise self.fail("say the block at the top and the one at the bottom (and in the "
+                            "middle of three), or list the blocks from top to bottom")
+        top_first = [at[end] for end in ("top", "middle", "bottom") if end in at]
+        if len(set(top_first)) != len(top_first):
+            raise self.fail("a block appears twice in the tower")
+        return self.stacked(top_first, on_table)
+
+    def stacked(self, top_first: list[SceneObject], on_table: bool) -> list[Literal]:
+        """``(on A B) (on B C) ... [(on-table Z)]`` for blocks listed top first."""
+        literals = []
+        for upper, lower in zip(top_first, top_first[1:]):
+            literals += self.instantiate(self.template("on"), upper, lower, False)
+        if on_table and top_first:
+            literals += self.instantiate(self.template("on_table"), top_first[-1], None, False)
+        return literals
+
+    def tower_blocks(self, subjects: list[NounPhrase]) -> list[SceneObject]:
+        blocks: list[SceneObject] = []
+        for np in subjects:
+            found = self.refs.resolve(np, self.arg_types("on", 0), subject=True)
+            if len(found) > 1 and len(subjects) > 1:
+                raise self.fail(f"{np.text!r} is several blocks in no stated order; name each block")
+            if len(found) > 1 and not np.pronoun:
+                raise self.fail("say the order of the tower, e.g. 'stack red on green on blue'")
+            for obj in found:
+                if obj in blocks:
+                    raise self.fail(f"{self.lexicon.describe(obj)} appears twice in the tower")
+                blocks.append(obj)
+        return blocks
+
+    def tower_order(self, blocks: list[SceneObject], order: str | None,
+                    ends: list[tuple[str, NounPhrase]]) -> list[SceneObject]:
+        """The blocks top first, from an order phrase or a named top/bottom block."""
+        if len(blocks) < 2:
+            return blocks
+        candidates = []
+        if order == "bottom_up":
+            candidates.append(blocks[::-1])
+        elif order == "top_down":
+            candidates.append(list(blocks))
+        for end, np in ends:
+            obj = self.single(np, "on", 0, subject=False)
+            if end == "middle":              # says nothing of the order, but must fit it
+                if len(blocks) != 3 or obj != blocks[1]:
+                    raise self.fail(f"{self.lexicon.describe(obj)} in the middle fits only the "
+                                    f"middle of three listed blocks; name the blocks from top "
+                                    f"to bottom")
+                continue
+            first_is_end = obj == blocks[0]
+            if obj not in (blocks[0], blocks[-1]):
+                raise self.fail(f"{self.lexicon.describe(obj)} at the {end} is not at either end "
+                                f"of the list; name the blocks from top to bottom")
+            top_first = (end == "top") == first_is_end
+            candidates.append(list(blocks) if top_first else blocks[::-1])
+        if not candidates:
+            names = ", ".join(o.name for o in blocks)
+            raise self.fail(f"the order of the tower of {names} is not said; add e.g. "
+                            f"'with {blocks[-1].colour or blocks[-1].name} at the bottom' or "
+                            f"'from bottom to top'")
+        if any(c != candidates[0] for c in candidates):
+            raise self.fail("the tower's order is stated in two contradicting ways")
+        return candidates[0]
