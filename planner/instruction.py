@@ -194,10 +194,12 @@ class _Parser(InstructionForms, TowerForms):
             return self.build()
         if verb == "sort":
             return self.sort()
+        if verb == "swap":
+            return self.swap()
         return self.body(verb, neg)
 
     def gapped(self) -> list[Literal] | None:
-        if self.verb in ("build", "sort"):
+        if self.verb in ("build", "sort", "swap"):
             return None
         save = self.i
         if self.noun_phrases() is None:

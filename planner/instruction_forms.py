@@ -127,6 +127,58 @@ class InstructionForms(_Base):
                 raise self.fail(f"it is not clear where {lit.atom.args[0]} should go: the place "
                                 f"of the step before is taken; say it, e.g. 'then put ... on ...'")
 
+    # ------------------------------------------------------------------ swapping
+    def swap(self) -> list[Literal]:
+        """"swap red and green", "exchange red with green": each goes where the other
+        stands in the observed state; of two stacked on each other, the lower one goes on
+        top ("red on green on blue" -> green on red on blue)."""
+        subjects = self.noun_phrases() or []
+        if self.take("with") is not None:
+            subjects += self.noun_phrases() or []
+        if not subjects:
+            raise self.fail("swap what? name the two objects")
+        objs = [o for np in subjects
+                for o in self.refs.resolve(np, self.lexicon.movable or None, subject=True)]
+        if len({o.name for o in objs}) != 2:
+            raise self.fail(f"swapping takes exactly two objects, not {len(set(objs))}")
+        if not self.init:
+            raise self.fail("swapping needs the observed scene, to know where the two stand now")
+        (a, (ka, sa)), (b, (kb, sb)) = [(o, self.support(o)) for o in objs]
+        if (ka, sa) == (kb, sb):
+            where = "on the table" if sa is None else f"on or in {self.lexicon.describe(sa)}"
+            raise self.fail(f"{a.name} and {b.name} both stand {where}; the place there is "
+                            f"not part of a goal, so swapping them asks for nothing")
+        if sa == b:                              # a on b on sb: b on a on sb
+            moves = [(b, ka, a), (a, kb, sb)]
+        elif sb == a:
+            moves = [(a, kb, b), (b, ka, sa)]
+        else:
+            moves = [(a, kb, sb), (b, ka, sa)]
+        return [lit for obj, kind, place in moves
+                for lit in self.instantiate(self.template(kind), obj, place, False)]
+
+    def support(self, obj: SceneObject) -> tuple[str, SceneObject | None]:
+        """What ``obj`` stands on or in, observed: (goal kind, the object, or None for
+        the table), read through the lexicon's on / in / on_table goals."""
+        for kind in ("on", "in", "on_table"):
+            tpl = self.lexicon.goals.get(kind)
+            pattern = tpl.instantiate("?x", "?y") if tpl is not None else []
+            if len(pattern) != 1 or not pattern[0].positive:
+                continue
+            head = pattern[0].atom
+            for atom in sorted(self.init):
+                if atom.predicate != head.predicate or len(atom.args) != len(head.args):
+                    continue
+                if atom.args[head.args.index("?x")] != obj.name:
+                    continue
+                if "?y" not in head.args:
+                    return kind, None
+                under = self.refs.by_name.get(atom.args[head.args.index("?y")])
+                if under is not None:
+                    return kind, under
+        raise self.fail(f"{self.lexicon.describe(obj)} stands on nothing in the observed scene "
+                        f"(held?); say where it should go")
+
     # ------------------------------------------------------------------ sorting
     def sort(self) -> list[Literal]:
         subjects = self.noun_phrases() or [NounPhrase(words=["everything"], everything=True)]
