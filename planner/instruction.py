@@ -23,7 +23,7 @@ from vlaplan.planner.instruction_lexer import Token, lex, split_stages
 from vlaplan.planner.instruction_phrases import (NounPhrase, parse_noun_phrase,
                                                  parse_noun_phrases)
 from vlaplan.planner.instruction_refs import Resolver
-from vlaplan.planner.instruction_towers import TowerForms
+from vlaplan.planner.instruction_towers import TowerForms, tower_lists
 from vlaplan.planner.lexicon import GoalTemplate, Lexicon
 
 __all__ = ["Goal", "Lexicon", "Literal", "SceneObject", "goal_to_formula", "parse_instruction",
@@ -126,6 +126,8 @@ class _Parser(InstructionForms, TowerForms):
         tokens = lex(self.text, self.lexicon, self.refs.by_name)
         stages = []
         segments, reverse = split_stages(tokens, self.text)
+        if not reverse:
+            segments = tower_lists(segments)
         if reverse and self.time_order:
             segments, reverse = segments[::-1], False
         for number, segment in enumerate(segments):

@@ -11,7 +11,36 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from vlaplan.planner.instruction_goal import Literal, SceneObject
+from vlaplan.planner.instruction_lexer import Token
 from vlaplan.planner.instruction_phrases import NounPhrase
+
+NAMING = ("det", "quant", "colour", "noun", "name", "number", "ordinal", "index", "and", "comma")
+
+
+def tower_lists(segments: list[list[Token]]) -> list[list[Token]]:
+    """Steps that only name blocks after a tower position go on with that tower's list:
+    "build a tower with blue at the bottom, then green, then red" is one step."""
+    out: list[list[Token]] = []
+    for segment in segments:
+        if out and _names_blocks(segment, closing=True) and _after_position(out[-1]):
+            out[-1] = [*out[-1], Token((",",), {"comma": ","}), *segment]
+        else:
+            out.append(segment)
+    return out
+
+
+def _after_position(tokens: list[Token]) -> bool:
+    """Whether ``tokens`` end with a tower position and block names after it."""
+    ends = [k for k, t in enumerate(tokens) if t.has("end")]
+    return bool(ends) and _names_blocks(tokens[ends[-1] + 1:], closing=False)
+
+
+def _names_blocks(tokens: list[Token], closing: bool) -> bool:
+    """Only words that name blocks (and, with ``closing``, a last tower position)."""
+    body = tokens[:-1] if closing and tokens and tokens[-1].has("end") else tokens
+    return (bool(body) or not closing) and all(
+        t.has(*NAMING) and not t.has("verb", "rel") for t in body)
+
 
 if TYPE_CHECKING:  # pragma: no cover
     from vlaplan.planner.instruction import _Parser as _Base
@@ -133,33 +162,41 @@ class TowerForms(_Base):
     def positioned(self, before: list[NounPhrase], ends: list[tuple[str, NounPhrase]],
                    on_table: bool) -> list[Literal]:
         """A tower said by the place of each block: "red on top, green in the middle and
-        blue at the bottom" (``ends`` holds the first pair; the rest follow)."""
+        blue at the bottom", or from one end on: "blue at the bottom, then green, then red"
+        (``ends`` holds the first pair; the rest follow)."""
         if before:
             raise self.fail(f"say where {before[0].text!r} goes in the tower too, or list "
                             f"the blocks from top to bottom")
+        items: list[tuple[str | None, NounPhrase]] = list(ends)
         while self.at("and", "comma"):
             save = self.i
             while self.at("and", "comma"):
                 self.i += 1
             np = self.noun_phrase()
-            end = self.take("end") if np is not None else None
-            if end is None:
+            if np is None:
                 self.i = save
                 break
-            ends.append((end, np))
-        at = {}
-        for end, np in ends:
+            items.append((self.take("end"), np))
+        blocks = [self.single(np, "on", 0, subject=True) for _, np in items]
+        if len(set(blocks)) != len(blocks):
+            raise self.fail("a block appears twice in the tower")
+        if any(end is None for end, _ in items):       # from one end on
+            first, last = items[0][0], items[-1][0]
+            inner = [end for end, _ in items[1:-1] if end is not None]
+            if first == "middle" or inner or last not in (None, {"top": "bottom"}.get(first, "top")):
+                raise self.fail("list the blocks from one end of the tower to the other, "
+                                "e.g. 'blue at the bottom, then green, then red'")
+            return self.stacked(blocks if first == "top" else blocks[::-1], on_table)
+        at: dict[str, SceneObject] = {}
+        for (end, _), obj in zip(items, blocks):
             if end in at:
                 raise self.fail(f"two blocks are said to be {'in the' if end == 'middle' else 'at the'} "
                                 f"{end} of the tower")
-            at[end] = self.single(np, "on", 0, subject=True)
-        if "top" not in at or "bottom" not in at or len(at) != len(ends):
+            at[end] = obj
+        if "top" not in at or "bottom" not in at:
             raise self.fail("say the block at the top and the one at the bottom (and in the "
                             "middle of three), or list the blocks from top to bottom")
-        top_first = [at[end] for end in ("top", "middle", "bottom") if end in at]
-        if len(set(top_first)) != len(top_first):
-            raise self.fail("a block appears twice in the tower")
-        return self.stacked(top_first, on_table)
+        return self.stacked([at[end] for end in ("top", "middle", "bottom") if end in at], on_table)
 
     def stacked(self, top_first: list[SceneObject], on_table: bool) -> list[Literal]:
         """``(on A B) (on B C) ... [(on-table Z)]`` for blocks listed top first."""
