@@ -158,18 +158,20 @@ class InstructionForms(_Base):
                 for lit in self.instantiate(self.template(kind), obj, place, False)]
 
     def support(self, obj: SceneObject) -> tuple[str, SceneObject | None]:
-        """What ``obj`` stands on or in, observed: (goal kind, the object, or None for
-        the table), read through the lexicon's on / in / on_table goals."""
+        """What ``obj`` stands on or in (goal kind, the object, or None for the table),
+        read through the lexicon's on / in / on_table goals: as earlier steps leave it,
+        else as observed."""
+        earlier = [lit.atom for lit in reversed(self.so_far) if lit.positive]
+        heads = []
         for kind in ("on", "in", "on_table"):
             tpl = self.lexicon.goals.get(kind)
             pattern = tpl.instantiate("?x", "?y") if tpl is not None else []
-            if len(pattern) != 1 or not pattern[0].positive:
-                continue
-            head = pattern[0].atom
-            for atom in sorted(self.init):
-                if atom.predicate != head.predicate or len(atom.args) != len(head.args):
-                    continue
-                if atom.args[head.args.index("?x")] != obj.name:
+            if len(pattern) == 1 and pattern[0].positive:
+                heads.append((kind, pattern[0].atom))
+        for atom in [*earlier, *sorted(self.init)]:
+            for kind, head in heads:
+                if (atom.predicate != head.predicate or len(atom.args) != len(head.args)
+                        or atom.args[head.args.index("?x")] != obj.name):
                     continue
                 if "?y" not in head.args:
                     return kind, None
