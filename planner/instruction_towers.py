@@ -78,16 +78,22 @@ class TowerForms(_Base):
         self.template("on")
         self.take("det")
         count = self.take("number")                  # "build two towers: A on B, and C on D"
+        height = self.take("height")                 # "a five-block tower"
         if self.take("tower") is None:
             raise self.fail("what should be built? only towers are known ('build a tower of ...')")
         if (self.take("of") is None and self.take("with") is None and self.at("rel")
                 and self.peek().get("rel") in ("from", "out")):
             self.i += 1                     # "a tower of / with / from / out of ..." (a colon
                                             # after "tower" never reaches here: split_stages)
+        return self.built(count, height)
+
+    def built(self, count: int | None, height: int | None) -> list[Literal]:
+        """The towers after "build a tower of" / "build two towers:"."""
         subjects = self.noun_phrases()
         if subjects and self.at("end"):     # "a tower with red on top and blue at the bottom"
-            return self.tower(subjects, on_table=True)
+            return self.check_height(self.tower(subjects, on_table=True), height)
         if subjects and (chain := self.on_chain(subjects)) is not None:
+            self.check_height(chain, height)
             literals = self.tower(chain, on_table=True, order="top_down")   # "a tower: A on B on C"
             built = 1
             while self.i < len(self.toks):     # (the tower may have taken the "and")
@@ -99,6 +105,7 @@ class TowerForms(_Base):
                 if chain is None:
                     self.i = save
                     break
+                self.check_height(chain, height)
                 literals += self.tower(chain, on_table=True, order="top_down")
                 built += 1
             if count is not None and count != built:
@@ -109,7 +116,18 @@ class TowerForms(_Base):
                             f"towers: red on green, and blue on yellow'")
         if not subjects:
             raise self.fail("a tower of which blocks? e.g. 'build a tower of red, green and blue'")
-        return self.tower(subjects, on_table=True)
+        return self.check_height(self.tower(subjects, on_table=True), height)
+
+    def check_height(self, tower: list, height: int | None) -> list:
+        """``tower`` (its noun phrases, or its literals), refused unless it has the
+        ``height`` announced ("a five-block tower")."""
+        if height is None:
+            return tower
+        named = len(tower) if all(isinstance(t, NounPhrase) for t in tower) else len(
+            {name for lit in tower for name in lit.atom.args})
+        if named != height:
+            raise self.fail(f"a tower of {height} blocks is announced, but {named} are named")
+        return tower
 
     def on_chain(self, first: list[NounPhrase]) -> list[NounPhrase] | None:
         """The blocks of "A on B on C" after a tower noun, top first (None, and nothing

@@ -252,7 +252,7 @@ def _types(value: Any) -> tuple[str, ...] | None:
 
 
 def _typed_value(kind: str, value: str) -> Any:
-    return int(value) if kind == "number" else value
+    return int(value) if kind in ("number", "height") else value
 
 
 def tokenize_words(text: str) -> list[str]:
