@@ -275,6 +275,11 @@ class _Parser(InstructionForms, TowerForms):
             # "leave the drawer open", "pull the drawer open", "push it shut"
             self.i += 1
             return self.apply_each(tok.get("state"), subjects, neg)
+        if tok is not None and tok.has("stay") and verb in ("leave", "put", None):
+            self.i += 1                                  # "leave blue where it is"
+            return self.stayed(subjects, neg)
+        if neg and verb == "put" and not flags and (tok is None or tok.has("and", "comma")):
+            return self.stayed(subjects, False)          # "don't move the blue block"
         if tok is not None and tok.has("self_tower", "order", "end", "with") and verb in ("put", None):
             self.take("self_tower")
             return self.tower(subjects, on_table=True)

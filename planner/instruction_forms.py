@@ -157,6 +157,21 @@ class InstructionForms(_Base):
         return [lit for obj, kind, place in moves
                 for lit in self.instantiate(self.template(kind), obj, place, False)]
 
+    def stayed(self, subjects: list[NounPhrase], neg: bool) -> list[Literal]:
+        """"leave blue where it is", "don't move the blue block": each object ends where
+        it stands now (after the earlier steps, else as observed); a goal on the end
+        state, so a plan may still move it and bring it back."""
+        if neg:
+            raise self.fail("'not' cannot go with leaving something where it is; say where "
+                            "it should go instead")
+        if not self.init:
+            raise self.fail("leaving something where it is needs the observed scene, to know "
+                            "where that is")
+        objs = [o for np in subjects
+                for o in self.refs.resolve(np, self.lexicon.movable or None, subject=True)]
+        return [lit for obj in dict.fromkeys(objs) for kind, place in [self.support(obj)]
+                for lit in self.instantiate(self.template(kind), obj, place, False)]
+
     def support(self, obj: SceneObject) -> tuple[str, SceneObject | None]:
         """What ``obj`` stands on or in (goal kind, the object, or None for the table),
         read through the lexicon's on / in / on_table goals: as earlier steps leave it,
