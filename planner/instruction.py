@@ -24,11 +24,12 @@ from vlaplan.planner.instruction_phrases import (NounPhrase, parse_noun_phrase,
                                                  parse_noun_phrases)
 from vlaplan.planner.instruction_refs import Resolver
 from vlaplan.planner.instruction_towers import TowerForms, tower_lists
-from vlaplan.planner.lexicon import GoalTemplate, Lexicon
+from vlaplan.planner.lexicon import GoalTemplate, Lexicon, tokenize_words
 
 __all__ = ["Goal", "Lexicon", "Literal", "SceneObject", "goal_to_formula", "parse_instruction",
            "stage_text"]
 
+QUESTIONS = ("is", "are", "was", "were", "isn't", "aren't")  # "is the drawer open?"
 DESCRIBE = {"on": "putting something on something", "in": "putting something into a container",
             "on_table": "putting something on the table", "hold": "holding something",
             "open": "opening", "close": "closing", "remove": "taking something out or off",
@@ -124,6 +125,10 @@ class _Parser(InstructionForms, TowerForms):
         if not self.text or not self.text.strip():
             raise self.fail("the instruction is empty")
         tokens = lex(self.text, self.lexicon, self.refs.by_name)
+        if (self.text.rstrip().endswith("?") and tokenize_words(self.text)[0] in QUESTIONS
+                and not any(t.has("verb") and not t.has("state") for t in tokens)):
+            raise self.fail("that is a question about the scene, not something to do; say "
+                            "what should be done (e.g. 'open the drawer')")
         stages = []
         segments, reverse = split_stages(tokens, self.text)
         if not reverse:
