@@ -109,6 +109,9 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 CONDITIONS = ("scripted", "scripted no-checks", "scripted try-blocked", "fault+replan",
               "fault open-loop")
+#: The learned policy's rows and the run() switches of each (the research ablations: no
+#: pre-dispatch checks, and open loop without replanning).
+VLA_CONDITIONS = {"vla": {}, "vla no-checks": {"checks": False}, "vla open-loop": {"replan": False}}
 
 
 def run(domains: list[str], seeds: list[int], vla_seeds: list[int], n_actions: int,
@@ -147,7 +150,7 @@ def run(domains: list[str], seeds: list[int], vla_seeds: list[int], n_actions: i
                     if condition in want:
                         rows[(domain, condition)].append(episode(executor, text, seed, **kw))
                 progress.advance(task)
-        if vla_seeds and "tabletop" in domains and "vla" in want:
+        if vla_seeds and "tabletop" in domains and want & set(VLA_CONDITIONS):
             from vlaplan.skills.policies import checkpoint_path
 
             if vla != "vla" or checkpoint_path("vla").is_dir():
@@ -157,7 +160,9 @@ def run(domains: list[str], seeds: list[int], vla_seeds: list[int], n_actions: i
                 task = progress.add_task("tabletop vla", total=len(vla_seeds))
                 for seed in vla_seeds:
                     text, _ = long_task_with_plan(ex, seed, n_actions)
-                    rows[("tabletop", "vla")].append(episode(ex, text, seed))
+                    for condition, kw in VLA_CONDITIONS.items():
+                        if condition in want:
+                            rows[("tabletop", condition)].append(episode(ex, text, seed, **kw))
                     progress.advance(task)
             else:
                 console.print("[yellow]the shipped 'vla' checkpoint is not in the tree: "
@@ -235,7 +240,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="render both cameras every control step with scripted skills too "
                          "(the cost a camera-driven policy or a real robot pays)")
     ap.add_argument("--conditions", default=",".join(CONDITIONS) + ",vla",
-                    help="comma-separated rows to run: " + ", ".join(CONDITIONS) + ", vla")
+                    help="comma-separated rows to run: " + ", ".join([*CONDITIONS, *VLA_CONDITIONS])
+                    + " (with --policy vla only the vla rows named, else 'vla')")
     ap.add_argument("--audit-screen", action="store_true",
                     help="simulate every look-ahead the static screen skipped (auto checks) "
                          "and count those it would have refused (check times then include "
@@ -259,8 +265,13 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     conditions = tuple(c.strip() for c in args.conditions.split(",") if c.strip())
     domains = args.domains.split(",")
+    unknown = set(conditions) - set(CONDITIONS) - set(VLA_CONDITIONS)
+    if unknown:
+        ap.error(f"unknown conditions {sorted(unknown)}; known: "
+                 f"{', '.join([*CONDITIONS, *VLA_CONDITIONS])}")
     if args.policy == "vla":
-        conditions, domains, vla_seeds = ("vla",), ["tabletop"], seeds
+        conditions = tuple(c for c in conditions if c in VLA_CONDITIONS) or ("vla",)
+        domains, vla_seeds = ["tabletop"], seeds
     report = run(domains, seeds, vla_seeds, args.actions, args.check_stages,
                  console, args.render, conditions, args.vla,
                  {"auto": None, "on": True, "off": False}[args.ready_pose], args.max_replans,

@@ -1,9 +1,11 @@
-"""benchmarks/execute.py on one short scripted task: the report's rows and skill counts."""
+"""benchmarks/execute.py on short tasks: the report's rows, skill counts and ablation switches."""
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
+
+import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from benchmarks import execute as bench  # noqa: E402
@@ -35,3 +37,23 @@ def test_ready_pose_switch_reaches_the_executor(tmp_path):
     assert all(e["success"] for r in rows.values() for e in r)
     assert sum(e["ready_frames"] for e in rows["auto"]) == 0  # the scripted expert starts anywhere
     assert sum(e["ready_frames"] for e in rows["on"]) > 0
+
+
+def test_vla_ablation_rows_switch_off_checks_and_replanning(tmp_path):
+    out = tmp_path / "vla.json"
+    assert bench.main(["--policy", "vla", "--seeds", "1", "--actions", "2", "--conditions",
+                       "vla no-checks,vla open-loop", "--json", str(out)]) == 0
+    report = json.loads(out.read_text())["report"]
+    assert set(report) == {"tabletop/vla no-checks", "tabletop/vla open-loop"}
+    unchecked = report["tabletop/vla no-checks"]["episodes"][0]
+    assert unchecked["steps"] >= 1 and unchecked["stage_ms"] == {} and unchecked["lookaheads"] == 0
+    open_loop = report["tabletop/vla open-loop"]["episodes"][0]
+    assert open_loop["replans"] == 0 and open_loop["stage_ms"]  # checked, never replanned
+    assert open_loop["instruction"] == unchecked["instruction"]  # the same task in both rows
+
+
+def test_unknown_condition_is_refused(capsys):
+    with pytest.raises(SystemExit) as info:
+        bench.main(["--policy", "vla", "--seeds", "1", "--conditions", "vla sideways"])
+    assert info.value.code == 2
+    assert "vla sideways" in capsys.readouterr().err
