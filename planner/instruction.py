@@ -62,7 +62,7 @@ class _Parser(InstructionForms, TowerForms):
         self.time_order = time_order  # read "Y after X" as X, then Y (see parse_instruction)
         self.lexicon = lexicon
         self.init = frozenset(init or ())
-        self.refs = Resolver(text, objects, lexicon, self.in_state, self.towers)
+        self.refs = Resolver(text, objects, lexicon, self.in_state, self.towers, self.located)
         self.objects = tuple(objects)
         self.toks: list[Token] = []
         self.i = 0
@@ -80,6 +80,24 @@ class _Parser(InstructionForms, TowerForms):
         if not self.init or tpl is None or tpl.for_each or not tpl.accepts(0, obj):
             return None if tpl is not None and tpl.accepts(0, obj) else False
         return all((lit.atom in self.init) == lit.positive for lit in tpl.instantiate(obj.name))
+
+    def located(self, rel: str, obj: SceneObject, place: NounPhrase) -> bool:
+        """Whether ``obj`` stands ``rel`` ("on", "in", "under") ``place`` in the observed
+        state ("the block that is on green")."""
+        if not self.init:
+            raise self.fail(f"'{rel} {place.text}' after 'that is' is read from the observed "
+                            f"scene, and there is none; name the object instead")
+        if place.table:
+            kind, pairs = "on_table", [(obj, None)]
+        else:
+            found = self.refs.resolve(place, None, subject=False, record=False)
+            kind = "in" if rel == "in" else "on"
+            pairs = [(p, obj) if rel == "under" else (obj, p) for p in found]
+        tpl = self.lexicon.goals.get(kind)
+        return tpl is not None and any(
+            all((lit.atom in self.init) == lit.positive for lit in
+                tpl.instantiate(x.name, y.name if y is not None else None))
+            for x, y in pairs if x.name != (y.name if y is not None else None))
 
     def fail(self, reason: str, suggestions: dict[str, list[str]] | None = None) -> InstructionNotUnderstood:
         return InstructionNotUnderstood(self.text, reason, (), suggestions)

@@ -29,6 +29,7 @@ class NounPhrase:
     index: int | None = None        # "red block 2" -> red_2
     table: bool = False
     tower: bool = False             # "the tower", "every stack": blocks stacked in ``init``
+    where: tuple[str, NounPhrase] | None = None   # "the block that is on green": (rel, place)
     states: list[str] = field(default_factory=list)   # "the open drawer"
     excluded: list[NounPhrase] = field(default_factory=list)   # "every block except red"
 
@@ -158,10 +159,18 @@ def parse_noun_phrase(toks: Sequence[Token], i: int) -> tuple[NounPhrase | None,
 
 def _relative_clause(toks: Sequence[Token], i: int, np: NounPhrase) -> int:
     """"the block that is red", "the drawer which is open": colours and states after
-    "that is"/"which is" describe the head as if said before it.  Returns the new index
+    "that is"/"which is" describe the head as if said before it; "the block that is on
+    green" names where it stands (``np.where``, checked against the observed state).  Returns the new index
     (``i`` when no such clause, or nothing it can read, follows)."""
     if np.pronoun or np.table or np.tower or i >= len(toks) or not toks[i].has("relcl"):
         return i
+    if i + 1 < len(toks) and toks[i + 1].get("rel") in ("on", "in", "under"):
+        place, k = parse_noun_phrase(toks, i + 2)     # "the block that is on green"
+        if place is None:
+            return i
+        np.where = (toks[i + 1].get("rel"), place)
+        np.words.extend(w for t in toks[i:k] for w in t.words)
+        return k
     j, colours, states = i + 1, [], []
     while j < len(toks):
         t = toks[j]

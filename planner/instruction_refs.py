@@ -36,8 +36,10 @@ class Resolver:
 
     def __init__(self, instruction: str, objects: Sequence[SceneObject], lexicon: Lexicon,
                  in_state: Callable[[str, SceneObject], bool | None] | None = None,
-                 towers: Callable[[], list[list[SceneObject]] | None] | None = None) -> None:
+                 towers: Callable[[], list[list[SceneObject]] | None] | None = None,
+                 located: Callable[[str, SceneObject, NounPhrase], bool] | None = None) -> None:
         self.in_state = in_state or (lambda state, obj: None)
+        self.located = located or (lambda rel, obj, place: True)
         self.towers = towers or (lambda: None)
         self.instruction = instruction
         self.objects = tuple(objects)
@@ -85,6 +87,8 @@ class Resolver:
             described = [o for o in described if o.name.rsplit("_", 1)[-1] == str(np.index)]
         for state in np.states:        # checked against the observed state when there is one
             described = [o for o in described if self.in_state(state, o) is not False]
+        if np.where is not None:       # "the block that is on green"
+            described = [o for o in described if self.located(np.where[0], o, np.where[1])]
         if not np.noun and not np.colours and types is None:
             types = self.lexicon.movable or None
         candidates = described if types is None else [o for o in described if o.type in types]
@@ -140,6 +144,10 @@ class Resolver:
                 states = " and ".join(said.get(s, s) for s in np.states)
                 raise self.fail(f"{self.phrase(np)}: no {self.described(np, types)} is "
                                 f"{states} in the observed scene; it has {self.listing(pool)}")
+            if np.where is not None:
+                rel, place = np.where
+                raise self.fail(f"{self.phrase(np)}: no {self.described(np, types)} is {rel} "
+                                f"{place.text} in the observed scene; it has {self.listing(pool)}")
             raise self.fail(f"there is no {self.described(np, types)} in the scene; "
                             f"it has {self.listing(pool)}")
         wanted = 2 if np.quant == "both" else np.count
