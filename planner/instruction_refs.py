@@ -108,8 +108,9 @@ class Resolver:
         return candidates
 
     def _tower(self, np: NounPhrase, subject: bool) -> list[SceneObject]:
-        """The blocks of the tower(s) ``np`` names in the observed state, top first; as a
-        place ("put red on the tower") the top block of each."""
+        """The blocks of the tower(s) ``np`` names in the observed state, top first and
+        without the bottom one, which stays ("knock the tower down"); as a place ("put red
+        on the tower") the top block of each."""
         towers = self.towers()
         if towers is None:
             raise self.fail(f"{self.phrase(np)} means blocks stacked in the observed scene, "
@@ -124,7 +125,7 @@ class Resolver:
         if wanted is None and not np.collective and len(towers) > 1:
             raise self.fail(f"{self.phrase(np)} is ambiguous: the scene has {len(towers)} "
                             f"towers ({said}); name the blocks, or say 'every tower'")
-        return [o for t in towers for o in (t if subject else t[:1])]
+        return [o for t in towers for o in (t[:-1] if subject else t[:1])]
 
     def tower_text(self, tower: Sequence[SceneObject]) -> str:
         return " on ".join(o.name for o in tower)
