@@ -30,7 +30,7 @@ from typing import Any
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import write_json  # noqa: E402
+from benchmarks import NO_MATPLOTLIB, pyplot, save_figure, write_json  # noqa: E402
 from benchmarks.execute import SCENES, episode, summarise  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.progress import Progress  # noqa: E402
@@ -121,12 +121,9 @@ def table(analysis: dict[str, Any], title: str) -> Table:
 
 def plot(analysis: dict[str, Any], out: Path, title: str) -> str:
     """Success against the task's length with its interval, and the no-recovery line."""
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return "matplotlib is not installed (pip install -e '.[bench]'): no plot written"
+    plt = pyplot()
+    if plt is None:
+        return NO_MATPLOTLIB
     lengths = analysis["lengths"]
     ks = [int(k) for k in lengths]
     rates = [r["success"] for r in lengths.values()]
@@ -148,10 +145,7 @@ def plot(analysis: dict[str, Any], out: Path, title: str) -> str:
     ax.legend(fontsize=7)
     ax.set_title(title, fontsize=9)
     fig.tight_layout()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return f"plot written to {out}"
+    return save_figure(fig, out)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,6 +9,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from benchmarks import NO_MATPLOTLIB, pyplot, save_figure
+
 SOLVED = "solved"
 
 
@@ -242,12 +244,9 @@ def markdown_tables(report: BenchReport) -> str:
 
 def plot(report: BenchReport, out: Path) -> str:
     """Time against size per domain (log scale), one line per planner; returns a message."""
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return "matplotlib is not installed (pip install -e '.[bench]'): no plot written"
+    plt = pyplot()
+    if plt is None:
+        return NO_MATPLOTLIB
     domains = list(dict.fromkeys(r.domain for r in report.runs))
     fig, axes = plt.subplots(1, len(domains), figsize=(4.5 * len(domains), 3.8), squeeze=False)
     for ax, domain in zip(axes[0], domains):
@@ -264,7 +263,4 @@ def plot(report: BenchReport, out: Path) -> str:
         ax.grid(True, which="both", alpha=0.3)
     axes[0][0].legend(fontsize=8)
     fig.tight_layout()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return f"plot written to {out}"
+    return save_figure(fig, out)

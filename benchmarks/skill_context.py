@@ -30,7 +30,7 @@ import numpy as np
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import write_json  # noqa: E402
+from benchmarks import NO_MATPLOTLIB, pyplot, save_figure, write_json  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
@@ -170,12 +170,9 @@ def endings(rows: list[dict[str, Any]]) -> dict[str, dict[str, list[int]]]:
 def plot(summary: dict[str, dict[str, dict[str, list[int]]]], out: Path, title: str) -> str:
     """One panel per measure: each skill's success rate per bucket (bars, with the
     dispatched count above); returns a message."""
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return "matplotlib is not installed (pip install -e '.[bench]'): no plot written"
+    plt = pyplot()
+    if plt is None:
+        return NO_MATPLOTLIB
     fig, axes = plt.subplots(1, len(summary), figsize=(4.6 * len(summary), 3.8), squeeze=False)
     for ax, (measure, by_skill) in zip(axes[0], summary.items()):
         labels = [b[2] for b in BUCKETS[measure]]
@@ -196,10 +193,7 @@ def plot(summary: dict[str, dict[str, dict[str, list[int]]]], out: Path, title: 
         ax.legend(fontsize=7)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return f"plot written to {out}"
+    return save_figure(fig, out)
 
 
 def main(argv: list[str] | None = None) -> int:
