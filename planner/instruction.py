@@ -206,6 +206,7 @@ class _Parser(InstructionForms, TowerForms):
             self.i += 1                                  # "I want you to put ..."
         neg = self.take("neg") is not None
         verb, self.verb_word, self.taken_off, self.verb_tok = None, "", None, None
+        self.place_here: tuple[Token, ...] = ()        # the place of this clause, for gapping
         tok = self.peek()
         if tok is not None and tok.has("verb") and not tok.has("colour", "noun", "name"):
             verb, self.verb_word, self.verb_tok = tok.get("verb"), tok.text, tok
@@ -229,12 +230,15 @@ class _Parser(InstructionForms, TowerForms):
         save = self.i
         if self.noun_phrases() is None:
             return None
+        if self.place_here and (self.peek() is None or self.at("and", "comma")):
+            self.toks[self.i:self.i] = self.place_here   # "... and the box (too)": same place
         self.i = save
         return self.body(self.verb, self.neg)
 
     def body(self, verb: str | None, neg: bool) -> list[Literal]:
         literals = self.clause_body(verb, neg)
         place = tuple(self.toks[self.complement_at:self.i])
+        self.place_here = place if not neg else ()
         if self.verb_tok is not None and place and not neg:
             self.last = (self.verb_tok, place)
         return literals

@@ -205,7 +205,7 @@ class InstructionForms(_Base):
             ref = self.noun_phrase()
             if ref is None:
                 raise self.fail("sort into what? e.g. 'sort the objects into the bins'")
-        return self.sorted_into(subjects, ref)
+        return self.excepted(subjects, self.sorted_into(subjects, ref))
 
     def sorted_into(self, subjects: list[NounPhrase], ref: NounPhrase | None) -> list[Literal]:
         spec: dict[str, Any] = self.lexicon.sort
