@@ -55,6 +55,18 @@ def test_prompts_describe_objects_in_words(executors) -> None:
     assert "orange block" in result.steps[1].prompt
 
 
+def test_references_to_the_observed_towers_run_end_to_end(executors) -> None:
+    ex = executors["tabletop"]
+    _, atoms = ex.scene(seed=1)
+    stacked = {a.args[0] for a in atoms if a.predicate == "on"}
+    assert stacked  # this scene has a tower to take apart
+    result = ex.run("take every tower apart", seed=1)
+    assert result.success, result.reason
+    final = set(result.final_atoms)
+    assert all(f"(on-table {name})" in final for name in stacked)
+    assert [s.call.split()[0] for s in result.steps].count("(unstack") == len(stacked)
+
+
 def test_result_of_a_real_run_round_trips_through_json(executors) -> None:
     result = executors["tabletop"].run("stack purple on orange", seed=0)
     back = ExecutionResult.model_validate_json(result.model_dump_json())
