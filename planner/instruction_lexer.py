@@ -110,10 +110,15 @@ def split_stages(tokens: Sequence[Token], text: str = "") -> tuple[list[list[Tok
     i = 0
     while i < len(tokens):
         tok = tokens[i]
-        if tok.has("temporal"):                   # "... after putting X", "before you ..., "
+        later_first = (tok.text in ("first", "firstly") and stages[-1] and i + 1 < len(tokens)
+                       and tokens[i + 1].has("verb")        # "put blue on red, first put ..."
+                       and not tokens[i + 1].has("colour", "noun", "name"))
+        if tok.has("temporal") or later_first:    # "... after putting X", "before you ..., "
+            while stages[-1] and stages[-1][-1].has("comma", "and"):
+                stages[-1].pop()                  # "put blue on red, after putting ..."
             if stages[-1]:
                 stages.append([])
-            temporal.append((tok.get("temporal"), len(stages) - 1))
+            temporal.append(("after" if later_first else tok.get("temporal"), len(stages) - 1))
             i += 1
             continue
         if tok.text == ":" and stages[-1] and stages[-1][-1].has("tower"):
@@ -131,6 +136,9 @@ def split_stages(tokens: Sequence[Token], text: str = "") -> tuple[list[list[Tok
             j = i
             while j < len(tokens) and tokens[j].has("and", "comma"):
                 j += 1
+            if j < len(tokens) and tokens[j].text in ("first", "firstly"):
+                i = j                             # "..., first put ...": decided there
+                continue
             if j < len(tokens) and _starts_clause(tokens[j]):
                 stages.append([])
                 i = j
@@ -153,8 +161,8 @@ def _reversed_in_time(stages: list[list[Token]], temporal: list[tuple[str, int]]
                   "put blue on red'")
     if len(temporal) > 1 or len(stages) != 2:
         raise InstructionNotUnderstood(
-            text, "'after' and 'before' join exactly two steps; for more say "
-                  "'first ..., then ..., then ...'")
+            text, "'after', 'before' and a later 'first' join exactly two steps; for more "
+                  "say 'first ..., then ..., then ...'")
     word, sub = temporal[0]
     return (word == "after") == (sub == 1)        # the step after "after" happens first
 
