@@ -82,8 +82,8 @@ class _Parser(InstructionForms, TowerForms):
         return all((lit.atom in self.init) == lit.positive for lit in tpl.instantiate(obj.name))
 
     def located(self, rel: str, obj: SceneObject, place: NounPhrase) -> bool:
-        """Whether ``obj`` stands ``rel`` ("on", "in", "under") ``place`` in the observed
-        state ("the block that is on green")."""
+        """Whether ``obj`` stands ``rel`` ("on", "in", "under", or "holds": ``place`` is
+        in it) ``place`` in the observed state ("the block that is on green")."""
         if not self.init:
             raise self.fail(f"'{rel} {place.text}' after 'that is' is read from the observed "
                             f"scene, and there is none; name the object instead")
@@ -91,8 +91,8 @@ class _Parser(InstructionForms, TowerForms):
             kind, pairs = "on_table", [(obj, None)]
         else:
             found = self.refs.resolve(place, None, subject=False, record=False)
-            kind = "in" if rel == "in" else "on"
-            pairs = [(p, obj) if rel == "under" else (obj, p) for p in found]
+            kind = "in" if rel in ("in", "holds") else "on"
+            pairs = [(p, obj) if rel in ("under", "holds") else (obj, p) for p in found]
         tpl = self.lexicon.goals.get(kind)
         return tpl is not None and any(
             all((lit.atom in self.init) == lit.positive for lit in

@@ -115,6 +115,7 @@ def parse_noun_phrase(toks: Sequence[Token], i: int) -> tuple[NounPhrase | None,
                 np.words.extend(at(i).words)
                 i += 1
             i = _relative_clause(toks, i, np)
+            i = _object_clause(toks, i, np)
     if head is not None and (np.noun or np.name) or (head is None and np.colours):  # "red block 2"
         j = i + 1 if at(i) is not None and at(i).has("index") else i
         if at(j) is not None and at(j).has("number") and not _modifies(at(j + 1)):
@@ -189,6 +190,24 @@ def _relative_clause(toks: Sequence[Token], i: int, np: NounPhrase) -> int:
     np.states += states
     np.words.extend(w for t in toks[i:j] for w in t.words)
     return j
+
+
+def _object_clause(toks: Sequence[Token], i: int, np: NounPhrase) -> int:
+    """"the block (that) red is on", "the drawer the cube is in": a relative clause whose
+    subject is another object, at the end of a clause; it names where that object stands
+    (``np.where`` = ("under", red) / ("holds", cube)).  Returns the new index."""
+    if np.noun is None or np.where is not None or i >= len(toks) or np.pronoun:
+        return i
+    if not toks[i].has("det", "colour", "name"):
+        return i
+    inner, k = parse_noun_phrase(toks, i)
+    if inner is None or inner.collective or k >= len(toks) or toks[k].get("rel") not in ("on", "in"):
+        return i
+    if k + 1 < len(toks) and not toks[k + 1].has("and", "comma", "stop", "seq", "rel"):
+        return i
+    np.where = ("under" if toks[k].get("rel") == "on" else "holds", inner)
+    np.words.extend(w for t in toks[i:k + 1] for w in t.words)
+    return k + 1
 
 
 def parse_noun_phrases(toks: Sequence[Token], i: int) -> tuple[list[NounPhrase] | None, int]:
