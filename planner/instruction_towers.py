@@ -93,8 +93,8 @@ class TowerForms(_Base):
         if subjects and self.at("end"):     # "a tower with red on top and blue at the bottom"
             return self.check_height(self.tower(subjects, on_table=True), height)
         if subjects and (chain := self.on_chain(subjects)) is not None:
-            self.check_height(chain, height)
-            literals = self.tower(chain, on_table=True, order="top_down")   # "a tower: A on B on C"
+            literals = self.check_height(self.tower(chain, on_table=True, order="top_down"),
+                                         height)                # "a tower: A on B on C"
             built = 1
             while self.i < len(self.toks):     # (the tower may have taken the "and")
                 save = self.i
@@ -105,8 +105,8 @@ class TowerForms(_Base):
                 if chain is None:
                     self.i = save
                     break
-                self.check_height(chain, height)
-                literals += self.tower(chain, on_table=True, order="top_down")
+                literals += self.check_height(self.tower(chain, on_table=True, order="top_down"),
+                                              height)
                 built += 1
             if count is not None and count != built:
                 raise self.fail(f"{count} towers are announced but {built} are described")
@@ -118,14 +118,11 @@ class TowerForms(_Base):
             raise self.fail("a tower of which blocks? e.g. 'build a tower of red, green and blue'")
         return self.check_height(self.tower(subjects, on_table=True), height)
 
-    def check_height(self, tower: list, height: int | None) -> list:
-        """``tower`` (its noun phrases, or its literals), refused unless it has the
-        ``height`` announced ("a five-block tower")."""
-        if height is None:
-            return tower
-        named = len(tower) if all(isinstance(t, NounPhrase) for t in tower) else len(
-            {name for lit in tower for name in lit.atom.args})
-        if named != height:
+    def check_height(self, tower: list[Literal], height: int | None) -> list[Literal]:
+        """One tower's literals, refused unless it has the ``height`` announced ("a
+        five-block tower")."""
+        named = len({name for lit in tower for name in lit.atom.args})
+        if height is not None and named != height:
             raise self.fail(f"a tower of {height} blocks is announced, but {named} are named")
         return tower
 
