@@ -71,6 +71,7 @@ class _Parser(InstructionForms, TowerForms):
         self.verb_tok: Token | None = None
         self.complement_at = 0
         self.last: tuple[Token, tuple[Token, ...]] | None = None  # the latest verb and place
+        self.place_here: tuple[Token, ...] = ()        # the place of this clause, for gapping
         self.notes: list[str] = []
 
     # ------------------------------------------------------------------ helpers
@@ -79,7 +80,19 @@ class _Parser(InstructionForms, TowerForms):
         tpl = self.lexicon.goals.get(state)
         if not self.init or tpl is None or tpl.for_each or not tpl.accepts(0, obj):
             return None if tpl is not None and tpl.accepts(0, obj) else False
-        return all((lit.atom in self.init) == lit.positive for lit in tpl.instantiate(obj.name))
+        return self.observed(tpl, obj.name)
+
+    def observed(self, tpl: GoalTemplate, x: str, y: str | None = None) -> bool:
+        """Whether every literal of ``tpl`` over ``x`` (and ``y``) holds in ``init``."""
+        return all((lit.atom in self.init) == lit.positive for lit in tpl.instantiate(x, y))
+
+    def relation_of(self, kind: str) -> Atom | None:
+        """The one positive atom goal ``kind`` makes, over the placeholders ``?x`` (and
+        ``?y``), to read that relation in ``init``; None when the lexicon has no such goal
+        or it is not one positive literal."""
+        tpl = self.lexicon.goals.get(kind)
+        pattern = tpl.instantiate("?x", "?y") if tpl is not None else []
+        return pattern[0].atom if len(pattern) == 1 and pattern[0].positive else None
 
     def located(self, rel: str, obj: SceneObject, place: NounPhrase) -> bool:
         """Whether ``obj`` stands ``rel`` ("on", "in", "under", or "holds": ``place`` is
@@ -95,8 +108,7 @@ class _Parser(InstructionForms, TowerForms):
             pairs = [(p, obj) if rel in ("under", "holds") else (obj, p) for p in found]
         tpl = self.lexicon.goals.get(kind)
         return tpl is not None and any(
-            all((lit.atom in self.init) == lit.positive for lit in
-                tpl.instantiate(x.name, y.name if y is not None else None))
+            self.observed(tpl, x.name, y.name if y is not None else None)
             for x, y in pairs if x.name != (y.name if y is not None else None))
 
     def fail(self, reason: str, suggestions: dict[str, list[str]] | None = None) -> InstructionNotUnderstood:
@@ -206,7 +218,7 @@ class _Parser(InstructionForms, TowerForms):
             self.i += 1                                  # "I want you to put ..."
         neg = self.take("neg") is not None
         verb, self.verb_word, self.taken_off, self.verb_tok = None, "", None, None
-        self.place_here: tuple[Token, ...] = ()        # the place of this clause, for gapping
+        self.place_here = ()
         tok = self.peek()
         if tok is not None and tok.has("verb") and not tok.has("colour", "noun", "name"):
             verb, self.verb_word, self.verb_tok = tok.get("verb"), tok.text, tok

@@ -137,10 +137,9 @@ class InstructionForms(_Base):
             subjects += self.noun_phrases() or []
         if not subjects:
             raise self.fail("swap what? name the two objects")
-        objs = [o for np in subjects
-                for o in self.refs.resolve(np, self.lexicon.movable or None, subject=True)]
-        if len({o.name for o in objs}) != 2:
-            raise self.fail(f"swapping takes exactly two objects, not {len(set(objs))}")
+        objs = self.movables(subjects)
+        if len(objs) != 2:
+            raise self.fail(f"swapping takes exactly two objects, not {len(objs)}")
         if not self.init:
             raise self.fail("swapping needs the observed scene, to know where the two stand now")
         (a, (ka, sa)), (b, (kb, sb)) = [(o, self.support(o)) for o in objs]
@@ -167,22 +166,21 @@ class InstructionForms(_Base):
         if not self.init:
             raise self.fail("leaving something where it is needs the observed scene, to know "
                             "where that is")
-        objs = [o for np in subjects
-                for o in self.refs.resolve(np, self.lexicon.movable or None, subject=True)]
-        return [lit for obj in dict.fromkeys(objs) for kind, place in [self.support(obj)]
+        return [lit for obj in self.movables(subjects) for kind, place in [self.support(obj)]
                 for lit in self.instantiate(self.template(kind), obj, place, False)]
+
+    def movables(self, subjects: list[NounPhrase]) -> list[SceneObject]:
+        """The movable objects ``subjects`` name, each once, in the order named."""
+        return list(dict.fromkeys(o for np in subjects for o in self.refs.resolve(
+            np, self.lexicon.movable or None, subject=True)))
 
     def support(self, obj: SceneObject) -> tuple[str, SceneObject | None]:
         """What ``obj`` stands on or in (goal kind, the object, or None for the table),
         read through the lexicon's on / in / on_table goals: as earlier steps leave it,
         else as observed."""
         earlier = [lit.atom for lit in reversed(self.so_far) if lit.positive]
-        heads = []
-        for kind in ("on", "in", "on_table"):
-            tpl = self.lexicon.goals.get(kind)
-            pattern = tpl.instantiate("?x", "?y") if tpl is not None else []
-            if len(pattern) == 1 and pattern[0].positive:
-                heads.append((kind, pattern[0].atom))
+        heads = [(kind, head) for kind in ("on", "in", "on_table")
+                 if (head := self.relation_of(kind)) is not None]
         for atom in [*earlier, *sorted(self.init)]:
             for kind, head in heads:
                 if (atom.predicate != head.predicate or len(atom.args) != len(head.args)

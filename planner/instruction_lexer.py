@@ -111,8 +111,7 @@ def split_stages(tokens: Sequence[Token], text: str = "") -> tuple[list[list[Tok
     while i < len(tokens):
         tok = tokens[i]
         later_first = (tok.text in ("first", "firstly") and stages[-1] and i + 1 < len(tokens)
-                       and tokens[i + 1].has("verb")        # "put blue on red, first put ..."
-                       and not tokens[i + 1].has("colour", "noun", "name"))
+                       and _is_verb(tokens[i + 1]))        # "put blue on red, first put ..."
         if tok.has("temporal") or later_first:    # "... after putting X", "before you ..., "
             while stages[-1] and stages[-1][-1].has("comma", "and"):
                 stages[-1].pop()                  # "put blue on red, after putting ..."
@@ -168,6 +167,9 @@ def _reversed_in_time(stages: list[list[Token]], temporal: list[tuple[str, int]]
 
 
 def _starts_clause(tok: Token) -> bool:
-    if tok.has("seq", "neg"):
-        return True
+    return tok.has("seq", "neg") or _is_verb(tok)
+
+
+def _is_verb(tok: Token) -> bool:
+    """A verb, not a word that also names an object ("stack", not "red")."""
     return tok.has("verb") and not tok.has("colour", "noun", "name")

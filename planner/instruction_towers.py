@@ -56,11 +56,10 @@ class TowerForms(_Base):
         the lexicon's "on" goal; None without an observed state."""
         if not self.init:
             return None
-        tpl = self.template("on")
-        pattern = tpl.instantiate("?x", "?y")
-        if len(pattern) != 1 or not pattern[0].positive:
+        self.template("on")
+        head = self.relation_of("on")
+        if head is None:
             raise self.fail(f"the {self.lexicon.domain} domain has no towers to name")
-        head = pattern[0].atom
         x, y = head.args.index("?x"), head.args.index("?y")
         below = {a.args[x]: a.args[y] for a in self.init
                  if a.predicate == head.predicate and len(a.args) == len(head.args)
