@@ -67,6 +67,7 @@ class _Parser(InstructionForms, TowerForms):
         self.toks: list[Token] = []
         self.i = 0
         self.so_far: tuple[Literal, ...] = ()
+        self.backwards = False
         self.taken_off: list[NounPhrase] | None = None  # subjects of the clause's "off"/"out"
         self.verb_tok: Token | None = None
         self.complement_at = 0
@@ -83,8 +84,35 @@ class _Parser(InstructionForms, TowerForms):
         return self.observed(tpl, obj.name)
 
     def observed(self, tpl: GoalTemplate, x: str, y: str | None = None) -> bool:
-        """Whether every literal of ``tpl`` over ``x`` (and ``y``) holds in ``init``."""
-        return all((lit.atom in self.init) == lit.positive for lit in tpl.instantiate(x, y))
+        """Whether every literal of ``tpl`` over ``x`` (and ``y``) holds in :meth:`state`."""
+        now = self.state()
+        return all((lit.atom in now) == lit.positive for lit in tpl.instantiate(x, y))
+
+    def state(self) -> frozenset[Atom]:
+        """The observed state as the earlier steps leave it: each literal they made true
+        replaces the atoms it excludes (the lexicon's slots: a block is at one place), and
+        each they made false is gone.  References such as "the tower" or "the block that
+        is on green" are read here, so they see what the steps before them did."""
+        now = set(self.init)
+        for lit in self.earlier():
+            if lit.positive:
+                taken = set(self.lexicon.slots_of(lit))
+                now = {a for a in now if not taken & set(self.lexicon.slots_of(Literal(a)))}
+                now.add(lit.atom)
+            else:
+                now.discard(lit.atom)
+        return frozenset(now)
+
+    def earlier(self) -> tuple[Literal, ...]:
+        """What the steps before this one make true; none while "Y after X" is read in text
+        order (Y is read first, but happens later)."""
+        return () if self.backwards else self.so_far
+
+    def latest_first(self) -> list[Atom]:
+        """The atoms of :meth:`state`, those the earlier steps made true first (the latest
+        step first), so that a lexicon without slots still finds where a thing was put."""
+        made = [lit.atom for lit in reversed(self.earlier()) if lit.positive]
+        return list(dict.fromkeys([*made, *sorted(self.state())]))
 
     def relation_of(self, kind: str) -> Atom | None:
         """The one positive atom goal ``kind`` makes, over the placeholders ``?x`` (and
@@ -168,6 +196,9 @@ class _Parser(InstructionForms, TowerForms):
         for number, segment in enumerate(segments):
             segment, elided = self.elided(segment)
             self.toks, self.i, self.refs.mentions.stage = segment, 0, number
+            self.backwards = reverse               # text order is not time order here
+            self.refs.seen_in = ("the scene as the earlier steps leave it" if self.earlier()
+                                 else "the observed scene")
             literals = self.stage()
             if self.i < len(self.toks):
                 rest = " ".join(t.text for t in self.toks[self.i:])

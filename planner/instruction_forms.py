@@ -178,10 +178,9 @@ class InstructionForms(_Base):
         """What ``obj`` stands on or in (goal kind, the object, or None for the table),
         read through the lexicon's on / in / on_table goals: as earlier steps leave it,
         else as observed."""
-        earlier = [lit.atom for lit in reversed(self.so_far) if lit.positive]
         heads = [(kind, head) for kind in ("on", "in", "on_table")
                  if (head := self.relation_of(kind)) is not None]
-        for atom in [*earlier, *sorted(self.init)]:
+        for atom in self.latest_first():
             for kind, head in heads:
                 if (atom.predicate != head.predicate or len(atom.args) != len(head.args)
                         or atom.args[head.args.index("?x")] != obj.name):
@@ -305,7 +304,7 @@ class InstructionForms(_Base):
             source = self.single(ref, "remove", 1, subject=False)
             objs = [o for o in objs if o.name != source.name]
             if self.init:
-                there = {a.args[0] for a in self.init if len(a.args) == 2
+                there = {a.args[0] for a in self.state() if len(a.args) == 2
                          and a.args[1] == source.name}
                 objs = [o for o in objs if o.name in there]
                 if not objs:
@@ -317,8 +316,7 @@ class InstructionForms(_Base):
 
     def source_of(self, obj: SceneObject, tpl: GoalTemplate) -> SceneObject:
         """Where ``obj`` is taken out of when the instruction does not say."""
-        earlier = [lit.atom for lit in self.so_far if lit.positive]
-        for atom in [*reversed(earlier), *sorted(self.init)]:
+        for atom in self.latest_first():
             if len(atom.args) == 2 and atom.args[0] == obj.name and atom.args[1] in self.refs.by_name:
                 holder = self.refs.by_name[atom.args[1]]
                 if tpl.accepts(1, holder):

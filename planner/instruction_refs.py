@@ -46,6 +46,7 @@ class Resolver:
         self.by_name = {o.name: o for o in self.objects}
         self.lexicon = lexicon
         self.mentions = Mentions()
+        self.seen_in = "the observed scene"  # where states and towers are read (see the parser)
 
     def fail(self, reason: str, suggestions: dict[str, list[str]] | None = None) -> InstructionNotUnderstood:
         return InstructionNotUnderstood(self.instruction, reason, (), suggestions)
@@ -116,7 +117,7 @@ class Resolver:
             raise self.fail(f"{self.phrase(np)} means blocks stacked in the observed scene, "
                             f"and there is none to look at; name the blocks instead")
         if not towers:
-            raise self.fail(f"there is no tower in the observed scene: no block is on another")
+            raise self.fail(f"there is no tower in {self.seen_in}: no block is on another")
         said = " | ".join(self.tower_text(t) for t in towers)
         wanted = 2 if np.quant == "both" else np.count
         if wanted is not None and len(towers) != wanted:
@@ -144,11 +145,11 @@ class Resolver:
                 said = {"hold": "held", "close": "closed"}
                 states = " and ".join(said.get(s, s) for s in np.states)
                 raise self.fail(f"{self.phrase(np)}: no {self.described(np, types)} is "
-                                f"{states} in the observed scene; it has {self.listing(pool)}")
+                                f"{states} in {self.seen_in}; it has {self.listing(pool)}")
             if np.where is not None:
                 rel, place = np.where
                 raise self.fail(f"{self.phrase(np)}: no {self.described(np, types)} is {rel} "
-                                f"{place.text} in the observed scene; it has {self.listing(pool)}")
+                                f"{place.text} in {self.seen_in}; it has {self.listing(pool)}")
             raise self.fail(f"there is no {self.described(np, types)} in the scene; "
                             f"it has {self.listing(pool)}")
         wanted = 2 if np.quant == "both" else np.count

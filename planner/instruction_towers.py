@@ -52,8 +52,9 @@ class TowerForms(_Base):
     """Towers to build, and the towers of the observed state."""
 
     def towers(self) -> list[list[SceneObject]] | None:
-        """The towers of the observed state (two or more blocks, each top first), read with
-        the lexicon's "on" goal; None without an observed state."""
+        """The towers of the observed state as the earlier steps leave it (two or more
+        blocks, each top first), read with the lexicon's "on" goal; None without an
+        observed state."""
         if not self.init:
             return None
         self.template("on")
@@ -61,7 +62,7 @@ class TowerForms(_Base):
         if head is None:
             raise self.fail(f"the {self.lexicon.domain} domain has no towers to name")
         x, y = head.args.index("?x"), head.args.index("?y")
-        below = {a.args[x]: a.args[y] for a in self.init
+        below = {a.args[x]: a.args[y] for a in self.state()
                  if a.predicate == head.predicate and len(a.args) == len(head.args)
                  and {a.args[x], a.args[y]} <= set(self.refs.by_name)}
         above = {lower: upper for upper, lower in below.items()}
