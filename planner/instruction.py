@@ -73,6 +73,9 @@ class _Parser(InstructionForms, TowerForms):
         self.complement_at = 0
         self.last: tuple[Token, tuple[Token, ...]] | None = None  # the latest verb and place
         self.place_here: tuple[Token, ...] = ()        # the place of this clause, for gapping
+        self.subjects_at = 0                            # where this clause's objects start
+        self.last_objects: tuple[Token, ...] | None = ()  # the latest clause's objects (None:
+        #                                                 several clauses, so not one set)
         self.notes: list[str] = []
 
     # ------------------------------------------------------------------ helpers
@@ -207,7 +210,7 @@ class _Parser(InstructionForms, TowerForms):
                                     f"holds; name one ('or' is read only between the colours "
                                     f"of several objects: 'all red or blue blocks')")
                 raise self.fail(f"could not make sense of {rest!r}")
-            if elided:
+            if elided == "objects":
                 self.check_elided(literals, stages[-1])
             stages.append(self.consistent(literals))
             self.so_far = checkpoints_of(stages, self.lexicon.slots_of)[-1]
@@ -241,6 +244,7 @@ class _Parser(InstructionForms, TowerForms):
                 self.i = save
                 break
             literals += more
+            self.last_objects = None    # "... and blue on yellow, then on the table": whose?
         return literals
 
     # ------------------------------------------------------------------ clauses
@@ -284,9 +288,11 @@ class _Parser(InstructionForms, TowerForms):
         self.place_here = place if not neg else ()
         if self.verb_tok is not None and place and not neg:
             self.last = (self.verb_tok, place)
+            self.last_objects = tuple(self.toks[self.subjects_at:self.complement_at])
         return literals
 
     def clause_body(self, verb: str | None, neg: bool) -> list[Literal]:
+        self.subjects_at = self.i
         flags = self.particles()
         if self.take("neg") is not None:          # "make sure there is not anything on red"
             neg = True

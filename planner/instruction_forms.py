@@ -45,6 +45,8 @@ class InstructionForms(_Base):
             return self.removed(subjects, ref)
         if verb in ("open", "close", "hold"):
             raise self.fail(f"{verb!r} does not take '{rel}'")
+        if self.respectively_ahead():
+            return self.respective(rel, subjects, neg)
         ref = self.noun_phrase()
         if ref is None:
             if rel == "in" and self.lexicon.away == "in" and verb in ("put", "take"):
@@ -75,6 +77,65 @@ class InstructionForms(_Base):
             literals += (self.instantiate(self.template("on_table"), upper, None, False)
                          if lower is None else self.instantiate(self.template("on"), upper, lower, False))
             ref = below
+        self.instead(ref)
+        return literals
+
+    def instead(self, ref: NounPhrase) -> None:
+        """"put red on blue instead of (on) green": the other place must name something
+        of the scene (else the instruction is misread) and differ from the place; the
+        goal is the place alone, which already excludes the other."""
+        if self.take("instead") is None:
+            return
+        self.take("rel")
+        other = self.noun_phrase()
+        if other is None:
+            raise self.fail("instead of what? e.g. 'put red on blue instead of green'")
+        if other.table or ref.table:
+            if other.table and ref.table:
+                raise self.fail("the place and the place it replaces are both the table")
+            return
+        mine = {o.name for o in self.refs.resolve(ref, None, subject=False, record=False)}
+        theirs = {o.name for o in self.refs.resolve(other, None, subject=False, record=False)}
+        if mine & theirs:
+            raise self.fail(f"'{other.text}' is the place itself; say what it replaces")
+
+    # ------------------------------------------------------------------ respectively
+    def respectively_ahead(self) -> bool:
+        """Whether "respectively" ends this clause's list of places."""
+        for tok in self.toks[self.i:]:
+            if tok.has("respectively"):
+                return True
+            if tok.has("stop", "seq", "rel") or (tok.has("verb") and not tok.has("colour", "noun", "name")):
+                return False
+        return False
+
+    def respective(self, rel: str, subjects: list[NounPhrase], neg: bool) -> list[Literal]:
+        """"put red and green on blue and yellow respectively": the n-th object named
+        goes to the n-th place named."""
+        places = self.noun_phrases()
+        while self.at("comma"):
+            self.i += 1
+        if places is None or self.take("respectively") is None:
+            raise self.fail("'respectively' pairs objects with places, each named: 'put red "
+                            "and green on blue and yellow respectively'")
+        if any(np.collective for np in subjects + places):
+            raise self.fail("'respectively' needs each object and each place named one by "
+                            "one, in order (not 'all the blocks')")
+        objs = [o for np in subjects for o in self.refs.resolve(np, self.lexicon.movable or None,
+                                                                 subject=True)]
+        if len(objs) != len(places):
+            raise self.fail(f"'respectively' pairs {len(objs)} object(s) with {len(places)} "
+                            f"place(s); name as many places as objects")
+        literals: list[Literal] = []
+        for obj, place in zip(objs, places):
+            if place.table:
+                if rel not in ("on", "to"):
+                    raise self.fail(f"things go on the table, not {rel!r} it")
+                literals += self.instantiate(self.template("on_table"), obj, None, neg)
+                continue
+            kind = "in" if rel == "in" else "on" if rel == "on" else self.kind_for(place)
+            where = self.single(place, kind, 1, subject=False)
+            literals += self.instantiate(self.template(kind), obj, where, neg)
         return literals
 
     def kind_for(self, ref: NounPhrase) -> str:
@@ -107,16 +168,24 @@ class InstructionForms(_Base):
         return self.instantiate(tpl, top, objs[0], neg)
 
     # ------------------------------------------------------------------ ellipsis
-    def elided(self, segment: list[Token]) -> tuple[list[Token], bool]:
+    def elided(self, segment: list[Token]) -> tuple[list[Token], str | None]:
         """"put the cylinder in the drawer, then the box": a stage of noun phrases alone
-        takes the verb and the place of the clause before it."""
+        takes the verb and the place of the clause before it ("objects"); "put yellow on
+        red and then on blue": a stage that is only a place takes the verb and the objects
+        ("place").  Otherwise the segment as it is, and None."""
         if self.last is None or segment[0].has("verb", "neg"):
-            return segment, False
+            return segment, None
+        verb, place = self.last
+        if segment[0].has("rel") and self.last_objects is None:
+            raise self.fail(f"'{' '.join(t.text for t in segment)}' names only a place, and "
+                            f"the step before moves several things in separate clauses; "
+                            f"say what goes there")
+        if segment[0].has("rel") and self.last_objects:
+            return [verb, *self.last_objects, *segment], "place"
         nps, end = parse_noun_phrases(segment, 0)
         if nps is None or end != len(segment) or any(np.nothing for np in nps):
-            return segment, False
-        verb, place = self.last
-        return [verb, *segment, *place], True
+            return segment, None
+        return [verb, *segment, *place], "objects"
 
     def check_elided(self, literals: list[Literal], before: Sequence[Literal]) -> None:
         """An elided stage may not take the very place the stage before filled ("put red

@@ -144,7 +144,8 @@ def split_stages(tokens: Sequence[Token], text: str = "") -> tuple[list[list[Tok
                 continue
         stages[-1].append(tok)
         i += 1
-    stages = [stage for stage in stages if stage]
+    # a stage of one number is a list marker: "1. put red on green. 2. put blue on red."
+    stages = [stage for stage in stages if stage and not (len(stage) == 1 and stage[0].has("number"))]
     return stages, _reversed_in_time(stages, temporal, text or " ".join(t.text for t in tokens))
 
 
