@@ -29,6 +29,7 @@ class NounPhrase:
     index: int | None = None        # "red block 2" -> red_2
     table: bool = False
     tower: bool = False             # "the tower", "every stack": blocks stacked in ``init``
+    extreme: str | None = None      # "the tallest tower" (max) / "the shortest tower" (min)
     where: tuple[str, NounPhrase] | None = None   # "the block that is on green": (rel, place)
     states: list[str] = field(default_factory=list)   # "the open drawer"
     excluded: list[NounPhrase] = field(default_factory=list)   # "every block except red"
@@ -78,6 +79,9 @@ def parse_noun_phrase(toks: Sequence[Token], i: int) -> tuple[NounPhrase | None,
             np.match = True
         elif t.has("det") and np.other:                       # "the rest of the blocks"
             pass
+        elif t.has("extreme") and np.extreme is None and at(i + 1) is not None \
+                and at(i + 1).has("tower"):
+            np.extreme = t.get("extreme")                     # "the tallest tower"
         elif t.has("state") and at(i + 1) is not None and at(i + 1).has("noun", "colour"):
             np.states.append(t.get("state"))                  # "the open drawer"
         else:

@@ -118,6 +118,17 @@ class Resolver:
                             f"and there is none to look at; name the blocks instead")
         if not towers:
             raise self.fail(f"there is no tower in {self.seen_in}: no block is on another")
+        if np.extreme is not None:                        # "the tallest tower"
+            if np.collective:
+                raise self.fail(f"{self.phrase(np)}: a tallest or shortest tower is one tower; "
+                                f"say 'the {np.words[-1].rstrip('s')}' or 'every tower'")
+            height = (max if np.extreme == "max" else min)(len(t) for t in towers)
+            best = [t for t in towers if len(t) == height]
+            if len(best) > 1:
+                raise self.fail(f"{self.phrase(np)} is ambiguous: {len(best)} towers are "
+                                f"{height} blocks high ("
+                                f"{' | '.join(self.tower_text(t) for t in best)}); name the blocks")
+            towers = best
         said = " | ".join(self.tower_text(t) for t in towers)
         wanted = 2 if np.quant == "both" else np.count
         if wanted is not None and len(towers) != wanted:
