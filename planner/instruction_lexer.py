@@ -68,6 +68,12 @@ def lex(text: str, lexicon: Lexicon, names: Iterable[str] = ()) -> list[Token]:
         raise InstructionNotUnderstood(
             text, f"unknown word{'s' if len(unknown) > 1 else ''} {listed} "
                   f"(not in the {lexicon.domain or 'domain'} lexicon)", unknown, suggestions)
+    spatial = [t.text for t in tokens if set(t.readings) == {"position"}]   # unless a domain word
+    if spatial:
+        raise InstructionNotUnderstood(
+            text, f"{spatial[0]!r} picks an object by where it stands, and instructions "
+                  f"cannot say that; name it by colour, shape or name (`vlaplan goal` lists "
+                  f"the scene's objects)")
     # a comma that ends the instruction or a sentence ("put red on green, please") joins nothing
     return [t for k, t in enumerate(tokens)
             if not (t.has("comma") and (k + 1 == len(tokens) or tokens[k + 1].has("stop")))]
