@@ -16,10 +16,12 @@ and two ways to read the curve:
     .venv/bin/python benchmarks/horizon.py --policy vla --actions 2 4 6 8 10 --seeds 25 \\
         --json out.json --plot out.png
     .venv/bin/python benchmarks/horizon.py --policy scripted --domain kitchen --seeds 5
+    .venv/bin/python benchmarks/horizon.py --merge a.json b.json --json all.json --plot all.png
 """
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 import time
@@ -72,6 +74,32 @@ def run(domain: str, policy: str, lengths: list[int], seeds: list[int],
                 rows[k].append(row)
                 progress.advance(task)
     return rows
+
+
+def merged(paths: list[str]) -> tuple[dict[int, list[dict[str, Any]]], str, str]:
+    """The episodes of earlier runs (``--json`` files, e.g. seed ranges run side by side),
+    per length, with their domain and policy; raises ValueError when the runs differ in
+    domain or policy, or measure one seed twice at one length."""
+    rows: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    kinds = set()
+    for path in paths:
+        try:
+            data = json.loads(Path(path).read_text())
+            kinds.add((data["args"]["domain"], data["args"]["policy"]))
+            episodes = data["episodes"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path} is not a horizon.py --json file: {exc}") from None
+        for k, eps in episodes.items():
+            rows[int(k)] += eps
+    if len(kinds) != 1:
+        raise ValueError(f"the runs differ in (domain, policy): {sorted(kinds)}")
+    for k, eps in rows.items():
+        seeds = [e["seed"] for e in eps]
+        twice = sorted({s for s in seeds if seeds.count(s) > 1})
+        if twice:
+            raise ValueError(f"seed(s) {twice} appear twice at length {k}")
+    (domain, policy), = kinds
+    return dict(sorted(rows.items())), domain, policy
 
 
 def analyse(rows: dict[int, list[dict[str, Any]]]) -> dict[str, Any]:
@@ -159,6 +187,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--first-seed", type=int, default=0)
     ap.add_argument("--json", default=None, metavar="OUT.json")
     ap.add_argument("--plot", default=None, metavar="OUT.png")
+    ap.add_argument("--merge", nargs="+", default=None, metavar="RUN.json",
+                    help="report on the episodes of earlier --json runs together (e.g. seed "
+                         "ranges run side by side) instead of running")
     args = ap.parse_args(argv)
     if any(k < 1 for k in args.actions) or args.seeds < 1:
         ap.error("--actions and --seeds must be positive")
@@ -166,13 +197,19 @@ def main(argv: list[str] | None = None) -> int:
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     t0 = time.perf_counter()
     try:
-        rows = run(args.domain, args.policy, sorted(set(args.actions)), seeds, console)
-    except VlaplanError as exc:
+        if args.merge:
+            rows, args.domain, args.policy = merged(args.merge)
+        else:
+            rows = run(args.domain, args.policy, sorted(set(args.actions)), seeds, console)
+    except (VlaplanError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         return 2
     analysis = analyse(rows)
-    title = (f"{args.domain}, policy {args.policy}: success against task length "
-             f"({args.seeds} seeds per length, {time.perf_counter() - t0:.0f} s)")
+    per_length = sorted({len(eps) for eps in rows.values()})
+    said = (f"{' or '.join(map(str, per_length))} seeds per length, "
+            + (f"{len(args.merge)} runs merged" if args.merge
+               else f"{time.perf_counter() - t0:.0f} s"))
+    title = f"{args.domain}, policy {args.policy}: success against task length ({said})"
     console.print(table(analysis, title))
     if args.plot:
         console.print(plot(analysis, Path(args.plot), title))

@@ -65,3 +65,35 @@ def test_scripted_run_reports_every_length(tmp_path):
 def test_unknown_policy_is_a_clear_error(capsys):
     assert horizon.main(["--policy", "no-such-policy", "--seeds", "1", "--actions", "2"]) == 2
     assert "no-such-policy" in capsys.readouterr().out
+
+
+def _run_file(path, seeds, policy="vla", domain="tabletop"):
+    path.write_text(json.dumps({
+        "args": {"domain": domain, "policy": policy},
+        "episodes": {"2": [_episode(s, s % 2 == 0, ["pick", "stack"],
+                                    [["pick", "succeeded"], ["stack", "succeeded"]])
+                           for s in seeds]}}))
+    return str(path)
+
+
+def test_merge_pools_the_episodes_of_runs(tmp_path):
+    a, b = _run_file(tmp_path / "a.json", [0, 1]), _run_file(tmp_path / "b.json", [2, 3, 4])
+    out = tmp_path / "all.json"
+    assert horizon.main(["--merge", a, b, "--json", str(out)]) == 0
+    data = json.loads(out.read_text())
+    two = data["analysis"]["lengths"]["2"]
+    assert two["episodes"] == 5 and two["successes"] == 3      # seeds 0, 2, 4
+    assert data["args"]["policy"] == "vla" and data["args"]["domain"] == "tabletop"
+
+
+def test_merge_refuses_runs_that_do_not_belong_together(tmp_path, capsys):
+    a = _run_file(tmp_path / "a.json", [0, 1])
+    again = _run_file(tmp_path / "b.json", [1, 2])
+    other = _run_file(tmp_path / "c.json", [5], policy="scripted")
+    assert horizon.main(["--merge", a, again]) == 2
+    assert "seed(s) [1] appear twice" in capsys.readouterr().out
+    assert horizon.main(["--merge", a, other]) == 2
+    assert "differ" in capsys.readouterr().out
+    (tmp_path / "bad.json").write_text("{}")
+    assert horizon.main(["--merge", str(tmp_path / "bad.json")]) == 2
+    assert "not a horizon.py --json file" in capsys.readouterr().out
