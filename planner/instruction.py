@@ -232,6 +232,8 @@ class _Parser(InstructionForms, TowerForms):
 
     def stage(self) -> list[Literal]:
         literals = self.clause()
+        if self.taken_off and self.at("rel"):   # "move red from the table into the drawer"
+            literals = self.redirected(literals)
         while self.at("and", "comma"):   # gapped clause: "... and blue on yellow"
             save = self.i
             while self.at("and", "comma"):
@@ -269,10 +271,12 @@ class _Parser(InstructionForms, TowerForms):
             return self.sort()
         if verb == "swap":
             return self.swap()
+        if verb == "reverse":
+            return self.reversed_towers()
         return self.body(verb, neg)
 
     def gapped(self) -> list[Literal] | None:
-        if self.verb in ("build", "sort", "swap"):
+        if self.verb in ("build", "sort", "swap", "reverse"):
             return None
         save = self.i
         if self.noun_phrases() is None:
@@ -351,6 +355,9 @@ class _Parser(InstructionForms, TowerForms):
             # "leave the drawer open", "pull the drawer open", "push it shut"
             self.i += 1
             return self.apply_each(tok.get("state"), subjects, neg)
+        if tok is not None and tok.has("belong") and verb in ("put", None):
+            self.i += 1                                  # "put everything where it belongs"
+            return self.excepted(subjects, self.sorted_into(subjects, None))
         if tok is not None and tok.has("stay") and verb in ("leave", "put", None):
             self.i += 1                                  # "leave blue where it is"
             return self.stayed(subjects, neg)

@@ -112,6 +112,12 @@ class Resolver:
         """The blocks of the tower(s) ``np`` names in the observed state, top first and
         without the bottom one, which stays ("knock the tower down"); as a place ("put red
         on the tower") the top block of each."""
+        towers = self.select_towers(np)
+        return [o for t in towers for o in (t[:-1] if subject else t[:1])]
+
+    def select_towers(self, np: NounPhrase) -> list[list[SceneObject]]:
+        """The observed towers (each top first, bottom included) that ``np`` names ("the
+        tower", "both towers", "the tallest stack"); refused when they do not fit."""
         towers = self.towers()
         if towers is None:
             raise self.fail(f"{self.phrase(np)} means blocks stacked in the observed scene, "
@@ -137,7 +143,7 @@ class Resolver:
         if wanted is None and not np.collective and len(towers) > 1:
             raise self.fail(f"{self.phrase(np)} is ambiguous: the scene has {len(towers)} "
                             f"towers ({said}); name the blocks, or say 'every tower'")
-        return [o for t in towers for o in (t[:-1] if subject else t[:1])]
+        return towers
 
     def tower_text(self, tower: Sequence[SceneObject]) -> str:
         return " on ".join(o.name for o in tower)

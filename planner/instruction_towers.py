@@ -213,6 +213,22 @@ class TowerForms(_Base):
                             "middle of three), or list the blocks from top to bottom")
         return self.stacked([at[end] for end in ("top", "middle", "bottom") if end in at], on_table)
 
+    def reversed_towers(self) -> list[Literal]:
+        """"reverse the tower", "turn the stack upside down": each named observed tower
+        is built again in the opposite order, its top block at the bottom."""
+        subjects = self.noun_phrases()
+        upside = self.take("upside") is not None
+        if self.verb_word == "turn" and not upside:
+            raise self.fail("turn it how? say 'turn the tower upside down'")
+        if not subjects or not all(np.tower for np in subjects):
+            raise self.fail("reversing works on the towers of the observed scene: 'reverse "
+                            "the tower', 'turn every stack upside down'")
+        literals: list[Literal] = []
+        for np in subjects:
+            for tower in self.refs.select_towers(np):
+                literals += self.stacked(tower[::-1], on_table=True)
+        return literals
+
     def stacked(self, top_first: list[SceneObject], on_table: bool) -> list[Literal]:
         """``(on A B) (on B C) ... [(on-table Z)]`` for blocks listed top first."""
         literals = []
