@@ -80,6 +80,16 @@ def _unique(items: list[tuple[Any, Token]], key: Any, what: str, loc: Locator) -
         seen.add(k)
 
 
+def _ancestors(t: str, types: dict[str, str], stop: str) -> set[str]:
+    """The supertypes of ``t`` through ``types`` (child -> parent), not passing ``stop``."""
+    out: set[str] = set()
+    p = types.get(t)
+    while p is not None and p not in out and p != stop:
+        out.add(p)
+        p = types.get(p)
+    return out | {"object"}
+
+
 # --------------------------------------------------------------------------- domain
 
 def build_domain(parsed: Parsed) -> Domain:
@@ -92,10 +102,23 @@ def build_domain(parsed: Parsed) -> Domain:
     types: dict[str, str] = {}
     declared = _typed_names(tree.typesDef().typedNameList() if tree.typesDef() else None,
                             parsed, "types")
-    _unique([(n, t) for n, _, t in declared], lambda n: n, "type", loc)
-    for tname, parent, _ in declared:
+    parents: dict[str, list[tuple[str, Token]]] = {}
+    for tname, parent, tok in declared:
         if tname != "object":
-            types[tname] = parent
+            parents.setdefault(tname, []).append((parent, tok))
+            types.setdefault(tname, parent)
+    for tname, listed in parents.items():
+        # a type listed twice ("area - object", then "area - surface"): its parent is the
+        # more specific one when they lie on one chain; unrelated parents are refused
+        distinct = list(dict.fromkeys(p for p, _ in listed))
+        if len(distinct) > 1:
+            best = [p for p in distinct
+                    if all(q == p or q in _ancestors(p, types, tname) for q in distinct)]
+            if not best:
+                raise loc.error(f"type {tname!r} is declared under {distinct[0]!r} and "
+                                f"{distinct[1]!r}, which are unrelated; a type has one "
+                                f"parent", listed[1][1])
+            types[tname] = best[0]
     for tname, parent, tok in declared:
         if parent not in types and parent != "object":
             types[parent] = "object"  # a parent used but not listed is implicitly declared
@@ -111,10 +134,12 @@ def build_domain(parsed: Parsed) -> Domain:
         if t != "object" and t not in types:
             raise loc.error(f"undefined type {t!r}", tok)
 
-    def checked_params(ctx: Any, what: str) -> list[tuple[Parameter, Token]]:
-        """The typed variables of ``ctx``, each named once, each of a declared type."""
+    def checked_params(ctx: Any, what: str, named_once: bool = True) -> list[tuple[Parameter, Token]]:
+        """The typed variables of ``ctx``, each of a declared type (and each named once
+        when ``named_once``: a predicate's parameter names mean nothing, an action's do)."""
         params = _params(ctx, parsed)
-        _unique(params, lambda p: p.name, what, loc)
+        if named_once:
+            _unique(params, lambda p: p.name, what, loc)
         for p, tok in params:
             for t in p.types:
                 check_type(t, tok)
@@ -134,7 +159,8 @@ def build_domain(parsed: Parsed) -> Domain:
             pname = _name(sk.predicate())
             if pname in predicates:
                 raise loc.error(f"duplicate predicate {pname!r}", loc.at(sk.predicate()))
-            params = checked_params(sk.typedVariableList(), f"parameter in predicate {pname!r}:")
+            params = checked_params(sk.typedVariableList(), f"parameter in predicate {pname!r}:",
+                                    named_once=False)   # IPC logistics declares (in ?obj ?obj)
             predicates[pname] = PredicateDef(pname, tuple(p for p, _ in params))
 
     functions: dict[str, PredicateDef] = {}

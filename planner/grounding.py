@@ -14,10 +14,12 @@ The per-schema join (``_Schema``: join order, compiled slots, effect templates) 
 from __future__ import annotations
 
 from collections import defaultdict
+from itertools import product
 
 from vlaplan.planner.atoms import Atom
 from vlaplan.planner.errors import PDDLSemanticError, UnsupportedFeature
-from vlaplan.planner.formulas import And, FunctionTerm, Increase, Pred, substitute, walk
+from vlaplan.planner.formulas import (And, Eq, Forall, FunctionTerm, Increase, Not, Pred, When,
+                                      substitute, walk)
 from vlaplan.planner.grounding_schema import _Schema
 from vlaplan.planner.model import Domain, Problem, objects_by_type
 from vlaplan.planner.normalize import Conjunction, dnf, flatten_effect
@@ -27,12 +29,82 @@ GOAL_ACTION = "__goal__"
 
 
 def _static_predicates(domain: Domain) -> set[str]:
+    """Predicates no action adds or deletes (a predicate read only in the condition of a
+    conditional effect is still static)."""
     changed: set[str] = set()
     for action in domain.actions.values():
-        for node in walk(action.effect):
-            if isinstance(node, Pred):
-                changed.add(node.predicate)
+        changed |= _changed_by(action.effect)
     return set(domain.predicates) - changed
+
+
+def _changed_by(effect) -> set[str]:
+    if isinstance(effect, Pred):
+        return {effect.predicate}
+    if isinstance(effect, Not):
+        return _changed_by(effect.part)
+    if isinstance(effect, And):
+        return set().union(*(_changed_by(p) for p in effect.parts)) if effect.parts else set()
+    if isinstance(effect, Forall):
+        return _changed_by(effect.body)
+    if isinstance(effect, When):
+        return _changed_by(effect.effect)
+    return set()                                  # increase, and the empty effect
+
+
+MAX_PARTIAL = 20000  # bindings tried when a precondition is grounded parameter by parameter
+
+
+def _disjuncts(action, objects_of, known, allowed) -> list[tuple[Conjunction, dict[str, set[str]]]]:
+    """The DNF disjuncts of ``action``'s precondition, each with the objects its parameters
+    may take.  A quantified condition over a static predicate that mentions a parameter
+    ("forall ?l: (GUARDS ?c ?l) -> (guarded ?l)") has an exponential DNF while ``?c`` is
+    open; then the parameters the quantifiers and disjunctions mention are bound first, one
+    binding at a time, so the static atoms become known and the condition shrinks to the
+    few literals that matter (Fast Downward's translator reaches the same by compiling
+    such conditions into axioms)."""
+    try:
+        return [(conj, allowed) for conj in dnf(action.precondition, objects_of, known=known)]
+    except UnsupportedFeature as exc:
+        if "disjuncts" not in str(exc):
+            raise
+        first = exc
+    names = [p.name for p in action.params if p.name in _open_in_choices(action.precondition)]
+    count = 1
+    for n in names:
+        count *= len(allowed[n])
+    if not names or count > MAX_PARTIAL:
+        raise UnsupportedFeature(f"{first.feature} in the precondition of action "
+                                 f"{action.name!r} (grounding its parameters "
+                                 f"{', '.join(names) or '(none)'} first would take {count} "
+                                 f"bindings)", first.where) from None
+    out = []
+    for values in product(*(sorted(allowed[n]) for n in names)):
+        binding = dict(zip(names, values))
+        try:
+            conjs = dnf(substitute(action.precondition, binding), objects_of, known=known)
+        except UnsupportedFeature as exc:
+            raise UnsupportedFeature(f"{exc.feature} in the precondition of action "
+                                     f"{action.name!r}, even with {binding} bound",
+                                     exc.where) from None
+        fixed = {**allowed, **{n: {v} for n, v in binding.items()}}
+        out += [(conj, fixed) for conj in conjs]
+    return out
+
+
+def _open_in_choices(f) -> set[str]:
+    """The variables free in the quantified, disjunctive and implied parts of ``f``."""
+    if isinstance(f, And):
+        return set().union(*(_open_in_choices(p) for p in f.parts)) if f.parts else set()
+    if isinstance(f, Not) and isinstance(f.part, Pred):
+        return set()
+    if isinstance(f, Pred):
+        return set()
+    found = set()
+    for node in walk(f):
+        args = node.args if isinstance(node, Pred) else (
+            (node.left, node.right) if isinstance(node, Eq) else ())
+        found.update(a for a in args if a.startswith("?"))
+    return found
 
 
 def ground(domain: Domain, problem: Problem) -> Task:
@@ -57,8 +129,8 @@ def ground(domain: Domain, problem: Problem) -> Task:
                 objs.update(objects_of.get(t, ()))
             allowed[p.name] = objs
         effects[action.name] = flatten_effect(action.effect, objects_of)
-        for conj in dnf(action.precondition, objects_of, known=known):
-            schemas.append(_Schema(action, conj, allowed))
+        for conj, fixed in _disjuncts(action, objects_of, known, allowed):
+            schemas.append(_Schema(action, conj, fixed))
             schemas[-1].prepare(effects[action.name], static)
 
     reached: dict[str, set[tuple[str, ...]]] = defaultdict(set)

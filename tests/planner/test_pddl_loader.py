@@ -186,7 +186,8 @@ def test_the_fixtures_are_valid():
     ("(:action drop", "(:action take", 13, "duplicate action 'take'"),
     ("(free))", "(at ?x - item))", 8, "duplicate predicate 'at'"),
     ("(?i - item ?p - place)", "(?i - item ?i - place)", 10, "duplicate parameter"),
-    ("(:types item place)", "(:types item place item)", 4, "duplicate type 'item'"),
+    ("(:types item place)", "(:types item place - object shelf - item shelf - place)", 4,
+     "type 'shelf' is declared under 'item' and 'place', which are unrelated"),
     ("(:constants store - place)", "(:constants store - shelf)", 5, "undefined type 'shelf'"),
 ])
 def test_domain_semantic_errors(old, new, line, words):
@@ -253,3 +254,16 @@ def test_errors_name_the_users_file(tmp_path):
     with pytest.raises(VlaplanError) as info:
         load_domain(path)
     assert str(path) in str(info.value)
+
+
+def test_lenient_declarations_that_ipc_domains_use():
+    """IPC logistics declares (in ?obj ?obj); IPC storage lists type area under object and
+    again under surface (itself an object): both load, the type taking the narrower parent."""
+    text = DOMAIN.replace("(:types item place)",
+                          "(:types item place area - object item area - place area - item)")
+    text = text.replace("(held ?i - item)", "(held ?i - item) (near ?x ?x)")
+    domain = _dom(text)
+    assert domain.types["area"] == "item" and domain.types["item"] == "place"
+    assert domain.predicates["near"].params[0].name == "?x"
+    again = _dom(DOMAIN.replace("(:types item place)", "(:types item place item)"))
+    assert again.types["item"] == "object"

@@ -146,3 +146,51 @@ def test_disjunctive_goal_is_compiled_into_goal_actions():
     goal_actions = [a for a, aux in zip(task.actions, task.aux) if aux]
     assert len(goal_actions) == 2 and all(a.name == GOAL_ACTION for a in goal_actions)
     assert {a.pre_neg for a in goal_actions} == {frozenset(), frozenset({Atom("at", ("r2",))})}
+
+
+GUARDED = """
+(define (domain guarded)
+  (:requirements :adl)
+  (:types robot config loc)
+  (:predicates (guards ?c - config ?l - loc) (guarded ?l - loc) (done ?c - config)
+               (at ?r - robot ?l - loc) (seen ?l - loc))
+  (:action guard
+    :parameters (?r - robot ?l - loc)
+    :precondition (at ?r ?l)
+    :effect (guarded ?l))
+  (:action finish
+    :parameters (?c - config)
+    :precondition (forall (?l - loc) (imply (guards ?c ?l) (guarded ?l)))
+    :effect (and (done ?c)
+                 (forall (?l - loc) (when (guards ?c ?l) (seen ?l))))))
+"""
+
+
+def _guarded_problem(domain, n):
+    locs = " ".join(f"l{i}" for i in range(n))
+    at = " ".join(f"(at r l{i})" for i in range(n))
+    text = (f"(define (problem g) (:domain guarded) (:objects r - robot c1 c2 - config {locs} - loc) "
+            f"(:init {at} (guards c1 l0) (guards c1 l3) (guards c2 l1)) (:goal (done c1)))")
+    return parse_problem(text, domain)
+
+
+def test_quantified_static_conditions_ground_parameter_first():
+    """forall ?l: (guards ?c ?l) -> (guarded ?l) has 2^|loc| DNF disjuncts while ?c is open
+    (Fast Downward compiles it into axioms); bound first, the static atoms decide it."""
+    from vlaplan.planner import parse_domain
+    from vlaplan.planner.normalize import MAX_DISJUNCTS
+    domain = parse_domain(GUARDED)
+    n = 12                                   # 2^12 > MAX_DISJUNCTS
+    assert 2 ** n > MAX_DISJUNCTS
+    task = ground(domain, _guarded_problem(domain, n))
+    finish = {a.args: a for a in task.actions if a.name == "finish"}
+    assert set(finish) == {("c1",), ("c2",)}
+    assert finish[("c1",)].pre == {Atom("guarded", ("l0",)), Atom("guarded", ("l3",))}
+    assert finish[("c2",)].pre == {Atom("guarded", ("l1",))}
+
+
+def test_a_predicate_read_only_in_an_effect_condition_is_static():
+    from vlaplan.planner import parse_domain
+    from vlaplan.planner.grounding import _static_predicates
+    assert "guards" in _static_predicates(parse_domain(GUARDED))
+    assert "seen" not in _static_predicates(parse_domain(GUARDED))
