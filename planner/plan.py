@@ -28,6 +28,11 @@ def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
+def _json_num(x: float) -> int | float:
+    """A whole cost as an int (as the plan file writes it), any other as it is."""
+    return int(x) if float(x).is_integer() else x
+
+
 @dataclass
 class Plan:
     """A sequential plan; ``unit_cost`` is True when the task has no action costs."""
@@ -77,7 +82,7 @@ class PlanResult:
         out: dict[str, Any] = {
             "status": self.status.value,
             "plan": self.plan.steps() if self.plan is not None else [],
-            "cost": self.plan.cost if self.plan is not None else None,
+            "cost": _json_num(self.plan.cost) if self.plan is not None else None,
             "stats": dict(self.stats),
         }
         if self.message:
