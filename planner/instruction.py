@@ -247,6 +247,10 @@ class _Parser(InstructionForms, TowerForms):
                 break
             literals += more
             self.last_objects = None    # "... and blue on yellow, then on the table": whose?
+        if self.at("comma") and self.at("order", offset=1):
+            self.i += 1
+        if self.at("order") and self.peek().text == "in that order" and self.clause_ends(1):
+            self.i += 1                 # "stack green on blue and red on green, in that order"
         return literals
 
     # ------------------------------------------------------------------ clauses
@@ -363,12 +367,20 @@ class _Parser(InstructionForms, TowerForms):
             return self.stayed(subjects, neg)
         if neg and verb == "put" and not flags and (tok is None or tok.has("and", "comma")):
             return self.stayed(subjects, False)          # "don't move the blue block"
+        if (tok is not None and tok.get("end") == "top" and verb == "put" and len(subjects) == 1
+                and not subjects[0].collective and self.clause_ends(1)
+                and not any(t.has("end") for t in self.toks[self.i + 1:])):   # not a tower by ends
+            # "stack red on green, then stack blue on top": on top of what was just named
+            self.toks[self.i:self.i + 1] = [Token(("on",), {"rel": "on"}),
+                                            Token(("it",), {"pron": "it"})]
+            return self.relation(verb, subjects, neg)
         if tok is not None and tok.has("self_tower", "order", "end", "with") and verb in ("put", None):
             self.take("self_tower")
             return self.tower(subjects, on_table=True)
         if "down" in flags:
             return self.apply_each("on_table", subjects, neg)
-        if "away" in flags:
+        if "away" in flags or (verb == "put" and self.verb_tok is not None
+                               and self.verb_tok.has("away")):   # "stow the box"
             return self.placed("in", subjects, None, neg)
         if "out" in flags:
             return self.removed(subjects, None)
@@ -382,6 +394,11 @@ class _Parser(InstructionForms, TowerForms):
         if verb is None:
             raise self.fail(f"what should happen to {names!r}? no verb or relation found")
         raise self.fail(f"where should {names!r} go? (e.g. {self.place_examples()})")
+
+    def clause_ends(self, offset: int = 0) -> bool:
+        """Whether the clause ends ``offset`` tokens ahead."""
+        tok = self.peek(offset)
+        return tok is None or tok.has("and", "comma", "stop", "seq")
 
     def place_examples(self) -> str:
         """'on the table', 'on the block', 'in the drawer': what this domain's goals allow."""

@@ -265,24 +265,31 @@ class InstructionForms(_Base):
     # ------------------------------------------------------------------ sorting
     def sort(self) -> list[Literal]:
         subjects = self.noun_phrases() or [NounPhrase(words=["everything"], everything=True)]
+        attribute = self.sorted_by() if self.at("by") else None   # "sort X by colour into ..."
         ref = None
         if self.at("rel") and self.peek().get("rel") in ("in", "to"):
             self.take("rel")
             ref = self.noun_phrase()
             if ref is None:
                 raise self.fail("sort into what? e.g. 'sort the objects into the bins'")
-        return self.excepted(subjects, self.sorted_into(subjects, ref))
+        return self.excepted(subjects, self.sorted_into(subjects, ref, attribute))
 
-    def sorted_into(self, subjects: list[NounPhrase], ref: NounPhrase | None) -> list[Literal]:
+    def sorted_by(self) -> str:
+        """The attribute after "by" ("by colour", "by their shape")."""
+        self.take("by")
+        self.take("match")                                # "by their colour"
+        attribute = self.take("attr")
+        if attribute is None:
+            raise self.fail("sort by what? say 'by colour' or 'by shape'")
+        return attribute
+
+    def sorted_into(self, subjects: list[NounPhrase], ref: NounPhrase | None,
+                    attribute: str | None = None) -> list[Literal]:
         spec: dict[str, Any] = self.lexicon.sort
         if not spec:
             raise self.fail(f"the {self.lexicon.domain} domain has no sorting goal")
-        attribute = spec.get("default", "colour")
-        if self.take("by") is not None:
-            self.take("match")                            # "by their colour"
-            attribute = self.take("attr")
-            if attribute is None:
-                raise self.fail("sort by what? say 'by colour' or 'by shape'")
+        if attribute is None:
+            attribute = self.sorted_by() if self.at("by") else spec.get("default", "colour")
         kind = spec.get("goal", "in")
         into = tuple(spec.get("into") or self.arg_types(kind, 1) or ())
         tpl = self.template(kind)

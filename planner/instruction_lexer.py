@@ -56,6 +56,8 @@ def lex(text: str, lexicon: Lexicon, names: Iterable[str] = ()) -> list[Token]:
             if readings:
                 if set(readings) != {"filler"}:
                     tokens.append(Token(tuple(key), readings))
+                elif tuple(key) in (("that",), ("those",)):
+                    tokens.append(Token(tuple(key), {"demonstrative": key[0]}))  # decided below
                 i += length
                 break
         else:
@@ -68,6 +70,7 @@ def lex(text: str, lexicon: Lexicon, names: Iterable[str] = ()) -> list[Token]:
         raise InstructionNotUnderstood(
             text, f"unknown word{'s' if len(unknown) > 1 else ''} {listed} "
                   f"(not in the {lexicon.domain or 'domain'} lexicon)", unknown, suggestions)
+    tokens = _demonstratives(tokens)
     spatial = [t.text for t in tokens if set(t.readings) == {"position"}]   # unless a domain word
     if spatial:
         raise InstructionNotUnderstood(
@@ -77,6 +80,26 @@ def lex(text: str, lexicon: Lexicon, names: Iterable[str] = ()) -> list[Token]:
     # a comma that ends the instruction or a sentence ("put red on green, please") joins nothing
     return [t for k, t in enumerate(tokens)
             if not (t.has("comma") and (k + 1 == len(tokens) or tokens[k + 1].has("stop")))]
+
+
+def _demonstratives(tokens: list[Token]) -> list[Token]:
+    """"that"/"this"/"those" right after a relation word and ending the clause ("put blue on
+    top of that") is a pronoun; anywhere else "that" is a filler ("make sure that ...")."""
+    out: list[Token] = []
+    for k, tok in enumerate(tokens):
+        word = tok.get("demonstrative") or (tok.text if tok.text in ("this", "these")
+                                             and tok.has("det") else None)
+        if word is not None:
+            after = tokens[k + 1] if k + 1 < len(tokens) else None
+            ends = after is None or after.has("and", "comma", "stop", "seq", "temporal")
+            if out and out[-1].has("rel") and ends:
+                plural = word in ("those", "these")
+                out.append(Token(tok.words, {"pron": "them" if plural else "it"}))
+                continue
+            if tok.has("demonstrative"):
+                continue
+        out.append(tok)
+    return out
 
 
 def _base_form(word: str, lexicon: Lexicon) -> str:

@@ -75,6 +75,12 @@ class TowerForms(_Base):
         return towers
 
     def build(self) -> list[Literal]:
+        save = self.i
+        said = self.noun_phrases()
+        if said and not any(np.tower for np in said) and self.at("rel", "state"):
+            self.i = save                            # "make red sit on green": no tower,
+            return self.body(None, self.neg)         # a state to bring about
+        self.i = save
         self.template("on")
         self.take("det")
         count = self.take("number")                  # "build two towers: A on B, and C on D"
