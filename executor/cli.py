@@ -166,13 +166,15 @@ def cmd_goal(args: argparse.Namespace) -> int:
         ex = Executor(args.domain, None, scene_options=scene_options(args.scene))
         obs, objects, goal = ex.goal(args.instruction, seed=args.seed)
         records = ex.runtime.records(objects, obs)
-        atoms = sorted(map(literal_text, ex.runtime.abstract(obs)))
+        observed = ex.runtime.abstract(obs)
+        atoms = sorted(map(literal_text, observed))
+        never = _never_reached(ex, objects, observed, goal)
     stages = [[literal_text(lit) for lit in stage] for stage in goal.stages]
     final = [literal_text(lit) for lit in getattr(goal, "final", ())]
     if args.json:
         print(json.dumps({"instruction": args.instruction, "domain": args.domain, "seed": args.seed,
                           "scene": [r.model_dump() for r in records], "atoms": atoms,
-                          "goal": {"stages": stages, "final": final}}))
+                          "goal": {"stages": stages, "final": final}, "unreachable": never}))
         return 0
     console = Console()
     table = Table(title=f"{args.domain} scene, seed {args.seed}", title_justify="left")
@@ -187,7 +189,22 @@ def cmd_goal(args: argparse.Namespace) -> int:
         console.print(f"[bold]{'goal' if i == 0 else 'then'}[/bold] " + " ".join(stage))
     if len(stages) > 1:
         console.print("[bold]final[/bold] " + " ".join(final))
+    if never:
+        console.print(f"[yellow]note[/yellow] {never} (`vlaplan run` would stop before acting)")
     return 0
+
+
+def _never_reached(ex: Any, objects: Any, observed: frozenset, goal: Any) -> str | None:
+    """Why a stage of ``goal`` can never hold in this scene (as ``run`` checks before it
+    plans), or None."""
+    from vlaplan.executor.mutex import goal_contradiction
+
+    types = ex.runtime.object_types(objects)
+    for k, checkpoint in enumerate(goal.checkpoints or goal.stages):
+        why = goal_contradiction(ex.runtime.pddl, types, observed, list(checkpoint))
+        if why is not None:
+            return why if len(goal.stages) == 1 else f"after stage {k + 1}: {why}"
+    return None
 
 
 def cmd_domains(args: argparse.Namespace) -> int:

@@ -60,6 +60,7 @@ def test_goal_shows_scene_and_goal_without_executing() -> None:
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert data["goal"]["stages"] == [["(on purple_1 orange_1)", "(on orange_1 white_1)"]]
+    assert data["unreachable"] is None
     assert {o["name"] for o in data["scene"]} >= {"purple_1", "orange_1", "white_1"}
     assert "(hand-empty)" in data["atoms"]
     text = vlaplan("goal", "put the red cylinder in the drawer, then close it", "--domain",
@@ -69,6 +70,17 @@ def test_goal_shows_scene_and_goal_without_executing() -> None:
     assert "(in red_cylinder_1 drawer)" in text.stdout and "then (closed drawer)" in text.stdout
     missing = vlaplan("goal", "put the red cube in the drawer", "--domain", "kitchen", "--seed", "2")
     assert missing.returncode == 2 and "there is no red cube in the scene" in missing.stderr
+
+
+def test_goal_says_when_a_goal_can_never_hold() -> None:
+    cycle = vlaplan("goal", "put purple on orange and orange on purple", "--seed", "0", "--json")
+    assert cycle.returncode == 0, cycle.stderr
+    assert json.loads(cycle.stdout)["unreachable"] == (
+        "(on purple_1 orange_1) and (on orange_1 purple_1) can never hold together")
+    later = vlaplan("goal", "put purple on orange, then put white on red_1 and orange on purple",
+                    "--seed", "0")
+    assert later.returncode == 0, later.stderr
+    assert "after stage 2" in later.stdout and "can never" in later.stdout
 
 
 def test_domains_lists_every_domain_with_examples() -> None:
