@@ -24,6 +24,7 @@ import argparse
 import json
 import math
 import sys
+import textwrap
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -153,7 +154,7 @@ def plot(analysis: dict[str, Any], out: Path, title: str) -> str:
     if plt is None:
         return NO_MATPLOTLIB
     lengths = analysis["lengths"]
-    ks = [int(k) for k in lengths]
+    ks = [r["first_plan_actions"] for r in lengths.values()]   # where the tasks really fell
     rates = [r["success"] for r in lengths.values()]
     lows = [r["success"] - r["interval"][0] for r in lengths.values()]
     highs = [r["interval"][1] - r["success"] for r in lengths.values()]
@@ -165,13 +166,15 @@ def plot(analysis: dict[str, Any], out: Path, title: str) -> str:
     if guess:
         ax.plot(*zip(*guess), linestyle="--", marker="x",
                 label="no recovery: every skill right the first time")
-    ax.set_xticks(ks)
-    ax.set_xlabel("target plan length (actions)")
+    for k, r in zip(ks, lengths.values()):
+        ax.annotate(f"{r['successes']}/{r['episodes']}", (k, r["success"]),
+                    textcoords="offset points", xytext=(6, 6), fontsize=7)
+    ax.set_xlabel("actions in the first plan (mean over the tasks of each target length)")
     ax.set_ylabel("task success")
     ax.set_ylim(0, 1.05)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
-    ax.set_title(title, fontsize=9)
+    ax.set_title("\n".join(textwrap.wrap(title, 80)), fontsize=8)
     fig.tight_layout()
     return save_figure(fig, out)
 
