@@ -149,8 +149,8 @@ def split_stages(tokens: Sequence[Token], text: str = "") -> tuple[list[list[Tok
             temporal.append(("after" if later_first else tok.get("temporal"), len(stages) - 1))
             i += 1
             continue
-        if tok.text == ":" and stages[-1] and stages[-1][-1].has("tower"):
-            i += 1                                # "build a tower: red on green on blue"
+        if tok.text == ":" and stages[-1] and (stages[-1][-1].has("tower") or _sized(stages[-1])):
+            i += 1                                # "build a tower (of four blocks): A on B"
             continue
         if tok.has("ordinal") and stages[-1] and stages[-1][-1].has("det"):
             stages[-1].append(tok)                # "the first red block", not "first, ..."
@@ -194,6 +194,12 @@ def _reversed_in_time(stages: list[list[Token]], temporal: list[tuple[str, int]]
                   "say 'first ..., then ..., then ...'")
     word, sub = temporal[0]
     return (word == "after") == (sub == 1)        # the step after "after" happens first
+
+
+def _sized(stage: list[Token]) -> bool:
+    """Whether ``stage`` ends "tower of <number> <noun>" ("a tower of four blocks")."""
+    return (len(stage) >= 4 and stage[-4].has("tower") and stage[-3].has("of")
+            and stage[-2].has("number") and stage[-1].has("noun"))
 
 
 def _starts_clause(tok: Token) -> bool:

@@ -91,6 +91,10 @@ class TowerForms(_Base):
                 and self.peek().get("rel") in ("from", "out")):
             self.i += 1                     # "a tower of / with / from / out of ..." (a colon
                                             # after "tower" never reaches here: split_stages)
+        if (height is None and self.at("number") and self.at("noun", offset=1)
+                and self.at("colour", "name", "det", offset=2)):
+            height = self.take("number")    # "a tower of four blocks: red on green on ..."
+            self.i += 1
         return self.built(count, height)
 
     def built(self, count: int | None, height: int | None) -> list[Literal]:
