@@ -8,11 +8,14 @@ the table or lies on other blocks.
 
 :func:`loose_support` gives such an object the support atom it most plausibly has, for
 planning only: ``(on-table x)`` when it touches the table, else ``(on x y)`` for the block
-``y`` under it whose centre is nearest its own (``(clear y)`` then goes).  An assumed atom
+``y`` under it whose centre is nearest its own (``(clear y)`` then goes), else ``(on x y)``
+for a block it leans against (when the table would satisfy the goal).  An assumed atom
 must never make the goal look closer than it is: an atom is only assumed when the goal
 literals that do not hold in the observed atoms still do not hold with it (a block leaning
 on the one it should stand on is taken as on the table, so the plan picks it up and
-stacks it again).  Objects with no such atom (touching nothing, or only the hand) stay
+stacks it again; a tower's bottom block leaning on its neighbour is taken as on that
+neighbour, so the plan picks it up and sets it down).  Objects with no such atom (touching
+nothing, or only the hand) stay
 unplaced.  Success is never judged on assumed atoms (``Dispatcher.observed``).
 """
 from __future__ import annotations
@@ -87,4 +90,12 @@ def _candidates(x: str, ox: Mapping[str, Any], objects: Mapping[str, Any],
                  for y in touching if y in movable and y in objects and y != x
                  and not held(objects[y]) and top(objects[y]) <= centre[2]]
         out.extend(Atom("on", (x, y)) for _, y in sorted(below))
+        # last: a block it leans against, its centre lower than that block's top; tried
+        # only when the table would satisfy a goal literal (a tower's bottom block that
+        # fell against its neighbour), so that the plan picks it up and sets it down again
+        leant = [(float(np.linalg.norm(np.asarray(objects[y]["pos"][:2], dtype=float)
+                                       - centre[:2])), y)
+                 for y in touching if y in movable and y in objects and y != x
+                 and not held(objects[y]) and top(objects[y]) > centre[2]]
+        out.extend(Atom("on", (x, y)) for _, y in sorted(leant))
     return out
