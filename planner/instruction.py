@@ -228,7 +228,27 @@ class _Parser(InstructionForms, TowerForms):
                                          set(self.lexicon.slots_of(a)) & set(self.lexicon.slots_of(b)))
             if clash:
                 raise self.fail(f"{a} and {b} cannot both hold")
+        self.acyclic(unique)   # (across stages a later one may undo an earlier one: run() decides)
         return unique
+
+    def acyclic(self, literals: Sequence[Literal]) -> None:
+        """Refuse a loop of "on" (or "in") literals of one stage ("red on green, green on
+        blue and blue on red"): no scene can hold it."""
+        for kind in ("on", "in"):
+            head = self.relation_of(kind)
+            if head is None:
+                continue
+            x, y = head.args.index("?x"), head.args.index("?y")
+            under = {lit.atom.args[x]: lit.atom.args[y] for lit in literals if lit.positive
+                     and lit.atom.predicate == head.predicate and len(lit.atom.args) == len(head.args)}
+            for start in under:
+                chain, node = [start], under[start]
+                while node in under and node not in chain:
+                    chain.append(node)
+                    node = under[node]
+                if node == start:
+                    loop = f" {'on' if kind == 'on' else 'in'} ".join([*chain, start])
+                    raise self.fail(f"{loop} is a loop, and no scene can hold it")
 
     def stage(self) -> list[Literal]:
         literals = self.clause()

@@ -24,11 +24,13 @@ def test_run_json_prints_exactly_one_result_and_exits_0() -> None:
 
 
 def test_run_task_failure_exits_1_with_the_reason() -> None:
-    out = vlaplan("run", "put purple on orange and orange on purple", "--policy", "scripted",
-                  "--json")
+    out = vlaplan("run", "make sure purple is on orange and orange is held", "--policy",
+                  "scripted", "--json")
     assert out.returncode == 1
     result = json.loads(out.stdout)
     assert not result["success"] and "can never hold together" in result["reason"]
+    loop = vlaplan("run", "put purple on orange and orange on purple", "--policy", "scripted")
+    assert loop.returncode == 2 and "is a loop" in loop.stderr     # bad input, before acting
 
 
 def test_run_live_view_ends_with_a_summary(tmp_path) -> None:
@@ -73,12 +75,13 @@ def test_goal_shows_scene_and_goal_without_executing() -> None:
 
 
 def test_goal_says_when_a_goal_can_never_hold() -> None:
-    cycle = vlaplan("goal", "put purple on orange and orange on purple", "--seed", "0", "--json")
-    assert cycle.returncode == 0, cycle.stderr
-    assert json.loads(cycle.stdout)["unreachable"] == (
-        "(on purple_1 orange_1) and (on orange_1 purple_1) can never hold together")
-    later = vlaplan("goal", "put purple on orange, then put white on red_1 and orange on purple",
-                    "--seed", "0")
+    held = vlaplan("goal", "make sure purple is on orange and orange is held", "--seed", "0",
+                   "--json")
+    assert held.returncode == 0, held.stderr
+    assert json.loads(held.stdout)["unreachable"] == (
+        "(on purple_1 orange_1) and (holding orange_1) can never hold together")
+    later = vlaplan("goal", "put white on red_1, then make sure purple is on orange and orange "
+                    "is held", "--seed", "0")
     assert later.returncode == 0, later.stderr
     assert "after stage 2" in later.stdout and "can never" in later.stdout
 

@@ -100,11 +100,16 @@ def test_object_that_does_not_exist_is_named(executors) -> None:
 
 
 def test_unreachable_goal_fails_with_a_reason_and_dispatches_nothing(executors) -> None:
-    # a cycle: no tower has purple on orange and orange on purple
-    result = executors["tabletop"].run("put purple on orange and orange on purple", seed=0)
+    # no tower has purple on orange while the hand holds orange (h^2 finds the pair)
+    result = executors["tabletop"].run("make sure purple is on orange and orange is held", seed=0)
     assert not result.success and not result.steps
     assert result.plans[0].status == "UNSOLVABLE"
-    assert "(on purple_1 orange_1) and (on orange_1 purple_1) can never hold together" in result.reason
+    assert "(on purple_1 orange_1) and (holding orange_1) can never hold together" in result.reason
+    # a cycle, given as a Goal (a program's, not parsed: the parser refuses loops itself)
+    cycle = executors["tabletop"].run(Goal.of(["(on purple_1 orange_1)", "(on orange_1 purple_1)"]),
+                                      seed=0)
+    assert not cycle.success and not cycle.steps
+    assert "(on purple_1 orange_1) and (on orange_1 purple_1) can never hold together" in cycle.reason
 
 
 def test_bad_policy_is_a_clear_error() -> None:
