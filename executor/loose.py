@@ -85,17 +85,15 @@ def _candidates(x: str, ox: Mapping[str, Any], objects: Mapping[str, Any],
         out.append(Atom("on-table", (x,)))
     if arity.get("on") == 2:
         centre = np.asarray(ox["pos"], dtype=float)
-        below = [(float(np.linalg.norm(np.asarray(objects[y]["pos"][:2], dtype=float)
-                                       - centre[:2])), y)
-                 for y in touching if y in movable and y in objects and y != x
-                 and not held(objects[y]) and top(objects[y]) <= centre[2]]
-        out.extend(Atom("on", (x, y)) for _, y in sorted(below))
-        # last: a block it leans against, its centre lower than that block's top; tried
-        # only when the table would satisfy a goal literal (a tower's bottom block that
-        # fell against its neighbour), so that the plan picks it up and sets it down again
-        leant = [(float(np.linalg.norm(np.asarray(objects[y]["pos"][:2], dtype=float)
-                                       - centre[:2])), y)
-                 for y in touching if y in movable and y in objects and y != x
-                 and not held(objects[y]) and top(objects[y]) > centre[2]]
-        out.extend(Atom("on", (x, y)) for _, y in sorted(leant))
+        near = sorted((float(np.linalg.norm(np.asarray(objects[y]["pos"][:2], dtype=float)
+                                            - centre[:2])), y)
+                      for y in touching if y in movable and y in objects and y != x
+                      and not held(objects[y]))
+        # blocks under it first; last, a block it leans against (its centre lower than that
+        # block's top), reached when the table is no candidate or would satisfy a goal
+        # literal (a tower's bottom block fallen against its neighbour): the plan then picks
+        # it up and sets it down
+        below = [y for _, y in near if top(objects[y]) <= centre[2]]
+        out.extend(Atom("on", (x, y)) for y in below)
+        out.extend(Atom("on", (x, y)) for _, y in near if y not in below)
     return out
