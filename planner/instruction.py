@@ -404,8 +404,8 @@ class _Parser(InstructionForms, TowerForms):
             return self.placed("in", subjects, None, neg)
         if "out" in flags:
             return self.removed(subjects, None)
-        if verb in ("take", "hold"):
-            return self.apply_each("hold", subjects, neg)
+        if verb in ("take", "hold") or (verb == "put" and self.verb_word == "get"):
+            return self.apply_each("hold", subjects, neg)      # "get the red cube (and ...)"
         if verb == "put" and self.verb_word in ("stack", "pile") and (
                 len(subjects) > 1 or subjects[0].collective):
             raise self.fail("say the order of the tower, e.g. 'stack red on green on blue' or "

@@ -139,7 +139,12 @@ class InstructionForms(_Base):
         return literals
 
     def kind_for(self, ref: NounPhrase) -> str:
-        """'to X': into X when X is a container of the domain, onto X otherwise."""
+        """'to X': into X when X is a container of the domain, onto X otherwise ("to its
+        bin": a matching container, decided by its noun)."""
+        if ref.match and ref.noun is not None:
+            noun_types = set(self.lexicon.nouns[ref.noun].types or ())
+            if noun_types and noun_types <= set(self.arg_types("in", 1) or ()):
+                return "in"
         probe = self.refs.resolve(ref, None, subject=False, record=False)
         types = {o.type for o in probe}
         if (self.arg_types("in", 1) or ()) and types <= set(self.arg_types("in", 1)):

@@ -126,8 +126,8 @@ def parse_noun_phrase(toks: Sequence[Token], i: int) -> tuple[NounPhrase | None,
             np.index = at(j).get("number")
             np.words.extend(w for t in toks[i:j + 1] for w in t.words)
             i = j + 1
-        if at(i) is not None and at(i).has("match"):           # "the bin of its colour"
-            np.match = True
+        while at(i) is not None and at(i).has("match"):        # "the bin of its colour"
+            np.match = True                                   # (", as the object")
             np.words.extend(at(i).words)
             i += 1
     if (np.everything or np.plural) and not np.colours:      # "everything (that is) red"
