@@ -179,10 +179,38 @@ class TowerForms(_Base):
                 self.i = save
                 break
             ends.append((end, np))
-        blocks = self.tower_blocks(subjects)
+        listed = len(ends) == 1 and ends[0][0] in ("top", "bottom") and self.at(
+            "comma", "and", "colour", "noun", "det", "name")     # (the loop took a comma)
+        blocks = self.tower_blocks(subjects, ordered=listed)
         if len(blocks) < 2:
             raise self.fail("a tower needs at least two blocks")
+        if listed:
+            return self.from_one_end(blocks, ends[0], on_table)
         return self.stacked(self.tower_order(blocks, order, ends), on_table)
+
+    def from_one_end(self, blocks: list[SceneObject], end: tuple[str, NounPhrase],
+                     on_table: bool) -> list[Literal]:
+        """"put the blocks in one stack with red at the bottom, then green, then blue":
+        the blocks after the one at an end follow it, in order, and must be the tower's."""
+        listed = [self.single(end[1], "on", 0, subject=True)]
+        while self.at("and", "comma") or len(listed) == 1:
+            save = self.i
+            while self.at("and", "comma"):
+                self.i += 1
+            np = self.noun_phrase()
+            if np is None:
+                self.i = save
+                break
+            listed.append(self.single(np, "on", 0, subject=True))
+            said = self.take("end")                  # "..., and yellow on top": the far end
+            if said is not None and (said != {"top": "bottom", "bottom": "top"}[end[0]]
+                                     or self.at("and", "comma")):
+                raise self.fail("list the blocks from one end of the tower to the other, "
+                                "e.g. 'red at the bottom, then green, then blue'")
+        if sorted(o.name for o in listed) != sorted(o.name for o in blocks):
+            raise self.fail(f"the tower is {', '.join(o.name for o in blocks)}, but the order "
+                            f"lists {', '.join(o.name for o in listed)}")
+        return self.stacked(listed if end[0] == "top" else listed[::-1], on_table)
 
     def positioned(self, before: list[NounPhrase], ends: list[tuple[str, NounPhrase]],
                    on_table: bool) -> list[Literal]:
@@ -248,13 +276,15 @@ class TowerForms(_Base):
             literals += self.instantiate(self.template("on_table"), top_first[-1], None, False)
         return literals
 
-    def tower_blocks(self, subjects: list[NounPhrase]) -> list[SceneObject]:
+    def tower_blocks(self, subjects: list[NounPhrase], ordered: bool = False) -> list[SceneObject]:
+        """The blocks ``subjects`` name; several behind one phrase ("all the blocks") only
+        when ``ordered`` (the order follows: "... with red at the bottom, then green")."""
         blocks: list[SceneObject] = []
         for np in subjects:
             found = self.refs.resolve(np, self.arg_types("on", 0), subject=True)
             if len(found) > 1 and len(subjects) > 1:
                 raise self.fail(f"{np.text!r} is several blocks in no stated order; name each block")
-            if len(found) > 1 and not np.pronoun:
+            if len(found) > 1 and not np.pronoun and not ordered:
                 raise self.fail("say the order of the tower, e.g. 'stack red on green on blue'")
             for obj in found:
                 if obj in blocks:
