@@ -36,7 +36,7 @@ class Token:
 def lex(text: str, lexicon: Lexicon, names: Iterable[str] = ()) -> list[Token]:
     """Tokens of ``text``; raises :class:`InstructionNotUnderstood` on unknown words."""
     names = set(names)
-    raw = tokenize_words(text)
+    raw = _unhyphenated(tokenize_words(text), lexicon, names)
     words = [_base_form(w, lexicon) if w not in names else w for w in raw]
     tokens: list[Token] = []
     unknown: list[str] = []
@@ -80,6 +80,20 @@ def lex(text: str, lexicon: Lexicon, names: Iterable[str] = ()) -> list[Token]:
     # a comma that ends the instruction or a sentence ("put red on green, please") joins nothing
     return [t for k, t in enumerate(tokens)
             if not (t.has("comma") and (k + 1 == len(tokens) or tokens[k + 1].has("stop")))]
+
+
+def _unhyphenated(words: list[str], lexicon: Lexicon, names: set[str]) -> list[str]:
+    """"red-block" as "red block" when the lexicon does not know the hyphenated word but
+    knows each part ("two-block" stays one word)."""
+    out: list[str] = []
+    for w in words:
+        parts = w.split("-")
+        if (len(parts) > 1 and w not in names and not lexicon.readings((w,))
+                and all(p and (lexicon.readings((p,)) or p in names) for p in parts)):
+            out.extend(parts)
+        else:
+            out.append(w)
+    return out
 
 
 def _demonstratives(tokens: list[Token]) -> list[Token]:

@@ -196,7 +196,9 @@ class Lexicon:
         if phrases:
             return phrases[:n]
         pool = sorted({key[0] for key in self.phrases if len(key) == 1} | set(extra))
-        return difflib.get_close_matches(word, pool, n=n, cutoff=0.72)
+        swapped = [w for w in pool if _one_swap(word, w)]   # "teh" -> "the", "opne" -> "open"
+        close = difflib.get_close_matches(word, pool, n=n, cutoff=0.72)
+        return list(dict.fromkeys([*swapped, *close]))[:n]
 
     def noun_for(self, obj: SceneObject) -> str:
         """The first noun word that denotes ``obj`` (``object`` when none does)."""
@@ -217,6 +219,15 @@ class Lexicon:
             return tuple(p.format(*lit.atom.args) for p in patterns)
         except IndexError:
             return ()
+
+
+def _one_swap(a: str, b: str) -> bool:
+    """Whether ``b`` is ``a`` with two neighbouring letters swapped (a common typo)."""
+    if len(a) != len(b) or a == b:
+        return False
+    diff = [k for k in range(len(a)) if a[k] != b[k]]
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] \
+        and a[diff[1]] == b[diff[0]]
 
 
 def _check_template(kind: str, tpl: GoalTemplate, source: str) -> None:
