@@ -192,8 +192,23 @@ class TowerForms(_Base):
                      on_table: bool) -> list[Literal]:
         """"put the blocks in one stack with red at the bottom, then green, then blue":
         the blocks after the one at an end follow it, in order, and must be the tower's."""
-        listed = [self.single(end[1], "on", 0, subject=True)]
-        while self.at("and", "comma") or len(listed) == 1:
+        items = self.more_items(bare_first=True)
+        far = {"top": "bottom", "bottom": "top"}[end[0]]
+        for k, (said, _) in enumerate(items):      # "..., and yellow on top": the far end
+            if said is not None and (said != far or k != len(items) - 1):
+                raise self.fail("list the blocks from one end of the tower to the other, "
+                                "e.g. 'red at the bottom, then green, then blue'")
+        listed = [self.single(np, "on", 0, subject=True) for np in [end[1]] + [n for _, n in items]]
+        if sorted(o.name for o in listed) != sorted(o.name for o in blocks):
+            raise self.fail(f"the tower is {', '.join(o.name for o in blocks)}, but the order "
+                            f"lists {', '.join(o.name for o in listed)}")
+        return self.stacked(listed if end[0] == "top" else listed[::-1], on_table)
+
+    def more_items(self, bare_first: bool = False) -> list[tuple[str | None, NounPhrase]]:
+        """The further ", (and) <block> [position]" items of a tower's list (the first
+        without a comma too when ``bare_first``)."""
+        items: list[tuple[str | None, NounPhrase]] = []
+        while self.at("and", "comma") or (bare_first and not items):
             save = self.i
             while self.at("and", "comma"):
                 self.i += 1
@@ -201,16 +216,8 @@ class TowerForms(_Base):
             if np is None:
                 self.i = save
                 break
-            listed.append(self.single(np, "on", 0, subject=True))
-            said = self.take("end")                  # "..., and yellow on top": the far end
-            if said is not None and (said != {"top": "bottom", "bottom": "top"}[end[0]]
-                                     or self.at("and", "comma")):
-                raise self.fail("list the blocks from one end of the tower to the other, "
-                                "e.g. 'red at the bottom, then green, then blue'")
-        if sorted(o.name for o in listed) != sorted(o.name for o in blocks):
-            raise self.fail(f"the tower is {', '.join(o.name for o in blocks)}, but the order "
-                            f"lists {', '.join(o.name for o in listed)}")
-        return self.stacked(listed if end[0] == "top" else listed[::-1], on_table)
+            items.append((self.take("end"), np))
+        return items
 
     def positioned(self, before: list[NounPhrase], ends: list[tuple[str, NounPhrase]],
                    on_table: bool) -> list[Literal]:
@@ -220,16 +227,7 @@ class TowerForms(_Base):
         if before:
             raise self.fail(f"say where {before[0].text!r} goes in the tower too, or list "
                             f"the blocks from top to bottom")
-        items: list[tuple[str | None, NounPhrase]] = list(ends)
-        while self.at("and", "comma"):
-            save = self.i
-            while self.at("and", "comma"):
-                self.i += 1
-            np = self.noun_phrase()
-            if np is None:
-                self.i = save
-                break
-            items.append((self.take("end"), np))
+        items: list[tuple[str | None, NounPhrase]] = list(ends) + self.more_items()
         blocks = [self.single(np, "on", 0, subject=True) for _, np in items]
         if len(set(blocks)) != len(blocks):
             raise self.fail("a block appears twice in the tower")
