@@ -394,6 +394,9 @@ class _Parser(InstructionForms, TowerForms):
             self.toks[self.i:self.i + 1] = [Token(("on",), {"rel": "on"}),
                                             Token(("it",), {"pron": "it"})]
             return self.relation(verb, subjects, neg)
+        if tok is not None and tok.has("listed_order") and verb in ("put", None):
+            self.i += 1                   # "stack the blocks in the order red, green, blue ..."
+            return self.in_listed_order(subjects)
         if tok is not None and tok.has("self_tower", "order", "end", "with") and verb in ("put", None):
             self.take("self_tower")
             return self.tower(subjects, on_table=True)

@@ -163,8 +163,10 @@ def split_stages(tokens: Sequence[Token], text: str = "") -> tuple[list[list[Tok
             temporal.append(("after" if later_first else tok.get("temporal"), len(stages) - 1))
             i += 1
             continue
-        if tok.text == ":" and stages[-1] and (stages[-1][-1].has("tower") or _sized(stages[-1])):
-            i += 1                                # "build a tower (of four blocks): A on B"
+        if tok.text == ":" and stages[-1] and (stages[-1][-1].has("tower", "listed_order")
+                                               or _sized(stages[-1])):
+            i += 1                                # "build a tower (of four blocks): A on B",
+                                                  # "put the blocks in order: A, B, C, ..."
             continue
         if tok.has("ordinal") and stages[-1] and stages[-1][-1].has("det"):
             stages[-1].append(tok)                # "the first red block", not "first, ..."

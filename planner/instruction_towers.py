@@ -204,6 +204,23 @@ class TowerForms(_Base):
                             f"lists {', '.join(o.name for o in listed)}")
         return self.stacked(listed if end[0] == "top" else listed[::-1], on_table)
 
+    def in_listed_order(self, subjects: list[NounPhrase]) -> list[Literal]:
+        """"stack the blocks in the order red, green, blue from bottom to top": a tower of
+        the blocks listed, in the direction said (the blocks named first must be them)."""
+        listed = self.noun_phrases()
+        while self.at("comma"):
+            self.i += 1
+        direction = self.take("order")
+        if not listed or direction not in ("bottom_up", "top_down"):
+            raise self.fail("say the order and its direction, e.g. 'in the order red, green, "
+                            "blue from bottom to top'")
+        named = self.tower_blocks(subjects, ordered=True)
+        blocks = self.tower_blocks(listed)
+        if sorted(o.name for o in named) != sorted(o.name for o in blocks):
+            raise self.fail(f"the tower is {', '.join(o.name for o in named)}, but the order "
+                            f"lists {', '.join(o.name for o in blocks)}")
+        return self.stacked(blocks if direction == "top_down" else blocks[::-1], on_table=True)
+
     def more_items(self, bare_first: bool = False) -> list[tuple[str | None, NounPhrase]]:
         """The further ", (and) <block> [position]" items of a tower's list (the first
         without a comma too when ``bare_first``)."""
