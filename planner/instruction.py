@@ -389,7 +389,8 @@ class _Parser(InstructionForms, TowerForms):
             return self.stayed(subjects, False)          # "don't move the blue block"
         if (tok is not None and tok.get("end") == "top" and verb == "put" and len(subjects) == 1
                 and not subjects[0].collective and self.clause_ends(1)
-                and not any(t.has("end") for t in self.toks[self.i + 1:])):   # not a tower by ends
+                and not any(t.has("end") for t in self.toks[self.i + 1:])   # not a tower by ends
+                and len(self.refs.mentions.items) > 1):   # something named before this object
             # "stack red on green, then stack blue on top": on top of what was just named
             self.toks[self.i:self.i + 1] = [Token(("on",), {"rel": "on"}),
                                             Token(("it",), {"pron": "it"})]

@@ -30,6 +30,8 @@ class NounPhrase:
     table: bool = False
     tower: bool = False             # "the tower", "every stack": blocks stacked in ``init``
     extreme: str | None = None      # "the tallest tower" (max) / "the shortest tower" (min)
+    part: str | None = None         # "the top block of the tower": top | bottom
+    part_of: NounPhrase | None = None   # ... and the tower it is of
     where: tuple[str, NounPhrase] | None = None   # "the block that is on green": (rel, place)
     states: list[str] = field(default_factory=list)   # "the open drawer"
     excluded: list[NounPhrase] = field(default_factory=list)   # "every block except red"
@@ -79,6 +81,9 @@ def parse_noun_phrase(toks: Sequence[Token], i: int) -> tuple[NounPhrase | None,
             np.match = True
         elif t.has("det") and np.other:                       # "the rest of the blocks"
             pass
+        elif t.has("tower_part") and np.part is None and at(i + 1) is not None \
+                and at(i + 1).has("noun"):
+            np.part = t.get("tower_part")                     # "the top block of ..."
         elif t.has("extreme") and np.extreme is None and at(i + 1) is not None \
                 and at(i + 1).has("tower"):
             np.extreme = t.get("extreme")                     # "the tallest tower"
@@ -118,6 +123,12 @@ def parse_noun_phrase(toks: Sequence[Token], i: int) -> tuple[NounPhrase | None,
                 np.states.append("hold")
                 np.words.extend(at(i).words)
                 i += 1
+            if np.part and at(i) is not None and at(i).has("of"):   # "... of the tower"
+                of, k = parse_noun_phrase(toks, i + 1)
+                if of is not None and of.tower:
+                    np.part_of = of
+                    np.words.extend(w for t in toks[i:k] for w in t.words)
+                    i = k
             i = _relative_clause(toks, i, np)
             i = _object_clause(toks, i, np)
     if head is not None and (np.noun or np.name) or (head is None and np.colours):  # "red block 2"

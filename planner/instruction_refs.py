@@ -63,7 +63,8 @@ class Resolver:
 
         ``exclude`` names objects a pronoun may not take ("put blue on it": not blue).
         """
-        found = self._tower(np, subject) if np.tower else self._resolve(np, types, exclude)
+        found = (self._tower(np, subject) if np.tower else self._part(np) if np.part
+                 else self._resolve(np, types, exclude))
         if record:
             self.mentions.add(found, subject)
         return found
@@ -114,6 +115,16 @@ class Resolver:
         on the tower") the top block of each."""
         towers = self.select_towers(np)
         return [o for t in towers for o in (t[:-1] if subject else t[:1])]
+
+    def _part(self, np: NounPhrase) -> list[SceneObject]:
+        """"the top block of the tower", "the bottom block of the tallest stack"."""
+        if np.part_of is None:
+            raise self.fail(f"{self.phrase(np)}: the {np.part} of which tower? say 'the "
+                            f"{np.part} block of the tower'")
+        towers = self.select_towers(np.part_of)
+        if len(towers) != 1:
+            raise self.fail(f"{self.phrase(np)} must name one block; name one tower")
+        return [towers[0][0] if np.part == "top" else towers[0][-1]]
 
     def select_towers(self, np: NounPhrase) -> list[list[SceneObject]]:
         """The observed towers (each top first, bottom included) that ``np`` names ("the
