@@ -162,6 +162,8 @@ class InstructionForms(_Base):
                                    exclude={o.name for o in objs})
         if len(target) != 1:
             raise self.fail(f"{ref.text!r} must be a single place, not {len(target)}")
+        if any(np.collective for np in subjects):       # "put everything on red": not red
+            objs = [o for o in objs if o.name != target[0].name]
         return [lit for obj in objs for lit in self.instantiate(tpl, obj, target[0], neg)]
 
     def under(self, subjects: list[NounPhrase], ref: NounPhrase, neg: bool) -> list[Literal]:
