@@ -224,10 +224,11 @@ class _Parser(InstructionForms, TowerForms):
     def consistent(self, literals: list[Literal]) -> tuple[Literal, ...]:
         unique = tuple(dict.fromkeys(literals))
         for a, b in combinations(unique, 2):
-            clash = a.atom == b.atom or (a.positive and b.positive and
-                                         set(self.lexicon.slots_of(a)) & set(self.lexicon.slots_of(b)))
-            if clash:
-                raise self.fail(f"{a} and {b} cannot both hold")
+            shared = (sorted(set(self.lexicon.slots_of(a)) & set(self.lexicon.slots_of(b)))
+                      if a.positive and b.positive else [])
+            if a.atom == b.atom or shared:
+                why = f" (both fill '{shared[0]}', which holds one)" if shared else ""
+                raise self.fail(f"{a} and {b} cannot both hold{why}")
         self.acyclic(unique)   # (across stages a later one may undo an earlier one: run() decides)
         return unique
 
