@@ -18,37 +18,23 @@ from itertools import product
 
 from vlaplan.planner.atoms import Atom
 from vlaplan.planner.errors import PDDLSemanticError, UnsupportedFeature
-from vlaplan.planner.formulas import (And, Eq, Forall, FunctionTerm, Increase, Not, Pred, When,
-                                      substitute, walk)
+from vlaplan.planner.formulas import (And, Eq, FunctionTerm, Increase, Not, Pred, substitute,
+                                      walk)
 from vlaplan.planner.grounding_schema import _Schema
 from vlaplan.planner.model import Domain, Problem, objects_by_type
-from vlaplan.planner.normalize import Conjunction, dnf, flatten_effect
+from vlaplan.planner.normalize import Conjunction, TooManyDisjuncts, dnf, flatten_effect
 from vlaplan.planner.task import ConditionalEffect, GroundAction, Task
 
 GOAL_ACTION = "__goal__"
 
 
-def _static_predicates(domain: Domain) -> set[str]:
-    """Predicates no action adds or deletes (a predicate read only in the condition of a
-    conditional effect is still static)."""
-    changed: set[str] = set()
-    for action in domain.actions.values():
-        changed |= _changed_by(action.effect)
+def _static_predicates(domain: Domain, effects: dict[str, list]) -> set[str]:
+    """Predicates no action adds or deletes, from each action's flattened ``effects``
+    (:func:`flatten_effect`; a predicate read only in the condition of a conditional
+    effect is still static)."""
+    changed = {eff[1].predicate for flat in effects.values() for _conds, eff in flat
+               if isinstance(eff, tuple)}
     return set(domain.predicates) - changed
-
-
-def _changed_by(effect) -> set[str]:
-    if isinstance(effect, Pred):
-        return {effect.predicate}
-    if isinstance(effect, Not):
-        return _changed_by(effect.part)
-    if isinstance(effect, And):
-        return set().union(*(_changed_by(p) for p in effect.parts)) if effect.parts else set()
-    if isinstance(effect, Forall):
-        return _changed_by(effect.body)
-    if isinstance(effect, When):
-        return _changed_by(effect.effect)
-    return set()                                  # increase, and the empty effect
 
 
 MAX_PARTIAL = 20000  # bindings tried when a precondition is grounded parameter by parameter
@@ -64,9 +50,7 @@ def _disjuncts(action, objects_of, known, allowed) -> list[tuple[Conjunction, di
     such conditions into axioms)."""
     try:
         return [(conj, allowed) for conj in dnf(action.precondition, objects_of, known=known)]
-    except UnsupportedFeature as exc:
-        if "disjuncts" not in str(exc):
-            raise
+    except TooManyDisjuncts as exc:
         first = exc
     names = [p.name for p in action.params if p.name in _open_in_choices(action.precondition)]
     count = 1
@@ -110,7 +94,9 @@ def _open_in_choices(f) -> set[str]:
 def ground(domain: Domain, problem: Problem) -> Task:
     """The grounded task of ``problem``: reachable facts and actions only."""
     objects_of = objects_by_type(domain, problem)
-    static = _static_predicates(domain)
+    effects = {action.name: flatten_effect(action.effect, objects_of)
+               for action in domain.actions.values()}
+    static = _static_predicates(domain, effects)
     init = set(problem.init)
     uses_costs = problem.uses_costs
 
@@ -120,7 +106,6 @@ def ground(domain: Domain, problem: Problem) -> Task:
         return None
 
     schemas: list[_Schema] = []
-    effects: dict[str, list] = {}
     for action in domain.actions.values():
         allowed = {}
         for p in action.params:
@@ -128,7 +113,6 @@ def ground(domain: Domain, problem: Problem) -> Task:
             for t in p.types:
                 objs.update(objects_of.get(t, ()))
             allowed[p.name] = objs
-        effects[action.name] = flatten_effect(action.effect, objects_of)
         for conj, fixed in _disjuncts(action, objects_of, known, allowed):
             schemas.append(_Schema(action, conj, fixed))
             schemas[-1].prepare(effects[action.name], static)

@@ -17,6 +17,11 @@ Conjunction = list[Literal]
 MAX_DISJUNCTS = 2000
 
 
+class TooManyDisjuncts(UnsupportedFeature):
+    """A condition whose DNF outgrows :data:`MAX_DISJUNCTS` (grounding may bind the
+    action's parameters first and try again)."""
+
+
 def dnf(f: Formula, objects_of: Mapping[str, Sequence[str]], positive: bool = True,
         known: Callable[[Pred], bool | None] | None = None) -> list[Conjunction]:
     """Disjunctive normal form of ``f`` (negated when ``positive`` is False).
@@ -65,7 +70,7 @@ def dnf(f: Formula, objects_of: Mapping[str, Sequence[str]], positive: bool = Tr
 
 def _guard(conjs: list) -> None:
     if len(conjs) > MAX_DISJUNCTS:
-        raise UnsupportedFeature(f"conditions with more than {MAX_DISJUNCTS} disjuncts in DNF")
+        raise TooManyDisjuncts(f"conditions with more than {MAX_DISJUNCTS} disjuncts in DNF")
 
 
 def _simplify(conj: Conjunction) -> Conjunction | None:

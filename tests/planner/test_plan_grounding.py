@@ -192,5 +192,9 @@ def test_quantified_static_conditions_ground_parameter_first():
 def test_a_predicate_read_only_in_an_effect_condition_is_static():
     from vlaplan.planner import parse_domain
     from vlaplan.planner.grounding import _static_predicates
-    assert "guards" in _static_predicates(parse_domain(GUARDED))
-    assert "seen" not in _static_predicates(parse_domain(GUARDED))
+    from vlaplan.planner.normalize import flatten_effect
+    domain = parse_domain(GUARDED)
+    objects_of = objects_by_type(domain, _guarded_problem(domain, 4))
+    effects = {a.name: flatten_effect(a.effect, objects_of) for a in domain.actions.values()}
+    assert "guards" in _static_predicates(domain, effects)
+    assert "seen" not in _static_predicates(domain, effects)
