@@ -12,7 +12,6 @@ Anything it cannot read exactly raises :class:`InstructionNotUnderstood`; it nev
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import combinations
 
 from vlaplan.planner.atoms import Atom
 from vlaplan.planner.errors import InstructionNotUnderstood
@@ -23,6 +22,7 @@ from vlaplan.planner.instruction_lexer import Token, lex, split_stages
 from vlaplan.planner.instruction_phrases import (NounPhrase, parse_noun_phrase,
                                                  parse_noun_phrases)
 from vlaplan.planner.instruction_refs import Resolver
+from vlaplan.planner.instruction_state import StateForms
 from vlaplan.planner.instruction_towers import TowerForms, tower_lists
 from vlaplan.planner.lexicon import GoalTemplate, Lexicon, tokenize_words
 
@@ -55,7 +55,7 @@ def parse_instruction(text: str, objects: Sequence[SceneObject], lexicon: Lexico
             raise err from None
 
 
-class _Parser(InstructionForms, TowerForms):
+class _Parser(InstructionForms, TowerForms, StateForms):
     def __init__(self, text: str, objects: Sequence[SceneObject], lexicon: Lexicon,
                  init: frozenset[Atom] | None, time_order: bool = False) -> None:
         self.text = text
@@ -68,6 +68,7 @@ class _Parser(InstructionForms, TowerForms):
         self.i = 0
         self.so_far: tuple[Literal, ...] = ()
         self.backwards = False
+        self.now: tuple[tuple[Literal, ...], frozenset[Atom]] | None = None  # state()'s cache
         self.taken_off: list[NounPhrase] | None = None  # subjects of the clause's "off"/"out"
         self.verb_tok: Token | None = None
         self.complement_at = 0
@@ -79,69 +80,6 @@ class _Parser(InstructionForms, TowerForms):
         self.notes: list[str] = []
 
     # ------------------------------------------------------------------ helpers
-    def in_state(self, state: str, obj: SceneObject) -> bool | None:
-        """Whether ``obj`` is ``state`` ("open") in the observed state; None if unknown."""
-        tpl = self.lexicon.goals.get(state)
-        if not self.init or tpl is None or tpl.for_each or not tpl.accepts(0, obj):
-            return None if tpl is not None and tpl.accepts(0, obj) else False
-        return self.observed(tpl, obj.name)
-
-    def observed(self, tpl: GoalTemplate, x: str, y: str | None = None) -> bool:
-        """Whether every literal of ``tpl`` over ``x`` (and ``y``) holds in :meth:`state`."""
-        now = self.state()
-        return all((lit.atom in now) == lit.positive for lit in tpl.instantiate(x, y))
-
-    def state(self) -> frozenset[Atom]:
-        """The observed state as the earlier steps leave it: each literal they made true
-        replaces the atoms it excludes (the lexicon's slots: a block is at one place), and
-        each they made false is gone.  References such as "the tower" or "the block that
-        is on green" are read here, so they see what the steps before them did."""
-        now = set(self.init)
-        for lit in self.earlier():
-            if lit.positive:
-                taken = set(self.lexicon.slots_of(lit))
-                now = {a for a in now if not taken & set(self.lexicon.slots_of(Literal(a)))}
-                now.add(lit.atom)
-            else:
-                now.discard(lit.atom)
-        return frozenset(now)
-
-    def earlier(self) -> tuple[Literal, ...]:
-        """What the steps before this one make true; none while "Y after X" is read in text
-        order (Y is read first, but happens later)."""
-        return () if self.backwards else self.so_far
-
-    def latest_first(self) -> list[Atom]:
-        """The atoms of :meth:`state`, those the earlier steps made true first (the latest
-        step first), so that a lexicon without slots still finds where a thing was put."""
-        made = [lit.atom for lit in reversed(self.earlier()) if lit.positive]
-        return list(dict.fromkeys([*made, *sorted(self.state())]))
-
-    def relation_of(self, kind: str) -> Atom | None:
-        """The one positive atom goal ``kind`` makes, over the placeholders ``?x`` (and
-        ``?y``), to read that relation in ``init``; None when the lexicon has no such goal
-        or it is not one positive literal."""
-        tpl = self.lexicon.goals.get(kind)
-        pattern = tpl.instantiate("?x", "?y") if tpl is not None else []
-        return pattern[0].atom if len(pattern) == 1 and pattern[0].positive else None
-
-    def located(self, rel: str, obj: SceneObject, place: NounPhrase) -> bool:
-        """Whether ``obj`` stands ``rel`` ("on", "in", "under", or "holds": ``place`` is
-        in it) ``place`` in the observed state ("the block that is on green")."""
-        if not self.init:
-            raise self.fail(f"'{rel} {place.text}' after 'that is' is read from the observed "
-                            f"scene, and there is none; name the object instead")
-        if place.table:
-            kind, pairs = "on_table", [(obj, None)]
-        else:
-            found = self.refs.resolve(place, None, subject=False, record=False)
-            kind = "in" if rel in ("in", "holds") else "on"
-            pairs = [(p, obj) if rel in ("under", "holds") else (obj, p) for p in found]
-        tpl = self.lexicon.goals.get(kind)
-        return tpl is not None and any(
-            self.observed(tpl, x.name, y.name if y is not None else None)
-            for x, y in pairs if x.name != (y.name if y is not None else None))
-
     def fail(self, reason: str, suggestions: dict[str, list[str]] | None = None) -> InstructionNotUnderstood:
         return InstructionNotUnderstood(self.text, reason, (), suggestions)
 
@@ -220,36 +158,6 @@ class _Parser(InstructionForms, TowerForms):
             stages.reverse()
         checkpoints = checkpoints_of(stages, self.lexicon.slots_of)
         return Goal(tuple(stages), self.text, checkpoints, tuple(self.notes))
-
-    def consistent(self, literals: list[Literal]) -> tuple[Literal, ...]:
-        unique = tuple(dict.fromkeys(literals))
-        for a, b in combinations(unique, 2):
-            shared = (sorted(set(self.lexicon.slots_of(a)) & set(self.lexicon.slots_of(b)))
-                      if a.positive and b.positive else [])
-            if a.atom == b.atom or shared:
-                why = f" (both fill '{shared[0]}', which holds one)" if shared else ""
-                raise self.fail(f"{a} and {b} cannot both hold{why}")
-        self.acyclic(unique)   # (across stages a later one may undo an earlier one: run() decides)
-        return unique
-
-    def acyclic(self, literals: Sequence[Literal]) -> None:
-        """Refuse a loop of "on" (or "in") literals of one stage ("red on green, green on
-        blue and blue on red"): no scene can hold it."""
-        for kind in ("on", "in"):
-            head = self.relation_of(kind)
-            if head is None:
-                continue
-            x, y = head.args.index("?x"), head.args.index("?y")
-            under = {lit.atom.args[x]: lit.atom.args[y] for lit in literals if lit.positive
-                     and lit.atom.predicate == head.predicate and len(lit.atom.args) == len(head.args)}
-            for start in under:
-                chain, node = [start], under[start]
-                while node in under and node not in chain:
-                    chain.append(node)
-                    node = under[node]
-                if node == start:
-                    loop = f" {'on' if kind == 'on' else 'in'} ".join([*chain, start])
-                    raise self.fail(f"{loop} is a loop, and no scene can hold it")
 
     def stage(self) -> list[Literal]:
         literals = self.clause()

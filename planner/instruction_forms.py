@@ -1,7 +1,8 @@
 """The instruction parser's complements and special forms: relations to a place ("on the
-green block", "under", "to"), a later step that names only its objects, sorting,
-"nothing"/"anything", exceptions after a clause, and taking things off or out (towers
-are in :mod:`instruction_towers`).
+green block", "under", "to", "respectively", "instead of"), a later step that names only
+its objects or only its place, sorting, "nothing"/"anything", exceptions after a clause,
+and taking things off or out (towers are in :mod:`instruction_towers`; where things stand
+now, swapping and "where it is" in :mod:`instruction_state`).
 
 A mixin of the parser in :mod:`vlaplan.planner.instruction`; it uses the parser's cursor
 (``take``, ``at``, ``noun_phrase``) and goal helpers (``placed_objects``, ``apply_each``).
@@ -11,10 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from vlaplan.planner.instruction_goal import Literal, SceneObject
+from vlaplan.planner.instruction_goal import Literal
 from vlaplan.planner.instruction_lexer import Token
 from vlaplan.planner.instruction_phrases import NounPhrase, parse_noun_phrases
-from vlaplan.planner.lexicon import GoalTemplate
 
 if TYPE_CHECKING:  # pragma: no cover
     from vlaplan.planner.instruction import _Parser as _Base
@@ -203,72 +203,6 @@ class InstructionForms(_Base):
                 raise self.fail(f"it is not clear where {lit.atom.args[0]} should go: the place "
                                 f"of the step before is taken; say it, e.g. 'then put ... on ...'")
 
-    # ------------------------------------------------------------------ swapping
-    def swap(self) -> list[Literal]:
-        """"swap red and green", "exchange red with green": each goes where the other
-        stands in the observed state; of two stacked on each other, the lower one goes on
-        top ("red on green on blue" -> green on red on blue)."""
-        subjects = self.noun_phrases() or []
-        if self.take("with") is not None:
-            subjects += self.noun_phrases() or []
-        if not subjects:
-            raise self.fail("swap what? name the two objects")
-        objs = self.movables(subjects)
-        if len(objs) != 2:
-            raise self.fail(f"swapping takes exactly two objects, not {len(objs)}")
-        if not self.init:
-            raise self.fail("swapping needs the observed scene, to know where the two stand now")
-        (a, (ka, sa)), (b, (kb, sb)) = [(o, self.support(o)) for o in objs]
-        if (ka, sa) == (kb, sb):
-            where = "on the table" if sa is None else f"on or in {self.lexicon.describe(sa)}"
-            raise self.fail(f"{a.name} and {b.name} both stand {where}; the place there is "
-                            f"not part of a goal, so swapping them asks for nothing")
-        if sa == b:                              # a on b on sb: b on a on sb
-            moves = [(b, ka, a), (a, kb, sb)]
-        elif sb == a:
-            moves = [(a, kb, b), (b, ka, sa)]
-        else:
-            moves = [(a, kb, sb), (b, ka, sa)]
-        return [lit for obj, kind, place in moves
-                for lit in self.instantiate(self.template(kind), obj, place, False)]
-
-    def stayed(self, subjects: list[NounPhrase], neg: bool) -> list[Literal]:
-        """"leave blue where it is", "don't move the blue block": each object ends where
-        it stands now (after the earlier steps, else as observed); a goal on the end
-        state, so a plan may still move it and bring it back."""
-        if neg:
-            raise self.fail("'not' cannot go with leaving something where it is; say where "
-                            "it should go instead")
-        if not self.init:
-            raise self.fail("leaving something where it is needs the observed scene, to know "
-                            "where that is")
-        return [lit for obj in self.movables(subjects) for kind, place in [self.support(obj)]
-                for lit in self.instantiate(self.template(kind), obj, place, False)]
-
-    def movables(self, subjects: list[NounPhrase]) -> list[SceneObject]:
-        """The movable objects ``subjects`` name, each once, in the order named."""
-        return list(dict.fromkeys(o for np in subjects for o in self.refs.resolve(
-            np, self.lexicon.movable or None, subject=True)))
-
-    def support(self, obj: SceneObject) -> tuple[str, SceneObject | None]:
-        """What ``obj`` stands on or in (goal kind, the object, or None for the table),
-        read through the lexicon's on / in / on_table goals: as earlier steps leave it,
-        else as observed."""
-        heads = [(kind, head) for kind in ("on", "in", "on_table")
-                 if (head := self.relation_of(kind)) is not None]
-        for atom in self.latest_first():
-            for kind, head in heads:
-                if (atom.predicate != head.predicate or len(atom.args) != len(head.args)
-                        or atom.args[head.args.index("?x")] != obj.name):
-                    continue
-                if "?y" not in head.args:
-                    return kind, None
-                under = self.refs.by_name.get(atom.args[head.args.index("?y")])
-                if under is not None:
-                    return kind, under
-        raise self.fail(f"{self.lexicon.describe(obj)} stands on nothing in the observed scene "
-                        f"(held?); say where it should go")
-
     # ------------------------------------------------------------------ sorting
     def sort(self) -> list[Literal]:
         subjects = self.noun_phrases() or [NounPhrase(words=["everything"], everything=True)]
@@ -396,16 +330,6 @@ class InstructionForms(_Base):
         return [lit for obj in objs for lit in self.instantiate(
             tpl, obj, self.source_of(obj, tpl) if ref is None
             else self.single(ref, "remove", 1, subject=False), False)]
-
-    def source_of(self, obj: SceneObject, tpl: GoalTemplate) -> SceneObject:
-        """Where ``obj`` is taken out of when the instruction does not say."""
-        for atom in self.latest_first():
-            if len(atom.args) == 2 and atom.args[0] == obj.name and atom.args[1] in self.refs.by_name:
-                holder = self.refs.by_name[atom.args[1]]
-                if tpl.accepts(1, holder):
-                    return holder
-        return self.single(NounPhrase(words=["the", self.away_noun(tpl.args[1])], det="the"),
-                           "remove", 1, subject=False)
 
     def away_noun(self, types: Sequence[str] | None = None) -> str:
         types = types or self.arg_types("in", 1) or ()
