@@ -199,9 +199,7 @@ class TowerForms(_Base):
                 raise self.fail("list the blocks from one end of the tower to the other, "
                                 "e.g. 'red at the bottom, then green, then blue'")
         listed = [self.single(np, "on", 0, subject=True) for np in [end[1]] + [n for _, n in items]]
-        if sorted(o.name for o in listed) != sorted(o.name for o in blocks):
-            raise self.fail(f"the tower is {', '.join(o.name for o in blocks)}, but the order "
-                            f"lists {', '.join(o.name for o in listed)}")
+        self.same_blocks(blocks, listed)
         return self.stacked(listed if end[0] == "top" else listed[::-1], on_table)
 
     def in_listed_order(self, subjects: list[NounPhrase]) -> list[Literal]:
@@ -216,10 +214,14 @@ class TowerForms(_Base):
                             "blue from bottom to top'")
         named = self.tower_blocks(subjects, ordered=True)
         blocks = self.tower_blocks(listed)
-        if sorted(o.name for o in named) != sorted(o.name for o in blocks):
-            raise self.fail(f"the tower is {', '.join(o.name for o in named)}, but the order "
-                            f"lists {', '.join(o.name for o in blocks)}")
+        self.same_blocks(named, blocks)
         return self.stacked(blocks if direction == "top_down" else blocks[::-1], on_table=True)
+
+    def same_blocks(self, tower: list[SceneObject], listed: list[SceneObject]) -> None:
+        """Refuse an order that does not list exactly the tower's blocks."""
+        if sorted(o.name for o in listed) != sorted(o.name for o in tower):
+            raise self.fail(f"the tower is {', '.join(o.name for o in tower)}, but the order "
+                            f"lists {', '.join(o.name for o in listed)}")
 
     def more_items(self, bare_first: bool = False) -> list[tuple[str | None, NounPhrase]]:
         """The further ", (and) <block> [position]" items of a tower's list (the first
