@@ -77,7 +77,7 @@ class _Parser(InstructionForms, TowerForms, StateForms):
         self.subjects_at = 0                            # where this clause's objects start
         self.last_objects: tuple[Token, ...] | None = ()  # the latest clause's objects (None:
         #                                                 several clauses, so not one set)
-        self.notes: list[str] = []
+        self.notes: list[str] = self.refs.notes
 
     # ------------------------------------------------------------------ helpers
     def fail(self, reason: str, suggestions: dict[str, list[str]] | None = None) -> InstructionNotUnderstood:
@@ -197,6 +197,12 @@ class _Parser(InstructionForms, TowerForms, StateForms):
               and self.at("det", "noun", "colour", "name", "pron", offset=1)):
             verb, self.verb_word = tok.get("state"), tok.text   # "(once you have) opened the drawer"
             self.i += 1
+        save = self.i
+        if verb is not None and (self.noun_phrases() is not None or verb == "sort") \
+                and self.take("so_that") is not None:
+            verb, self.verb_tok = "leave", None      # "arrange the blocks so that red is on green"
+        else:
+            self.i = save
         self.verb, self.neg = verb, neg
         if verb == "build":
             return self.build()
@@ -319,8 +325,10 @@ class _Parser(InstructionForms, TowerForms, StateForms):
             return self.removed(subjects, None)
         if verb in ("take", "hold") or (verb == "put" and self.verb_word == "get"):
             return self.apply_each("hold", subjects, neg)      # "get the red cube (and ...)"
-        if verb == "put" and self.verb_word in ("stack", "pile") and (
-                len(subjects) > 1 or subjects[0].collective):
+        if verb == "put" and self.verb_word in ("stack", "pile") and len(subjects) == 1 and (
+                subjects[0].collective or subjects[0].pronoun == "them"):
+            return self.tower(subjects, on_table=True)   # "stack all the blocks": any order
+        if verb == "put" and self.verb_word in ("stack", "pile") and len(subjects) > 1:
             raise self.fail("say the order of the tower, e.g. 'stack red on green on blue' or "
                             "'... with blue at the bottom'")
         names = " and ".join(np.text for np in subjects)

@@ -206,6 +206,10 @@ class InstructionForms(_Base):
     # ------------------------------------------------------------------ sorting
     def sort(self) -> list[Literal]:
         subjects = self.noun_phrases() or [NounPhrase(words=["everything"], everything=True)]
+        if len(subjects) == 1 and subjects[0].table:     # "clean up the table": what is on it
+            subjects = [NounPhrase(words=["everything"], everything=True)]
+        if not self.lexicon.sort and self.lexicon.away and not self.at("by", "rel"):
+            return self.placed("in", subjects, None, self.neg)   # "tidy up the cube": away
         attribute = self.sorted_by() if self.at("by") else None   # "sort X by colour into ..."
         ref = None
         if self.at("rel") and self.peek().get("rel") in ("in", "to"):

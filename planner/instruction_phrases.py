@@ -43,7 +43,7 @@ class NounPhrase:
     @property
     def collective(self) -> bool:
         """Denotes every match rather than exactly one."""
-        return self.quant == "all" or self.everything or self.plural
+        return (self.quant == "all" or self.everything or self.plural) and self.det != "a"
 
 
 def _modifies(tok: Token | None) -> bool:
@@ -66,6 +66,8 @@ def parse_noun_phrase(toks: Sequence[Token], i: int) -> tuple[NounPhrase | None,
             np.index = t.get("ordinal")                       # "the second red block"
         elif t.has("number") and np.count is None and _modifies(at(i + 1)):
             np.count = t.get("number")
+            if np.count == 1 and np.det is None and np.quant is None:
+                np.det, np.count = "a", None                  # "one red block": any one
         else:
             break
         np.words.extend(t.words)

@@ -47,6 +47,7 @@ class Resolver:
         self.lexicon = lexicon
         self.mentions = Mentions()
         self.seen_in = "the observed scene"  # where states and towers are read (see the parser)
+        self.notes: list[str] = []           # how the instruction was read (the goal's notes)
 
     def fail(self, reason: str, suggestions: dict[str, list[str]] | None = None) -> InstructionNotUnderstood:
         return InstructionNotUnderstood(self.instruction, reason, (), suggestions)
@@ -65,6 +66,8 @@ class Resolver:
         """
         found = (self._tower(np, subject) if np.tower else self._part(np) if np.part
                  else self._resolve(np, types, exclude))
+        if np.det == "a" and len(found) > 1 and not np.tower:
+            found = [self._any_of(np, found)]
         if record:
             self.mentions.add(found, subject)
         return found
@@ -188,12 +191,26 @@ class Resolver:
                     f"{len(candidates)}: {self.listing(candidates)}",
                     {np.text: [o.name for o in candidates]} if len(candidates) > wanted else None)
             return
-        if not np.collective and len(candidates) > 1:
+        if not np.collective and len(candidates) > 1 and np.det != "a":
             err = self.fail(f"{self.phrase(np)} is ambiguous: it could be "
                             f"{' or '.join(self.lexicon.describe(o) for o in candidates)}; "
                             f"say which (e.g. by name)", {np.text: [o.name for o in candidates]})
             err.candidates = [o.name for o in candidates]  # type: ignore[attr-defined]
             raise err
+
+    def _any_of(self, np: NounPhrase, candidates: list[SceneObject]) -> SceneObject:
+        """One of several that "a red block" / "any red block" / "one of the red blocks"
+        fits, since any of them will do: one not named elsewhere in the instruction, clear
+        of other objects in the state read, first in the scene's order.  The choice goes to the notes."""
+        mentioned = self.mentions.names()
+        order = {o.name: k for k, o in enumerate(self.objects)}
+        chosen = min(candidates, key=lambda o: (o.name in mentioned,
+                                                self.in_state("clear", o) is False, order[o.name]))
+        note = (f"{self.phrase(np)} could be any of {', '.join(o.name for o in candidates)}; "
+                f"chose {chosen.name}")
+        if note not in self.notes:
+            self.notes.append(note)
+        return chosen
 
     def described(self, np: NounPhrase, types: Collection[str] | None = None) -> str:
         noun = self.lexicon.nouns[np.noun].words[0] if np.noun else self.noun_of_types(types)

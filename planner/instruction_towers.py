@@ -181,12 +181,39 @@ class TowerForms(_Base):
             ends.append((end, np))
         listed = len(ends) == 1 and ends[0][0] in ("top", "bottom") and self.at(
             "comma", "and", "colour", "noun", "det", "name")     # (the loop took a comma)
-        blocks = self.tower_blocks(subjects, ordered=listed)
+        free = (not ends and order is None and len(subjects) == 1
+                and (subjects[0].collective or subjects[0].pronoun == "them"))
+        blocks = self.tower_blocks(subjects, ordered=listed or free)
         if len(blocks) < 2:
             raise self.fail("a tower needs at least two blocks")
         if listed:
             return self.from_one_end(blocks, ends[0], on_table)
+        if free:                            # "stack all the blocks into one tower"
+            return self.stacked(self.any_order(blocks), on_table)
         return self.stacked(self.tower_order(blocks, order, ends), on_table)
+
+    def any_order(self, blocks: list[SceneObject]) -> list[SceneObject]:
+        """A tower of ``blocks`` whose order nobody said ("stack all the blocks"), top
+        first: any order meets the instruction, so the longest run of them already
+        standing on the table as a tower stays at the bottom and the others follow in the
+        scene's order.  The choice is written in the goal's notes."""
+        names = {o.name for o in blocks}
+        base: list[SceneObject] = []
+        for standing in self.towers() or []:          # each top first, bottom included
+            run = []
+            for obj in reversed(standing):
+                if obj.name not in names:
+                    break
+                run.append(obj)
+            if len(run) > len(base):
+                base = run
+        bottom_up = base + [o for o in blocks if o not in base]
+        top_first = bottom_up[::-1]
+        kept = (f", keeping {' on '.join(o.name for o in base[::-1])} as it stands"
+                if len(base) > 1 else "")
+        self.notes.append(f"no order was said for the tower of {', '.join(o.name for o in blocks)}; "
+                          f"chose {' on '.join(o.name for o in top_first)} (top first){kept}")
+        return top_first
 
     def from_one_end(self, blocks: list[SceneObject], end: tuple[str, NounPhrase],
                      on_table: bool) -> list[Literal]:
