@@ -174,7 +174,8 @@ def cmd_goal(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"instruction": args.instruction, "domain": args.domain, "seed": args.seed,
                           "scene": [r.model_dump() for r in records], "atoms": atoms,
-                          "goal": {"stages": stages, "final": final}, "unreachable": never}))
+                          "goal": {"stages": stages, "final": final}, "notes": list(goal.notes),
+                          "unreachable": never}))
         return 0
     console = Console()
     table = Table(title=f"{args.domain} scene, seed {args.seed}", title_justify="left")
@@ -189,6 +190,8 @@ def cmd_goal(args: argparse.Namespace) -> int:
         console.print(f"[bold]{'goal' if i == 0 else 'then'}[/bold] " + " ".join(stage))
     if len(stages) > 1:
         console.print("[bold]final[/bold] " + " ".join(final))
+    for note in goal.notes:
+        console.print(f"[yellow]note[/yellow] {note}")
     if never:
         console.print(f"[yellow]note[/yellow] {never} (`vlaplan run` would stop before acting)")
     return 0

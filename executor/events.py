@@ -32,6 +32,7 @@ class GoalParsed:
 
     instruction: str
     stages: tuple[tuple[str, ...], ...]
+    notes: tuple[str, ...] = ()     # choices the reading made (see Goal.notes)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ class LiveView:
     def __init__(self, console: Console, title: str) -> None:
         self.console, self.title = console, title
         self.goal: list[list[str]] = []
+        self.notes: list[str] = []
         self.plan: list[str] = []
         self.status: list[tuple[str, str]] = []  # (mark, style) per plan action
         self.plan_cause = ""
@@ -46,6 +47,7 @@ class LiveView:
     def __call__(self, event: Any) -> None:
         if isinstance(event, ev.GoalParsed):
             self.goal = [list(s) for s in event.stages]
+            self.notes = list(event.notes)
         elif isinstance(event, ev.PlanMade):
             p = event.plan
             if p.status == "SOLVED":
@@ -91,6 +93,8 @@ class LiveView:
         goal = Text()
         for i, stage in enumerate(self.goal):
             goal.append(("then " if i else "") + " ".join(stage) + "\n")
+        for note in self.notes:
+            goal.append(f"note: {note}\n", style="yellow")
         checklist = Table.grid(padding=(0, 1))
         for (mark, style), action in zip(self.status, self.plan):
             checklist.add_row(Text(mark, style=style), Text(action, style=style if mark != "·" else ""))
@@ -118,6 +122,8 @@ def summary_table(result: ExecutionResult) -> Table:
     table.add_row("instruction", result.instruction)
     table.add_row("domain / policy / seed", f"{result.domain} / {result.policy} / {result.seed}")
     table.add_row("goal", " ; then ".join(" ".join(s) for s in result.goal))
+    for note in result.goal_notes:
+        table.add_row("note", note)
     ok = sum(s.outcome == StepOutcome.SUCCEEDED for s in result.steps)
     table.add_row("steps", f"{len(result.steps)} ({ok} succeeded, "
                   f"{sum(s.outcome == StepOutcome.CHECK_FAILED for s in result.steps)} stopped by checks)")

@@ -209,7 +209,9 @@ class Executor:
             checkpoints = [list(c) for c in getattr(goal, "checkpoints", ())] or [
                 stage_goal(stages, k) for k in range(len(stages))]
             result.goal = [[literal_text(lit) for lit in stage] for stage in stages]
-            emit(ev.GoalParsed(instruction, tuple(tuple(s) for s in result.goal)))
+            result.goal_notes = list(getattr(goal, "notes", ()))
+            emit(ev.GoalParsed(instruction, tuple(tuple(s) for s in result.goal),
+                               tuple(result.goal_notes)))
             dispatcher = Dispatcher(self, robot, objects, result, emit, recorder, fault_items,
                                     seed, checks)
             dispatcher.obs = obs

@@ -145,6 +145,9 @@ class ExecutionResult(BaseModel):
     max_replans: int = 5
     scene: list[SceneObjectRecord] = Field(default_factory=list)
     goal: list[list[str]] = Field(default_factory=list, description="ordered stages of goal literals")
+    goal_notes: list[str] = Field(default_factory=list, description=(
+        "how the instruction was read: choices it left open ('a red block', a tower's order) "
+        "and objects a collective left out"))
     initial_atoms: list[str] = Field(default_factory=list)
     final_atoms: list[str] = Field(default_factory=list)
     plans: list[PlanRecord] = Field(default_factory=list)

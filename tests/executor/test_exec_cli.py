@@ -70,6 +70,9 @@ def test_goal_shows_scene_and_goal_without_executing() -> None:
     assert text.returncode == 0, text.stderr
     assert "red_cylinder_1" in text.stdout and "drawer" in text.stdout
     assert "(in red_cylinder_1 drawer)" in text.stdout and "then (closed drawer)" in text.stdout
+    chosen = json.loads(vlaplan("goal", "put a red block on white", "--seed", "0", "--json").stdout)
+    assert chosen["notes"] == ["'a red block' could be any of red_1, red_2, red_3; chose red_1"]
+    assert chosen["goal"]["stages"] == [["(on red_1 white_1)"]]
     missing = vlaplan("goal", "put the red cube in the drawer", "--domain", "kitchen", "--seed", "2")
     assert missing.returncode == 2 and "there is no red cube in the scene" in missing.stderr
 

@@ -73,6 +73,21 @@ def test_result_of_a_real_run_round_trips_through_json(executors) -> None:
     assert back == result and back.success
 
 
+def test_choices_the_reading_made_reach_the_result(executors) -> None:
+    # seed 0 has three red blocks: "a red block" lets the parser choose, and says so
+    seen: list = []
+    result = executors["tabletop"].run("put a red block on the purple block", seed=0,
+                                       on_event=seen.append)
+    assert result.success, result.reason
+    [note] = result.goal_notes
+    assert "could be any of red_1, red_2, red_3" in note
+    chosen = note.rsplit("chose ", 1)[1]
+    assert result.goal == [[f"(on {chosen} purple_1)"]]
+    parsed = [e for e in seen if isinstance(e, ev.GoalParsed)]
+    assert parsed and parsed[0].notes == (note,)
+    assert ExecutionResult.model_validate_json(result.model_dump_json()).goal_notes == [note]
+
+
 def test_same_seed_same_run(executors) -> None:
     ex = executors["tabletop"]
     a, b = ex.run("stack purple on orange", seed=0), ex.run("stack purple on orange", seed=0)
