@@ -193,6 +193,8 @@ class _Parser(InstructionForms, TowerForms, StateForms):
         if tok is not None and tok.has("verb") and not tok.has("colour", "noun", "name"):
             verb, self.verb_word, self.verb_tok = tok.get("verb"), tok.text, tok
             self.i += 1
+        elif tok is not None and tok.get("det") == "a" and self.at("tower", offset=1):
+            verb, self.verb_word = "build", ""              # "(I'd like) a stack of A on B"
         elif (tok is not None and tok.get("state") in ("open", "close")
               and self.at("det", "noun", "colour", "name", "pron", offset=1)):
             verb, self.verb_word = tok.get("state"), tok.text   # "(once you have) opened the drawer"

@@ -70,7 +70,7 @@ def lex(text: str, lexicon: Lexicon, names: Iterable[str] = ()) -> list[Token]:
         raise InstructionNotUnderstood(
             text, f"unknown word{'s' if len(unknown) > 1 else ''} {listed} "
                   f"(not in the {lexicon.domain or 'domain'} lexicon)", unknown, suggestions)
-    tokens = _demonstratives(tokens)
+    tokens = _tower_parts(_step_numbers(_demonstratives(tokens)))
     spatial = [t.text for t in tokens if set(t.readings) == {"position"}]   # unless a domain word
     if spatial:
         raise InstructionNotUnderstood(
@@ -112,6 +112,29 @@ def _demonstratives(tokens: list[Token]) -> list[Token]:
                 continue
             if tok.has("demonstrative"):
                 continue
+        out.append(tok)
+    return out
+
+
+def _step_numbers(tokens: list[Token]) -> list[Token]:
+    """A number with a full stop after it and a verb next is a step's number inside the
+    text ("1. put red on green 2. put blue on red"), not a block's ("green 2")."""
+    return [t for k, t in enumerate(tokens)
+            if not (t.has("number") and k + 2 < len(tokens) and tokens[k + 1].text == "."
+                    and _is_verb(tokens[k + 2]))]
+
+
+def _tower_parts(tokens: list[Token]) -> list[Token]:
+    """"on the bottom block of the tower": a relation and a part of a tower, not the tower
+    end "on the bottom" ("with red on the bottom") that the longest phrase took."""
+    out: list[Token] = []
+    for k, tok in enumerate(tokens):
+        after = tokens[k + 1] if k + 1 < len(tokens) else None
+        if (tok.get("end") in ("top", "bottom") and len(tok.words) == 3 and tok.words[0] == "on"
+                and after is not None and after.has("noun")):
+            out += [Token(tok.words[:1], {"rel": "on"}), Token(tok.words[1:2], {"det": "the"}),
+                    Token(tok.words[2:], {"tower_part": tok.get("end")})]
+            continue
         out.append(tok)
     return out
 
@@ -168,6 +191,10 @@ def split_stages(tokens: Sequence[Token], text: str = "") -> tuple[list[list[Tok
             i += 1                                # "build a tower (of four blocks): A on B",
                                                   # "put the blocks in order: A, B, C, ..."
             continue
+        if tok.text == ":" and _announces(stages[-1]):
+            stages[-1] = []                       # "stack them all: red on green on blue"
+            i += 1
+            continue
         if tok.has("ordinal") and stages[-1] and stages[-1][-1].has("det"):
             stages[-1].append(tok)                # "the first red block", not "first, ..."
             i += 1
@@ -191,6 +218,9 @@ def split_stages(tokens: Sequence[Token], text: str = "") -> tuple[list[list[Tok
         i += 1
     # a stage of one number is a list marker: "1. put red on green. 2. put blue on red."
     stages = [stage for stage in stages if stage and not (len(stage) == 1 and stage[0].has("number"))]
+    for stage in stages:                          # "in the end, red on green": a filler's comma
+        while len(stage) > 1 and stage[0].has("comma"):
+            del stage[0]
     return stages, _reversed_in_time(stages, temporal, text or " ".join(t.text for t in tokens))
 
 
@@ -210,6 +240,13 @@ def _reversed_in_time(stages: list[list[Token]], temporal: list[tuple[str, int]]
                   "say 'first ..., then ..., then ...'")
     word, sub = temporal[0]
     return (word == "after") == (sub == 1)        # the step after "after" happens first
+
+
+def _announces(stage: list[Token]) -> bool:
+    """Whether ``stage`` is a verb and "them (all)" / "everything" before a colon that lists
+    the steps: "stack them all: ...", "do everything: ..."."""
+    return (len(stage) >= 2 and _is_verb(stage[0])
+            and all(t.has("pron", "everything", "quant") for t in stage[1:]))
 
 
 def _sized(stage: list[Token]) -> bool:

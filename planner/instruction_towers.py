@@ -87,6 +87,7 @@ class TowerForms(_Base):
         height = self.take("height")                 # "a five-block tower"
         if self.take("tower") is None:
             raise self.fail("what should be built? only towers are known ('build a tower of ...')")
+        height = height if height is not None else self.take("height")   # "a tower 3 blocks high"
         if (self.take("of") is None and self.take("with") is None and self.at("rel")
                 and self.peek().get("rel") in ("from", "out")):
             self.i += 1                     # "a tower of / with / from / out of ..." (a colon

@@ -274,4 +274,4 @@ def tokenize_words(text: str) -> list[str]:
     text = re.sub(r"n't\b", " not", text).replace("can not", "can not")
     text = re.sub(r"\b(it|that|there|what)'s\b", r"\1 is", text)
     text = re.sub(r"'(re|ll|d|ve|m)\b", " ", text).replace("'s", "")
-    return re.findall(r"[a-z0-9_]+(?:-[a-z0-9_]+)*|no\.|[,;.!?:#]", text)
+    return re.findall(r"[a-z0-9_]+(?:-[a-z0-9_]+)*|no\.|[,;.!?:#&]", text)
