@@ -338,22 +338,6 @@ class _Parser(InstructionForms, TowerForms, StateForms):
             raise self.fail(f"what should happen to {names!r}? no verb or relation found")
         raise self.fail(f"where should {names!r} go? (e.g. {self.place_examples()})")
 
-    def holding_too(self, places: list[NounPhrase]) -> list[Literal]:
-        """"(the drawer closed) with the red cube inside (it)", "(green clear) ... with red
-        on it": what the place holds, said after its state."""
-        if not self.at("with") or not self.at("det", "colour", "noun", "name", offset=1):
-            return []
-        self.take("with")
-        inner = self.noun_phrases()
-        rel = self.take("rel")
-        if inner is None or rel not in ("in", "on"):
-            raise self.fail("say what is in or on it: e.g. '... closed with the red cube inside'")
-        if self.at("pron"):
-            self.i += 1                                  # "inside it", "on it"
-        if len(places) != 1:
-            raise self.fail("'with ... inside' needs one place")
-        return self.placed("in" if rel == "in" else "on", inner, places[0], False)
-
     def clause_ends(self, offset: int = 0) -> bool:
         """Whether the clause ends ``offset`` tokens ahead."""
         tok = self.peek(offset)

@@ -24,7 +24,8 @@ else:
 
 
 class StateForms(_Base):
-    """The observed state as the earlier steps leave it, and what reads it."""
+    """The observed state as the earlier steps leave it, what reads it, and what a place
+    holds said after its state ("closed with the red cube inside")."""
 
     def in_state(self, state: str, obj: SceneObject) -> bool | None:
         """Whether ``obj`` is ``state`` ("open") in the observed state; None if unknown."""
@@ -200,3 +201,19 @@ class StateForms(_Base):
                     return holder
         return self.single(NounPhrase(words=["the", self.away_noun(tpl.args[1])], det="the"),
                            "remove", 1, subject=False)
+
+    def holding_too(self, places: list[NounPhrase]) -> list[Literal]:
+        """"(the drawer closed) with the red cube inside (it)", "(green clear) ... with red
+        on it": what the place holds, said after its state."""
+        if not self.at("with") or not self.at("det", "colour", "noun", "name", offset=1):
+            return []
+        self.take("with")
+        inner = self.noun_phrases()
+        rel = self.take("rel")
+        if inner is None or rel not in ("in", "on"):
+            raise self.fail("say what is in or on it: e.g. '... closed with the red cube inside'")
+        if self.at("pron"):
+            self.i += 1                                  # "inside it", "on it"
+        if len(places) != 1:
+            raise self.fail("'with ... inside' needs one place")
+        return self.placed("in" if rel == "in" else "on", inner, places[0], False)
