@@ -164,13 +164,14 @@ class _Parser(InstructionForms, TowerForms, StateForms):
         if self.taken_off and self.at("rel"):   # "move red from the table into the drawer"
             literals = self.redirected(literals)
         while self.at("and", "comma"):   # gapped clause: "... and blue on yellow"
-            save = self.i
+            save, contrast = self.i, False
             while self.at("and", "comma"):
+                contrast |= self.peek().text == "but"    # "not red on green but on blue"
                 self.i += 1
             if self.taken_off and self.at("rel"):
                 literals = self.redirected(literals)
                 continue
-            more = self.gapped()
+            more = self.gapped(contrast)
             if more is None:
                 self.i = save
                 break
@@ -216,7 +217,9 @@ class _Parser(InstructionForms, TowerForms, StateForms):
             return self.reversed_towers()
         return self.body(verb, neg)
 
-    def gapped(self) -> list[Literal] | None:
+    def gapped(self, contrast: bool = False) -> list[Literal] | None:
+        """The clause after "and"/a comma that shares the verb (and negation, unless
+        ``contrast``: after "but" a negated clause's partner is positive)."""
         if self.verb in ("build", "sort", "swap", "reverse"):
             return None
         save = self.i
@@ -225,7 +228,7 @@ class _Parser(InstructionForms, TowerForms, StateForms):
         if self.place_here and (self.peek() is None or self.at("and", "comma")):
             self.toks[self.i:self.i] = self.place_here   # "... and the box (too)": same place
         self.i = save
-        return self.body(self.verb, self.neg)
+        return self.body(self.verb, self.neg and not contrast)
 
     def body(self, verb: str | None, neg: bool) -> list[Literal]:
         literals = self.clause_body(verb, neg)

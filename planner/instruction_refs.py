@@ -64,6 +64,8 @@ class Resolver:
 
         ``exclude`` names objects a pronoun may not take ("put blue on it": not blue).
         """
+        if np.table and subject:
+            raise self.fail(f"{self.phrase(np)} is where things are put, not something to move")
         found = (self._tower(np, subject) if np.tower else self._part(np) if np.part
                  else self._resolve(np, types, exclude))
         if np.det == "a" and len(found) > 1 and not np.tower:
