@@ -177,6 +177,11 @@ class _Parser(InstructionForms, TowerForms, StateForms):
                 break
             literals += more
             self.last_objects = None    # "... and blue on yellow, then on the table": whose?
+        how = self.peek().get("without") if self.at("without") else None
+        if how == "move" or (how and self.at("verb", offset=1)):  # "... without moving blue"
+            self.toks[self.i:self.i + 1] = [Token(("not",), {"neg": "not"})] + (
+                [Token(("move",), {"verb": "put"})] if how == "move" else [])
+            literals += self.clause()                             # (the same step)
         if self.at("comma") and self.at("order", offset=1):
             self.i += 1
         if self.at("order") and self.peek().text == "in that order" and self.clause_ends(1):
