@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from vlaplan.planner.errors import InstructionNotUnderstood
 from vlaplan.planner.instruction_goal import Literal
 from vlaplan.planner.instruction_lexer import Token
 from vlaplan.planner.instruction_phrases import NounPhrase, parse_noun_phrases
@@ -48,6 +49,15 @@ class InstructionForms(_Base):
         if self.respectively_ahead():
             return self.respective(rel, subjects, neg)
         ref = self.noun_phrase()
+        if ref is None and rel == "in" and self.clause_ends() and self.refs.mentions.items:
+            ref = NounPhrase(words=["it"], pronoun="it")   # "the drawer open and the cube inside"
+            save = list(self.refs.mentions.items)
+            try:
+                return self.placed("in", subjects, ref, neg)
+            except InstructionNotUnderstood as err:
+                if not getattr(err, "unresolved_pronoun", False):
+                    raise
+                self.refs.mentions.items, ref = save, None
         if ref is None:
             if rel == "in" and self.lexicon.away == "in" and verb in ("put", "take"):
                 return self.placed("in", subjects, None, neg)
@@ -331,6 +341,7 @@ class InstructionForms(_Base):
                 if not objs:
                     raise self.fail(f"nothing of that is on or in "
                                     f"{self.lexicon.describe(source)} in the observed scene")
+            self.refs.mentions.narrow(objs)          # "... and put it (them) on the table"
         return [lit for obj in objs for lit in self.instantiate(
             tpl, obj, self.source_of(obj, tpl) if ref is None
             else self.single(ref, "remove", 1, subject=False), False)]

@@ -22,10 +22,24 @@ class Mentions:
     def __init__(self) -> None:
         self.items: list[tuple[tuple[SceneObject, ...], bool, int]] = []
         self.stage = 0
+        self.mass: list[tuple[SceneObject, ...]] = []   # "everything" as a subject: "it" too
 
-    def add(self, objects: Sequence[SceneObject], subject: bool) -> None:
+    def add(self, objects: Sequence[SceneObject], subject: bool, mass: bool = False) -> None:
         if objects:
             self.items.append((tuple(objects), subject, self.stage))
+            if mass and subject:
+                self.mass.append(tuple(objects))
+
+    def narrow(self, objects: Sequence[SceneObject]) -> None:
+        """The latest subject mention that holds ``objects`` turns out to mean just them
+        ("take everything out of the drawer": what is in it)."""
+        kept = set(objects)
+        for k in range(len(self.items) - 1, -1, -1):
+            objs, subject, stage = self.items[k]
+            if subject and kept <= set(objs):
+                self.items[k] = (tuple(o for o in objs if o in kept), subject, stage)
+                self.mass = [tuple(o for o in m if o in kept) if m == objs else m for m in self.mass]
+                return
 
     def names(self) -> set[str]:
         return {o.name for objs, _, _ in self.items for o in objs}
@@ -71,7 +85,7 @@ class Resolver:
         if np.det == "a" and len(found) > 1 and not np.tower:
             found = [self._any_of(np, found)]
         if record:
-            self.mentions.add(found, subject)
+            self.mentions.add(found, subject, mass=np.everything)
         return found
 
     def _resolve(self, np: NounPhrase, types: Collection[str] | None,
@@ -251,6 +265,8 @@ class Resolver:
                 if len(found) > 1:
                     return found
             err = self.fail(f"'{np.text}' does not refer to several objects mentioned before")
+        elif self.mentions.mass and all(fits((o,)) for o in self.mentions.mass[-1]):
+            return list(self.mentions.mass[-1])   # "take everything out and put it on the table"
         else:
             err = self.fail(f"'{np.text}' does not refer to anything mentioned before that "
                             f"fits there")
