@@ -7,7 +7,9 @@ reference ("on the green block", "into the drawer", "on the table"), a state ("o
 "clear", "empty"), a tower order ("with blue at the bottom") or "by colour".  Noun
 phrases are resolved against the observed scene (see :mod:`instruction_refs`); the goal
 literals come from the lexicon's templates, so the parser holds no domain knowledge.
-Anything it cannot read exactly raises :class:`InstructionNotUnderstood`; it never guesses.
+Anything it cannot read exactly raises :class:`InstructionNotUnderstood`; it never guesses
+what the text means.  Where the text itself leaves a choice open ("a red block", a tower
+whose order is not said) one is made and written in ``Goal.notes``.
 """
 from __future__ import annotations
 
@@ -206,9 +208,14 @@ class _Parser(InstructionForms, TowerForms, StateForms):
             verb, self.verb_word = tok.get("state"), tok.text   # "(once you have) opened the drawer"
             self.i += 1
         save = self.i
-        if verb is not None and (self.noun_phrases() is not None or verb == "sort") \
-                and self.take("so_that") is not None:
+        named = self.noun_phrases() if verb is not None else None
+        if (named is not None or verb == "sort") and self.take("so_that") is not None:
             verb, self.verb_tok = "leave", None      # "arrange the blocks so that red is on green"
+            for np in named or ():                   # what "it" may then take
+                try:
+                    self.refs.resolve(np, None, subject=True)
+                except InstructionNotUnderstood:
+                    pass
         else:
             self.i = save
         self.verb, self.neg = verb, neg
@@ -272,6 +279,8 @@ class _Parser(InstructionForms, TowerForms, StateForms):
             return self.nothing(subjects, verb)
         if verb == "hold" and self.at("rel"):          # "lift the red block onto the blue one"
             verb = "put"
+        if verb in ("open", "close") and self.at("state") and self.peek().get("state") == verb:
+            self.i += 1                                 # "close the drawer shut"
         if verb in ("open", "close", "clear", "empty", "hold"):
             return self.apply_each(verb, subjects, neg)
         if verb == "unstack" and not self.at("rel"):
