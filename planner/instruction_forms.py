@@ -10,6 +10,7 @@ A mixin of the parser in :mod:`vlaplan.planner.instruction`; it uses the parser'
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from vlaplan.planner.errors import InstructionNotUnderstood
@@ -168,6 +169,10 @@ class InstructionForms(_Base):
         if ref is not None and ref.match:
             return self.matched(subjects, ref, tpl.args[1], "colour", tpl, neg)
         ref = ref or NounPhrase(words=["the", self.away_noun()], det="the")
+        if ref.det == "a" and len(objs) > 1 and not neg:
+            spread = self.spread(tpl, objs, ref, kind)
+            if spread is not None:
+                return spread
         target = self.refs.resolve(ref, self.arg_types(kind, 1), subject=False,
                                    exclude={o.name for o in objs})
         if len(target) != 1:
@@ -175,6 +180,21 @@ class InstructionForms(_Base):
         if any(np.collective for np in subjects):       # "put everything on red": not red
             objs = [o for o in objs if o.name != target[0].name]
         return [lit for obj in objs for lit in self.instantiate(tpl, obj, target[0], neg)]
+
+    def spread(self, tpl: Any, objs: list[Any], ref: NounPhrase, kind: str) -> list[Literal] | None:
+        """"put every cube on a plate": when a place holds one object (the lexicon's slots
+        say so), each object on a place of its own, chosen as for "a plate" (see
+        ``Resolver.several``); None when one place holds them all ("in a bin")."""
+        pool = self.refs.resolve(replace(ref, det=None, quant="all"), self.arg_types(kind, 1),
+                                 subject=False, record=False)
+        pool = [p for p in pool if p not in objs]
+        if not pool or not any(pool[0].name in slot.split()
+                               for lit in self.instantiate(tpl, objs[0], pool[0], False)
+                               for slot in self.lexicon.slots_of(lit)):
+            return None
+        places = self.refs.several(ref, pool, len(objs))
+        return [lit for obj, place in zip(objs, places)
+                for lit in self.instantiate(tpl, obj, place, False)]
 
     def under(self, subjects: list[NounPhrase], ref: NounPhrase, neg: bool) -> list[Literal]:
         tpl = self.template("on")

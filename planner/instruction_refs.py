@@ -216,16 +216,26 @@ class Resolver:
 
     def _any_of(self, np: NounPhrase, candidates: list[SceneObject]) -> SceneObject:
         """One of several that "a red block" / "any red block" / "one of the red blocks"
-        fits, since any of them will do: one not named elsewhere in the instruction, clear
-        of other objects in the state read, first in the scene's order.  The choice goes to the notes."""
+        fits, since any of them will do (see :meth:`several`)."""
+        return self.several(np, candidates, 1)[0]
+
+    def several(self, np: NounPhrase, candidates: list[SceneObject], n: int) -> list[SceneObject]:
+        """``n`` different objects of ``candidates``, any of which ``np`` allows: first those
+        not named elsewhere in the instruction, then those clear of other objects in the
+        state read, then in the scene's order.  The choice goes to the notes."""
+        if len(candidates) < n:
+            raise self.fail(f"{self.phrase(np)} must be a different one for each of {n} objects, "
+                            f"but the scene has {len(candidates)}: {self.listing(candidates)}")
         mentioned = self.mentions.names()
         order = {o.name: k for k, o in enumerate(self.objects)}
-        chosen = min(candidates, key=lambda o: (o.name in mentioned,
-                                                self.in_state("clear", o) is False, order[o.name]))
+        chosen = sorted(candidates, key=lambda o: (o.name in mentioned,
+                                                   self.in_state("clear", o) is False,
+                                                   order[o.name]))[:n]
         note = (f"{self.phrase(np)} could be any of {', '.join(o.name for o in candidates)}; "
-                f"chose {chosen.name}")
+                f"chose {', '.join(o.name for o in chosen)}")
         if note not in self.notes:
             self.notes.append(note)
+        self.mentions.add(chosen, False)
         return chosen
 
     def described(self, np: NounPhrase, types: Collection[str] | None = None) -> str:

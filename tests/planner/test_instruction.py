@@ -206,3 +206,19 @@ def test_negation_template_is_data_clear_or_not_on_every_other_block():
         == ["(clear yellow_1)"]
     assert [str(l) for l in parse_instruction("nothing on the yellow block", scene, no_clear).final] == [
         "(not (on red_1 yellow_1))", "(not (on green_1 yellow_1))", "(not (on blue_1 yellow_1))"]
+
+
+def test_every_object_on_a_place_of_its_own_when_a_place_holds_one() -> None:
+    # the example "plates" domain: a plate holds one cube (its lexicon's slot "top {1}")
+    lex = Lexicon.load(ROOT / "examples" / "new_domain" / "plates" / "lexicon.yaml")
+    objs = [SceneObject("red_1", "cube", "red", "cube"), SceneObject("green_1", "cube", "green", "cube"),
+            SceneObject("blue_plate", "plate", "blue"), SceneObject("red_plate", "plate", "red")]
+    init = frozenset(Atom.parse(a) for a in ("(on-table red_1)", "(on-table green_1)",
+                                             "(on red_1 blue_plate)", "(clear red_plate)"))
+    goal = parse_instruction("put every cube on a plate", objs, lex, init)
+    # blue_plate is not clear, so red_plate comes first
+    assert [str(lit) for lit in goal.stages[0]] == ["(on red_1 red_plate)", "(on green_1 blue_plate)"]
+    assert goal.notes == ("'a plate' could be any of blue_plate, red_plate; chose red_plate, blue_plate",)
+    with pytest.raises(InstructionNotUnderstood, match="a different one for each of 3"):
+        parse_instruction("put every cube on a plate", objs + [SceneObject("blue_1", "cube", "blue", "cube")],
+                          lex, init)
