@@ -8,7 +8,7 @@ planning domain).  The tables are keyed by ``(action name, args)``.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from vlaplan.planner.atoms import Atom
@@ -34,7 +34,7 @@ class Bans:
         return bool(self.seen)
 
     def add(self, action: Any, why: str, atoms: frozenset, blame: list[str] | None = None,
-            grasp: bool = False) -> None:
+            grasp: bool = False, moved: Callable[[Atom], set[str]] | None = None) -> None:
         """Rule ``action`` out while the world stays as ``atoms`` say it is.
 
         The ban is scoped to the action's prevail conditions: preconditions that hold now
@@ -44,6 +44,9 @@ class Bans:
         that it does not consume, and with ``grasp`` how they are held), less those a plan
         already changed since an earlier ban of it (that detour did not help).  A plan may
         use the action again after deleting one of them; with none left, the ban is outright.
+        With ``moved`` (atom -> the objects whose place it says, e.g. from the lexicon's
+        slots), the blamed objects must be moved: only atoms placing them count (a crowding
+        neighbour with a block stacked on it still crowds).
         """
         key = (action.name, tuple(action.args))
         facts = _atoms(atoms)
@@ -59,6 +62,8 @@ class Bans:
             # tower): a plan that sets it down and grasps it again may retry.
             blamed = {a for a in facts if set(a[1]) & set(blame)
                       and (a not in consumed or (grasp and a[0] == "holding"))}
+        if blame and moved is not None:
+            blamed = {a for a in blamed if moved(a) & set(blame)}
         self.seen[key] = atoms
         self.why[key] = why
         self.scope[key] = frozenset((blamed or prevail) - self.moved.get(key, set()))

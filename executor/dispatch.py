@@ -214,7 +214,8 @@ class Dispatcher:
                 crowd = self.crowding(action)
                 why = f"failed {self.ex.attempts} times from this state" + (
                     f", crowded by {', '.join(crowd)}" if crowd else "")
-                self.bans.add(action, why, self.atoms, crowd or None)
+                self.bans.add(action, why, self.atoms, crowd or None,
+                              moved=self.runtime.locates if self.runtime.places_known else None)
             else:
                 record.retry = retry
         return record

@@ -21,7 +21,7 @@ from vlaplan.executor.bans import call_text
 from vlaplan.executor.dispatch import Dispatcher
 from vlaplan.executor.mutex import goal_contradiction
 from vlaplan.executor.planning import (action_text, forbid, goal_stages, holds, literal_text,
-                                       make_problem, stage_goal, unmet, unsupported,
+                                       make_problem, plan_with, stage_goal, unmet, unsupported,
                                        without_bookkeeping)
 from vlaplan.executor.policies import policy_label, resolve_policy
 from vlaplan.executor.result import ExecutionResult, PlanRecord, ReplanRecord
@@ -55,6 +55,9 @@ class Executor:
     ``scene_options`` go to the domain's scene generator (e.g. ``{"n_objects": 7}``).
     ``render``: render the cameras on every control step (None: only when the policy needs
     images or a video is recorded; the scripted expert reads privileged state).
+    ``search``: ``"auto"`` (default: optimal A* for up to two seconds, then greedy best-first
+    for the rest of ``plan_timeout``; ``vlaplan.executor.planning.plan_with``) or any
+    ``vlaplan.planner.solve`` search.
     ``when_blocked``: what to do when only actions the twin rejected lead to the goal:
     ``"stop"`` (default: fail with the twin's reasons) or ``"try"`` (dispatch them anyway,
     monitored, and record that the verdict was overridden).
@@ -73,7 +76,7 @@ class Executor:
 
     def __init__(self, domain: str = "tabletop", policy: Any = "vla", *, robot: Any = None,
                  checks: bool = True, replan: bool = True, max_replans: int = 5,
-                 search: str = "gbfs-ff", plan_timeout: float = 10.0,
+                 search: str = "auto", plan_timeout: float = 10.0,
                  check_stages: Any = "auto", scene_options: dict[str, Any] | None = None,
                  render: bool | None = None, when_blocked: str = "stop",
                  attempts: int = 3, ready_pose: bool | None = None,
@@ -90,6 +93,10 @@ class Executor:
         self.runtime = DomainRuntime(domain)
         self.domain = domain
         self.checks, self.replan, self.max_replans = checks, replan, max_replans
+        from vlaplan.planner.solver import SEARCHES
+
+        if search != "auto" and search not in SEARCHES:
+            raise ExecutionError(f"unknown search {search!r}; choose auto or one of {', '.join(SEARCHES)}")
         self.search, self.plan_timeout = search, plan_timeout
         self.check_stages = check_stages
         self.scene_options = dict(scene_options or {})
@@ -300,22 +307,20 @@ class Executor:
 
     def _plan(self, d: Dispatcher, stage: int, goal_literals: list[Any], cause: str) -> Any | None:
         """Plan from the observed atoms; records the plan, returns its actions or None."""
-        from vlaplan.planner import solve
+        from vlaplan.planner import PlanResult, PlanStatus
 
         t0 = perf_counter()
 
         def attempt() -> Any:
             domain = forbid(self.runtime.pddl, d.bans.scope)
             problem = make_problem(domain, d.object_types(), d.atoms, goal_literals)
-            return solve(domain, problem, search=self.search, timeout=self.plan_timeout)
+            return plan_with(self.search, domain, problem, self.plan_timeout)
 
         contradiction = None
         if not cause.startswith("replan"):  # a new goal: is it contradictory? (milliseconds)
             contradiction = goal_contradiction(self.runtime.pddl, d.object_types(), d.atoms,
                                                goal_literals)
         if contradiction is not None:
-            from vlaplan.planner import PlanResult, PlanStatus
-
             res = PlanResult(PlanStatus.UNSOLVABLE, None, {"proof": "h2"}, contradiction)
         else:
             res = attempt()

@@ -218,3 +218,22 @@ def stage_goal(stages: Sequence[Sequence[Any]], k: int) -> list[Any]:
             if lit not in out:
                 out.append(lit)
     return out
+
+
+OPTIMAL_BUDGET = 2.0  # seconds of optimal search before search="auto" falls back to greedy
+
+
+def plan_with(search: str, domain: Domain, problem: Problem, timeout: float) -> Any:
+    """``vlaplan.planner.solve`` with the executor's searches: ``"auto"`` is the shortest
+    plan when optimal A* (LM-cut) finds it within ``OPTIMAL_BUDGET`` seconds (a fifth of
+    ``timeout`` at most), else greedy best-first for the rest of the time: every skill call
+    is a chance to fail, so two actions fewer matter more than milliseconds of planning."""
+    from vlaplan.planner import PlanStatus, solve
+
+    if search != "auto":
+        return solve(domain, problem, search=search, timeout=timeout)
+    budget = min(OPTIMAL_BUDGET, timeout / 5)
+    res = solve(domain, problem, search="astar", timeout=budget)
+    if res.status == PlanStatus.TIMEOUT:
+        res = solve(domain, problem, search="gbfs-ff", timeout=max(timeout - budget, 0.1))
+    return res

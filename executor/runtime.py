@@ -64,6 +64,18 @@ class DomainRuntime:
         # predicate name -> number of parameters (the executor's loose support needs them)
         self.arity = {name: len(pred.params) for name, pred in self.pddl.predicates.items()}
 
+    @property
+    def places_known(self) -> bool:
+        """Whether the lexicon's slots say where objects are (``at X``; see :meth:`locates`)."""
+        return any(p.startswith("at ") for ps in self.lexicon.slots.values() for p in ps)
+
+    def locates(self, atom: Any) -> set[str]:
+        """The objects whose place ``atom`` says, by the lexicon's ``at X`` slots: ``(on a
+        b)`` places a, not b; ``(clear b)`` places nothing."""
+        from vlaplan.planner.instruction_goal import Literal
+
+        return {slot[3:] for slot in self.lexicon.slots_of(Literal(atom)) if slot.startswith("at ")}
+
     # -- scenes --------------------------------------------------------------------
     def generate(self, seed: int | None, **options: Any) -> Any:
         """A seeded scene (``GeneratedScene``: spec, objects, init)."""

@@ -148,6 +148,12 @@ def test_a_refused_pick_is_scoped_to_the_blamed_neighbour_and_moving_it_lifts_th
     assert res.solved
     steps = [str(without_bookkeeping(x)) for x in res.plan.actions]
     assert steps[0] == f"(pick {b})" and steps[-1] == f"(pick {a})"  # move b first
+    # a crowding neighbour must be moved, not built on: with where things are (the
+    # lexicon's "at" slots), only the atoms placing b count, not (clear b)
+    d.bans.add(pick, "failed 3 times from this state, crowded", d.atoms, [b],
+               moved=d.runtime.locates)
+    assert d.bans.scope[("pick", (a,))] == {Atom("on-table", (b,))}
+    assert d.runtime.locates(Atom("on", (a, b))) == {a} and not d.runtime.locates(Atom("clear", (b,)))
     robot.close()
 
 
