@@ -70,7 +70,7 @@ def lex(text: str, lexicon: Lexicon, names: Iterable[str] = ()) -> list[Token]:
         raise InstructionNotUnderstood(
             text, f"unknown word{'s' if len(unknown) > 1 else ''} {listed} "
                   f"(not in the {lexicon.domain or 'domain'} lexicon)", unknown, suggestions)
-    tokens = _tower_parts(_step_numbers(_demonstratives(tokens)))
+    tokens = _tops(_tower_parts(_step_numbers(_demonstratives(tokens))))
     spatial = [t.text for t in tokens if set(t.readings) == {"position"}]   # unless a domain word
     if spatial:
         raise InstructionNotUnderstood(
@@ -137,6 +137,37 @@ def _tower_parts(tokens: list[Token]) -> list[Token]:
             continue
         out.append(tok)
     return out
+
+
+def _tops(tokens: list[Token]) -> list[Token]:
+    """"the top of the yellow block is empty", "the yellow block's top is clear" (the "'s"
+    is gone by now): the block is clear.  "top of" before, or "top" right after a noun,
+    is dropped when the clause then says the place is empty, clear or free; after a noun
+    and ending the clause ("on the green block's top") it is dropped too."""
+    out: list[Token] = []
+    for k, tok in enumerate(tokens):
+        after = tokens[k + 1] if k + 1 < len(tokens) else None
+        ends = after is None or after.has("and", "comma", "stop", "seq")
+        if tok.has("top_of") and _says_clear(tokens[k + 1:]):
+            continue
+        if (tok.get("tower_part") == "top" and out and out[-1].has("noun")
+                and (ends or _says_clear(tokens[k + 1:]))):
+            continue
+        if tok.get("state") == "empty" and any(t.has("top_of") or t.get("tower_part") == "top"
+                                              for t in tokens[:k]):
+            tok = Token(tok.words, {"state": "clear"})
+        out.append(tok)
+    return out
+
+
+def _says_clear(tokens: Sequence[Token]) -> bool:
+    """Whether the clause in ``tokens`` says a place is empty, clear or free."""
+    for t in tokens:
+        if t.has("and", "comma", "stop", "seq"):
+            return False
+        if t.get("state") in ("empty", "clear"):
+            return True
+    return False
 
 
 def _base_form(word: str, lexicon: Lexicon) -> str:
