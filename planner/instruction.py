@@ -345,7 +345,7 @@ class _Parser(InstructionForms, TowerForms, StateForms):
         if verb in ("take", "hold") or (verb == "put" and self.verb_word == "get"):
             return self.apply_each("hold", subjects, neg)      # "get the red cube (and ...)"
         if verb == "put" and self.verb_word in ("stack", "pile") and len(subjects) == 1 and (
-                subjects[0].collective or subjects[0].pronoun == "them"):
+                subjects[0].group):
             return self.tower(subjects, on_table=True)   # "stack all the blocks": any order
         if verb == "put" and self.verb_word in ("stack", "pile") and len(subjects) > 1:
             raise self.fail("say the order of the tower, e.g. 'stack red on green on blue' or "

@@ -41,6 +41,11 @@ class NounPhrase:
         return " ".join(self.words)
 
     @property
+    def group(self) -> bool:
+        """Names several objects at once: a collective, "them", or "(any) three blocks"."""
+        return self.collective or self.pronoun == "them" or (self.det == "a" and (self.count or 0) > 1)
+
+    @property
     def collective(self) -> bool:
         """Denotes every match rather than exactly one."""
         return (self.quant == "all" or self.everything or self.plural) and self.det != "a"
@@ -62,12 +67,14 @@ def parse_noun_phrase(toks: Sequence[Token], i: int) -> tuple[NounPhrase | None,
             np.nothing = np.quant == "none"
         elif t.has("det") and np.det is None and np.count is None:
             np.det = t.get("det")
+            np.other = np.other or t.has("other")             # "another red block"
         elif t.has("ordinal") and np.det == "the" and np.index is None:
             np.index = t.get("ordinal")                       # "the second red block"
         elif t.has("number") and np.count is None and _modifies(at(i + 1)):
             np.count = t.get("number")
-            if np.count == 1 and np.det is None and np.quant is None:
-                np.det, np.count = "a", None                  # "one red block": any one
+            if np.det is None and np.quant is None:           # "two blocks": any two ("the
+                np.det = "a"                                  # two blocks": those two)
+                np.count = None if np.count == 1 else np.count
         else:
             break
         np.words.extend(t.words)

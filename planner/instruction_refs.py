@@ -62,6 +62,7 @@ class Resolver:
         self.mentions = Mentions()
         self.seen_in = "the observed scene"  # where states and towers are read (see the parser)
         self.notes: list[str] = []           # how the instruction was read (the goal's notes)
+        self.prefer: list[SceneObject] = []  # chosen first for "a"/"any" (see several)
 
     def fail(self, reason: str, suggestions: dict[str, list[str]] | None = None) -> InstructionNotUnderstood:
         return InstructionNotUnderstood(self.instruction, reason, (), suggestions)
@@ -82,8 +83,8 @@ class Resolver:
             raise self.fail(f"{self.phrase(np)} is where things are put, not something to move")
         found = (self._tower(np, subject) if np.tower else self._part(np) if np.part
                  else self._resolve(np, types, exclude))
-        if np.det == "a" and len(found) > 1 and not np.tower:
-            found = [self._any_of(np, found)]
+        if np.det == "a" and len(found) > (np.count or 1) and not np.tower:
+            found = self.several(np, found, np.count or 1)   # "a red block", "any two blocks"
         if record:
             self.mentions.add(found, subject, mass=np.everything)
         return found
@@ -201,7 +202,7 @@ class Resolver:
                             f"it has {self.listing(pool)}")
         wanted = 2 if np.quant == "both" else np.count
         if wanted is not None:
-            if len(candidates) != wanted:
+            if len(candidates) != wanted and not (np.det == "a" and len(candidates) > wanted):
                 raise self.fail(
                     f"{self.phrase(np)} needs exactly {wanted} objects but the scene has "
                     f"{len(candidates)}: {self.listing(candidates)}",
@@ -214,21 +215,20 @@ class Resolver:
             err.candidates = [o.name for o in candidates]  # type: ignore[attr-defined]
             raise err
 
-    def _any_of(self, np: NounPhrase, candidates: list[SceneObject]) -> SceneObject:
-        """One of several that "a red block" / "any red block" / "one of the red blocks"
-        fits, since any of them will do (see :meth:`several`)."""
-        return self.several(np, candidates, 1)[0]
-
     def several(self, np: NounPhrase, candidates: list[SceneObject], n: int) -> list[SceneObject]:
-        """``n`` different objects of ``candidates``, any of which ``np`` allows: first those
+        """``n`` different objects of ``candidates``, any of which ``np`` allows ("a red
+        block", "any two blocks", "one of the drawers", a place each: "on a plate"): first those
         not named elsewhere in the instruction, then those clear of other objects in the
-        state read, then in the scene's order.  The choice goes to the notes."""
+        state read, then in the scene's order (``prefer``, set by the parser, goes before all:
+        "a tower of four blocks" takes blocks already stacked).  The choice goes to the notes."""
         if len(candidates) < n:
             raise self.fail(f"{self.phrase(np)} must be a different one for each of {n} objects, "
                             f"but the scene has {len(candidates)}: {self.listing(candidates)}")
         mentioned = self.mentions.names()
         order = {o.name: k for k, o in enumerate(self.objects)}
-        chosen = sorted(candidates, key=lambda o: (o.name in mentioned,
+        first = {o.name: k for k, o in enumerate(self.prefer)}
+        chosen = sorted(candidates, key=lambda o: (first.get(o.name, len(first)),
+                                                   o.name in mentioned,
                                                    self.in_state("clear", o) is False,
                                                    order[o.name]))[:n]
         note = (f"{self.phrase(np)} could be any of {', '.join(o.name for o in candidates)}; "

@@ -182,9 +182,13 @@ class TowerForms(_Base):
             ends.append((end, np))
         listed = len(ends) == 1 and ends[0][0] in ("top", "bottom") and self.at(
             "comma", "and", "colour", "noun", "det", "name")     # (the loop took a comma)
-        free = (not ends and order is None and len(subjects) == 1
-                and (subjects[0].collective or subjects[0].pronoun == "them"))
-        blocks = self.tower_blocks(subjects, ordered=listed or free)
+        free = not ends and order is None and len(subjects) == 1 and subjects[0].group
+        if free and subjects[0].det == "a":   # "a tower of four blocks": any four, so those
+            self.refs.prefer = self.standing_run(None)   # already stacked first
+        try:
+            blocks = self.tower_blocks(subjects, ordered=listed or free)
+        finally:
+            self.refs.prefer = []
         if len(blocks) < 2:
             raise self.fail("a tower needs at least two blocks")
         if listed:
@@ -193,21 +197,26 @@ class TowerForms(_Base):
             return self.stacked(self.any_order(blocks), on_table)
         return self.stacked(self.tower_order(blocks, order, ends), on_table)
 
+    def standing_run(self, names: set[str] | None) -> list[SceneObject]:
+        """The longest run of blocks (of ``names``; None: any) standing as a tower from the
+        table up in the state read, bottom first."""
+        base: list[SceneObject] = []
+        for standing in (self.towers() if self.init else None) or []:   # each top first
+            run = []
+            for obj in reversed(standing):
+                if names is not None and obj.name not in names:
+                    break
+                run.append(obj)
+            if len(run) > len(base):
+                base = run
+        return base
+
     def any_order(self, blocks: list[SceneObject]) -> list[SceneObject]:
         """A tower of ``blocks`` whose order nobody said ("stack all the blocks"), top
         first: any order meets the instruction, so the longest run of them already
         standing on the table as a tower stays at the bottom and the others follow in the
         scene's order.  The choice is written in the goal's notes."""
-        names = {o.name for o in blocks}
-        base: list[SceneObject] = []
-        for standing in self.towers() or []:          # each top first, bottom included
-            run = []
-            for obj in reversed(standing):
-                if obj.name not in names:
-                    break
-                run.append(obj)
-            if len(run) > len(base):
-                base = run
+        base = self.standing_run({o.name for o in blocks})
         bottom_up = base + [o for o in blocks if o not in base]
         top_first = bottom_up[::-1]
         kept = (f", keeping {' on '.join(o.name for o in base[::-1])} as it stands"
