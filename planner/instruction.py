@@ -287,23 +287,6 @@ class _Parser(InstructionForms, TowerForms, StateForms):
             return self.excepted(subjects, self.apply_each("on_table", subjects, neg))
         return self.excepted(subjects, self.complement(verb, subjects, neg, flags))
 
-    def particles(self) -> set[str]:
-        """"down", "away", "apart", and "out" before an object ("take out the cube")."""
-        found = set()
-        while True:
-            if self.take("down") is not None:
-                found.add("down")
-            elif self.take("away") is not None:
-                found.add("away")
-            elif self.take("apart") is not None:
-                found.add("apart")
-            elif (self.at("rel") and self.peek().text == "out" and self.verb == "take"
-                  and self.peek(1) is not None and not self.peek(1).has("rel")):
-                self.i += 1
-                found.add("out")
-            else:
-                return found
-
     def complement(self, verb: str | None, subjects: list[NounPhrase], neg: bool,
                    flags: set[str]) -> list[Literal]:
         tok = self.peek()

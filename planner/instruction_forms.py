@@ -29,6 +29,24 @@ class InstructionForms(_Base):
     "not anything on X", "... except green", and taking things off or out ("take
     everything off green")."""
 
+    # ------------------------------------------------------------------ particles
+    def particles(self) -> set[str]:
+        """"down", "away", "apart", and "out" before an object ("take out the cube")."""
+        found = set()
+        while True:
+            if self.take("down") is not None:
+                found.add("down")
+            elif self.take("away") is not None:
+                found.add("away")
+            elif self.take("apart") is not None:
+                found.add("apart")
+            elif (self.at("rel") and self.peek().text == "out" and self.verb == "take"
+                  and self.peek(1) is not None and not self.peek(1).has("rel")):
+                self.i += 1
+                found.add("out")
+            else:
+                return found
+
     # ------------------------------------------------------------------ relations
     def relation(self, verb: str | None, subjects: list[NounPhrase], neg: bool) -> list[Literal]:
         rel = self.take("rel")
