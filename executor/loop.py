@@ -55,7 +55,7 @@ class Executor:
     ``scene_options`` go to the domain's scene generator (e.g. ``{"n_objects": 7}``).
     ``render``: render the cameras on every control step (None: only when the policy needs
     images or a video is recorded; the scripted expert reads privileged state).
-    ``search``: ``"auto"`` (default: optimal A* for up to two seconds, then greedy best-first
+    ``search``: ``"auto"`` (default: optimal A* for up to 200 expansions, then greedy best-first
     for the rest of ``plan_timeout``; ``vlaplan.executor.planning.plan_with``) or any
     ``vlaplan.planner.solve`` search.
     ``when_blocked``: what to do when only actions the twin rejected lead to the goal:
