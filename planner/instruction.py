@@ -26,7 +26,7 @@ from vlaplan.planner.instruction_phrases import (NounPhrase, parse_noun_phrase,
 from vlaplan.planner.instruction_refs import Resolver
 from vlaplan.planner.instruction_state import StateForms
 from vlaplan.planner.instruction_towers import TowerForms, tower_lists
-from vlaplan.planner.lexicon import GoalTemplate, Lexicon, tokenize_words
+from vlaplan.planner.lexicon import BUILTIN_VERBS, GoalTemplate, Lexicon, tokenize_words
 
 __all__ = ["Goal", "Lexicon", "Literal", "SceneObject", "goal_to_formula", "parse_instruction",
            "stage_text"]
@@ -209,6 +209,10 @@ class _Parser(InstructionForms, TowerForms, StateForms):
             self.i += 1
         save = self.i
         named = self.noun_phrases() if verb is not None else None
+        split = (dict(self.lexicon.readings((*self.verb_word.split(), self.peek().text))).get("verb")
+                 if named and self.peek() is not None and self.clause_ends(1) else None)
+        if split is not None:                        # "turn the lamp on", "pick the cube up"
+            verb, self.verb_word = split, f"{self.verb_word} {self.toks.pop(self.i).text}"
         if (named is not None or verb == "sort") and self.take("so_that") is not None:
             verb, self.verb_tok = "leave", None      # "arrange the blocks so that red is on green"
             for np in named or ():                   # what "it" may then take
@@ -282,6 +286,12 @@ class _Parser(InstructionForms, TowerForms, StateForms):
         if verb in ("open", "close") and self.at("state") and self.peek().get("state") == verb:
             self.i += 1                                 # "close the drawer shut"
         if verb in ("open", "close", "clear", "empty", "hold"):
+            return self.apply_each(verb, subjects, neg)
+        if verb is not None and verb not in BUILTIN_VERBS:      # the domain's own verb
+            tpl = self.template(verb)                           # ("turn on the lamp")
+            if len(tpl.args) > 1 and self.at("rel"):            # ("pour the water into the cup")
+                self.take("rel")
+                return self.placed(verb, subjects, self.noun_phrase(), neg)
             return self.apply_each(verb, subjects, neg)
         if verb == "unstack" and not self.at("rel"):
             return self.excepted(subjects, self.apply_each("on_table", subjects, neg))

@@ -23,7 +23,11 @@ from vlaplan.planner.instruction_goal import Literal, SceneObject
 BASE_WORDS = Path(__file__).with_name("instruction_words.yaml")
 MAX_PHRASE = 7
 GOAL_KINDS = ("on", "in", "on_table", "hold", "open", "close", "remove", "clear", "empty")
-"""The request kinds the grammar produces; a lexicon's ``goals`` maps some of them to literals."""
+"""The request kinds the grammar produces; a lexicon's ``goals`` maps some of them to literals.
+A domain may add kinds of its own: a goal whose kind is the value of a verb or a state in
+its ``words`` ("turn on the lamp", "the lamp is lit"; see docs/instructions.md)."""
+BUILTIN_VERBS = ("put", "take", "hold", "open", "close", "unstack", "build", "reverse", "swap",
+                 "sort", "clear", "empty", "leave")
 
 
 class LexiconError(PlannerError):
@@ -169,8 +173,9 @@ class Lexicon:
             slots = {pred: tuple(v) for pred, v in (data.get("slots") or {}).items()}
         except (AttributeError, KeyError, TypeError) as exc:
             raise LexiconError(f"malformed lexicon {source}: {exc!r}") from exc
+        own = {v for k in ("verb", "state") for v in (data.get("words") or {}).get(k) or {}}
         for kind, tpl in goals.items():
-            _check_template(kind, tpl, source)
+            _check_template(kind, tpl, source, own)
         if not nouns:
             raise LexiconError(f"lexicon {source} defines no nouns")
         return cls(domain=str(data.get("domain", "")), nouns=nouns, colours=colours, goals=goals,
@@ -230,9 +235,13 @@ def _one_swap(a: str, b: str) -> bool:
         and a[diff[1]] == b[diff[0]]
 
 
-def _check_template(kind: str, tpl: GoalTemplate, source: str) -> None:
-    if kind not in GOAL_KINDS:
-        raise LexiconError(f"{source}: unknown goal kind {kind!r}; known: {', '.join(GOAL_KINDS)}")
+def _check_template(kind: str, tpl: GoalTemplate, source: str, own: set[str]) -> None:
+    if kind not in GOAL_KINDS and kind not in own:
+        raise LexiconError(f"{source}: unknown goal kind {kind!r}; known: {', '.join(GOAL_KINDS)}, "
+                           f"or a verb or state the lexicon's words define")
+    if kind in own and kind in BUILTIN_VERBS:
+        raise LexiconError(f"{source}: goal kind {kind!r} is a built-in verb; name the "
+                           f"domain's own verb differently")
     try:
         tpl.instantiate("x", "y", "each")
     except (KeyError, IndexError, ValueError) as exc:

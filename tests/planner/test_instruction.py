@@ -222,3 +222,48 @@ def test_every_object_on_a_place_of_its_own_when_a_place_holds_one() -> None:
     with pytest.raises(InstructionNotUnderstood, match="a different one for each of 3"):
         parse_instruction("put every cube on a plate", objs + [SceneObject("blue_1", "cube", "blue", "cube")],
                           lex, init)
+
+
+LAMPS = {
+    "domain": "lamps", "movable": ["cup"],
+    "nouns": {"lamp": {"words": ["lamp", "light"], "type": "lamp"},
+              "cup": {"words": ["cup", "mug"], "type": "cup"},
+              "object": {"words": ["object", "thing", "one"], "type": ["lamp", "cup"]}},
+    "colours": {"red": [], "blue": []},
+    "words": {"verb": {"switch_on": ["turn on", "switch on"], "switch_off": ["turn off", "switch off"],
+                       "fill": ["fill"]},
+              "state": {"switch_on": ["lit", "switched on"]}},
+    "goals": {"switch_on": {"args": ["lamp"], "literals": ["(lit {x})"], "negatable": True},
+              "switch_off": {"args": ["lamp"], "literals": ["(not (lit {x}))"]},
+              "fill": {"args": ["cup"], "literals": ["(full {x})"]}},
+}
+
+
+@pytest.mark.parametrize("text,stages", [
+    ("turn on the red lamp", [["(lit red_lamp)"]]),
+    ("turn the red lamp on", [["(lit red_lamp)"]]),          # the particle after the object
+    ("switch the blue lamp off", [["(not (lit blue_lamp))"]]),  # not "switch" = swap
+    ("make sure both lamps are lit", [["(lit red_lamp)", "(lit blue_lamp)"]]),
+    ("don't turn on the blue lamp", [["(not (lit blue_lamp))"]]),
+    ("fill the cup, then turn off the red one", [["(full cup_1)"], ["(not (lit red_lamp))"]]),
+])
+def test_a_domain_may_define_its_own_verbs_and_states(text, stages) -> None:
+    lex = Lexicon.from_dict(LAMPS)
+    objs = [SceneObject("red_lamp", "lamp", "red"), SceneObject("blue_lamp", "lamp", "blue"),
+            SceneObject("cup_1", "cup", "red")]
+    goal = parse_instruction(text, objs, lex)
+    assert [[str(lit) for lit in stage] for stage in goal.stages] == stages
+
+
+def test_own_goal_kinds_must_be_the_domains_words_and_not_built_in_verbs() -> None:
+    bad = dict(LAMPS, goals={**LAMPS["goals"], "dim": {"args": ["lamp"], "literals": ["(dim {x})"]}})
+    with pytest.raises(LexiconError, match="unknown goal kind 'dim'.*verb or state"):
+        Lexicon.from_dict(bad)
+    clash = dict(LAMPS, words={"verb": {"swap": ["flick"]}},
+                 goals={"swap": {"args": ["lamp"], "literals": ["(lit {x})"]}})
+    with pytest.raises(LexiconError, match="built-in verb"):
+        Lexicon.from_dict(clash)
+    with pytest.raises(InstructionNotUnderstood, match="expected cup"):
+        parse_instruction("fill the red lamp", [SceneObject("red_lamp", "lamp", "red"),
+                                                 SceneObject("cup_1", "cup", "red")],
+                          Lexicon.from_dict(LAMPS))
