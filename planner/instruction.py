@@ -288,11 +288,7 @@ class _Parser(InstructionForms, TowerForms, StateForms):
         if verb in ("open", "close", "clear", "empty", "hold"):
             return self.apply_each(verb, subjects, neg)
         if verb is not None and verb not in BUILTIN_VERBS:      # the domain's own verb
-            tpl = self.template(verb)                           # ("turn on the lamp")
-            if len(tpl.args) > 1 and self.at("rel"):            # ("pour the water into the cup")
-                self.take("rel")
-                return self.placed(verb, subjects, self.noun_phrase(), neg)
-            return self.apply_each(verb, subjects, neg)
+            return self.own_verb(verb, subjects, neg)
         if verb == "unstack" and not self.at("rel"):
             return self.excepted(subjects, self.apply_each("on_table", subjects, neg))
         return self.excepted(subjects, self.complement(verb, subjects, neg, flags))

@@ -47,6 +47,18 @@ class InstructionForms(_Base):
             else:
                 return found
 
+    def own_verb(self, verb: str, subjects: list[NounPhrase], neg: bool) -> list[Literal]:
+        """A verb the domain defines ("turn on the lamp"); with a second argument, its place
+        after a relation word ("pour the water into the cup")."""
+        tpl = self.template(verb)
+        if len(tpl.args) < 2:
+            return self.apply_each(verb, subjects, neg)
+        place = self.noun_phrase() if self.take("rel") else None
+        if place is None:
+            raise self.fail(f"{self.verb_word!r} needs a place too, e.g. "
+                            f"'{self.verb_word} it into the {self.refs.noun_of_types(tpl.args[1])}'")
+        return self.placed(verb, subjects, place, neg)
+
     # ------------------------------------------------------------------ relations
     def relation(self, verb: str | None, subjects: list[NounPhrase], neg: bool) -> list[Literal]:
         rel = self.take("rel")

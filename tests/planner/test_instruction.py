@@ -267,3 +267,20 @@ def test_own_goal_kinds_must_be_the_domains_words_and_not_built_in_verbs() -> No
         parse_instruction("fill the red lamp", [SceneObject("red_lamp", "lamp", "red"),
                                                  SceneObject("cup_1", "cup", "red")],
                           Lexicon.from_dict(LAMPS))
+
+
+def test_a_domain_verb_with_a_place() -> None:
+    lex = Lexicon.from_dict({
+        "domain": "bar", "movable": ["bottle"],
+        "nouns": {"bottle": {"words": ["bottle"], "type": "bottle"},
+                  "cup": {"words": ["cup", "glass"], "type": "cup"}},
+        "colours": {"red": [], "blue": []}, "words": {"verb": {"pour": ["pour"]}},
+        "goals": {"pour": {"args": ["bottle", "cup"], "literals": ["(poured {x} {y})"]}}})
+    objs = [SceneObject("bottle_1", "bottle", "blue"), SceneObject("cup_1", "cup", "red"),
+            SceneObject("cup_2", "cup", "blue")]
+    goal = parse_instruction("pour the bottle into the blue glass, then pour it into the red cup",
+                             objs, lex)
+    assert [[str(lit) for lit in s] for s in goal.stages] == [["(poured bottle_1 cup_2)"],
+                                                              ["(poured bottle_1 cup_1)"]]
+    with pytest.raises(InstructionNotUnderstood, match="'pour' needs a place too"):
+        parse_instruction("pour the bottle", objs, lex)
