@@ -24,6 +24,7 @@ from vlaplan.planner.instruction_lexer import Token, lex, split_stages
 from vlaplan.planner.instruction_phrases import (NounPhrase, parse_noun_phrase,
                                                  parse_noun_phrases)
 from vlaplan.planner.instruction_refs import Resolver
+from vlaplan.planner.instruction_sorting import SortForms
 from vlaplan.planner.instruction_state import StateForms
 from vlaplan.planner.instruction_towers import TowerForms, tower_lists
 from vlaplan.planner.lexicon import BUILTIN_VERBS, GoalTemplate, Lexicon, tokenize_words
@@ -57,7 +58,7 @@ def parse_instruction(text: str, objects: Sequence[SceneObject], lexicon: Lexico
             raise err from None
 
 
-class _Parser(InstructionForms, TowerForms, StateForms):
+class _Parser(InstructionForms, SortForms, TowerForms, StateForms):
     def __init__(self, text: str, objects: Sequence[SceneObject], lexicon: Lexicon,
                  init: frozenset[Atom] | None, time_order: bool = False) -> None:
         self.text = text
