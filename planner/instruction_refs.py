@@ -123,10 +123,24 @@ class Resolver:
         if np.other:
             mentioned = self.mentions.names()
             candidates = [o for o in candidates if o.name not in mentioned]
+            if np.words[-1:] == ["one"] and not np.colours:   # "the other one": of the kind
+                candidates = self._like_last_subject(candidates)   # just named
         for ex in np.excluded:                # each exception must name something there
             left_out = {o.name for o in self._resolve(ex, None, ())}
             candidates = [o for o in candidates if o.name not in left_out]
         self._check_count(np, candidates, types)
+        return candidates
+
+    def _like_last_subject(self, candidates: list[SceneObject]) -> list[SceneObject]:
+        """Those of ``candidates`` with the colour and shape the latest subject shares
+        ("put a red block on green and the other one on blue": the other red block)."""
+        for objs, subject, _ in reversed(self.mentions.items):
+            if subject:
+                for attribute in ("colour", "shape", "type"):
+                    values = {getattr(o, attribute) for o in objs}
+                    if len(values) == 1 and None not in values:
+                        candidates = [o for o in candidates if getattr(o, attribute) in values]
+                return candidates
         return candidates
 
     def _tower(self, np: NounPhrase, subject: bool) -> list[SceneObject]:
