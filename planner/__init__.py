@@ -31,6 +31,7 @@ _EXPORTS = {
     "Increase": "formulas", "FunctionTerm": "formulas", "Parameter": "formulas",
     "Formula": "formulas", "conjunction": "formulas",
     "Domain": "model", "Problem": "model", "Action": "model", "PredicateDef": "model",
+    "DerivedRule": "model",
     "load_domain": "loader", "load_problem": "loader", "parse_domain": "loader",
     "parse_problem": "loader",
     "GroundAction": "task", "ConditionalEffect": "task", "Task": "task",
@@ -70,7 +71,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from vlaplan.planner.graph import plan_graph, to_dot, to_json
     from vlaplan.planner.grounding import ground
     from vlaplan.planner.loader import load_domain, load_problem, parse_domain, parse_problem
-    from vlaplan.planner.model import Action, Domain, PredicateDef, Problem
+    from vlaplan.planner.model import Action, DerivedRule, Domain, PredicateDef, Problem
     from vlaplan.planner.plan import Plan, PlanResult, PlanStatus, parse_plan_text
     from vlaplan.planner.solver import SEARCHES, solve
     from vlaplan.planner.task import ConditionalEffect, GroundAction, Task

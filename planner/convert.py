@@ -18,6 +18,7 @@ from vlaplan.planner.errors import PDDLSyntaxError, UnsupportedFeature
 from vlaplan.planner.formulas import (
     TRUE, And, Eq, Exists, Forall, Formula, FunctionTerm, Increase, Not, Or, Parameter, Pred, When,
 )
+from vlaplan.planner.convert_derived import build_rules
 from vlaplan.planner.loader import Locator, Token
 from vlaplan.planner.reference import Parsed
 from vlaplan.planner.reference import quiet as _quiet
@@ -92,8 +93,9 @@ def _ancestors(t: str, types: dict[str, str], stop: str) -> set[str]:
 
 # --------------------------------------------------------------------------- domain
 
-def build_domain(parsed: Parsed) -> Domain:
-    """Our Domain from a parsed domain file, with semantic checks."""
+def build_domain(parsed: Parsed, rule_texts: list = ()) -> Domain:
+    """Our Domain from a parsed domain file, with semantic checks; ``rule_texts`` are its
+    derived-predicate rules (:func:`vlaplan.planner.convert_derived.parse_rules`)."""
     tree, loc = parsed.tree, parsed.locator
     name = _name(tree.domainName().name())
     requirements = frozenset(t.getText().lower() for t in tree.requireDef().REQUIRE_KEY()) \
@@ -181,13 +183,13 @@ def build_domain(parsed: Parsed) -> Domain:
                               parsed.file, tree.start.line) from exc
 
     base = Domain(name, requirements, types, constants, predicates, functions, {}, parsed.file)
-    checker = FormulaChecker(base, set(constants), loc)
+    derived = frozenset(rt.head.tree.predicate().getText().lower() for rt in rule_texts)
+    checker = FormulaChecker(base, set(constants), loc, derived)
     actions: dict[str, Action] = {}
     for sd in tree.structureDef():
         ad = sd.actionDef()
         if ad is None:
-            raise UnsupportedFeature("durative actions or derived predicates",
-                                     f"{parsed.file}:{sd.start.line}")
+            raise UnsupportedFeature("durative actions", f"{parsed.file}:{sd.start.line}")
         aname = _name(ad.actionSymbol())
         if aname in actions:
             raise loc.error(f"duplicate action {aname!r}", loc.at(ad.actionSymbol()))
@@ -200,7 +202,9 @@ def build_domain(parsed: Parsed) -> Domain:
         checker.check(pre, scope, span, effect=False, where=f"action {aname!r}")
         checker.check(eff, scope, span, effect=True, where=f"action {aname!r}")
         actions[aname] = Action(aname, tuple(p for p, _ in params), pre, eff)
-    return Domain(name, requirements, types, constants, predicates, functions, actions, parsed.file)
+    rules = build_rules(rule_texts, base, set(constants)) if rule_texts else ()
+    return Domain(name, requirements, types, constants, predicates, functions, actions,
+                  parsed.file, rules)
 
 
 # --------------------------------------------------------------------------- formulas
@@ -341,7 +345,11 @@ def build_problem(parsed: Parsed, domain: Domain) -> Problem:
         for a, n in zip(args, af.name()):
             if a not in names:
                 raise loc.error(f"undeclared object {a!r} in :init", loc.at(n))
-        if lit.getChildCount() > 1 and lit.getChild(1).getText().lower() == "not":
+        negated = lit.getChildCount() > 1 and lit.getChild(1).getText().lower() == "not"
+        if pname in domain.derived_predicates and not negated:
+            raise loc.error(f"derived predicate {pname!r} in :init: its rules compute it "
+                            f"from the other facts", loc.at(af.predicate()))
+        if negated:
             # Closed world: a negative initial literal says nothing new, unless it
             # contradicts a positive one (checked below).
             negative.append((Atom(pname, args), loc.at(lit)))

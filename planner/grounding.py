@@ -6,7 +6,9 @@ facts reached so far (hash-indexed) and adding the instances' add effects.  Stat
 predicates (never changed by an action) are evaluated against the initial state and
 removed from the task; negative preconditions, equality and conditional effects are kept.
 Disjunctive preconditions split an action into one instance per DNF disjunct; a
-disjunctive goal is compiled into zero-cost auxiliary goal actions.
+disjunctive goal is compiled into zero-cost auxiliary goal actions.  Derived-predicate
+rules are grounded alongside the actions, as pseudo-actions
+(:mod:`vlaplan.planner.grounding_axioms`), and become the task's ground rules.
 
 The per-schema join (``_Schema``: join order, compiled slots, effect templates) lives in
 :mod:`vlaplan.planner.grounding_schema`; this module runs the fixpoint and instantiates.
@@ -20,6 +22,8 @@ from vlaplan.planner.atoms import Atom
 from vlaplan.planner.errors import PDDLSemanticError, UnsupportedFeature
 from vlaplan.planner.formulas import (And, Eq, FunctionTerm, Increase, Not, Pred, substitute,
                                       walk)
+from vlaplan.planner.grounding_axioms import (for_disjunct, relevant_rules, rule_actions, to_rule,
+                                              unique_rules)
 from vlaplan.planner.grounding_schema import _Schema
 from vlaplan.planner.model import Domain, Problem, objects_by_type
 from vlaplan.planner.normalize import Conjunction, TooManyDisjuncts, dnf, flatten_effect
@@ -94,8 +98,10 @@ def _open_in_choices(f) -> set[str]:
 def ground(domain: Domain, problem: Problem) -> Task:
     """The grounded task of ``problem``: reachable facts and actions only."""
     objects_of = objects_by_type(domain, problem)
-    effects = {action.name: flatten_effect(action.effect, objects_of)
-               for action in domain.actions.values()}
+    rules = rule_actions(domain)
+    derived = domain.derived_predicates
+    lifted = [*domain.actions.values(), *(a for a, _arity in rules.values())]
+    effects = {action.name: flatten_effect(action.effect, objects_of) for action in lifted}
     static = _static_predicates(domain, effects)
     init = set(problem.init)
     uses_costs = problem.uses_costs
@@ -106,15 +112,17 @@ def ground(domain: Domain, problem: Problem) -> Task:
         return None
 
     schemas: list[_Schema] = []
-    for action in domain.actions.values():
+    for action in lifted:
         allowed = {}
         for p in action.params:
             objs: set[str] = set()
             for t in p.types:
                 objs.update(objects_of.get(t, ()))
             allowed[p.name] = objs
+        rule = rules.get(action.name)
         for conj, fixed in _disjuncts(action, objects_of, known, allowed):
-            schemas.append(_Schema(action, conj, fixed))
+            schema_action = action if rule is None else for_disjunct(action, rule[1], conj)
+            schemas.append(_Schema(schema_action, conj, fixed))
             schemas[-1].prepare(effects[action.name], static)
 
     reached: dict[str, set[tuple[str, ...]]] = defaultdict(set)
@@ -194,14 +202,19 @@ def ground(domain: Domain, problem: Problem) -> Task:
     fluent = sorted(Atom(p, args) for p, tups in reached.items() if p not in static for args in tups)
     reachable = set(fluent)
     actions: list[GroundAction] = []
+    ground_rules = []
     for (si, values), schema in instances.items():
         if schema.simple is not None:
-            actions.append(_instantiate_simple(schema, values, reachable, uses_costs))
+            ga = _instantiate_simple(schema, values, reachable, uses_costs)
+        else:
+            b = dict(zip(schema.params, values))
+            ga = _instantiate(schema, b, effects[schema.action.name], static, init, reachable,
+                              objects_of, problem, uses_costs, known)
+        if ga is None:
             continue
-        b = dict(zip(schema.params, values))
-        ga = _instantiate(schema, b, effects[schema.action.name], static, init, reachable,
-                          objects_of, problem, uses_costs, known)
-        if ga is not None:
+        if schema.action.name in rules:
+            ground_rules.append(to_rule(ga, domain.strata))
+        else:
             actions.append(ga)
 
     actions.sort(key=lambda a: (a.name, a.args))  # deterministic, whatever the hash seed
@@ -226,9 +239,13 @@ def ground(domain: Domain, problem: Problem) -> Task:
                                         negs))
             aux.append(True)
         goal_pos = frozenset({target})
+    if ground_rules:  # only the rules and derived atoms something reads
+        ground_rules, needed = relevant_rules(unique_rules(ground_rules), actions,
+                                              goal_pos | goal_neg)
+        facts = [f for f in facts if f.predicate not in derived or f in needed]
     task = Task(facts, actions, 0, 0, aux=aux, unit_cost=not uses_costs,
-                trivially_unsolvable=unsolvable)
-    task.init = task.mask(init & reachable)
+                trivially_unsolvable=unsolvable, rules=ground_rules)
+    task.init = task.close(task.mask(init & reachable))
     task.goal = task.mask(goal_pos)
     task.goal_neg = task.mask(goal_neg)
     task.has_negative = task.has_negative or bool(task.goal_neg)

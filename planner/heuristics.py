@@ -4,6 +4,12 @@ Relaxed operators are the actions (positive preconditions, adds) plus one operat
 conditional effect (action precondition + effect condition -> conditional adds).
 Facts that occur negatively get complement facts (compiled in), so negative goals and
 preconditions inform the heuristics.
+Each ground rule of a derived predicate is a zero-cost relaxed operator (``act`` -1): it
+never counts in h and never appears in a relaxed plan or among the preferred operators.
+A derived fact that occurs negatively gets a complement fact too, true where the fact is
+false and added by every action that changes a basic fact the derived one depends on
+(:func:`vlaplan.planner.axioms.falsifiers`): only such an action can make it false, so
+this stays a relaxation (and hmax admissible).
 Every heuristic returns ``INF`` for relaxed dead ends, which are real dead ends.
 """
 from __future__ import annotations
@@ -40,6 +46,8 @@ class Relaxation:
             negative |= task.neg[a]
             for _cp, cn, _ca, _cd in task.cond[a]:
                 negative |= cn
+        for rn in task.rule_neg:
+            negative |= rn
         self.comp = [(f, n + j) for j, f in enumerate(bits(negative))]
         cmap = dict(self.comp)
         self.n_facts = n + len(self.comp)
@@ -69,6 +77,19 @@ class Relaxation:
                     add.append(cadd)
                     act.append(a)
                     cost.append(task.cost[a])
+        if negative & task.derived:  # who may make a negated derived fact true
+            from vlaplan.planner.axioms import falsifiers
+
+            undo = falsifiers(task, bits(negative & task.derived))
+            for o, a in enumerate(act):
+                if main[o]:
+                    add[o] |= cbits(undo[a])
+        for h, rp, rn in zip(task.rule_head, task.rule_pre, task.rule_neg):
+            main.append(False)
+            pre.append(rp | cbits(rn))
+            add.append(1 << h)
+            act.append(-1)
+            cost.append(0)
         self.pre, self.add, self.act, self.cost, self.is_main = pre, add, act, cost, main
         n = self.n_facts
         self.achievers: list[list[int]] = [[] for _ in range(n)]
@@ -175,11 +196,12 @@ class Relaxation:
                         break
                 g &= ~add[best]
                 a = act[best]
-                if a not in chosen:
-                    chosen.add(a)
-                    rplan.append((op_level[best], a))
-                if op_level[best] == 0:
-                    preferred.add(a)
+                if a >= 0:  # not a rule
+                    if a not in chosen:
+                        chosen.add(a)
+                        rplan.append((op_level[best], a))
+                    if op_level[best] == 0:
+                        preferred.add(a)
                 need = pre[best] & ~state
                 while need:
                     lowq = need & -need
@@ -268,10 +290,10 @@ class Relaxation:
             if o < 0:
                 continue
             a = self.act[o]
-            if a not in chosen:
+            if a >= 0:  # not a rule
                 chosen.add(a)
-            if self.pre[o] & state == self.pre[o]:
-                preferred.add(a)
+                if self.pre[o] & state == self.pre[o]:
+                    preferred.add(a)
             for q in self.pre_list[o]:
                 if q not in seen:
                     seen.add(q)

@@ -4,6 +4,9 @@ Repeatedly: compute hmax under the current operator costs, build the justificati
 (each operator hangs off its most expensive precondition), find the landmark cut between
 the facts reachable before the goal zone and the zone itself, add the cheapest cut cost
 to h and subtract it from the cut's operators.  Tasks with conditional effects use hmax.
+Ground rules of derived predicates are zero-cost operators (positive body -> head; the
+negative body is dropped, a relaxation), so h stays admissible; a zero-cost operator is
+never in a cut (its precondition joins the goal zone).
 """
 from __future__ import annotations
 
@@ -28,6 +31,10 @@ class LMCut:
             self.pre.append(pre)
             self.add.append(bits(task.add[a]))
             self.cost.append(task.cost[a])
+        for h, rp in zip(task.rule_head, task.rule_pre):
+            self.pre.append(bits(rp) or [self.init_fact])
+            self.add.append([h])
+            self.cost.append(0.0)
         self.pre.append(bits(task.goal) or [self.init_fact])
         self.add.append([self.goal_fact])
         self.cost.append(0.0)

@@ -36,9 +36,21 @@ class Action:
     effect: Formula = TRUE
 
 
+@dataclass(frozen=True)
+class DerivedRule:
+    """A PDDL 2.2 derived-predicate rule ``(:derived (above ?x ?y) <condition>)``: the atom
+    holds in a state exactly when some rule for its predicate derives it (closed world; see
+    :mod:`vlaplan.planner.derived`).  A predicate may have several rules."""
+
+    predicate: str
+    params: tuple[Parameter, ...]
+    condition: Formula = TRUE
+
+
 @dataclass(frozen=True, eq=False)
 class Domain:
-    """A PDDL domain: types (child -> parent), constants, predicates, functions, actions."""
+    """A PDDL domain: types (child -> parent), constants, predicates, functions, actions,
+    and the rules of its derived predicates (``derived``, in file order)."""
 
     name: str
     requirements: frozenset[str] = frozenset()
@@ -48,6 +60,19 @@ class Domain:
     functions: dict[str, PredicateDef] = field(default_factory=dict)
     actions: dict[str, Action] = field(default_factory=dict)
     file: str = "<string>"
+    derived: tuple[DerivedRule, ...] = ()
+
+    @cached_property
+    def derived_predicates(self) -> frozenset[str]:
+        """The predicates defined by ``(:derived ...)`` rules (never changed by actions)."""
+        return frozenset(r.predicate for r in self.derived)
+
+    @cached_property
+    def strata(self) -> dict[str, int]:
+        """The stratum of each derived predicate (:func:`vlaplan.planner.derived.stratify`)."""
+        from vlaplan.planner.derived import stratify
+
+        return stratify(self.derived, self.file)
 
     def ancestors(self, type_name: str) -> list[str]:
         """``type_name`` and all its supertypes up to ``object``."""

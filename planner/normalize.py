@@ -9,7 +9,8 @@ from collections.abc import Callable, Mapping, Sequence
 
 from vlaplan.planner.errors import UnsupportedFeature
 from vlaplan.planner.formulas import (
-    And, Eq, Exists, Forall, Formula, Imply, Increase, Not, Or, Pred, When, bindings, substitute,
+    And, Eq, Exists, Forall, Formula, Imply, Increase, Not, Or, Parameter, Pred, When, bindings,
+    substitute,
 )
 
 Literal = tuple[bool, Pred | Eq]
@@ -105,3 +106,31 @@ def flatten_effect(f: Formula, objects_of: Mapping[str, Sequence[str]],
             out.extend(flatten_effect(substitute(f.body, b), objects_of, cond))
         return out
     raise UnsupportedFeature(f"{type(f).__name__} in an effect")
+
+
+def lift_existentials(f: Formula) -> tuple[Formula, tuple[Parameter, ...]]:
+    """``f`` without the existential quantifiers that no universal one encloses, and
+    their variables (renamed apart, ``?z#1``): ``f`` holds exactly when the result holds
+    for some values of them.  A rule grounded with them as parameters joins over the
+    reached facts instead of expanding ``(exists (?z) ...)`` over every object
+    (Fast Downward's translator does the same for axioms)."""
+    lifted: list[Parameter] = []
+
+    def visit(g: Formula, positive: bool) -> Formula:
+        if isinstance(g, Exists if positive else Forall):
+            renamed = {}
+            for p in g.params:
+                fresh = f"{p.name}#{len(lifted) + 1}"
+                renamed[p.name] = fresh
+                lifted.append(Parameter(fresh, p.types))
+            return visit(substitute(g.body, renamed), positive)
+        if isinstance(g, Not):
+            return Not(visit(g.part, not positive))
+        if isinstance(g, (And, Or)):
+            return type(g)(tuple(visit(p, positive) for p in g.parts))
+        if isinstance(g, Imply):
+            return Imply(visit(g.left, not positive), visit(g.right, positive))
+        return g  # atoms, equalities, and quantifiers dnf() expands
+
+    body = visit(f, True)
+    return body, tuple(lifted)

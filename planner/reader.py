@@ -13,8 +13,9 @@ front ends agree on every bundled file, generator output and fuzz mutant.
 from __future__ import annotations
 
 from vlaplan.planner.atoms import Atom
+from vlaplan.planner.derived import head_problem, negative_cycle
 from vlaplan.planner.formulas import TRUE, Formula, FunctionTerm, Parameter
-from vlaplan.planner.model import Action, Domain, PredicateDef, Problem
+from vlaplan.planner.model import Action, DerivedRule, Domain, PredicateDef, Problem
 from vlaplan.planner.reader_forms import (
     NotTaken, Reader, form, function_head, name, number, tree_of, unique,
 )
@@ -141,9 +142,17 @@ def read_domain(text: str, file: str = "<string>") -> Domain:
             run, i = run + 1, i + 1
 
     base = Domain(dname, requirements, types, constants, predicates, functions, {}, file)
-    checker = FormulaChecker(base, set(constants), _NoLocator())
+    structures = sec.rest()
+    derived = frozenset(x[1][0] for x in structures if isinstance(x, list) and len(x) == 3
+                        and x[0] == ":derived" and isinstance(x[1], list) and x[1]
+                        and isinstance(x[1][0], str))
+    checker = FormulaChecker(base, set(constants), _NoLocator(), derived)
     actions: dict[str, Action] = {}
-    for ad in sec.rest():
+    rules: list[DerivedRule] = []
+    for ad in structures:
+        if isinstance(ad, list) and ad and ad[0] == ":derived":
+            rules.append(_rule(ad, r, base, checker, check_types))
+            continue
         form(ad, ":action", at_least=4)
         aname = name(ad[1])
         if aname in actions or ad[2] != ":parameters":
@@ -170,7 +179,24 @@ def read_domain(text: str, file: str = "<string>") -> Domain:
         checker.check(pre, scope, (0, 0), effect=False, where=f"action {aname!r}")
         checker.check(eff, scope, (0, 0), effect=True, where=f"action {aname!r}")
         actions[aname] = Action(aname, tuple(params), pre, eff)
-    return Domain(dname, requirements, types, constants, predicates, functions, actions, file)
+    if rules and negative_cycle(rules) is not None:
+        raise NotTaken("not stratified")
+    return Domain(dname, requirements, types, constants, predicates, functions, actions, file,
+                  tuple(rules))
+
+
+def _rule(x: list, r: Reader, base: Domain, checker: FormulaChecker, check_types) -> DerivedRule:
+    """``(:derived (p ?x - t ...) condition)``."""
+    form(x, ":derived", size=3)
+    head = form(x[1])
+    pname = name(head[0])
+    params = tuple(check_types(r.params(head[1:])))
+    if head_problem(base, base.predicates.get(pname), pname, params) is not None:
+        raise NotTaken("derived head")
+    condition = r.condition(x[2])
+    checker.check(condition, {p.name: p.types for p in params}, (0, 0), effect=False,
+                  where=f"derived predicate {pname!r}")
+    return DerivedRule(pname, params, condition)
 
 
 # --------------------------------------------------------------------------- problem
@@ -194,12 +220,16 @@ def read_problem(text: str, domain: Domain, file: str = "<string>") -> Problem:
         objects[oname] = otype
     names = set(objects) | set(domain.constants)
 
+    derived = domain.derived_predicates
+
     def atom(x) -> Atom:
         pred = name(form(x)[0])
         args = tuple(name(a) for a in x[1:])
         pdef = domain.predicates.get(pred)
         if pdef is None or pdef.arity != len(args) or not names.issuperset(args):
             raise NotTaken("initial atom")
+        if pred in derived:
+            raise NotTaken("derived atom in :init")
         return Atom(pred, args)
 
     init_sec, goal_sec = sec.take(":init"), sec.take(":goal")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from vlaplan.planner.formulas import (
     And, Eq, Exists, Forall, Formula, FunctionTerm, Increase, Not, Or, Parameter, Pred, When,
 )
-from vlaplan.planner.tokens import CONTROL, NAME, NUMBER, VARIABLE, kind, scan
+from vlaplan.planner.tokens import CONTEXT_KEYWORDS, CONTROL, NAME, NUMBER, VARIABLE, kind, scan
 
 Tree = list  # nested lists of lower-cased chunks
 
@@ -30,6 +30,11 @@ def tree_of(text: str) -> Tree:
     chunks = scan(text)
     if chunks is None:
         raise NotTaken("needs ANTLR's lexer")
+    low = text.lower()  # a quick test first (2 us): 'start', 'end', 'all' are rare
+    if "start" in low or "end" in low or "all" in low:
+        for i in range(1, len(chunks)):
+            if CONTEXT_KEYWORDS.get(chunks[i]) == chunks[i - 1]:
+                raise NotTaken("'at start', 'at end' or 'over all'")
     stack: list[list] = [[]]
     for c in chunks:
         if c == "(":
@@ -50,9 +55,13 @@ def tree_of(text: str) -> Tree:
 
 # --------------------------------------------------------------------------- leaves
 
+_NAME_WORDS = frozenset(("at", "over", *CONTEXT_KEYWORDS))
+
+
 def name(x) -> str:
-    """A ``name`` of the grammar: a NAME token, or the keywords 'at' / 'over'."""
-    if isinstance(x, str) and (kind(x) == NAME or x in ("at", "over")):
+    """A ``name`` of the grammar: a NAME token, or the keywords 'at' / 'over' (and
+    'start' / 'end' / 'all', names wherever they are not keywords)."""
+    if isinstance(x, str) and (kind(x) == NAME or x in _NAME_WORDS):
         return x
     raise NotTaken("name")
 
@@ -64,7 +73,7 @@ def variable(x) -> str:
 
 
 def term(x) -> str:
-    if isinstance(x, str) and (kind(x) in (NAME, VARIABLE) or x in ("at", "over")):
+    if isinstance(x, str) and (kind(x) in (NAME, VARIABLE) or x in _NAME_WORDS):
         return x
     raise NotTaken("term")
 

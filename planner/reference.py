@@ -25,11 +25,10 @@ from pddlpy.pddlParser import pddlParser
 
 from vlaplan.planner.errors import PDDLSemanticError, PDDLSyntaxError, UnsupportedFeature
 from vlaplan.planner.loader import Locator, Token, check_text
-from vlaplan.planner.tokens import fast_token_stream
+from vlaplan.planner.tokens import CONTEXT_KEYWORDS, NAME, fast_token_stream
 
 # Keywords of PDDL parts we refuse, with the feature name we report.
 UNSUPPORTED_KEYWORDS = {
-    ":derived": "derived predicates (:derived)",
     ":durative-action": "durative actions (:durative-action)",
     ":constraints": "state-trajectory constraints (:constraints)",
     "preference": "preferences",
@@ -69,20 +68,44 @@ class Parsed:
     file: str
 
 
-def parse(text: str, file: str, rule: str) -> Parsed:
-    """Lex and parse ``text`` with pddlpy's grammar (``rule`` is 'domain' or 'problem')."""
+def token_stream(text: str, file: str) -> Any:
+    """pddlpy's ANTLR token stream of ``text`` (lexical errors raise PDDLSyntaxError)."""
     if not isinstance(text, str):
         raise TypeError("PDDL text must be str")
     check_text(text, file)
-    listener = _RaisingListener(file)
     stream = fast_token_stream(text)
     if stream is None:  # unusual text: pddlpy's own lexer decides (and reports errors)
         lexer = pddlLexer(InputStream(text))
         lexer.removeErrorListeners()
-        lexer.addErrorListener(listener)
+        lexer.addErrorListener(_RaisingListener(file))
         stream = CommonTokenStream(lexer)
         with quiet():
             stream.fill()
+    return stream
+
+
+def _keywords_as_names(stream: Any) -> None:
+    """Retype 'start', 'end' and 'all' as names where they are not keywords.
+
+    The grammar knows them only after 'at' / 'over' (durative conditions and effects,
+    which we refuse anyway), but its lexer makes them keywords everywhere, so an IPC
+    problem with an object named ``start`` (optical-telegraphs) did not parse."""
+    prev = None
+    for t in stream.tokens:
+        if t.channel != 0:
+            continue
+        low = t.text.lower()
+        if CONTEXT_KEYWORDS.get(low, prev) != prev:
+            t.type = NAME
+        prev = low
+
+
+def parse(text: str, file: str, rule: str) -> Parsed:
+    """Lex and parse ``text`` with pddlpy's grammar (``rule`` is 'domain' or 'problem', or
+    another rule of the grammar for a piece of a file)."""
+    stream = token_stream(text, file)
+    _keywords_as_names(stream)
+    listener = _RaisingListener(file)
     tokens = [Token(t.text.lower(), t.line, t.column + 1, t.tokenIndex) for t in stream.tokens
               if t.channel == 0 and t.type != -1]
     if not tokens:
@@ -143,10 +166,18 @@ def quiet():
 
 
 def reference_domain(text: str, file: str):
-    """A Domain through pddlpy (the reference path; raises our errors)."""
-    from vlaplan.planner.convert import build_domain
+    """A Domain through pddlpy (the reference path; raises our errors).
 
-    return build_domain(parse(text, file, "domain"))
+    pddlpy's grammar has ``:derived`` wrong (a variable list where the head
+    ``(p ?x - t)`` goes), so the ``(:derived ...)`` forms are cut out first, blanked in
+    place so every other token keeps its line and column, and read on their own
+    (:mod:`vlaplan.planner.convert_derived`)."""
+    from vlaplan.planner.convert import build_domain
+    from vlaplan.planner.convert_derived import cut_derived, parse_rules
+
+    rest, spans = cut_derived(text, file)
+    parsed = parse(rest, file, "domain")
+    return build_domain(parsed, parse_rules(text, spans, file))
 
 
 def reference_problem(text: str, domain, file: str):

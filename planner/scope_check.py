@@ -21,10 +21,12 @@ if TYPE_CHECKING:  # pragma: no cover
 class FormulaChecker:
     """Checks formulas of one file against a domain and the names (constants/objects) in scope."""
 
-    def __init__(self, domain: Domain, names: set[str], locator: Locator) -> None:
+    def __init__(self, domain: Domain, names: set[str], locator: Locator,
+                 derived: frozenset[str] = frozenset()) -> None:
         self.domain = domain
         self.names = names
         self.loc = locator
+        self.derived = derived  # derived predicates: no effect may change them
 
     def check(self, f: Formula, scope: Mapping[str, tuple[str, ...]], span: tuple[int, int],
               *, effect: bool, where: str) -> None:
@@ -68,6 +70,9 @@ class FormulaChecker:
                                  f"not {len(f.args)} (in {where})", words, span)
             for a in f.args:
                 self._term(a, scope, span, words, where)
+            if effect and f.predicate in self.derived:
+                raise self._fail(f"derived predicate {f.predicate!r} in an effect of {where}: "
+                                 f"its rules compute it, no action may change it", words, span)
         elif isinstance(f, Eq):
             for a in (f.left, f.right):
                 self._term(a, scope, span, ["(", "=", f.left, f.right], where)

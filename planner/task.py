@@ -3,6 +3,8 @@
 A :class:`Task` numbers its fluent facts; states are Python ints used as bitsets
 (bit ``i`` set = fact ``i`` true).  Each action's preconditions and effects are
 precomputed masks, so applicability is ``state & pre == pre and not state & neg``.
+A task with derived predicates has ground ``rules``; its states are closed under them
+(:mod:`vlaplan.planner.axioms`), so preconditions and goals just read the state.
 """
 from __future__ import annotations
 
@@ -74,6 +76,7 @@ class Task:
     delete: list[int] = field(default_factory=list)
     cost: list[float] = field(default_factory=list)
     cond: list[tuple[tuple[int, int, int, int], ...]] = field(default_factory=list)
+    rules: list = field(default_factory=list)  # GroundRule: derived predicates, not in plans
 
     def __post_init__(self) -> None:
         self.fact_id = {f: i for i, f in enumerate(self.facts)}
@@ -90,6 +93,27 @@ class Task:
                                     self.mask(c.delete)) for c in a.conditional))
         self.has_conditional = any(self.cond)
         self.has_negative = any(self.neg) or bool(self.goal_neg)
+        self.axioms = None
+        self.derived = 0  # mask of the derived facts
+        self.rule_head: list[int] = []
+        self.rule_pre: list[int] = []
+        self.rule_neg: list[int] = []
+        self.rules_by_head: dict[int, list[int]] = {}
+        if self.rules:
+            from vlaplan.planner.axioms import AxiomEvaluator
+
+            fid = self.fact_id
+            for r in self.rules:
+                self.rule_head.append(fid[r.head])
+                self.rule_pre.append(self.mask(r.pre))
+                self.rule_neg.append(self.mask(r.pre_neg))
+            self.axioms = AxiomEvaluator([
+                (h, p, n, r.stratum) for h, p, n, r in
+                zip(self.rule_head, self.rule_pre, self.rule_neg, self.rules)])
+            self.derived = self.axioms.derived
+            for r, h in enumerate(self.rule_head):
+                self.rules_by_head.setdefault(h, []).append(r)
+            self.successor = self._closed_successor  # the plain one stays for rule-free tasks
 
     def mask(self, atoms) -> int:
         m = 0
@@ -124,6 +148,13 @@ class Task:
                 add |= ca
                 dele |= cd
         return (state & ~dele) | add
+
+    def close(self, state: int) -> int:
+        """``state`` with the derived facts its basic facts imply (itself without rules)."""
+        return state if self.axioms is None else self.axioms.close(state)
+
+    def _closed_successor(self, state: int, a: int) -> int:
+        return self.axioms.close(Task.successor(self, state, a))
 
     def applicable(self, state: int) -> list[int]:
         """Indices of the actions applicable in ``state``."""

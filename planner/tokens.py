@@ -38,6 +38,9 @@ REQUIRE_KEYS = frozenset(
     ":existential-preconditions :universal-preconditions :quantified-preconditions "
     ":conditional-effects :fluents :numeric-fluents :action-costs :adl :durative-actions "
     ":derived-predicates :timed-initial-literals :preferences :constraints :semantics".split())
+# Keywords of the grammar only after the word given ('(at start ...)', '(over all ...)');
+# elsewhere both front ends read them as names (an object named 'start').
+CONTEXT_KEYWORDS = {"start": "at", "end": "at", "all": "over"}
 # Token types of pddlpy's lexer for the non-literal tokens (checked by the tests).
 REQUIRE_KEY, NAME, VARIABLE, NUMBER = 69, 70, 72, 73
 

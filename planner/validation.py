@@ -3,6 +3,9 @@
 :func:`validate` checks each step (action exists, arity, objects and their types,
 preconditions including negative, equality and quantified ones), applies its effects
 (conditional and universal too; deletes before adds), then the goal and the stated cost.
+With derived predicates every state is first closed under their rules
+(:func:`vlaplan.planner.derived.closure`, on the lifted rules), so preconditions,
+effect conditions and the goal read derived facts as PDDL 2.2 defines them.
 It returns the violations as sentences; an empty list means the plan is valid.
 """
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from vlaplan.planner.atoms import Atom
+from vlaplan.planner.derived import closure
 from vlaplan.planner.formulas import (
     And, Forall, Formula, FunctionTerm, Increase, Not, Pred, When, bindings, holds, substitute,
 )
@@ -77,7 +81,7 @@ def validate(domain: Domain, problem: Problem, plan: PlanLike) -> list[str]:
     steps, stated_cost = _steps(plan)
     objects_of = objects_by_type(domain, problem)
     typed = {**domain.constants, **problem.objects}
-    state = frozenset(problem.init)
+    state = closure(domain, problem.init, objects_of)
     total = 0.0
     for i, (name, args) in enumerate(steps, start=1):
         where = f"step {i} ({' '.join((name, *args))})"
@@ -97,7 +101,7 @@ def validate(domain: Domain, problem: Problem, plan: PlanLike) -> list[str]:
             false = ", ".join(_false_parts(pre, state, objects_of))
             return [f"{where}: precondition not satisfied: {false}"]
         adds, dels, incs = effects(substitute(action.effect, binding), state, objects_of)
-        state = frozenset((state - dels) | adds)
+        state = closure(domain, (state - dels) | adds, objects_of)
         if problem.uses_costs:
             for inc in incs:
                 total += _value(inc, problem)
@@ -124,12 +128,13 @@ def is_valid(domain: Domain, problem: Problem, plan: PlanLike) -> bool:
 
 
 def final_state(domain: Domain, problem: Problem, steps: Iterable[GroundAction]) -> frozenset[Atom]:
-    """The state after executing ``steps`` from the initial state (no checks)."""
+    """The state after executing ``steps`` from the initial state (no checks), with its
+    derived facts."""
     objects_of = objects_by_type(domain, problem)
-    state = frozenset(problem.init)
+    state = closure(domain, problem.init, objects_of)
     for a in steps:
         action = domain.actions[a.name]
         binding = {p.name: x for p, x in zip(action.params, a.args)}
         adds, dels, _ = effects(substitute(action.effect, binding), state, objects_of)
-        state = frozenset((state - dels) | adds)
+        state = closure(domain, (state - dels) | adds, objects_of)
     return state

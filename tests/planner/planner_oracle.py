@@ -3,6 +3,8 @@
 ``lifted_successors`` enumerates every typed argument tuple of every action schema and
 evaluates preconditions/effects directly on the lifted formulas; ``optimal_cost`` runs a
 uniform-cost search (Dijkstra) over that, as the brute-force reference for A*.
+``naive_closure`` adds the derived atoms of a state by trying every head of every rule,
+stratum by stratum, until nothing changes.
 """
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import heapq
 import itertools
 from pathlib import Path
 
-from vlaplan.planner import load_domain, load_problem
+from vlaplan.planner import Atom, load_domain, load_problem
 from vlaplan.planner.formulas import FunctionTerm, bindings, holds, substitute
 from vlaplan.planner.model import objects_by_type
 from vlaplan.planner.validation import effects
@@ -37,6 +39,23 @@ def load(domain_file: str, problem_file: str):
     return domain, load_problem(DATA / problem_file, domain)
 
 
+def naive_closure(domain, state, objects_of):
+    """``state``'s basic atoms plus its derived atoms, by brute force."""
+    out = {a for a in state if a.predicate not in domain.derived_predicates}
+    for level in sorted(set(domain.strata.values())):
+        rules = [r for r in domain.derived if domain.strata[r.predicate] == level]
+        changed = True
+        while changed:
+            changed = False
+            for r in rules:
+                for b in bindings(r.params, objects_of):
+                    atom = Atom(r.predicate, tuple(b[p.name] for p in r.params))
+                    if atom not in out and holds(substitute(r.condition, b), out, objects_of):
+                        out.add(atom)
+                        changed = True
+    return frozenset(out)
+
+
 def lifted_successors(domain, problem, state):
     """``((name, args), next_state, cost)`` for every applicable action instance."""
     objects_of = objects_by_type(domain, problem)
@@ -52,13 +71,14 @@ def lifted_successors(domain, problem, state):
                 for inc in incs:
                     v = inc.value
                     cost += problem.numeric_init[v] if isinstance(v, FunctionTerm) else float(v)
-            yield (action.name, args), frozenset((state - dels) | adds), cost
+            yield (action.name, args), naive_closure(domain, (state - dels) | adds,
+                                                     objects_of), cost
 
 
 def optimal_cost(domain, problem, limit: int = 200_000) -> float | None:
     """Cheapest plan cost by uniform-cost search; None when the goal is unreachable."""
     objects_of = objects_by_type(domain, problem)
-    start = frozenset(problem.init)
+    start = naive_closure(domain, problem.init, objects_of)
     best = {start: 0.0}
     counter = itertools.count()
     heap = [(0.0, next(counter), start)]

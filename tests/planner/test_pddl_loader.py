@@ -108,7 +108,6 @@ def test_pddlpy_prints_nothing(capfd):
 # ---------------------------------------------------------------- unsupported features
 
 @pytest.mark.parametrize("text,feature", [
-    ("(define (domain d) (:predicates (p ?x) (q ?x)) (:derived (p ?x) (q ?x)))", ":derived"),
     ("(define (domain d) (:predicates (p)) (:durative-action a :parameters () "
      ":duration (= ?duration 1) :condition (at start (p)) :effect (at end (p))))",
      ":durative-action"),

@@ -19,14 +19,17 @@ from vlaplan.planner.reader import NotTaken, read_domain, read_problem
 
 DOMAINS = sorted(ROOT.glob("domains/*/domain.pddl")) + sorted(ROOT.glob("examples/**/*.pddl"))
 PAIRS = [(p.parent.parent / "domain.pddl", p) for p in sorted(ROOT.glob("domains/*/problems/*.pddl"))]
+PAIRS += [(DATA / "protocol_domain.pddl", DATA / f"{n}_p01.pddl")
+          for n in ("philosophers", "optical")]
 PAIRS += [(DATA / f"{n}_domain.pddl", p) for n in
-          ("logistics", "briefcase", "switches", "roads", "gripper")
+          ("logistics", "briefcase", "switches", "roads", "gripper", "derived_blocks", "psr")
           for p in sorted(DATA.glob(f"{n}_*.pddl")) if not p.name.endswith("_domain.pddl")]
 
 
 def dkey(d):
     return (d.name, d.requirements, list(d.types.items()), list(d.constants.items()),
-            list(d.predicates.items()), list(d.functions.items()), list(d.actions.items()), d.file)
+            list(d.predicates.items()), list(d.functions.items()), list(d.actions.items()), d.file,
+            d.derived)
 
 
 def pkey(p):
@@ -145,13 +148,15 @@ def test_grammar_edge_cases_agree():
     assert taken_problem(PROBLEM, domain) is not None
     # Each of these variants is refused by pddlpy; the reader must step aside.
     for old, new in [("(:types b c - a  d)", "(:types b - (either a d))"),
-                     ("(q) (r ?x ?y)", "(q) (r ?x ?y) (end)"),
+                     ("(q) (r ?x ?y)", "(q) (r ?x ?y) (always)"),
                      (":precondition ()", ":precondition (and (> (u) 1))"),
                      ("(increase total-cost 2.5)", "(decrease total-cost 2.5)"),
                      ("(:constants k - b over - d)", "(:constants k - b over - d) (:types e)"),
                      ("(when (and (q) (p ?x)) (and", "(when (q) (and (and (q))")]:
         assert old in DOMAIN
         assert taken_domain(DOMAIN.replace(old, new)) is None, new
+    # 'start', 'end' and 'all' are keywords only after 'at' / 'over': names elsewhere
+    assert taken_domain(DOMAIN.replace("(q) (r ?x ?y)", "(q) (r ?x ?y) (end)")) is not None
     for old, new in [("(p over)", "(at 5 (q))"), ("(not (q))", "(not (q) (q))"),
                      ("minimize total-cost", "minimize (+ (total-cost) 1)"), ("x)\n", "x - (either b d))\n")]:
         assert old in PROBLEM
