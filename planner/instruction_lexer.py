@@ -204,6 +204,7 @@ def split_stages(tokens: Sequence[Token], text: str = "") -> tuple[list[list[Tok
     """
     stages: list[list[Token]] = [[]]
     temporal: list[tuple[str, int]] = []          # ("after" | "before", index of its stage)
+    ordered: list[tuple[int, Token]] = []         # an order said before a colon, for its stage
     i = 0
     while i < len(tokens):
         tok = tokens[i]
@@ -226,6 +227,12 @@ def split_stages(tokens: Sequence[Token], text: str = "") -> tuple[list[list[Tok
             stages[-1] = []                       # "stack them all: red on green on blue"
             i += 1
             continue
+        if (tok.text == ":" and stages[-1] and stages[-1][-1].has("order")
+                and _announces(stages[-1][:-1], bare=True)):
+            ordered.append((len(stages) - 1, stages[-1][-1]))   # "stack them from bottom to
+            stages[-1] = stages[-1][:1]                          # top: A, B, C" = "stack A,
+            i += 1                                               # B, C from bottom to top"
+            continue
         if tok.has("ordinal") and stages[-1] and stages[-1][-1].has("det"):
             stages[-1].append(tok)                # "the first red block", not "first, ..."
             i += 1
@@ -247,6 +254,8 @@ def split_stages(tokens: Sequence[Token], text: str = "") -> tuple[list[list[Tok
                 continue
         stages[-1].append(tok)
         i += 1
+    for k, order in ordered:
+        stages[k].append(order)
     # a stage of one number is a list marker: "1. put red on green. 2. put blue on red."
     stages = [stage for stage in stages if stage and not (len(stage) == 1 and stage[0].has("number"))]
     for stage in stages:                          # "in the end, red on green": a filler's comma
@@ -273,11 +282,14 @@ def _reversed_in_time(stages: list[list[Token]], temporal: list[tuple[str, int]]
     return (word == "after") == (sub == 1)        # the step after "after" happens first
 
 
-def _announces(stage: list[Token]) -> bool:
+def _announces(stage: list[Token], bare: bool = False) -> bool:
     """Whether ``stage`` is a verb and "them (all)" / "everything" before a colon that lists
-    the steps: "stack them all: ...", "do everything: ..."."""
-    return (len(stage) >= 2 and _is_verb(stage[0])
-            and all(t.has("pron", "everything", "quant") for t in stage[1:]))
+    the steps: "stack them all: ...", "do everything: ...".  With ``bare`` (an order said
+    before the colon: "stack (the blocks) from bottom to top: A, B, C") the verb may stand
+    alone or with "the blocks"."""
+    words = ("pron", "everything", "quant") + (("det", "noun") if bare else ())
+    return (len(stage) >= (1 if bare else 2) and _is_verb(stage[0])
+            and all(t.has(*words) for t in stage[1:]))
 
 
 def _sized(stage: list[Token]) -> bool:
