@@ -210,7 +210,19 @@ class InstructionForms(_Base):
             raise self.fail(f"{ref.text!r} must be a single place, not {len(target)}")
         if any(np.collective for np in subjects):       # "put everything on red": not red
             objs = [o for o in objs if o.name != target[0].name]
+        if (kind == "on" and len(objs) > 1 and not neg and self.verb_word in ("stack", "pile")
+                and self.holds_one(tpl, objs[0], target[0])):
+            # "stack everything on the blue block": a tower on it, in an order of our choosing
+            self.notes.append(f"no order was said for the blocks stacked on {target[0].name}; "
+                              f"chose {' on '.join(o.name for o in objs[::-1])} on {target[0].name}")
+            return self.stacked([*objs[::-1], target[0]], on_table=False)
         return [lit for obj in objs for lit in self.instantiate(tpl, obj, target[0], neg)]
+
+    def holds_one(self, tpl: Any, obj: Any, place: Any) -> bool:
+        """Whether ``place`` holds one object of this kind (the lexicon's slots: ``(on x y)``
+        fills ``top y``; ``(in x bin)`` fills nothing of the bin)."""
+        return any(place.name in slot.split() for lit in self.instantiate(tpl, obj, place, False)
+                   for slot in self.lexicon.slots_of(lit))
 
     def spread(self, tpl: Any, objs: list[Any], ref: NounPhrase, kind: str) -> list[Literal] | None:
         """"put every cube on a plate": when a place holds one object (the lexicon's slots
@@ -219,9 +231,7 @@ class InstructionForms(_Base):
         pool = self.refs.resolve(replace(ref, det=None, quant="all"), self.arg_types(kind, 1),
                                  subject=False, record=False)
         pool = [p for p in pool if p not in objs]
-        if not pool or not any(pool[0].name in slot.split()
-                               for lit in self.instantiate(tpl, objs[0], pool[0], False)
-                               for slot in self.lexicon.slots_of(lit)):
+        if not pool or not self.holds_one(tpl, objs[0], pool[0]):
             return None
         places = self.refs.several(ref, pool, len(objs))
         return [lit for obj, place in zip(objs, places)
