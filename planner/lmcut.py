@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import heapq
 
-from vlaplan.planner.heuristics import INF, bits
+from vlaplan.planner.heuristics import INF
+from vlaplan.planner.relaxed_bitsets import bits
 from vlaplan.planner.task import Task
 
 
