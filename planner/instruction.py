@@ -27,7 +27,7 @@ from vlaplan.planner.instruction_refs import Resolver
 from vlaplan.planner.instruction_sorting import SortForms
 from vlaplan.planner.instruction_state import StateForms
 from vlaplan.planner.instruction_towers import TowerForms, tower_lists
-from vlaplan.planner.lexicon import BUILTIN_VERBS, GoalTemplate, Lexicon, tokenize_words
+from vlaplan.planner.lexicon import GoalTemplate, Lexicon, tokenize_words
 
 __all__ = ["Goal", "Lexicon", "Literal", "SceneObject", "goal_to_formula", "parse_instruction",
            "stage_text"]
@@ -288,7 +288,7 @@ class _Parser(InstructionForms, SortForms, TowerForms, StateForms):
             self.i += 1                                 # "close the drawer shut"
         if verb in ("open", "close", "clear", "empty", "hold"):
             return self.apply_each(verb, subjects, neg)
-        if verb is not None and verb not in BUILTIN_VERBS:      # the domain's own verb
+        if verb is not None and verb not in self.lexicon.builtin_verbs:  # a domain verb
             return self.own_verb(verb, subjects, neg)
         if verb == "unstack" and not self.at("rel"):
             return self.excepted(subjects, self.apply_each("on_table", subjects, neg))

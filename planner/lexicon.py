@@ -25,9 +25,8 @@ MAX_PHRASE = 7
 GOAL_KINDS = ("on", "in", "on_table", "hold", "open", "close", "remove", "clear", "empty")
 """The request kinds the grammar produces; a lexicon's ``goals`` maps some of them to literals.
 A domain may add kinds of its own: a goal whose kind is the value of a verb or a state in
-its ``words`` ("turn on the lamp", "the lamp is lit"; see docs/instructions.md)."""
-BUILTIN_VERBS = ("put", "take", "hold", "open", "close", "unstack", "build", "reverse", "swap",
-                 "sort", "clear", "empty", "leave")
+its ``words`` ("turn on the lamp", "the lamp is lit"; see docs/instructions.md), other than
+a verb of the shared words (``Lexicon.builtin_verbs``)."""
 
 
 class LexiconError(PlannerError):
@@ -106,6 +105,7 @@ class Lexicon:
     examples: tuple[dict[str, str], ...] = ()
     description: str = ""
     words: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    builtin_verbs: frozenset[str] = frozenset()   # the verbs of the shared English words
     phrases: dict[tuple[str, ...], list[tuple[str, Any]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -174,15 +174,17 @@ class Lexicon:
         except (AttributeError, KeyError, TypeError) as exc:
             raise LexiconError(f"malformed lexicon {source}: {exc!r}") from exc
         own = {v for k in ("verb", "state") for v in (data.get("words") or {}).get(k) or {}}
+        builtin = frozenset(_as_mapping("verb", base.get("verb") or {}))
         for kind, tpl in goals.items():
-            _check_template(kind, tpl, source, own)
+            _check_template(kind, tpl, source, own, builtin)
         if not nouns:
             raise LexiconError(f"lexicon {source} defines no nouns")
         return cls(domain=str(data.get("domain", "")), nouns=nouns, colours=colours, goals=goals,
                    slots=slots, movable=tuple(data.get("movable") or ()),
                    sort=dict(data.get("sort") or {}), away=data.get("away"),
                    examples=tuple(dict(e) for e in data.get("examples") or ()),
-                   description=str(data.get("description", "")), words=words)
+                   description=str(data.get("description", "")), words=words,
+                   builtin_verbs=builtin)
 
     # ----------------------------------------------------------------- queries
     def readings(self, words: Sequence[str]) -> list[tuple[str, Any]]:
@@ -235,11 +237,12 @@ def _one_swap(a: str, b: str) -> bool:
         and a[diff[1]] == b[diff[0]]
 
 
-def _check_template(kind: str, tpl: GoalTemplate, source: str, own: set[str]) -> None:
+def _check_template(kind: str, tpl: GoalTemplate, source: str, own: set[str],
+                    builtin: frozenset[str]) -> None:
     if kind not in GOAL_KINDS and kind not in own:
         raise LexiconError(f"{source}: unknown goal kind {kind!r}; known: {', '.join(GOAL_KINDS)}, "
                            f"or a verb or state the lexicon's words define")
-    if kind in own and kind in BUILTIN_VERBS:
+    if kind not in GOAL_KINDS and kind in builtin:
         raise LexiconError(f"{source}: goal kind {kind!r} is a built-in verb; name the "
                            f"domain's own verb differently")
     try:
