@@ -234,6 +234,7 @@ class InstructionForms(_Base):
         if not pool or not self.holds_one(tpl, objs[0], pool[0]):
             return None
         places = self.refs.several(ref, pool, len(objs))
+        self.refs.mentions.add(places, False)           # (the pool was read unrecorded)
         return [lit for obj, place in zip(objs, places)
                 for lit in self.instantiate(tpl, obj, place, False)]
 

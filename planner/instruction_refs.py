@@ -249,7 +249,6 @@ class Resolver:
                 f"chose {', '.join(o.name for o in chosen)}")
         if note not in self.notes:
             self.notes.append(note)
-        self.mentions.add(chosen, False)
         return chosen
 
     def described(self, np: NounPhrase, types: Collection[str] | None = None) -> str:
