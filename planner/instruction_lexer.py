@@ -145,16 +145,20 @@ def _tops(tokens: list[Token]) -> list[Token]:
     is dropped when the clause then says the place is empty, clear or free; after a noun
     and ending the clause ("on the green block's top") it is dropped too."""
     out: list[Token] = []
+    clearing = False                      # a top was dropped in this clause: "empty" = clear
     for k, tok in enumerate(tokens):
         after = tokens[k + 1] if k + 1 < len(tokens) else None
         ends = after is None or after.has("and", "comma", "stop", "seq")
-        if tok.has("top_of") and _says_clear(tokens[k + 1:]):
+        clears = _says_clear(tokens[k + 1:])
+        if tok.has("top_of") and clears:
+            clearing = True
             continue
-        if (tok.get("tower_part") == "top" and out and out[-1].has("noun")
-                and (ends or _says_clear(tokens[k + 1:]))):
+        if tok.get("tower_part") == "top" and out and out[-1].has("noun") and (ends or clears):
+            clearing = clearing or clears
             continue
-        if tok.get("state") == "empty" and any(t.has("top_of") or t.get("tower_part") == "top"
-                                              for t in tokens[:k]):
+        if tok.has("and", "comma", "stop", "seq"):
+            clearing = False
+        if clearing and tok.get("state") == "empty":
             tok = Token(tok.words, {"state": "clear"})
         out.append(tok)
     return out
