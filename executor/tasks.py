@@ -96,7 +96,7 @@ def long_task_with_plan(ex: Any, seed: int | None, n_actions: int = 10) -> tuple
     robot, objects = ex._prepare(seed)
     atoms = ex.runtime.abstract(robot.observe())
     types = ex.runtime.object_types(objects)
-    best: tuple[int, str, list[Any]] | None = None
+    best: tuple[int, str, Any, list[Any]] | None = None
     for text in candidates(ex.domain, objects):
         try:
             goal = parse_instruction(text, objects, ex.runtime.lexicon, atoms)
@@ -106,10 +106,12 @@ def long_task_with_plan(ex: Any, seed: int | None, n_actions: int = 10) -> tuple
         if plan is None:
             continue
         if best is None or abs(len(plan) - n_actions) < abs(best[0] - n_actions):
-            best = (len(plan), text, goal)
+            best = (len(plan), text, goal, plan)
     if best is None:
         from vlaplan.planner.errors import ExecutionError
         raise ExecutionError(f"no long-horizon task found for {ex.domain} seed {seed}")
+    if ex.search == TASK_SEARCH:                # the plan that sized it is the executor's
+        return best[1], best[3]
     return best[1], first_plan(ex, best[2], atoms, types) or []
 
 
