@@ -337,6 +337,9 @@ class _Parser(InstructionForms, SortForms, TowerForms, StateForms):
         if verb == "put" and self.verb_word in ("stack", "pile") and len(subjects) == 1 and (
                 subjects[0].group):
             return self.tower(subjects, on_table=True)   # "stack all the blocks": any order
+        if (verb == "put" and self.verb_word in ("stack", "pile") and len(subjects) > 1
+                and tok is not None and tok.has("comma") and self.clause_has("end")):
+            return self.tower(subjects, on_table=True)   # "stack A, B and C, C at the bottom"
         if verb == "put" and self.verb_word in ("stack", "pile") and len(subjects) > 1:
             raise self.fail("say the order of the tower, e.g. 'stack red on green on blue' or "
                             "'... with blue at the bottom'")
@@ -344,6 +347,15 @@ class _Parser(InstructionForms, SortForms, TowerForms, StateForms):
         if verb is None:
             raise self.fail(f"what should happen to {names!r}? no verb or relation found")
         raise self.fail(f"where should {names!r} go? (e.g. {self.place_examples()})")
+
+    def clause_has(self, kind: str) -> bool:
+        """Whether a ``kind`` token comes before this clause's step ends (a stop or a seq)."""
+        for tok in self.toks[self.i:]:
+            if tok.has("stop", "seq"):
+                return False
+            if tok.has(kind):
+                return True
+        return False
 
     def clause_ends(self, offset: int = 0) -> bool:
         """Whether the clause ends ``offset`` tokens ahead."""

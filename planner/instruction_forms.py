@@ -319,18 +319,34 @@ class InstructionForms(_Base):
         if not excluded:
             raise self.fail("except what? name the object(s) to leave out")
         names: set[str] = set()
+        moved = {lit.atom.args[0] for lit in literals if lit.atom.args}
         for ex in excluded:
             if ex.det is None and ex.noun is None and ex.colours and ex.count is None:
                 ex.plural = True                  # a bare colour leaves out all of it
-            names |= {o.name for o in self.refs.resolve(ex, None, subject=False, record=False)}
+            names |= self.excepted_names(ex, moved)
         kept = [lit for lit in literals if not lit.atom.args or lit.atom.args[0] not in names]
         if len(kept) == len(literals):
             raise self.fail(f"the exception ({', '.join(sorted(names))}) is not among the "
                             f"objects the instruction moves")
         return kept
 
+    def excepted_names(self, ex: NounPhrase, moved: set[str]) -> set[str]:
+        """What an exception names; "every yellow object ... except the box" with a red box
+        elsewhere in the scene means the yellow one: an exception that is ambiguous in the
+        scene but names exactly one of the objects moved is that one."""
+        try:
+            return {o.name for o in self.refs.resolve(ex, None, subject=False, record=False)}
+        except InstructionNotUnderstood as err:
+            among = [n for n in getattr(err, "candidates", None) or () if n in moved]
+            if len(among) != 1:
+                raise
+            return set(among)
+
     def removed(self, subjects: list[NounPhrase], ref: NounPhrase | None) -> list[Literal]:
         tpl = self.template("remove")
+        if ref is not None:
+            for np in subjects:
+                self.narrow_to_source(np, ref)
         objs = self.subjects(subjects, "remove")
         if ref is not None and any(np.collective for np in subjects):
             # "take everything off green": what is on (in) it, as observed, not green itself
@@ -347,6 +363,31 @@ class InstructionForms(_Base):
         return [lit for obj in objs for lit in self.instantiate(
             tpl, obj, self.source_of(obj, tpl) if ref is None
             else self.single(ref, "remove", 1, subject=False), False)]
+
+    def narrow_to_source(self, np: NounPhrase, ref: NounPhrase) -> None:
+        """"take the black box out of the drawer" with two black boxes, one of them in the
+        drawer: the one the observed state has there.  ``np`` gets that place as its
+        ``where`` only when it is ambiguous without it and exactly one object fits with it."""
+        if (np.collective or np.where is not None or np.pronoun or np.name or np.det == "a"
+                or not self.init):
+            return
+        try:
+            self.refs.resolve(np, self.arg_types("remove", 0), subject=True, record=False)
+            return
+        except InstructionNotUnderstood as err:
+            if not getattr(err, "candidates", None):
+                raise
+            ambiguous = err
+        for rel in ("on", "in"):
+            try:
+                found = self.refs.resolve(replace(np, where=(rel, ref)), self.arg_types("remove", 0),
+                                          subject=True, record=False)
+            except InstructionNotUnderstood:
+                continue
+            if len(found) == 1:
+                np.where = (rel, ref)
+                return
+        raise ambiguous
 
     def away_noun(self, types: Sequence[str] | None = None) -> str:
         types = types or self.arg_types("in", 1) or ()
