@@ -344,9 +344,8 @@ class InstructionForms(_Base):
 
     def removed(self, subjects: list[NounPhrase], ref: NounPhrase | None) -> list[Literal]:
         tpl = self.template("remove")
-        if ref is not None:
-            for np in subjects:
-                self.narrow_to_source(np, ref)
+        for np in subjects:
+            self.narrow_to_source(np, ref)
         objs = self.subjects(subjects, "remove")
         if ref is not None and any(np.collective for np in subjects):
             # "take everything off green": what is on (in) it, as observed, not green itself
@@ -364,23 +363,34 @@ class InstructionForms(_Base):
             tpl, obj, self.source_of(obj, tpl) if ref is None
             else self.single(ref, "remove", 1, subject=False), False)]
 
-    def narrow_to_source(self, np: NounPhrase, ref: NounPhrase) -> None:
+    def narrow_to_source(self, np: NounPhrase, ref: NounPhrase | None) -> None:
         """"take the black box out of the drawer" with two black boxes, one of them in the
-        drawer: the one the observed state has there.  ``np`` gets that place as its
-        ``where`` only when it is ambiguous without it and exactly one object fits with it."""
+        drawer: the one the observed state has there ("take the black box out": the one that
+        is in or on something it can be taken out of).  ``np`` is narrowed only when it is
+        ambiguous without it and exactly one object fits."""
         if (np.collective or np.where is not None or np.pronoun or np.name or np.det == "a"
                 or not self.init):
             return
+        types = self.arg_types("remove", 0)
         try:
-            self.refs.resolve(np, self.arg_types("remove", 0), subject=True, record=False)
+            self.refs.resolve(np, types, subject=True, record=False)
             return
         except InstructionNotUnderstood as err:
             if not getattr(err, "candidates", None):
                 raise
-            ambiguous = err
+            ambiguous, candidates = err, list(err.candidates)  # type: ignore[attr-defined]
+        if ref is None:
+            tpl = self.template("remove")
+            held = {a.args[0] for a in self.state() if len(a.args) == 2
+                    and a.args[1] in self.refs.by_name and tpl.accepts(1, self.refs.by_name[a.args[1]])}
+            inside = [n for n in candidates if n in held]
+            if len(inside) == 1:
+                np.name = inside[0]
+                return
+            raise ambiguous
         for rel in ("on", "in"):
             try:
-                found = self.refs.resolve(replace(np, where=(rel, ref)), self.arg_types("remove", 0),
+                found = self.refs.resolve(replace(np, where=(rel, ref)), types,
                                           subject=True, record=False)
             except InstructionNotUnderstood:
                 continue
