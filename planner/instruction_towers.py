@@ -96,7 +96,42 @@ class TowerForms(_Base):
                 and self.at("colour", "name", "det", offset=2)):
             height = self.take("number")    # "a tower of four blocks: red on green on ..."
             self.i += 1
-        return self.built(count, height)
+        literals: list[Literal] = []
+        announced, described = count, 1
+        while (cut := self.another_tower()) is not None:   # "... and another (one) of D and E"
+            rest, self.toks = self.toks[cut[1]:], self.toks[:cut[0]]
+            count, described = None, described + 1
+            try:
+                literals += self.built(count, height)
+                if self.i < len(self.toks):
+                    raise self.fail(f"could not make sense of "
+                                    f"{' '.join(t.text for t in self.toks[self.i:])!r}")
+            finally:
+                self.toks = self.toks + [Token(("and",), {"and": "and"})] + rest
+            self.i, height = len(self.toks) - len(rest), None
+        if announced not in (None, 1) and described > 1 and announced != described:
+            raise self.fail(f"{announced} towers are announced but {described} are described")
+        return literals + self.built(count, height)
+
+    def another_tower(self) -> tuple[int, int] | None:
+        """Where "and another (one / tower) of / with / out of ..." starts a second tower in
+        this step: (the index of its "and", the index after "of"), or None."""
+        for k in range(self.i + 1, len(self.toks) - 1):
+            tok = self.toks[k]
+            if tok.has("stop", "seq"):
+                return None
+            if tok.words != ("another",) or not self.toks[k - 1].has("and", "comma"):
+                continue
+            j = k + 1
+            if self.toks[j].has("tower") or self.toks[j].words == ("one",):
+                j += 1
+            if j < len(self.toks) and (self.toks[j].has("of", "with")
+                                       or self.toks[j].get("rel") in ("from", "out")):
+                start = k - 1
+                while start > self.i and self.toks[start - 1].has("and", "comma"):
+                    start -= 1
+                return start, j + 1
+        return None
 
     def built(self, count: int | None, height: int | None) -> list[Literal]:
         """The towers after "build a tower of" / "build two towers:"."""
