@@ -118,7 +118,7 @@ def run(domains: list[str], seeds: list[int], vla_seeds: list[int], n_actions: i
         check_stages: str, console: Console, render: bool = False,
         conditions: tuple[str, ...] = CONDITIONS, vla: str = "vla",
         ready_pose: bool | None = None, max_replans: int = 5,
-        loose_support: bool = True) -> dict[str, Any]:
+        loose_support: bool = True, vla_options: dict[str, Any] | None = None) -> dict[str, Any]:
     rows: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     want = set(conditions)
     with Progress(console=console, transient=True) as progress:
@@ -151,10 +151,11 @@ def run(domains: list[str], seeds: list[int], vla_seeds: list[int], n_actions: i
                         rows[(domain, condition)].append(episode(executor, text, seed, **kw))
                 progress.advance(task)
         if vla_seeds and "tabletop" in domains and want & set(VLA_CONDITIONS):
-            from vlaplan.skills.policies import checkpoint_path
+            from vlaplan.skills.policies import checkpoint_path, load_policy
 
             if vla != "vla" or checkpoint_path("vla").is_dir():
-                ex = Executor("tabletop", vla, check_stages=check_stages,
+                policy = load_policy(vla, domain="tabletop", **vla_options) if vla_options else vla
+                ex = Executor("tabletop", policy, check_stages=check_stages,
                               scene_options=SCENES["tabletop"], ready_pose=ready_pose,
                               max_replans=max_replans, loose_support=loose_support)
                 task = progress.add_task("tabletop vla", total=len(vla_seeds))
@@ -254,6 +255,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--loose-support", choices=("on", "off"), default="on",
                     help="Executor(loose_support=...): plan with an assumed support atom for "
                          "objects no classifier places (executor/loose.py; default on)")
+    ap.add_argument("--noise-scale", type=float, default=None,
+                    help="the VLA row's flow noise scale (default: the checkpoint's own)")
+    ap.add_argument("--ensemble-every", type=int, default=None,
+                    help="the VLA row's temporal ensembling: a new chunk every N steps, 0 off "
+                         "(default: the checkpoint's own)")
     ap.add_argument("--json", default=None, metavar="OUT.json", help="also write the report")
     args = ap.parse_args(argv)
     if args.audit_screen:
@@ -275,7 +281,9 @@ def main(argv: list[str] | None = None) -> int:
     report = run(domains, seeds, vla_seeds, args.actions, args.check_stages,
                  console, args.render, conditions, args.vla,
                  {"auto": None, "on": True, "off": False}[args.ready_pose], args.max_replans,
-                 args.loose_support == "on")
+                 args.loose_support == "on",
+                 {k: v for k, v in (("noise_scale", args.noise_scale),
+                                    ("ensemble_every", args.ensemble_every)) if v is not None})
     title = (f"execute(): {args.seeds} seeds, ~{args.actions}-action tasks, checks="
              f"{args.check_stages}{', cameras rendered' if args.render else ''} "
              f"({platform.processor() or platform.machine()}, "

@@ -143,6 +143,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="trials for the held-out splits (default: --trials)")
     ap.add_argument("--int8-trials", type=int, default=0, help="0 skips int8 success")
     ap.add_argument("--n-action-steps", type=int, default=None)
+    ap.add_argument("--noise-scale", type=float, default=None,
+                    help="the flow's noise scale (default: the checkpoint's own)")
+    ap.add_argument("--ensemble-every", type=int, default=None,
+                    help="temporal ensembling: a new chunk every N steps, 0 off (default: the "
+                         "checkpoint's own)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--skip-speed", action="store_true", help="success tables only")
@@ -154,7 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     from rich.table import Table
 
     console = Console()
-    policy = load_policy(args.policy, domain=args.domain, n_action_steps=args.n_action_steps)
+    policy = load_policy(args.policy, domain=args.domain, n_action_steps=args.n_action_steps,
+                         noise_scale=args.noise_scale, ensemble_every=args.ensemble_every)
     skills = args.skills or list(get_domain(args.domain).actions)
     report: dict[str, Any] = {"policy": args.policy, "domain": args.domain, "threads": args.threads}
     if not hasattr(policy, "model"):

@@ -43,6 +43,14 @@ class CheckpointMeta(BaseModel):
     # the front camera's placement in the training data (world_model.render.FRONT_PLACEMENTS);
     # the executor and the evaluations render through it
     front_camera: str = "wide"
+    # pi0 only: the flow starts from Gaussian noise times this at inference; 1 samples the
+    # learned action distribution, smaller values keep nearer its mode (docs/skills.md)
+    noise_scale: float = Field(default=1.0, ge=0.0)
+    # temporal ensembling (ACT): a new chunk every this many steps, the actions of the
+    # chunks covering a step averaged, older ones weighted exp(decay) times more; 0: off
+    # (a chunk's first n_action_steps actions are executed, then a new chunk)
+    ensemble_every: int = Field(default=0, ge=0)
+    ensemble_decay: float = Field(default=0.1, ge=0.0)
     training: dict[str, Any] = Field(default_factory=dict)
     foreign: bool = False  # True when loaded from a plain π0 directory
 

@@ -106,11 +106,12 @@ def _beta_icdf_approx(u: torch.Tensor, alpha: float) -> torch.Tensor:
 
 @torch.no_grad()
 def flow_sample(model: PI0ForConditionalGeneration, inputs: dict[str, torch.Tensor],
-                generator: torch.Generator | None = None) -> torch.Tensor:
-    """Integrate the flow from seeded noise; returns (B, chunk, ACTION_DIM) in model units."""
+                generator: torch.Generator | None = None, noise_scale: float = 1.0) -> torch.Tensor:
+    """Integrate the flow from seeded noise times ``noise_scale`` (0: from the origin, one
+    deterministic chunk); returns (B, chunk, ACTION_DIM) in model units."""
     cfg = model.config
     batch = inputs["input_ids"].shape[0]
-    noise = torch.randn((batch, cfg.chunk_size, cfg.max_action_dim), generator=generator)
+    noise = torch.randn((batch, cfg.chunk_size, cfg.max_action_dim), generator=generator) * noise_scale
     noise = noise.to(inputs["pixel_values"].device, inputs["pixel_values"].dtype)
     out = model.sample_actions(noise=noise, **inputs)
     return out[..., :ACTION_DIM]

@@ -24,8 +24,10 @@ def checkpoint_path(name: str) -> Path:
 
 
 def load_policy(name_or_path: str | Path, *, domain: str | None = None, device: str = "cpu",
-                n_action_steps: int | None = None) -> Any:
-    """A ready :class:`~vlaplan.skills.contract.Policy` for a name or checkpoint path."""
+                n_action_steps: int | None = None, noise_scale: float | None = None,
+                ensemble_every: int | None = None) -> Any:
+    """A ready :class:`~vlaplan.skills.contract.Policy` for a name or checkpoint path
+    (``n_action_steps``, ``noise_scale`` and ``ensemble_every`` override a checkpoint's own)."""
     text = str(name_or_path).strip()
     if not text:
         raise SkillError(f"empty policy name; use one of {list(POLICY_NAMES)} or a checkpoint path")
@@ -39,11 +41,13 @@ def load_policy(name_or_path: str | Path, *, domain: str | None = None, device: 
             raise CheckpointError(f"the shipped checkpoint {text!r} is missing at {path}; "
                                   "reinstall vlaplan or train one (see skills/checkpoints/README)")
         policy = VLAPolicy.from_pretrained(path, domain=domain, device=device,
-                                           n_action_steps=n_action_steps)
+                                           n_action_steps=n_action_steps, noise_scale=noise_scale,
+                                           ensemble_every=ensemble_every)
         policy.name = text
         return policy
     if not Path(text).exists():
         raise SkillError(f"unknown policy {text!r}: not one of {list(POLICY_NAMES)} and no "
                          "checkpoint directory at that path")
     return VLAPolicy.from_pretrained(text, domain=domain, device=device,
-                                     n_action_steps=n_action_steps)
+                                     n_action_steps=n_action_steps, noise_scale=noise_scale,
+                                     ensemble_every=ensemble_every)
