@@ -372,7 +372,14 @@ class _Parser(InstructionForms, SortForms, TowerForms, StateForms):
 
     def apply_each(self, kind: str, subjects: list[NounPhrase], neg: bool) -> list[Literal]:
         tpl = self.template(kind)
-        return [lit for obj in self.subjects(subjects, kind) for lit in self.instantiate(tpl, obj, None, neg)]
+        if not neg and self.init and tpl.for_each is None:
+            # "put any block on the table": a choice falls on one for which it is not done yet
+            self.refs.done = lambda obj: self.observed(tpl, obj.name)
+        try:
+            objs = self.subjects(subjects, kind)
+        finally:
+            self.refs.done = None
+        return [lit for obj in objs for lit in self.instantiate(tpl, obj, None, neg)]
 
     def instantiate(self, tpl: GoalTemplate, x: SceneObject, y: SceneObject | None,
                     neg: bool) -> list[Literal]:

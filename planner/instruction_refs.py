@@ -63,6 +63,9 @@ class Resolver:
         self.seen_in = "the observed scene"  # where states and towers are read (see the parser)
         self.notes: list[str] = []           # how the instruction was read (the goal's notes)
         self.prefer: list[SceneObject] = []  # chosen first for "a"/"any" (see several)
+        # set by the parser while a clause's subjects are read: whether what the clause asks
+        # for already holds of an object ("a" then prefers the others; see several)
+        self.done: Callable[[SceneObject], bool] | None = None
 
     def fail(self, reason: str, suggestions: dict[str, list[str]] | None = None) -> InstructionNotUnderstood:
         return InstructionNotUnderstood(self.instruction, reason, (), suggestions)
@@ -232,16 +235,20 @@ class Resolver:
     def several(self, np: NounPhrase, candidates: list[SceneObject], n: int) -> list[SceneObject]:
         """``n`` different objects of ``candidates``, any of which ``np`` allows ("a red
         block", "any two blocks", "one of the drawers", a place each: "on a plate"): first those
-        not named elsewhere in the instruction, then those clear of other objects in the
-        state read, then in the scene's order (``prefer``, set by the parser, goes before all:
-        "a tower of four blocks" takes blocks already stacked).  The choice goes to the notes."""
+        the clause's request does not already hold of (``done``: "put any block on the table"
+        takes one that is not on it), then those not named elsewhere in the instruction, then
+        those clear of other objects in the state read, then in the scene's order (``prefer``,
+        set by the parser, goes before all: "a tower of four blocks" takes blocks already
+        stacked).  The choice goes to the notes."""
         if len(candidates) < n:
             raise self.fail(f"{self.phrase(np)} must be a different one for each of {n} objects, "
                             f"but the scene has {len(candidates)}: {self.listing(candidates)}")
         mentioned = self.mentions.names()
         order = {o.name: k for k, o in enumerate(self.objects)}
         first = {o.name: k for k, o in enumerate(self.prefer)}
+        done = self.done or (lambda obj: False)
         chosen = sorted(candidates, key=lambda o: (first.get(o.name, len(first)),
+                                                   done(o),
                                                    o.name in mentioned,
                                                    self.in_state("clear", o) is False,
                                                    order[o.name]))[:n]
