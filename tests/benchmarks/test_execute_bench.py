@@ -57,3 +57,23 @@ def test_unknown_condition_is_refused(capsys):
         bench.main(["--policy", "vla", "--seeds", "1", "--conditions", "vla sideways"])
     assert info.value.code == 2
     assert "vla sideways" in capsys.readouterr().err
+
+
+def test_vla_inference_options_reach_the_policy(tmp_path, monkeypatch):
+    import vlaplan.skills.policies as policies
+
+    made = []
+    real = policies.load_policy
+
+    def spy(name, **kw):
+        made.append(real(name, **kw))
+        return made[-1]
+
+    monkeypatch.setattr(policies, "load_policy", spy)
+    out = tmp_path / "vla.json"
+    assert bench.main(["--policy", "vla", "--seeds", "1", "--actions", "2", "--noise-scale", "0",
+                       "--ensemble-every", "2", "--json", str(out)]) == 0
+    vla = [p for p in made if hasattr(p, "noise_scale")]
+    assert len(vla) == 1 and vla[0].noise_scale == 0.0 and vla[0].ensemble_every == 2
+    episode = json.loads(out.read_text())["report"]["tabletop/vla"]["episodes"][0]
+    assert episode["steps"] >= 1
