@@ -128,6 +128,9 @@ class Resolver:
             candidates = [o for o in candidates if o.name not in mentioned]
             if np.words[-1:] == ["one"] and not np.colours:   # "the other one": of the kind
                 candidates = self._like_last_subject(candidates)   # just named
+        if np.index is not None and np.words[-1:] == ["one"] and not np.colours:
+            # "the second red block on the third one": the third of the kind just named
+            candidates = self._like_last_subject(candidates) or candidates
         for ex in np.excluded:                # each exception must name something there
             left_out = {o.name for o in self._resolve(ex, None, ())}
             candidates = [o for o in candidates if o.name not in left_out]

@@ -86,6 +86,8 @@ class StateForms(_Base):
                             f"scene, and there is none; name the object instead")
         if place.table:
             kind, pairs = "on_table", [(obj, None)]
+        elif place.tower and rel == "on":     # "the white block on top of the tower": its top
+            return any(obj in tower[:-1] for tower in self.refs.select_towers(place))
         else:
             found = self.refs.resolve(place, None, subject=False, record=False)
             kind = "in" if rel in ("in", "holds") else "on"
