@@ -4,9 +4,10 @@
 
     DIR/data/chunk-000/file-000.parquet      frames of one episode per file
     DIR/meta/info.json                       codebase_version "v3.0", fps, features, totals
-    DIR/meta/stats.json                      mean/std/min/max/q01/q99/count per feature
-    DIR/meta/tasks.parquet                   task string (index) -> task_index
-    DIR/meta/episodes/chunk-000/file-000.parquet   per-episode rows (length, offsets, tasks)
+    DIR/meta/stats.json                      min/max/mean/std/count/q01..q99 per feature
+    DIR/meta/tasks.parquet                   columns task_index, task (the pandas index)
+    DIR/meta/episodes/chunk-000/file-000.parquet   per-episode rows (length, offsets, tasks,
+                                             stats/<feature>/<stat>, and ours: domain, skill...)
     DIR/meta/vlaplan.json                    domains, skills, held-out combinations (ours)
 
 Frame columns: ``observation.images.front`` / ``observation.images.wrist`` as PNG bytes in
@@ -15,6 +16,11 @@ the Hugging Face ``Image`` struct (``{bytes, path}``, feature dtype ``image``),
 ``episode_index``, ``index``, ``task_index``.  Each episode is one data file written to a
 temporary name and renamed, so a crash loses at most the episode being written; the
 ``meta/`` files are rebuilt from the data files by :meth:`DatasetWriter.finalize`.
+
+LeRobot's own ``LeRobotDataset`` (0.4 and 0.6, codebase v3.0) reads these directories:
+its loader takes the task strings from the index of ``tasks.parquet`` read by pandas,
+and its episode tools (delete, split, merge) rebuild ``stats.json`` from the episodes'
+``stats/`` columns.
 """
 from __future__ import annotations
 
@@ -185,6 +191,8 @@ class DatasetWriter:
             "index": pa.array(np.arange(start, start + n), pa.int64()),
             "task_index": pa.array(np.full(n, task_index), pa.int64()),
         })
+        from vlaplan.skills.dataset_stats import episode_stats
+        row["stats"] = episode_stats(table)
         table = table.replace_schema_metadata(
             {b"huggingface": _hf_features(), EPISODE_META_KEY: json.dumps(row).encode()})
         _atomic_write(data_file(self.root, index), lambda p: pq.write_table(table, p))
@@ -194,11 +202,14 @@ class DatasetWriter:
     # ------------------------------------------------------------------ meta
     def finalize(self) -> dict[str, Any]:
         """(Re)write every file under meta/ from the episodes written so far."""
-        from vlaplan.skills.dataset_stats import compute_stats
+        from vlaplan.skills.dataset_stats import compute_stats, episode_stats
 
         if not self._rows:
             raise SkillError(f"{self.root}: no episodes to describe")
         camera_shape = tuple(self._rows[0]["camera_shape"])
+        for i, row in enumerate(self._rows):  # episodes written before rows kept their stats
+            if "stats" not in row:
+                row["stats"] = episode_stats(pq.read_table(data_file(self.root, i)))
         info = {
             "codebase_version": CODEBASE_VERSION, "robot_type": self.robot_type,
             "total_episodes": self.num_episodes, "total_frames": self.num_frames,
@@ -209,13 +220,15 @@ class DatasetWriter:
         }
         meta = self.root / "meta"
         tasks = sorted(self._tasks.items(), key=lambda kv: kv[1])
+        # LeRobot writes a pandas frame indexed by "task": a column "task" that the pandas
+        # metadata names as the index, which is where its reader looks for the strings
         task_table = pa.table({"task_index": pa.array([i for _, i in tasks], pa.int64()),
-                               "__index_level_0__": pa.array([t for t, _ in tasks])})
+                               "task": pa.array([t for t, _ in tasks], pa.string())})
         task_table = task_table.replace_schema_metadata({b"pandas": json.dumps({
-            "index_columns": ["__index_level_0__"], "column_indexes": [], "columns": [
+            "index_columns": ["task"], "column_indexes": [], "columns": [
                 {"name": "task_index", "field_name": "task_index", "pandas_type": "int64",
                  "numpy_type": "int64", "metadata": None},
-                {"name": "task", "field_name": "__index_level_0__", "pandas_type": "unicode",
+                {"name": "task", "field_name": "task", "pandas_type": "unicode",
                  "numpy_type": "object", "metadata": None}],
             "pandas_version": "2.2.0"}).encode()})
         _atomic_write(meta / "tasks.parquet", lambda p: pq.write_table(task_table, p))
@@ -234,6 +247,9 @@ class DatasetWriter:
         rows = self._rows
         col = lambda k: [r[k] for r in rows]  # noqa: E731
         n = len(rows)
+        # per-episode stats as LeRobot keeps them: one column per feature and statistic
+        stats = {f"stats/{key}/{stat}": pa.array([r["stats"][key][stat] for r in rows])
+                 for key, per_key in rows[0]["stats"].items() for stat in per_key}
         return pa.table({
             "episode_index": pa.array(col("episode_index"), pa.int64()),
             "tasks": pa.array([[r["task"]] for r in rows], pa.list_(pa.string())),
@@ -244,6 +260,7 @@ class DatasetWriter:
             "dataset_to_index": pa.array(col("dataset_to_index"), pa.int64()),
             "meta/episodes/chunk_index": pa.array([0] * n, pa.int64()),
             "meta/episodes/file_index": pa.array([0] * n, pa.int64()),
+            **stats,
             "domain": pa.array([r.get("domain", "") for r in rows], pa.string()),
             "skill": pa.array([r.get("skill", "") for r in rows], pa.string()),
             "seed": pa.array([r.get("seed", -1) for r in rows], pa.int64()),

@@ -1,8 +1,11 @@
-"""``meta/stats.json`` for a v3 dataset: mean/std/min/max/q01/q99/count per feature.
+"""Statistics of a v3 dataset: min/max/mean/std/count and the q01/q10/q50/q90/q99
+quantiles per feature, the set LeRobot writes.
 
-Vectors get per-dimension statistics over every frame; images get per-channel
-statistics in [0, 1] with shape (3, 1, 1), as LeRobot stores them, over a sample of
-at most ``max_image_frames`` frames.
+``compute_stats`` gives ``meta/stats.json``; ``episode_stats`` gives one episode's, which
+LeRobot keeps as ``stats/<feature>/<stat>`` columns of ``meta/episodes/`` (its tools that
+delete, split or merge episodes rebuild ``stats.json`` from them).  Vectors get
+per-dimension statistics over every frame; images get per-channel statistics in [0, 1]
+with shape (3, 1, 1), as LeRobot stores them, over a sample of frames.
 """
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from vlaplan.skills.contract import IMAGE_KEYS, STATE_KEY
@@ -18,12 +22,17 @@ NUMERIC_KEYS = (STATE_KEY, "action", "timestamp", "frame_index", "episode_index"
                 "task_index")
 
 
+QUANTILES = {"q01": 0.01, "q10": 0.10, "q50": 0.50, "q90": 0.90, "q99": 0.99}
+
+
 def vector_stats(values: np.ndarray) -> dict[str, Any]:
     """Statistics over axis 0 of a (N, D) array."""
     v = np.asarray(values, dtype=np.float64)
-    return {"mean": v.mean(0).tolist(), "std": v.std(0).tolist(), "min": v.min(0).tolist(),
-            "max": v.max(0).tolist(), "q01": np.quantile(v, 0.01, axis=0).tolist(),
-            "q99": np.quantile(v, 0.99, axis=0).tolist(), "count": [int(v.shape[0])]}
+    out = {"mean": v.mean(0).tolist(), "std": v.std(0).tolist(), "min": v.min(0).tolist(),
+           "max": v.max(0).tolist()}
+    for key, q in zip(QUANTILES, np.quantile(v, list(QUANTILES.values()), axis=0)):
+        out[key] = q.tolist()
+    return out | {"count": [int(v.shape[0])]}
 
 
 def _image_stats(pixels: np.ndarray) -> dict[str, Any]:
@@ -31,9 +40,25 @@ def _image_stats(pixels: np.ndarray) -> dict[str, Any]:
     flat = pixels.reshape(-1, 3).astype(np.float32) / 255.0
     out = vector_stats(flat[:: max(1, len(flat) // 200_000)])
     out["count"] = [int(pixels.shape[0])]
-    for key in ("mean", "std", "min", "max", "q01", "q99"):
+    for key in out.keys() - {"count"}:
         out[key] = [[[x]] for x in out[key]]
     return out
+
+
+def episode_stats(table: pa.Table, max_image_frames: int = 100) -> dict[str, Any]:
+    """Statistics of one episode's frames (a data file's table): every numeric column,
+    and images over at most ``max_image_frames`` evenly spaced frames."""
+    from vlaplan.skills.dataset import decode_png
+
+    n = table.num_rows
+    stats = {key: vector_stats(np.asarray(table.column(key).to_pylist(), np.float64).reshape(n, -1))
+             for key in NUMERIC_KEYS}
+    rows = np.unique(np.linspace(0, n - 1, min(n, max_image_frames)).round().astype(int))
+    for key in IMAGE_KEYS:
+        col = table.column(key)
+        stats[key] = _image_stats(np.stack([decode_png(col[int(r)].as_py()["bytes"])
+                                            for r in rows]))
+    return stats
 
 
 def compute_stats(root: Path, num_episodes: int, max_image_frames: int = 2000,

@@ -60,7 +60,10 @@ def read_tasks(root: str | Path) -> dict[int, str]:
 
 
 def read_episodes(root: str | Path) -> list[dict[str, Any]]:
-    return pq.read_table(Path(root) / EPISODES_PATH).to_pylist()
+    """Episode rows without their ``stats/...`` columns (LeRobot's per-episode stats)."""
+    path = Path(root) / EPISODES_PATH
+    names = [n for n in pq.read_schema(path).names if not n.startswith("stats/")]
+    return pq.read_table(path, columns=names).to_pylist()
 
 
 class ChunkDataset(Dataset):

@@ -4,14 +4,15 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import torch
 
 from vlaplan.planner.errors import SkillError
 from vlaplan.skills.contract import IMAGE_FRONT, IMAGE_WRIST, STATE_KEY
-from vlaplan.skills.dataset import DatasetWriter, decode_png
-from vlaplan.skills.loader import ChunkDataset, make_loader, read_info
+from vlaplan.skills.dataset import EPISODE_META_KEY, DatasetWriter, decode_png
+from vlaplan.skills.loader import ChunkDataset, make_loader, read_episodes, read_info
 
 from vla_helpers import CAMERA, PROMPTS, write_synthetic_dataset
 
@@ -53,7 +54,53 @@ def test_episodes_and_tasks_tables(dataset):
     assert all(a["dataset_to_index"] == b["dataset_from_index"] for a, b in zip(eps, eps[1:]))
     assert eps[1]["tasks"] == [PROMPTS[1]] and eps[1]["data/file_index"] == 1
     tasks = pq.read_table(dataset / "meta/tasks.parquet").to_pylist()
-    assert sorted(t["__index_level_0__"] for t in tasks) == sorted(PROMPTS[:2])
+    assert sorted(t["task"] for t in tasks) == sorted(PROMPTS[:2])
+
+
+STATS = {"min", "max", "mean", "std", "count", "q01", "q10", "q50", "q90", "q99"}
+
+
+def test_meta_follows_lerobot_v3(dataset):
+    """What LeRobot's own reader and tools rely on (checked by loading such a directory with
+    lerobot 0.4.4 and 0.6.1): tasks.parquet is a pandas frame indexed by a column "task";
+    each episode row has the v3 offsets and its stats as stats/<feature>/<stat> columns
+    (delete/split/merge rebuild stats.json from them); image columns are {bytes, path}."""
+    info = json.loads((dataset / "meta/info.json").read_text())
+    assert info["data_path"] == "data/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet"
+    assert info["video_path"] is None and info["fps"] == 20
+    for key in ("timestamp", "frame_index", "episode_index", "index", "task_index"):
+        assert info["features"][key]["shape"] == [1] and info["features"][key]["names"] is None
+    tasks = pq.read_table(dataset / "meta/tasks.parquet")
+    assert tasks.column_names == ["task_index", "task"]
+    assert json.loads(tasks.schema.metadata[b"pandas"])["index_columns"] == ["task"]
+    eps = pq.read_table(dataset / "meta/episodes/chunk-000/file-000.parquet")
+    assert {"episode_index", "tasks", "length", "data/chunk_index", "data/file_index",
+            "dataset_from_index", "dataset_to_index", "meta/episodes/chunk_index",
+            "meta/episodes/file_index"} <= set(eps.column_names)
+    assert {f"stats/{k}/{s}" for k in info["features"] for s in STATS} <= set(eps.column_names)
+    assert eps.schema.field("stats/action/mean").type == pa.list_(pa.float64())
+    assert eps.schema.field("stats/action/count").type == pa.list_(pa.int64())
+    row = eps.slice(1, 1).to_pylist()[0]  # episode 1: 8 frames, indices 6..13
+    assert row["stats/action/count"] == [8] and row["stats/index/max"] == [13.0]
+    assert np.asarray(row[f"stats/{IMAGE_FRONT}/q50"]).shape == (3, 1, 1)
+    stats = json.loads((dataset / "meta/stats.json").read_text())
+    assert all(set(stats[k]) == STATS for k in info["features"])
+    data = pq.read_schema(dataset / "data/chunk-000/file-000.parquet")
+    assert data.field(IMAGE_FRONT).type == pa.struct([("bytes", pa.binary()), ("path", pa.string())])
+    assert not any(k.startswith("stats/") for k in read_episodes(dataset)[0])  # ours skips them
+
+
+def test_episodes_written_without_stats_get_them_at_finalize(tmp_path):
+    write_synthetic_dataset(tmp_path, episodes=2, finalize=False)
+    path = tmp_path / "data/chunk-000/file-000.parquet"
+    table = pq.read_table(path)
+    row = json.loads(table.schema.metadata[EPISODE_META_KEY])
+    del row["stats"]  # as written before per-episode stats were kept
+    pq.write_table(table.replace_schema_metadata(
+        {**table.schema.metadata, EPISODE_META_KEY: json.dumps(row).encode()}), path)
+    DatasetWriter(tmp_path).finalize()
+    eps = pq.read_table(tmp_path / "meta/episodes/chunk-000/file-000.parquet").to_pylist()
+    assert [e["stats/action/count"] for e in eps] == [[6], [8]]
 
 
 def test_stats_have_quantiles_and_per_channel_image_stats(dataset):
