@@ -117,8 +117,11 @@ def inference_speed(policy: Any, repeats: int = 50) -> dict[str, float]:
     for _ in range(repeats):
         chunk = policy.predict_action_chunk(obs, "pick up the red block")
     dt = (time.perf_counter() - t0) / repeats
+    # actions executed per predicted chunk: a new chunk every ensemble_every steps when the
+    # chunks are ensembled, else after the first n_action_steps of each
+    per_chunk = getattr(policy, "ensemble_every", 0) or getattr(policy, "n_action_steps", len(chunk))
     return {"ms_per_chunk": 1000 * dt, "chunk": len(chunk), "actions_per_s": len(chunk) / dt,
-            "actions_per_s_executed": getattr(policy, "n_action_steps", len(chunk)) / dt}
+            "actions_per_s_executed": per_chunk / dt}
 
 
 def quantized(policy: Any) -> Any:
@@ -127,6 +130,7 @@ def quantized(policy: Any) -> Any:
     q.model = torch.ao.quantization.quantize_dynamic(copy.deepcopy(policy.model),
                                                       {torch.nn.Linear}, dtype=torch.qint8)
     q._queue = type(policy._queue)()
+    q._chunks = []
     return q
 
 
