@@ -19,11 +19,13 @@ from vlaplan.planner.atoms import Atom
 from vlaplan.planner.errors import InstructionNotUnderstood
 from vlaplan.planner.instruction_goal import (Goal, Literal, SceneObject, checkpoints_of,
                                               goal_to_formula, stage_text)
+from vlaplan.planner.instruction_build import BuildForms
 from vlaplan.planner.instruction_forms import InstructionForms
 from vlaplan.planner.instruction_lexer import Token, lex, split_stages
 from vlaplan.planner.instruction_phrases import (NounPhrase, parse_noun_phrase,
                                                  parse_noun_phrases)
 from vlaplan.planner.instruction_refs import Resolver
+from vlaplan.planner.instruction_removal import RemovalForms
 from vlaplan.planner.instruction_sorting import SortForms
 from vlaplan.planner.instruction_state import StateForms
 from vlaplan.planner.instruction_towers import TowerForms, tower_lists
@@ -58,7 +60,7 @@ def parse_instruction(text: str, objects: Sequence[SceneObject], lexicon: Lexico
             raise err from None
 
 
-class _Parser(InstructionForms, SortForms, TowerForms, StateForms):
+class _Parser(InstructionForms, RemovalForms, SortForms, BuildForms, TowerForms, StateForms):
     def __init__(self, text: str, objects: Sequence[SceneObject], lexicon: Lexicon,
                  init: frozenset[Atom] | None, time_order: bool = False) -> None:
         self.text = text
@@ -293,60 +295,6 @@ class _Parser(InstructionForms, SortForms, TowerForms, StateForms):
         if verb == "unstack" and not self.at("rel"):
             return self.excepted(subjects, self.apply_each("on_table", subjects, neg))
         return self.excepted(subjects, self.complement(verb, subjects, neg, flags))
-
-    def complement(self, verb: str | None, subjects: list[NounPhrase], neg: bool,
-                   flags: set[str]) -> list[Literal]:
-        tok = self.peek()
-        if tok is not None and tok.has("rel"):
-            return self.relation(verb, subjects, neg)
-        if tok is not None and tok.has("state") and verb in ("leave", "put", "take", None):
-            # "leave the drawer open", "pull the drawer open", "push it shut"
-            self.i += 1
-            return self.apply_each(tok.get("state"), subjects, neg) + self.holding_too(subjects)
-        if tok is not None and tok.has("belong") and verb in ("put", None):
-            self.i += 1                                  # "put everything where it belongs"
-            return self.excepted(subjects, self.sorted_into(subjects, None))
-        if tok is not None and tok.has("stay") and verb in ("leave", "put", None):
-            self.i += 1                                  # "leave blue where it is"
-            return self.stayed(subjects, neg)
-        if neg and verb == "put" and not flags and (tok is None or tok.has("and", "comma")):
-            return self.stayed(subjects, False)          # "don't move the blue block"
-        if (tok is not None and tok.get("end") == "top" and verb == "put" and len(subjects) == 1
-                and not subjects[0].collective and self.clause_ends(1)
-                and not any(t.has("end") for t in self.toks[self.i + 1:])   # not a tower by ends
-                and len(self.refs.mentions.items) > 1):   # something named before this object
-            # "stack red on green, then stack blue on top": on top of what was just named
-            self.toks[self.i:self.i + 1] = [Token(("on",), {"rel": "on"}),
-                                            Token(("it",), {"pron": "it"})]
-            return self.relation(verb, subjects, neg)
-        if tok is not None and tok.has("listed_order") and verb in ("put", None):
-            self.i += 1                   # "stack the blocks in the order red, green, blue ..."
-            return self.in_listed_order(subjects)
-        if tok is not None and tok.has("self_tower", "order", "end", "with") and verb in ("put", None):
-            self.take("self_tower")
-            return self.tower(subjects, on_table=True)
-        if "down" in flags:
-            return self.apply_each("on_table", subjects, neg)
-        if "away" in flags or (verb == "put" and self.verb_tok is not None
-                               and self.verb_tok.has("away")):   # "stow the box"
-            return self.placed("in", subjects, None, neg)
-        if "out" in flags:
-            return self.removed(subjects, None)
-        if verb in ("take", "hold") or (verb == "put" and self.verb_word == "get"):
-            return self.apply_each("hold", subjects, neg)      # "get the red cube (and ...)"
-        if verb == "put" and self.verb_word in ("stack", "pile") and len(subjects) == 1 and (
-                subjects[0].group):
-            return self.tower(subjects, on_table=True)   # "stack all the blocks": any order
-        if (verb == "put" and self.verb_word in ("stack", "pile") and len(subjects) > 1
-                and tok is not None and tok.has("comma") and self.clause_has("end")):
-            return self.tower(subjects, on_table=True)   # "stack A, B and C, C at the bottom"
-        if verb == "put" and self.verb_word in ("stack", "pile") and len(subjects) > 1:
-            raise self.fail("say the order of the tower, e.g. 'stack red on green on blue' or "
-                            "'... with blue at the bottom'")
-        names = " and ".join(np.text for np in subjects)
-        if verb is None:
-            raise self.fail(f"what should happen to {names!r}? no verb or relation found")
-        raise self.fail(f"where should {names!r} go? (e.g. {self.place_examples()})")
 
     def clause_has(self, kind: str) -> bool:
         """Whether a ``kind`` token comes before this clause's step ends (a stop or a seq)."""

@@ -1,9 +1,10 @@
 """The instruction parser's complements and special forms: relations to a place ("on the
 green block", "under", "to", "respectively", "instead of"), a later step that names only
 its objects or only its place, "nothing"/"anything", exceptions after a clause, a verb
-the domain defines, and taking things off or out (towers are in :mod:`instruction_towers`,
-sorting in :mod:`instruction_sorting`; where things stand now, swapping and "where it is"
-in :mod:`instruction_state`).
+the domain defines (towers are in :mod:`instruction_towers` and :mod:`instruction_build`,
+sorting in :mod:`instruction_sorting`, taking off or out and exceptions in
+:mod:`instruction_removal`; where things stand now, swapping and "where it is" in
+:mod:`instruction_state`).
 
 A mixin of the parser in :mod:`vlaplan.planner.instruction`; it uses the parser's cursor
 (``take``, ``at``, ``noun_phrase``) and goal helpers (``placed_objects``, ``apply_each``).
@@ -26,9 +27,63 @@ else:
 
 
 class InstructionForms(_Base):
-    """Relations to a place, ellipsis ("..., then the box"), "nothing on X" /
-    "not anything on X", "... except green", and taking things off or out ("take
-    everything off green")."""
+    """What follows a clause's objects (a relation, a state, a tower order, ...),
+    relations to a place, ellipsis ("..., then the box"), "nothing on X" / "not
+    anything on X"."""
+
+    def complement(self, verb: str | None, subjects: list[NounPhrase], neg: bool,
+                   flags: set[str]) -> list[Literal]:
+        tok = self.peek()
+        if tok is not None and tok.has("rel"):
+            return self.relation(verb, subjects, neg)
+        if tok is not None and tok.has("state") and verb in ("leave", "put", "take", None):
+            # "leave the drawer open", "pull the drawer open", "push it shut"
+            self.i += 1
+            return self.apply_each(tok.get("state"), subjects, neg) + self.holding_too(subjects)
+        if tok is not None and tok.has("belong") and verb in ("put", None):
+            self.i += 1                                  # "put everything where it belongs"
+            return self.excepted(subjects, self.sorted_into(subjects, None))
+        if tok is not None and tok.has("stay") and verb in ("leave", "put", None):
+            self.i += 1                                  # "leave blue where it is"
+            return self.stayed(subjects, neg)
+        if neg and verb == "put" and not flags and (tok is None or tok.has("and", "comma")):
+            return self.stayed(subjects, False)          # "don't move the blue block"
+        if (tok is not None and tok.get("end") == "top" and verb == "put" and len(subjects) == 1
+                and not subjects[0].collective and self.clause_ends(1)
+                and not any(t.has("end") for t in self.toks[self.i + 1:])   # not a tower by ends
+                and len(self.refs.mentions.items) > 1):   # something named before this object
+            # "stack red on green, then stack blue on top": on top of what was just named
+            self.toks[self.i:self.i + 1] = [Token(("on",), {"rel": "on"}),
+                                            Token(("it",), {"pron": "it"})]
+            return self.relation(verb, subjects, neg)
+        if tok is not None and tok.has("listed_order") and verb in ("put", None):
+            self.i += 1                   # "stack the blocks in the order red, green, blue ..."
+            return self.in_listed_order(subjects)
+        if tok is not None and tok.has("self_tower", "order", "end", "with") and verb in ("put", None):
+            self.take("self_tower")
+            return self.tower(subjects, on_table=True)
+        if "down" in flags:
+            return self.apply_each("on_table", subjects, neg)
+        if "away" in flags or (verb == "put" and self.verb_tok is not None
+                               and self.verb_tok.has("away")):   # "stow the box"
+            return self.placed("in", subjects, None, neg)
+        if "out" in flags:
+            return self.removed(subjects, None)
+        if verb in ("take", "hold") or (verb == "put" and self.verb_word == "get"):
+            return self.apply_each("hold", subjects, neg)      # "get the red cube (and ...)"
+        if verb == "put" and self.verb_word in ("stack", "pile") and len(subjects) == 1 and (
+                subjects[0].group):
+            return self.tower(subjects, on_table=True)   # "stack all the blocks": any order
+        if (verb == "put" and self.verb_word in ("stack", "pile") and len(subjects) > 1
+                and tok is not None and tok.has("comma") and self.clause_has("end")):
+            return self.tower(subjects, on_table=True)   # "stack A, B and C, C at the bottom"
+        if verb == "put" and self.verb_word in ("stack", "pile") and len(subjects) > 1:
+            raise self.fail("say the order of the tower, e.g. 'stack red on green on blue' or "
+                            "'... with blue at the bottom'")
+        names = " and ".join(np.text for np in subjects)
+        if verb is None:
+            raise self.fail(f"what should happen to {names!r}? no verb or relation found")
+        raise self.fail(f"where should {names!r} go? (e.g. {self.place_examples()})")
 
     # ------------------------------------------------------------------ particles
     def particles(self) -> set[str]:
@@ -296,108 +351,6 @@ class InstructionForms(_Base):
                             "on ...'); say 'every' or name the object")
         subjects[0].everything, subjects[0].nothing = False, True
         return False
-
-    def redirected(self, literals: list[Literal]) -> list[Literal]:
-        """Where things taken off or out go next ("move red off green and onto blue"): the
-        new place replaces the table the taking-off alone would put them on."""
-        subjects, self.taken_off = self.taken_off or [], None
-        if self.peek().get("rel") in ("off", "out", "from", "beside"):
-            raise self.fail("say where it goes after it is taken off: e.g. '... and onto ...'")
-        names = {o.name for np in subjects
-                 for o in self.refs.resolve(np, None, subject=True, record=False)}
-        kept = [lit for lit in literals if not lit.atom.args or lit.atom.args[0] not in names]
-        return kept + self.relation(self.verb, subjects, self.neg)
-
-    def excepted(self, subjects: list[NounPhrase], literals: list[Literal]) -> list[Literal]:
-        """An exception after the whole clause ("put every block on the table except green"):
-        the literals about the excepted objects are dropped."""
-        comma = self.at("comma") and self.at("except", offset=1)      # "..., except X"
-        if not (self.at("except") or comma) or not any(np.collective for np in subjects):
-            return literals
-        self.i += 2 if comma else 1
-        excluded = self.noun_phrases()
-        if not excluded:
-            raise self.fail("except what? name the object(s) to leave out")
-        names: set[str] = set()
-        moved = {lit.atom.args[0] for lit in literals if lit.atom.args}
-        for ex in excluded:
-            if ex.det is None and ex.noun is None and ex.colours and ex.count is None:
-                ex.plural = True                  # a bare colour leaves out all of it
-            names |= self.excepted_names(ex, moved)
-        kept = [lit for lit in literals if not lit.atom.args or lit.atom.args[0] not in names]
-        if len(kept) == len(literals):
-            raise self.fail(f"the exception ({', '.join(sorted(names))}) is not among the "
-                            f"objects the instruction moves")
-        return kept
-
-    def excepted_names(self, ex: NounPhrase, moved: set[str]) -> set[str]:
-        """What an exception names; "every yellow object ... except the box" with a red box
-        elsewhere in the scene means the yellow one: an exception that is ambiguous in the
-        scene but names exactly one of the objects moved is that one."""
-        try:
-            return {o.name for o in self.refs.resolve(ex, None, subject=False, record=False)}
-        except InstructionNotUnderstood as err:
-            among = [n for n in getattr(err, "candidates", None) or () if n in moved]
-            if len(among) != 1:
-                raise
-            return set(among)
-
-    def removed(self, subjects: list[NounPhrase], ref: NounPhrase | None) -> list[Literal]:
-        tpl = self.template("remove")
-        for np in subjects:
-            self.narrow_to_source(np, ref)
-        objs = self.subjects(subjects, "remove")
-        if ref is not None and any(np.collective for np in subjects):
-            # "take everything off green": what is on (in) it, as observed, not green itself
-            source = self.single(ref, "remove", 1, subject=False)
-            objs = [o for o in objs if o.name != source.name]
-            if self.init:
-                there = {a.args[0] for a in self.state() if len(a.args) == 2
-                         and a.args[1] == source.name}
-                objs = [o for o in objs if o.name in there]
-                if not objs:
-                    raise self.fail(f"nothing of that is on or in "
-                                    f"{self.lexicon.describe(source)} in the observed scene")
-            self.refs.mentions.narrow(objs)          # "... and put it (them) on the table"
-        return [lit for obj in objs for lit in self.instantiate(
-            tpl, obj, self.source_of(obj, tpl) if ref is None
-            else self.single(ref, "remove", 1, subject=False), False)]
-
-    def narrow_to_source(self, np: NounPhrase, ref: NounPhrase | None) -> None:
-        """"take the black box out of the drawer" with two black boxes, one of them in the
-        drawer: the one the observed state has there ("take the black box out": the one that
-        is in or on something it can be taken out of).  ``np`` is narrowed only when it is
-        ambiguous without it and exactly one object fits."""
-        if (np.collective or np.where is not None or np.pronoun or np.name or np.det == "a"
-                or not self.init):
-            return
-        types = self.arg_types("remove", 0)
-        try:
-            self.refs.resolve(np, types, subject=True, record=False)
-            return
-        except InstructionNotUnderstood as err:
-            if not getattr(err, "candidates", None):
-                raise
-            ambiguous, candidates = err, list(err.candidates)  # type: ignore[attr-defined]
-        if ref is None:
-            tpl = self.template("remove")
-            held = {a.args[0] for a in self.state() if len(a.args) == 2
-                    and a.args[1] in self.refs.by_name and tpl.accepts(1, self.refs.by_name[a.args[1]])}
-            inside = [n for n in candidates if n in held]
-            if len(inside) == 1:
-                np.name = inside[0]
-                return
-            raise ambiguous
-        for rel in ("on", "in"):
-            try:
-                found = self.refs.resolve(replace(np, where=(rel, ref)), types,
-                                          subject=True, record=False)
-            except InstructionNotUnderstood:
-                continue
-            if len(found) == 1:
-                np.where = (rel, ref)
-                return
-        raise ambiguous
 
     def away_noun(self, types: Sequence[str] | None = None) -> str:
         types = types or self.arg_types("in", 1) or ()
