@@ -34,6 +34,15 @@ class InstructionForms(_Base):
     def complement(self, verb: str | None, subjects: list[NounPhrase], neg: bool,
                    flags: set[str]) -> list[Literal]:
         tok = self.peek()
+        if ("away" in flags and tok is not None and tok.get("rel") == "on" and len(subjects) == 1
+                and subjects[0].where is None and "in" in self.lexicon.goals):
+            # "put away everything on the table": where they are now, not where they go
+            save, self.i = self.i, self.i + 1
+            place = self.noun_phrase()
+            if place is None or not self.clause_ends():
+                raise self.fail("things put away go in; say 'put away everything that is on ...'")
+            subjects[0].where = ("on", place)
+            return self.placed("in", subjects, None, neg)
         if tok is not None and tok.has("rel"):
             return self.relation(verb, subjects, neg)
         if tok is not None and tok.has("state") and verb in ("leave", "put", "take", None):
@@ -254,7 +263,8 @@ class InstructionForms(_Base):
         objs = self.subjects(subjects, kind)
         if ref is not None and ref.match:
             return self.matched(subjects, ref, tpl.args[1], "colour", tpl, neg)
-        ref = ref or NounPhrase(words=["the", self.away_noun()], det="the")
+        if ref is None:                                 # "put it away": where things go away
+            return self.put_away(tpl, kind, objs, neg)
         if ref.det == "a" and len(objs) > 1 and not neg:
             spread = self.spread(tpl, objs, ref, kind)
             if spread is not None:
@@ -271,6 +281,24 @@ class InstructionForms(_Base):
             self.notes.append(f"no order was said for the blocks stacked on {target[0].name}; "
                               f"chose {' on '.join(o.name for o in objs[::-1])} on {target[0].name}")
             return self.stacked([*objs[::-1], target[0]], on_table=False)
+        return [lit for obj in objs for lit in self.instantiate(tpl, obj, target[0], neg)]
+
+    def put_away(self, tpl: Any, kind: str, objs: list[Any], neg: bool) -> list[Literal]:
+        """"put the cube away", "... inside": into the domain's one place things go away;
+        with several such places ("throw the red box away" among three bins) the reason
+        names them."""
+        ref = NounPhrase(words=["the", self.away_noun()], det="the")
+        try:
+            target = self.refs.resolve(ref, self.arg_types(kind, 1), subject=False,
+                                       exclude={o.name for o in objs})
+        except InstructionNotUnderstood as err:
+            places = getattr(err, "candidates", None)
+            if not places:
+                raise
+            unclear = self.fail(f"where it goes is ambiguous: it could be {' or '.join(places)}; "
+                                f"say which, e.g. '... in {places[0]}'")
+            unclear.candidates = list(places)  # type: ignore[attr-defined]
+            raise unclear from None
         return [lit for obj in objs for lit in self.instantiate(tpl, obj, target[0], neg)]
 
     def holds_one(self, tpl: Any, obj: Any, place: Any) -> bool:
