@@ -37,7 +37,7 @@ class InstructionForms(_Base):
         if ("away" in flags and tok is not None and tok.get("rel") == "on" and len(subjects) == 1
                 and subjects[0].where is None and "in" in self.lexicon.goals):
             # "put away everything on the table": where they are now, not where they go
-            save, self.i = self.i, self.i + 1
+            self.i += 1
             place = self.noun_phrase()
             if place is None or not self.clause_ends():
                 raise self.fail("things put away go in; say 'put away everything that is on ...'")
