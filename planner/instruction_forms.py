@@ -207,48 +207,6 @@ class InstructionForms(_Base):
             raise self.fail(f"'{other.text}' is the place itself; say what it replaces")
 
     # ------------------------------------------------------------------ respectively
-    def reduced_relative(self, subjects: list[NounPhrase]) -> None:
-        """"move the white block on the tower to the table", "put the cube in the drawer on
-        the table": an object that is ambiguous alone, followed by where it stands and then
-        by where it goes (another relation, or "to"), is the one that stands there.  Taken
-        only when exactly one object fits and the clause ends after the second place; "put
-        the red block on green on blue" (the same relation twice) stays a tower."""
-        if len(subjects) != 1 or not self.init:
-            return
-        np = subjects[0]
-        if np.collective or np.where is not None or np.pronoun or np.name or np.det == "a":
-            return
-        first = self.peek()
-        if first is None or first.get("rel") not in ("on", "in"):
-            return
-        save = self.i
-        self.i += 1
-        place = self.noun_phrase()
-        second = self.peek()
-        ok = (place is not None and second is not None
-              and second.get("rel") in ("on", "in", "to")
-              and (second.get("rel") != first.get("rel") or second.get("rel") == "to"))
-        if ok:
-            self.i += 1
-            ok = self.noun_phrase() is not None and self.clause_ends()
-        self.i = save
-        if not ok:
-            return
-        try:
-            self.refs.resolve(np, None, subject=True, record=False)
-            return                                       # not ambiguous: nothing to read
-        except InstructionNotUnderstood as err:
-            if not getattr(err, "candidates", None):
-                raise
-        try:
-            found = self.refs.resolve(replace(np, where=(first.get("rel"), place)), None,
-                                      subject=True, record=False)
-        except InstructionNotUnderstood:
-            return
-        if len(found) == 1:
-            np.where = (first.get("rel"), place)
-            self.i += 1
-            self.noun_phrase()                           # past "on the tower"
 
     def respectively_ahead(self) -> bool:
         """Whether "respectively" ends this clause's list of places."""
