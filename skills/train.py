@@ -224,6 +224,10 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
     elif initial is not None:
         meta.vision_stem = cfg.spec.stem = init_meta.vision_stem
         meta.n_action_steps = init_meta.n_action_steps
+        if init_meta.policy == cfg.policy:          # how the init samples and plays chunks
+            meta.noise_scale = init_meta.noise_scale
+            meta.ensemble_every = init_meta.ensemble_every
+            meta.ensemble_decay = init_meta.ensemble_decay
     else:
         meta.vision_stem = cfg.spec.stem
     if cfg.n_action_steps is not None:

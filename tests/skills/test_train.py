@@ -224,6 +224,11 @@ def test_fine_tuning_starts_from_the_init_checkpoint(data, tmp_path):
     for (name, p), (_, q) in zip(a.model.state_dict().items(), b.model.state_dict().items()):
         assert torch.equal(p, q), name
     assert a.processor.config.action == b.processor.config.action
+    # a fine-tune samples and plays its chunks as its init does
+    meta_file = base / "vlaplan.json"
+    meta = json.loads(meta_file.read_text())
+    meta.update(noise_scale=0.5, ensemble_every=2)
+    meta_file.write_text(json.dumps(meta))
     tuned = tmp_path / "tuned"
     result = train(TrainConfig(out=str(tuned), steps=10, init=str(base),
                                **{**cfg, "data": [str(data), str(data)]}))
@@ -233,6 +238,9 @@ def test_fine_tuning_starts_from_the_init_checkpoint(data, tmp_path):
     mean = lambda rows: sum(r["loss"] for r in rows) / len(rows)  # noqa: E731
     assert mean(log[:5]) < mean(fresh[:5])  # starts where the base ended, not from scratch
     assert VLAPolicy.from_pretrained(tuned).meta.training["init"] == str(base)
+    fine = VLAPolicy.from_pretrained(tuned)
+    assert (fine.noise_scale, fine.ensemble_every) == (0.5, 2)
+    assert VLAPolicy.from_pretrained(same).ensemble_every == 0     # saved before the change
     # the other head: every weight whose shape fits comes along, the action projections
     # (5 vs 5 x 256 wide) start fresh
     tokens = tmp_path / "tokens"
