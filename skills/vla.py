@@ -2,8 +2,10 @@
 
 Both wrap a ``PI0ForConditionalGeneration`` and implement the :class:`Policy` protocol the
 LeRobot way: ``predict_action_chunk`` runs the model once and returns a chunk of actions;
-``select_action`` pops from a queue that it refills with a new chunk when empty.  Sampling
-noise comes from a generator seeded in :meth:`VLAPolicy.reset`, so a seed fixes the actions.
+``select_action`` pops from a queue that it refills with a new chunk when empty, or, with
+``ensemble_every``, averages the overlapping chunks' actions for each step (ACT's temporal
+ensembling).  Sampling noise comes from a generator seeded in :meth:`VLAPolicy.reset`, so a
+seed fixes the actions; ``noise_scale`` shrinks it (flow matching only).
 """
 from __future__ import annotations
 
