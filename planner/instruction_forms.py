@@ -265,14 +265,25 @@ class InstructionForms(_Base):
         objs = self.subjects(subjects, kind)
         if ref is not None and ref.match:
             return self.matched(subjects, ref, tpl.args[1], "colour", tpl, neg)
-        if ref is None:                                 # "put it away": where things go away
-            return self.put_away(tpl, kind, objs, neg)
+        away = ref is None                              # "put it away", "... inside"
+        ref = ref or NounPhrase(words=["the", self.away_noun()], det="the")
         if ref.det == "a" and len(objs) > 1 and not neg:
             spread = self.spread(tpl, objs, ref, kind)
             if spread is not None:
                 return spread
-        target = self.refs.resolve(ref, self.arg_types(kind, 1), subject=False,
-                                   exclude={o.name for o in objs})
+        try:
+            target = self.refs.resolve(ref, self.arg_types(kind, 1), subject=False,
+                                       exclude={o.name for o in objs})
+        except InstructionNotUnderstood as err:
+            places = getattr(err, "candidates", None)
+            if not away or not places:
+                raise
+            # several places things go away ("throw the red box away" among three bins):
+            # the reason names them, not the "the bin" the text never said
+            unclear = self.fail(f"where it goes is ambiguous: it could be {' or '.join(places)}; "
+                                f"say which, e.g. '... in {places[0]}'")
+            unclear.candidates = list(places)  # type: ignore[attr-defined]
+            raise unclear from None
         if len(target) != 1:
             raise self.fail(f"{ref.text!r} must be a single place, not {len(target)}")
         if any(np.collective for np in subjects):       # "put everything on red": not red
@@ -283,24 +294,6 @@ class InstructionForms(_Base):
             self.notes.append(f"no order was said for the blocks stacked on {target[0].name}; "
                               f"chose {' on '.join(o.name for o in objs[::-1])} on {target[0].name}")
             return self.stacked([*objs[::-1], target[0]], on_table=False)
-        return [lit for obj in objs for lit in self.instantiate(tpl, obj, target[0], neg)]
-
-    def put_away(self, tpl: Any, kind: str, objs: list[Any], neg: bool) -> list[Literal]:
-        """"put the cube away", "... inside": into the domain's one place things go away;
-        with several such places ("throw the red box away" among three bins) the reason
-        names them."""
-        ref = NounPhrase(words=["the", self.away_noun()], det="the")
-        try:
-            target = self.refs.resolve(ref, self.arg_types(kind, 1), subject=False,
-                                       exclude={o.name for o in objs})
-        except InstructionNotUnderstood as err:
-            places = getattr(err, "candidates", None)
-            if not places:
-                raise
-            unclear = self.fail(f"where it goes is ambiguous: it could be {' or '.join(places)}; "
-                                f"say which, e.g. '... in {places[0]}'")
-            unclear.candidates = list(places)  # type: ignore[attr-defined]
-            raise unclear from None
         return [lit for obj in objs for lit in self.instantiate(tpl, obj, target[0], neg)]
 
     def holds_one(self, tpl: Any, obj: Any, place: Any) -> bool:
