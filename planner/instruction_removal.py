@@ -7,7 +7,6 @@ and goal helpers like :mod:`instruction_forms` does.
 """
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from vlaplan.planner.errors import InstructionNotUnderstood
@@ -94,34 +93,18 @@ class RemovalForms(_Base):
         """"take the black box out of the drawer" with two black boxes, one of them in the
         drawer: the one the observed state has there ("take the black box out": the one that
         is in or on something it can be taken out of).  ``np`` is narrowed only when it is
-        ambiguous without it and exactly one object fits."""
-        if (np.collective or np.where is not None or np.pronoun or np.name or np.det == "a"
-                or not self.init):
-            return
+        ambiguous without it and exactly one object fits; otherwise resolving it refuses it
+        as ambiguous, as before."""
         types = self.arg_types("remove", 0)
-        try:
-            self.refs.resolve(np, types, subject=True, record=False)
+        candidates = self.ambiguous_alone(np, types)
+        if not candidates:
             return
-        except InstructionNotUnderstood as err:
-            if not getattr(err, "candidates", None):
-                raise
-            ambiguous, candidates = err, list(err.candidates)  # type: ignore[attr-defined]
-        if ref is None:
-            tpl = self.template("remove")
-            held = {a.args[0] for a in self.state() if len(a.args) == 2
-                    and a.args[1] in self.refs.by_name and tpl.accepts(1, self.refs.by_name[a.args[1]])}
-            inside = [n for n in candidates if n in held]
-            if len(inside) == 1:
-                np.name = inside[0]
-                return
-            raise ambiguous
-        for rel in ("on", "in"):
-            try:
-                found = self.refs.resolve(replace(np, where=(rel, ref)), types,
-                                          subject=True, record=False)
-            except InstructionNotUnderstood:
-                continue
-            if len(found) == 1:
-                np.where = (rel, ref)
-                return
-        raise ambiguous
+        if ref is not None:
+            self.narrow_where(np, types, [("on", ref), ("in", ref)])
+            return
+        tpl = self.template("remove")
+        held = {a.args[0] for a in self.state() if len(a.args) == 2
+                and a.args[1] in self.refs.by_name and tpl.accepts(1, self.refs.by_name[a.args[1]])}
+        inside = [n for n in candidates if n in held]
+        if len(inside) == 1:
+            np.name = inside[0]

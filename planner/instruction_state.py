@@ -229,10 +229,7 @@ class StateForms(_Base):
         by where it goes (another relation, or "to"), is the one that stands there.  Taken
         only when exactly one object fits and the clause ends after the second place; "put
         the red block on green on blue" (the same relation twice) stays a tower."""
-        if len(subjects) != 1 or not self.init:
-            return
-        np = subjects[0]
-        if np.collective or np.where is not None or np.pronoun or np.name or np.det == "a":
+        if len(subjects) != 1:
             return
         first = self.peek()
         if first is None or first.get("rel") not in ("on", "in"):
@@ -248,20 +245,37 @@ class StateForms(_Base):
             self.i += 1
             ok = self.noun_phrase() is not None and self.clause_ends()
         self.i = save
-        if not ok:
-            return
+        if (ok and self.ambiguous_alone(subjects[0], None)
+                and self.narrow_where(subjects[0], None, [(first.get("rel"), place)])):
+            self.i += 1
+            self.noun_phrase()                           # past "on the tower"
+
+    def ambiguous_alone(self, np: NounPhrase, types: Sequence[str] | None) -> list[str]:
+        """The candidates of a definite reference to one object ("the black box") that the
+        observed scene leaves ambiguous; [] when it is not such a reference or not
+        ambiguous.  Other refusals (no such object) are raised."""
+        if (np.collective or np.where is not None or np.pronoun or np.name or np.det == "a"
+                or not self.init):
+            return []
         try:
-            self.refs.resolve(np, None, subject=True, record=False)
-            return                                       # not ambiguous: nothing to read
+            self.refs.resolve(np, types, subject=True, record=False)
+            return []
         except InstructionNotUnderstood as err:
             if not getattr(err, "candidates", None):
                 raise
-        try:
-            found = self.refs.resolve(replace(np, where=(first.get("rel"), place)), None,
-                                      subject=True, record=False)
-        except InstructionNotUnderstood:
-            return
-        if len(found) == 1:
-            np.where = (first.get("rel"), place)
-            self.i += 1
-            self.noun_phrase()                           # past "on the tower"
+            return list(err.candidates)  # type: ignore[attr-defined]
+
+    def narrow_where(self, np: NounPhrase, types: Sequence[str] | None,
+                     wheres: Sequence[tuple[str, NounPhrase]]) -> bool:
+        """Gives ``np`` the first of ``wheres`` ((relation, place): where it stands in the
+        observed state) with which exactly one object fits; whether one did."""
+        for where in wheres:
+            try:
+                found = self.refs.resolve(replace(np, where=where), types, subject=True,
+                                          record=False)
+            except InstructionNotUnderstood:
+                continue
+            if len(found) == 1:
+                np.where = where
+                return True
+        return False
