@@ -251,12 +251,19 @@ class _Parser(InstructionForms, RemovalForms, SortForms, BuildForms, TowerForms,
 
     def body(self, verb: str | None, neg: bool) -> list[Literal]:
         literals = self.clause_body(verb, neg)
+        self.remember_clause(neg)
+        return literals
+
+    def remember_clause(self, neg: bool, bare: bool = False) -> None:
+        """This clause's place (the tokens from ``complement_at`` to the cursor) for gapping,
+        and its verb, objects and place for a later step that leaves some out (``elided``).
+        ``bare``: a verb that says where by itself ("sort the red items") counts without a
+        place."""
         place = tuple(self.toks[self.complement_at:self.i])
         self.place_here = place if not neg else ()
-        if self.verb_tok is not None and place and not neg:
+        if self.verb_tok is not None and (place or bare) and not neg:
             self.last = (self.verb_tok, place)
             self.last_objects = tuple(self.toks[self.subjects_at:self.complement_at])
-        return literals
 
     def clause_body(self, verb: str | None, neg: bool) -> list[Literal]:
         self.subjects_at = self.i

@@ -23,14 +23,14 @@ class SortForms(_Base):
     """Each object into the container sharing its colour (or another attribute)."""
 
     def sort(self) -> list[Literal]:
-        start = self.i
+        self.subjects_at = self.i
         subjects = self.noun_phrases() or [NounPhrase(words=["everything"], everything=True)]
-        if self.verb_tok is not None and not self.neg:   # "sort the red items, then the
-            end = self.i                                  # yellow ones": elided, as put's
-            while end < len(self.toks) and not self.toks[end].has("and", "comma", "stop", "seq"):
-                end += 1
-            self.last = (self.verb_tok, tuple(self.toks[self.i:end]))
-            self.last_objects = tuple(self.toks[start:self.i])
+        self.complement_at = self.i
+        literals = self.sorted_clause(subjects)
+        self.remember_clause(self.neg, bare=True)   # "sort the red items, then the yellow ones"
+        return literals
+
+    def sorted_clause(self, subjects: list[NounPhrase]) -> list[Literal]:
         if len(subjects) == 1 and subjects[0].table:     # "clean up the table": what is on it
             subjects = [NounPhrase(words=["everything"], everything=True)]
         if not self.lexicon.sort and self.lexicon.away and not self.at("by", "rel"):
