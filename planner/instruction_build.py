@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from vlaplan.planner.instruction_goal import Literal
-from vlaplan.planner.instruction_lexer import Token
 from vlaplan.planner.instruction_phrases import NounPhrase
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -47,7 +46,7 @@ class BuildForms(_Base):
         literals: list[Literal] = []
         announced, described = count, 1
         while (cut := self.another_tower()) is not None:   # "... and another (one) of D and E"
-            rest, self.toks = self.toks[cut[1]:], self.toks[:cut[0]]
+            whole, self.toks = self.toks, self.toks[:cut[0]]   # this tower's words alone
             count, described = None, described + 1
             try:
                 literals += self.built(count, height)
@@ -55,8 +54,8 @@ class BuildForms(_Base):
                     raise self.fail(f"could not make sense of "
                                     f"{' '.join(t.text for t in self.toks[self.i:])!r}")
             finally:
-                self.toks = self.toks + [Token(("and",), {"and": "and"})] + rest
-            self.i, height = len(self.toks) - len(rest), None
+                self.toks = whole
+            self.i, height = cut[1], None
         if announced not in (None, 1) and described > 1 and announced != described:
             raise self.fail(f"{announced} towers are announced but {described} are described")
         return literals + self.built(count, height)
