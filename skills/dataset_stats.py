@@ -45,32 +45,40 @@ def _image_stats(pixels: np.ndarray) -> dict[str, Any]:
     return out
 
 
+def _numeric(table: pa.Table, key: str) -> np.ndarray:
+    """A numeric column as an (N, D) float64 array."""
+    col = table.column(key).to_pylist()
+    return np.asarray(col, dtype=np.float64).reshape(len(col), -1)
+
+
+def _frames(table: pa.Table, key: str, rows: Any) -> list[np.ndarray]:
+    """The decoded images of an image column at ``rows``."""
+    from vlaplan.skills.dataset import decode_png
+
+    col = table.column(key)
+    return [decode_png(col[int(r)].as_py()["bytes"]) for r in rows]
+
+
 def episode_stats(table: pa.Table, max_image_frames: int = 100) -> dict[str, Any]:
     """Statistics of one episode's frames (a data file's table): every numeric column,
     and images over at most ``max_image_frames`` evenly spaced frames."""
-    from vlaplan.skills.dataset import decode_png
-
     n = table.num_rows
-    stats = {key: vector_stats(np.asarray(table.column(key).to_pylist(), np.float64).reshape(n, -1))
-             for key in NUMERIC_KEYS}
+    stats = {key: vector_stats(_numeric(table, key)) for key in NUMERIC_KEYS}
     rows = np.unique(np.linspace(0, n - 1, min(n, max_image_frames)).round().astype(int))
     for key in IMAGE_KEYS:
-        col = table.column(key)
-        stats[key] = _image_stats(np.stack([decode_png(col[int(r)].as_py()["bytes"])
-                                            for r in rows]))
+        stats[key] = _image_stats(np.stack(_frames(table, key, rows)))
     return stats
 
 
 def compute_stats(root: Path, num_episodes: int, max_image_frames: int = 2000,
                   seed: int = 0) -> dict[str, Any]:
-    from vlaplan.skills.dataset import data_file, decode_png
+    from vlaplan.skills.dataset import data_file
 
     numeric: dict[str, list[np.ndarray]] = {k: [] for k in NUMERIC_KEYS}
     for ep in range(num_episodes):
         table = pq.read_table(data_file(root, ep), columns=list(NUMERIC_KEYS))
         for key in NUMERIC_KEYS:
-            col = table.column(key).to_pylist()
-            numeric[key].append(np.asarray(col, dtype=np.float64).reshape(len(col), -1))
+            numeric[key].append(_numeric(table, key))
     stats = {k: vector_stats(np.concatenate(v)) for k, v in numeric.items()}
     rng = np.random.default_rng(seed)
     per_episode = max(1, max_image_frames // max(1, num_episodes))
@@ -79,8 +87,7 @@ def compute_stats(root: Path, num_episodes: int, max_image_frames: int = 2000,
         table = pq.read_table(data_file(root, int(ep)), columns=list(IMAGE_KEYS))
         rows = rng.choice(table.num_rows, size=min(per_episode, table.num_rows), replace=False)
         for key in IMAGE_KEYS:
-            col = table.column(key)
-            samples[key] += [decode_png(col[int(r)].as_py()["bytes"]) for r in rows]
+            samples[key] += _frames(table, key, rows)
     for key in IMAGE_KEYS:
         stats[key] = _image_stats(np.stack(samples[key]))
     return stats
