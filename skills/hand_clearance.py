@@ -28,8 +28,18 @@ _SPOT_ARRAY = np.array(SPOT_GRID)
 
 
 def yaw_of(quat: Any) -> float:
+    """Yaw of an object's faces about the vertical: the heading of its first local axis
+    that is not the one nearest vertical.  For an upright object (local z up) this is the
+    usual yaw of its x axis; a cube resting on a side face gets the heading of a side
+    face's normal, where the Euler yaw degenerates (a quarter turn about y)."""
     x, y, z, w = quat
-    return math.atan2(2 * (w * z + x * y), 1 - 2 * (y * y + z * z))
+    axes = np.array([  # rows: the local x, y and z axes in world coordinates
+        [1 - 2 * (y * y + z * z), 2 * (x * y + z * w), 2 * (x * z - y * w)],
+        [2 * (x * y - z * w), 1 - 2 * (x * x + z * z), 2 * (y * z + x * w)],
+        [2 * (x * z + y * w), 2 * (y * z - x * w), 1 - 2 * (x * x + y * y)]])
+    up = int(np.argmax(np.abs(axes[:, 2])))
+    axis = axes[1 if up == 0 else 0]
+    return math.atan2(float(axis[1]), float(axis[0]))
 
 
 def wrap(angle: float) -> float:

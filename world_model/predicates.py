@@ -154,11 +154,16 @@ def held(obj: Priv) -> bool:
 
 
 def within_footprint(point: Sequence[float], obj: Priv, fraction: float = 1.0) -> bool:
-    """Is the (x, y) of ``point`` within ``fraction`` of ``obj``'s horizontal half-extents?"""
+    """Is the (x, y) of ``point`` within ``fraction`` of ``obj``'s footprint?
+
+    The horizontal offset from the object's centre is measured along each axis of its
+    oriented box against that axis' half-extent, so an object resting on any face (a cube
+    a learned grasp turned onto its side) has the footprint of that face.  Only the table
+    plane counts: the point's height does not."""
     r = rotation(obj["quat"])
-    local = r.T @ (np.asarray(point[:3], dtype=float) - np.asarray(obj["pos"], dtype=float))
-    size = np.asarray(obj["size"], dtype=float) / 2
-    return abs(local[0]) <= fraction * size[0] and abs(local[1]) <= fraction * size[1]
+    offset = np.asarray(point[:2], dtype=float) - np.asarray(obj["pos"][:2], dtype=float)
+    along = np.abs(r[:2].T @ offset)  # the offset's component on each of the box's axes
+    return bool(np.all(along <= fraction * np.asarray(obj["size"], dtype=float) / 2))
 
 
 def is_on(upper: Priv, lower: Priv) -> bool:

@@ -3,12 +3,13 @@ it equals the successor state the PDDL action predicts."""
 import random
 
 import numpy as np
+import pybullet as pb
 import pytest
 
 from vlaplan.domains import get_domain
 from vlaplan.planner.errors import SkillError
 from vlaplan.skills.contract import ACTION_DIM, Policy, SkillCall
-from vlaplan.skills.scripted import ScriptedPolicy, grasp_yaw
+from vlaplan.skills.scripted import ScriptedPolicy, grasp_yaw, yaw_of
 from vlaplan.world_model.robot import SimRobot
 from vlaplan.world_model.rollout import run_skill
 
@@ -68,6 +69,18 @@ def test_bad_calls_are_skill_errors(robot):
         policy.select_action(obs, "")
     with pytest.raises(SkillError, match="privileged"):
         policy.select_action({"observation.state": obs["observation.state"]}, "")
+
+
+def test_yaw_of_a_cube_on_its_side_is_a_side_face_heading():
+    # upright: the usual yaw of the local x axis
+    assert yaw_of(pb.getQuaternionFromEuler((0.0, 0.0, 0.7))) == pytest.approx(0.7)
+    # a quarter turn about y first makes local x vertical, where the Euler yaw is
+    # undefined; the heading of a horizontal face normal (0.7 up to a quarter turn) is not
+    for yaw in (0.7, -2.5):
+        quat = pb.getQuaternionFromEuler((0.0, np.pi / 2, yaw))  # about y, then about z
+        got = yaw_of(quat)
+        assert min(abs((got - yaw) % (np.pi / 2)), np.pi / 2 - abs((got - yaw) % (np.pi / 2))) \
+            == pytest.approx(0.0, abs=1e-6)
 
 
 def test_grasp_yaw_uses_the_cube_symmetry():

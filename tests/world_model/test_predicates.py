@@ -23,6 +23,22 @@ def test_on_needs_contact_height_and_overlap():
     assert not P.is_on(obj((0.5, 0.0, 0.06), contacts=P.FINGERS), low)
 
 
+def test_a_block_is_on_a_cube_lying_on_its_side():
+    # a learned grasp can turn a cube a quarter turn in the hand; stacked, it rests on a
+    # side face, and its footprint is that face (its local z axis is horizontal)
+    for tilt in (math.pi / 2, -math.pi / 2):
+        low = obj((0.5, 0.0, 0.02), yaw=0.4, tilt=tilt)
+        assert P.is_on(obj((0.5, 0.0, 0.06)), low)
+        assert P.is_on(obj((0.51, -0.012, 0.06)), low)
+        assert not P.is_on(obj((0.5 + 0.03, 0.0, 0.06)), low)
+    # a 2 x 4 x 6 cm box on its 4 x 6 face (local z horizontal): 3 cm either way along
+    # its long side, 2 cm across it
+    box = obj((0.5, 0.0, 0.01), size=(0.06, 0.02, 0.04), tilt=math.pi / 2)
+    assert P.is_on(obj((0.5 + 0.028, 0.0, 0.04)), box)
+    assert not P.is_on(obj((0.5 + 0.032, 0.0, 0.04)), box)
+    assert not P.is_on(obj((0.5, 0.022, 0.04)), box)
+
+
 def test_on_table_uses_the_oriented_extent():
     assert P.is_on_table(obj((0.5, 0.0, 0.02)), 0.0)
     assert P.is_on_table(obj((0.5, 0.0, 0.02), tilt=math.pi / 2), 0.0)  # on another face
