@@ -6,7 +6,8 @@ not vary much: how close the nearest object of another stack is to an argument t
 not in the hand (``nearest``, table-plane distance), how high the skill works (``level``:
 blocks in the stack up to and including the destination of a stack or place-on, or the
 argument of a pick or unstack), and how far off the hand's centre a held argument sits
-(``grip``, table plane).  The report is each skill's success by each of them: a learned
+(``grip``, table plane), and where on the table it works (``side``: |y| of the first
+argument not in the hand; ``reach``: its x, away from the robot's base).  The report is each skill's success by each of them: a learned
 ``place`` sets blocks down closer to others than any training scene has them, towers grow
 higher than most demonstrations, and learned picks leave blocks off centre (session 11).
 It also says how each skill ended: where its first argument came to rest (in the hand,
@@ -47,10 +48,14 @@ BUCKETS = {
     "nearest": ((0.0, 0.07, "< 7 cm"), (0.07, 0.09, "7-9 cm"), (0.09, INF, ">= 9 cm")),
     "level": ((1, 2, "1 block"), (2, 3, "2"), (3, 4, "3"), (4, INF, "4+")),
     "grip": ((0.0, 0.005, "< 5 mm"), (0.005, 0.01, "5-10 mm"), (0.01, INF, ">= 10 mm")),
+    "side": ((0.0, 0.1, "< 10 cm"), (0.1, 0.2, "10-20 cm"), (0.2, INF, ">= 20 cm")),
+    "reach": ((0.0, 0.45, "< 45 cm"), (0.45, 0.55, "45-55 cm"), (0.55, INF, ">= 55 cm")),
 }
 TITLES = {"nearest": "the nearest object in another stack",
           "level": "the height it works at (blocks in the stack)",
-          "grip": "how far off the hand's centre the held block is"}
+          "grip": "how far off the hand's centre the held block is",
+          "side": "how far to the side (|y|) it works",
+          "reach": "how far from the robot (x) it works"}
 
 
 def nearest_other(objects: dict[str, Any], args: tuple[str, ...]) -> float | None:
@@ -78,6 +83,16 @@ def grip(objects: dict[str, Any], args: tuple[str, ...], hand: list[float]) -> f
     for a in args:
         if a in objects and held(objects[a]):
             return float(np.linalg.norm(plane(objects[a]) - np.asarray(hand[:2], float)))
+    return None
+
+
+def spot(objects: dict[str, Any], args: tuple[str, ...]) -> tuple[float, float] | None:
+    """(|y|, x) of the first argument not in the hand: where on the table the skill works
+    (None: every argument is in the hand, as for ``place``)."""
+    for a in args:
+        if a in objects and not held(objects[a]):
+            x, y = plane(objects[a])
+            return abs(float(y)), float(x)
     return None
 
 
@@ -127,6 +142,8 @@ def run(policy: str, seeds: list[int], n_actions: int = 10) -> list[dict[str, An
                                nearest=nearest_other(objects, tuple(args)),
                                level=level(objects, tuple(args)),
                                grip=grip(objects, tuple(args), priv["ee"]["pos"]))
+                where = spot(objects, tuple(args))
+                started.update(side=where and where[0], reach=where and where[1])
             elif isinstance(event, ev.StepFinished) and event.step.frames > 0 and started:
                 after = ex._robot.observe(render=False)[PRIVILEGED_KEY]["objects"]
                 args0, objects0 = started.pop("args"), started.pop("objects")

@@ -57,6 +57,10 @@ def test_level_and_grip_read_the_stack_and_the_hand():
     assert sc.level(objects, ("h",)) is None
     assert abs(sc.grip(objects, ("h", "b"), [0.5, 0.0, 0.2]) - 0.008) < 1e-9
     assert sc.grip(objects, ("a",), [0.5, 0.0, 0.2]) is None
+    assert sc.spot(objects, ("h", "b")) == (0.0, 0.401)  # where b stands, not the held h
+    assert sc.spot({**objects, "c": {"pos": [0.5, -0.21, 0.02], "contacts": []}}, ("c",)) \
+        == (0.21, 0.5)
+    assert sc.spot(objects, ("h",)) is None
     rows = [{"skill": "stack", "level": 2, "outcome": "succeeded"},
             {"skill": "stack", "level": 5, "outcome": "budget_exhausted"},
             {"skill": "place", "level": None, "outcome": "succeeded"}]
