@@ -42,6 +42,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="record every skill of long tasks of about N actions, run by the "
                         "executor (start states as execute() meets them; default 0: one "
                         "skill per episode)")
+    p.add_argument("--held-out", action="store_true",
+                   help="also record the held-out colour/skill combinations (pick purple, "
+                        "stack white, ...: vlaplan/skills/splits.py); a policy trained on such "
+                        "data has no held-out combinations left to be evaluated on")
     add_scene_argument(p)
     p.set_defaults(func=_collect)
 
@@ -99,7 +103,8 @@ def _collect(args: argparse.Namespace) -> int:
                                    home_jitter=args.home_jitter,
                                    skills=args.skills.split(",") if args.skills else None,
                                    learner=args.learner, beta=args.beta,
-                                   chains=args.chains, scene=scene_options(args.scene)))
+                                   chains=args.chains, scene=scene_options(args.scene),
+                                   held_out=args.held_out))
     print(f"{result.episodes} episodes, {result.frames} frames in {result.out} "
           f"({result.new_episodes} new, {result.episodes_per_minute:.1f} episodes/min)")
     return 0

@@ -56,6 +56,7 @@ class CollectConfig(BaseModel):
     beta: float = 0.0  # DAgger: fraction of steps the expert drives instead
     chains: int = 0  # >0: cut episodes from long tasks of about this many actions (chains.py)
     scene: dict[str, Any] = {}  # scene-generator options, e.g. {"spacing": [0.06, 0.1]}
+    held_out: bool = False  # also record the held-out colour/skill combinations (splits.py)
 
 
 class CollectResult(BaseModel):
@@ -115,9 +116,10 @@ def record_episode(domain_name: str, seed: int, image_size: int = 96,
                    home_jitter: float = 0.0, skills: list[str] | None = None,
                    learner: str | None = None, beta: float = 0.0,
                    scene_options: dict[str, Any] | None = None,
-                   front_camera: str = "wide") -> dict[str, Any]:
+                   front_camera: str = "wide", held_out: bool = False) -> dict[str, Any]:
     """Run one scripted (or, with ``learner``, DAgger) episode; returns a dict with frames
-    (PNG bytes) and its info.  ``scene_options`` go to the domain's scene generator."""
+    (PNG bytes) and its info.  ``scene_options`` go to the domain's scene generator;
+    ``held_out`` also allows the held-out colour/skill combinations."""
     from vlaplan.domains import get_domain
     from vlaplan.skills.dataset import encode_png
     from vlaplan.skills.scripted import ScriptedPolicy
@@ -133,7 +135,7 @@ def record_episode(domain_name: str, seed: int, image_size: int = 96,
     skill_name = str(rng.choice(names))
     scene = domain.generate_scene(seed, for_skill=skill_name, **(scene_options or {}))
     calls = [c for c in domain.applicable_calls(scene.init, scene.objects, action=skill_name)
-             if not held_out_call(skill_name, c.args, scene.spec.objects)]
+             if held_out or not held_out_call(skill_name, c.args, scene.spec.objects)]
     info: dict[str, Any] = {"domain": domain_name, "skill": skill_name, "seed": seed}
     if not calls:
         return {"ok": False, "info": info | {"reason": "no trainable call"}}
@@ -186,19 +188,20 @@ def record_episode(domain_name: str, seed: int, image_size: int = 96,
 
 
 Job = tuple[int, str, int, int, float, "list[str] | None", "str | None", float, int,
-            "dict[str, Any]", str]
+            "dict[str, Any]", str, bool]
 
 
 def _work(job: Job) -> tuple[int, list[dict[str, Any]]]:
     """One slot's results: one episode, or with ``chains`` every skill of one long task."""
-    slot, domain, seed, image_size, home_jitter, skills, learner, beta, chains, scene, front = job
+    (slot, domain, seed, image_size, home_jitter, skills, learner, beta, chains, scene, front,
+     held_out) = job
     try:
         if chains:
             from vlaplan.skills.chains import record_chain
             return slot, record_chain(domain, seed, chains, image_size, learner, beta, scene,
-                                      front)
+                                      front, held_out)
         return slot, [record_episode(domain, seed, image_size, home_jitter, skills, learner,
-                                     beta, scene, front)]
+                                     beta, scene, front, held_out)]
     except Exception as exc:  # one bad scene must not end a long collection
         return slot, [{"ok": False, "info": {"domain": domain, "seed": seed,
                                              "reason": f"{type(exc).__name__}: {exc}"}}]
@@ -208,16 +211,23 @@ def _jobs(cfg: CollectConfig, start: int, count: int) -> Iterator[Job]:
     for slot in range(start, start + count):
         yield (slot, cfg.domains[slot % len(cfg.domains)], scene_seed(cfg.seed, slot),
                cfg.image_size, cfg.home_jitter, cfg.skills, cfg.learner, cfg.beta, cfg.chains,
-               cfg.scene, cfg.front_camera)
+               cfg.scene, cfg.front_camera, cfg.held_out)
 
 
-def _same_cameras(cfg: CollectConfig) -> None:
-    """A resumed dataset keeps the image size and front camera it was started with."""
+def held_out_combos(cfg: CollectConfig) -> list[list[str | None]]:
+    """The colour/skill combinations kept out of the dataset (none with ``held_out``)."""
+    return [] if cfg.held_out else [list(c) for c in HELD_OUT_COMBOS]
+
+
+def _same_settings(cfg: CollectConfig) -> None:
+    """A resumed dataset keeps the image size, front camera and held-out combinations it
+    was started with."""
     path = Path(cfg.out) / "meta" / "vlaplan.json"
     if not path.exists():
         return
     meta = json.loads(path.read_text())
-    for key, want in (("image_size", cfg.image_size), ("front_camera", cfg.front_camera)):
+    for key, want in (("image_size", cfg.image_size), ("front_camera", cfg.front_camera),
+                      ("held_out_combos", held_out_combos(cfg))):
         had = meta.get(key, "wide" if key == "front_camera" else None)
         if had is not None and had != want:
             raise SkillError(f"{cfg.out} was collected with {key} {had!r}; resume it with the "
@@ -259,9 +269,9 @@ def collect(cfg: CollectConfig, *, console: Any = None) -> CollectResult:
         if seen != cfg.front_camera:
             raise SkillError(f"the learner {cfg.learner} was trained on the {seen!r} front "
                              f"camera; collect with --front-camera {seen}")
-    _same_cameras(cfg)
+    _same_settings(cfg)
     writer = DatasetWriter(cfg.out, extra_meta={
-        "held_out_combos": [list(c) for c in HELD_OUT_COMBOS], "collect_seed": cfg.seed,
+        "held_out_combos": held_out_combos(cfg), "collect_seed": cfg.seed,
         "train_seed_start": TRAIN_SEED_START, "image_size": cfg.image_size,
         "front_camera": cfg.front_camera,
         "home_jitter": cfg.home_jitter, "chains": cfg.chains, "scene_options": cfg.scene,

@@ -45,6 +45,10 @@ def test_held_out_calls_of_a_chain_run_but_are_not_recorded(monkeypatch):
     picks = [e for e in eps if e["info"]["skill"] == "pick"]
     assert picks and not any(e["ok"] for e in picks)
     assert any(e["ok"] for e in eps if e["info"]["skill"] != "pick")
+    # asked to (collect --held-out), the same chain records them
+    eps = record_chain("tabletop", scene_seed(5, 1), n_actions=6, image_size=32,
+                       held_out=True)
+    assert any(e["ok"] for e in eps if e["info"]["skill"] == "pick")
 
 
 def test_collect_chains_writes_episodes_and_refuses_bad_settings(tmp_path):

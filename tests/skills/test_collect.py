@@ -177,3 +177,24 @@ def test_the_front_camera_is_chosen_recorded_and_kept_on_resume(tmp_path):
         collect(CollectConfig(domains=["tabletop"], episodes=1, out=str(tmp_path / "x"),
                               workers=1, front_camera="overhead"))
     assert not (tmp_path / "x").exists()
+
+
+def test_held_out_combinations_are_recorded_only_when_asked_and_kept_on_resume(tmp_path,
+                                                                                 monkeypatch):
+    from vlaplan.skills import collect as collect_mod
+
+    # every pick is "held out": only --held-out records one
+    monkeypatch.setattr(collect_mod, "held_out_call", lambda skill, args, objects: True)
+    res = collect_mod.record_episode("tabletop", scene_seed(3, 0), image_size=32,
+                                     skills=["pick"])
+    assert not res["ok"] and res["info"]["reason"] == "no trainable call"
+    res = collect_mod.record_episode("tabletop", scene_seed(3, 0), image_size=32,
+                                     skills=["pick"], held_out=True)
+    assert res["ok"] and res["info"]["skill"] == "pick"
+    out = tmp_path / "all"
+    collect(CollectConfig(domains=["tabletop"], episodes=1, out=str(out), workers=1,
+                          image_size=32, skills=["pick"], held_out=True))
+    assert json.loads((out / "meta/vlaplan.json").read_text())["held_out_combos"] == []
+    with pytest.raises(SkillError, match="held_out_combos"):  # resumed without --held-out
+        collect(CollectConfig(domains=["tabletop"], episodes=2, out=str(out), workers=1,
+                              image_size=32, skills=["pick"]))
