@@ -32,6 +32,7 @@ class NounPhrase:
     extreme: str | None = None      # "the tallest tower" (max) / "the shortest tower" (min)
     part: str | None = None         # "the top block of the tower": top | bottom
     part_of: NounPhrase | None = None   # ... and the tower it is of
+    tower_with: NounPhrase | None = None   # "the tower with the blue block", "the blue tower"
     where: tuple[str, NounPhrase] | None = None   # "the block that is on green": (rel, place)
     states: list[str] = field(default_factory=list)   # "the open drawer"
     excluded: list[NounPhrase] = field(default_factory=list)   # "every block except red"
@@ -116,6 +117,10 @@ def parse_noun_phrase(toks: Sequence[Token], i: int) -> tuple[NounPhrase | None,
             np.table = True
         elif head.has("tower") and (np.det or np.quant or np.count) and not np.colours:
             np.tower, np.plural = True, head.words[-1].endswith("s")   # "the tower", "all stacks"
+        elif head.has("tower") and np.det == "the" and np.colours and not np.count:
+            np.tower = True                                   # "the blue tower": blue's
+            np.tower_with = NounPhrase(words=list(np.words[1:]), det="the", colours=np.colours)
+            np.colours = []
         elif head.has("others") and not np.colours:         # "the rest", "the others"
             np.other = np.plural = True
         elif head.has("name"):
@@ -132,6 +137,9 @@ def parse_noun_phrase(toks: Sequence[Token], i: int) -> tuple[NounPhrase | None,
                 np.states.append("hold")
                 np.words.extend(at(i).words)
                 i += 1
+            if np.tower and np.det == "the" and not np.plural and np.tower_with is None \
+                    and at(i) is not None and at(i).has("with", "tower_with"):
+                i = _tower_with(toks, i, np)                  # "the tower with the blue block"
             if np.part and at(i) is not None and at(i).has("of"):   # "... of the tower"
                 of, k = parse_noun_phrase(toks, i + 1)
                 if of is not None and of.tower:
@@ -140,6 +148,12 @@ def parse_noun_phrase(toks: Sequence[Token], i: int) -> tuple[NounPhrase | None,
                     i = k
             i = _relative_clause(toks, i, np)
             i = _object_clause(toks, i, np)
+            if np.det == "the" and np.noun and not np.plural and not np.tower \
+                    and at(i) is not None and at(i).has("tower") \
+                    and not at(i).words[-1].endswith("s"):    # "the blue block's tower"
+                owner, np = np, NounPhrase(det="the", tower=True, tower_with=np)
+                np.words = owner.words + list(at(i).words)
+                i += 1
     if head is not None and (np.noun or np.name) or (head is None and np.colours):  # "red block 2"
         j = i + 1 if at(i) is not None and at(i).has("index") else i
         if at(j) is not None and at(j).has("number") and not _modifies(at(j + 1)):
@@ -180,6 +194,21 @@ def parse_noun_phrase(toks: Sequence[Token], i: int) -> tuple[NounPhrase | None,
         elif not (np.colours or np.nothing):
             return None, start
     return np, i
+
+
+def _tower_with(toks: Sequence[Token], i: int, np: NounPhrase) -> int:
+    """"the tower with (containing, that has) the blue block": the observed tower that
+    holds it (``np.tower_with``).  Not when a tower end follows ("with red at the bottom":
+    how a tower is built).  Returns the new index."""
+    inner, k = parse_noun_phrase(toks, i + 1)
+    if inner is None or inner.tower or (k < len(toks) and toks[k].has("end")):
+        return i
+    if k < len(toks) and toks[k].text in ("in", "on") and k + 1 < len(toks) \
+            and toks[k + 1].has("pron"):
+        k += 2                                            # "... with the blue block in it"
+    np.tower_with = inner
+    np.words.extend(w for t in toks[i:k] for w in t.words)
+    return k
 
 
 def _relative_clause(toks: Sequence[Token], i: int, np: NounPhrase) -> int:

@@ -175,6 +175,12 @@ class Resolver:
                             f"and there is none to look at; name the blocks instead")
         if not towers:
             raise self.fail(f"there is no tower in {self.seen_in}: no block is on another")
+        if np.tower_with is not None:                     # "the tower with the blue block"
+            members = self.resolve(np.tower_with, None, subject=False, record=False)
+            towers = [t for t in towers if any(o in t for o in members)]
+            if not towers:
+                raise self.fail(f"{self.phrase(np)}: {self.listing(members)} is in no tower in "
+                                f"{self.seen_in} (nothing is on it and it is on nothing)")
         if np.extreme is not None:                        # "the tallest tower"
             if np.collective:
                 raise self.fail(f"{self.phrase(np)}: a tallest or shortest tower is one tower; "
@@ -193,7 +199,8 @@ class Resolver:
                             f"has {len(towers)}: {said}")
         if wanted is None and not np.collective and len(towers) > 1:
             raise self.fail(f"{self.phrase(np)} is ambiguous: the scene has {len(towers)} "
-                            f"towers ({said}); name the blocks, or say 'every tower'")
+                            f"towers ({said}); name the blocks, say which (e.g. 'the tower "
+                            f"with {towers[0][-1].name}'), or say 'every tower'")
         return towers
 
     def tower_text(self, tower: Sequence[SceneObject]) -> str:
