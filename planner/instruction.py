@@ -155,6 +155,9 @@ class _Parser(InstructionForms, RemovalForms, SortForms, BuildForms, TowerForms,
                 raise self.fail(f"could not make sense of {rest!r}")
             if elided == "objects":
                 self.check_elided(literals, stages[-1])
+            if not literals:
+                raise self.fail(f"{' '.join(t.text for t in segment)!r} asks for nothing: no "
+                                f"object in {self.refs.seen_in} fits it")
             stages.append(self.consistent(literals))
             self.so_far = checkpoints_of(stages, self.lexicon.slots_of)[-1]
         if not stages:

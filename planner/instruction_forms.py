@@ -48,7 +48,11 @@ class InstructionForms(_Base):
         if tok is not None and tok.has("state") and verb in ("leave", "put", "take", None):
             # "leave the drawer open", "pull the drawer open", "push it shut"
             self.i += 1
-            return self.apply_each(tok.get("state"), subjects, neg) + self.holding_too(subjects)
+            literals = self.apply_each(tok.get("state"), subjects, neg)
+            while self.at("and") and self.at("state", offset=1) and self.clause_ends(2):
+                self.i += 2                      # "the drawer should be closed and empty"
+                literals += self.apply_each(self.peek(-1).get("state"), subjects, neg)
+            return literals + self.holding_too(subjects)
         if tok is not None and tok.has("belong") and verb in ("put", None):
             self.i += 1                                  # "put everything where it belongs"
             return self.excepted(subjects, self.sorted_into(subjects, None))

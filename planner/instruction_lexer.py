@@ -252,7 +252,8 @@ def split_stages(tokens: Sequence[Token], text: str = "") -> tuple[list[list[Tok
             if j < len(tokens) and tokens[j].text in ("first", "firstly"):
                 i = j                             # "..., first put ...": decided there
                 continue
-            if j < len(tokens) and _starts_clause(tokens[j]):
+            if j < len(tokens) and _starts_clause(tokens[j]) and not _second_state(
+                    stages[-1], tokens[j:]):
                 stages.append([])
                 i = j
                 continue
@@ -300,6 +301,13 @@ def _sized(stage: list[Token]) -> bool:
     """Whether ``stage`` ends "tower of <number> <noun>" ("a tower of four blocks")."""
     return (len(stage) >= 4 and stage[-4].has("tower") and stage[-3].has("of")
             and stage[-2].has("number") and stage[-1].has("noun"))
+
+
+def _second_state(stage: list[Token], rest: Sequence[Token]) -> bool:
+    """"(the drawer should be) closed and empty": a state word that is also a verb, right
+    after another state and ending the clause, is that object's second state."""
+    ends = len(rest) == 1 or rest[1].has("and", "comma", "stop", "seq")
+    return bool(stage) and stage[-1].has("state") and rest[0].has("state") and ends
 
 
 def _starts_clause(tok: Token) -> bool:

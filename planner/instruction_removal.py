@@ -54,6 +54,9 @@ class RemovalForms(_Base):
         if len(kept) == len(literals):
             raise self.fail(f"the exception ({', '.join(sorted(names))}) is not among the "
                             f"objects the instruction moves")
+        if not kept:
+            raise self.fail(f"the exception ({', '.join(sorted(names))}) leaves out every "
+                            f"object the instruction moves: nothing is left to do")
         return kept
 
     def excepted_names(self, ex: NounPhrase, moved: set[str]) -> set[str]:

@@ -228,7 +228,9 @@ class StateForms(_Base):
         the table": an object that is ambiguous alone, followed by where it stands and then
         by where it goes (another relation, or "to"), is the one that stands there.  Taken
         only when exactly one object fits and the clause ends after the second place; "put
-        the red block on green on blue" (the same relation twice) stays a tower."""
+        the red block on green on blue" (the same relation twice) stays a tower.  A
+        collective ("put everything on the table into its bin") is narrowed to what stands
+        there, when something does."""
         if len(subjects) != 1:
             return
         first = self.peek()
@@ -243,10 +245,25 @@ class StateForms(_Base):
               and (second.get("rel") != first.get("rel") or second.get("rel") == "to"))
         if ok:
             self.i += 1
-            ok = self.noun_phrase() is not None and self.clause_ends()
+            ok = self.noun_phrase() is not None and (self.clause_ends() or self.at("except"))
         self.i = save
-        if (ok and self.ambiguous_alone(subjects[0], None)
-                and self.narrow_where(subjects[0], None, [(first.get("rel"), place)])):
+        np = subjects[0]
+        if not ok or place is None:
+            return
+        where = (first.get("rel"), place)
+        if np.collective and np.where is None and self.init:
+            try:                                  # "put everything on the table into its bin"
+                taken = bool(self.refs.resolve(replace(np, where=where), None, subject=True,
+                                               record=False))
+            except InstructionNotUnderstood:
+                taken = False
+            if not taken:
+                raise self.fail(f"nothing that {self.refs.phrase(np)} names is {first.text} "
+                                f"{place.text} in {self.refs.seen_in}")
+            np.where = where
+        elif not (self.ambiguous_alone(np, None) and self.narrow_where(np, None, [where])):
+            return
+        if np.where is where:
             self.i += 1
             self.noun_phrase()                           # past "on the tower"
 
