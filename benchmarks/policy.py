@@ -83,14 +83,19 @@ def evaluate(policy: Any, domain_name: str, skill_name: str, split: str, trials:
     from vlaplan.world_model.render import front_camera_of
     from vlaplan.world_model.rollout import run_skill
 
+    from vlaplan.skills.splits import call_combo, untrained_combos
+
     domain = get_domain(domain_name)
     skill = domain.skill(skill_name)
-    ok, steps, wall, done = 0, 0, 0.0, 0
+    untrained = untrained_combos(getattr(policy, "meta", None))
+    ok, steps, wall, done, trained_on = 0, 0, 0.0, 0, 0
     failures: list[str] = []
     for robot, scene_seed, ground, call in split_scenes(domain, skill_name, split, trials, seed,
                                                         image_size, front_camera_of(policy)):
         out = run_skill(robot, policy, call, skill.step_budget, domain.abstract, ground.add,
                         ground.delete, seed=scene_seed)
+        combo = call_combo(skill_name, ground.args, robot.scene.objects)
+        trained_on += combo is not None and combo not in untrained
         done += 1
         ok += out.success
         steps += out.steps
@@ -99,7 +104,10 @@ def evaluate(policy: Any, domain_name: str, skill_name: str, split: str, trials:
             failures.append(f"{scene_seed} {call.prompt!r}: {out.reason}")
     return {"skill": skill_name, "split": split, "trials": done, "successes": ok,
             "success_rate": ok / done if done else float("nan"),
-            "control_hz": steps / wall if wall else 0.0, "failures": failures}
+            "control_hz": steps / wall if wall else 0.0, "failures": failures,
+            # held-out calls whose combination this policy's training data did include
+            # (checkpoint meta held_out_combos): not a measure of generalisation then
+            "trained_on": trained_on}
 
 
 def inference_speed(policy: Any, repeats: int = 50) -> dict[str, float]:
@@ -191,6 +199,11 @@ def main(argv: list[str] | None = None) -> int:
                 Path(args.json).write_text(json.dumps(report, indent=1))
             console.print(f"{skill:8s} {split:20s} {res['successes']}/{res['trials']} "
                           f"({100 * res['success_rate']:.1f}%) {res['control_hz']:.1f} Hz")
+            if res["trained_on"]:
+                console.print(f"[yellow]{args.policy} was trained on the combination of "
+                              f"{res['trained_on']} of these {res['trials']} '{split}' trials "
+                              f"(collect --held-out): they do not measure generalisation"
+                              f"[/yellow]")
     report["success"] = rows
     if not args.skip_speed:
         peer = evaluate(load_policy("scripted"), args.domain, skills[0], "seen", 10,

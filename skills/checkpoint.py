@@ -53,6 +53,9 @@ class CheckpointMeta(BaseModel):
     ensemble_decay: float = Field(default=0.1, ge=0.0)
     training: dict[str, Any] = Field(default_factory=dict)
     foreign: bool = False  # True when loaded from a plain π0 directory
+    # the held-out colour/skill combinations (skills/splits.py) that neither its data nor
+    # its init ever showed it; None: not recorded (see splits.untrained_combos)
+    held_out_combos: list[list[str | None]] | None = None
 
 
 @dataclass

@@ -96,22 +96,27 @@ def _new_model(cfg: TrainConfig, dataset: Any) -> tuple[Any, Any]:
 
 
 def _data_meta(roots: list[str]) -> dict[str, Any]:
-    """Domains and skills of the datasets (``meta/vlaplan.json``), merged, and the front
-    camera they were all recorded through (datasets from different cameras do not mix)."""
+    """Domains and skills of the datasets (``meta/vlaplan.json``), merged, the front
+    camera they were all recorded through (datasets from different cameras do not mix), and
+    the held-out combinations that every one of them left out."""
     domains: set[str] = set()
     skills: set[str] = set()
     cameras: dict[str, str] = {}
+    held_out: set[tuple[Any, ...]] | None = None  # left out of every dataset
     for root in roots:
         path = Path(root) / "meta" / "vlaplan.json"
         meta = json.loads(path.read_text()) if path.exists() else {}
         domains |= set(meta.get("domains", []))
         skills |= set(meta.get("skills", []))
         cameras[str(root)] = meta.get("front_camera", "wide")
+        combos = {tuple(c) for c in meta.get("held_out_combos", [])}
+        held_out = combos if held_out is None else held_out & combos
     if len(set(cameras.values())) > 1:
         raise SkillError(f"the datasets were recorded through different front cameras "
                          f"({cameras}); train on one placement at a time")
     return {"domains": sorted(domains), "skills": sorted(skills),
-            "front_camera": next(iter(cameras.values()), "wide")}
+            "front_camera": next(iter(cameras.values()), "wide"),
+            "held_out_combos": held_out or set()}
 
 
 def _init_model(cfg: TrainConfig) -> tuple[Any, Any, CheckpointMeta]:
@@ -156,6 +161,7 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
     from vlaplan.skills.checkpoint import load_checkpoint
     from vlaplan.skills.loader import ChunkDataset, make_loader
     from vlaplan.skills.pi0 import flow_loss
+    from vlaplan.skills.splits import untrained_combos
     from vlaplan.skills.tokenizer import drop_words
     from vlaplan.skills.tokens import token_loss
 
@@ -218,6 +224,12 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
     meta = CheckpointMeta(policy=cfg.policy, domains=data_meta.get("domains", []),
                           skills=data_meta.get("skills", []),
                           front_camera=data_meta["front_camera"])
+    untrained = data_meta["held_out_combos"]
+    if cfg.resume and state_path.exists():
+        untrained &= untrained_combos(ckpt.meta)
+    elif initial is not None:
+        untrained &= untrained_combos(init_meta)
+    meta.held_out_combos = [list(c) for c in sorted(untrained, key=str)]
     if cfg.resume and state_path.exists():
         meta.vision_stem = ckpt.meta.vision_stem
         cfg.spec.stem = ckpt.meta.vision_stem

@@ -290,3 +290,36 @@ def test_the_checkpoint_keeps_the_datasets_front_camera_and_cameras_do_not_mix(t
     assert read_meta(tmp_path / "ck").front_camera == "close"
     with pytest.raises(SkillError, match="different front cameras"):
         train(TrainConfig(data=[str(close), str(wide)], out=str(tmp_path / "mixed"), **cfg))
+
+
+def test_a_checkpoint_records_the_held_out_combinations_it_never_trained_on(tmp_path):
+    from vlaplan.skills.splits import HELD_OUT_COMBOS, untrained_combos
+
+    def dataset(name, combos):
+        root = tmp_path / name
+        write_synthetic_dataset(root, episodes=2)
+        meta_file = root / "meta" / "vlaplan.json"
+        meta = json.loads(meta_file.read_text())
+        meta["held_out_combos"] = [list(c) for c in combos]
+        meta_file.write_text(json.dumps(meta))
+        return str(root)
+
+    held, some = dataset("held", HELD_OUT_COMBOS), dataset("some", HELD_OUT_COMBOS[:2])
+    cfg = dict(batch_size=8, warmup=1, log_every=1, spec=tiny_spec(), steps=0)
+    train(TrainConfig(data=held, out=str(tmp_path / "a"), **cfg))
+    a = VLAPolicy.from_pretrained(tmp_path / "a").meta
+    assert untrained_combos(a) == set(HELD_OUT_COMBOS)
+    # two datasets: only what both left out stays untrained
+    train(TrainConfig(data=[held, some], out=str(tmp_path / "b"), **cfg))
+    assert untrained_combos(VLAPolicy.from_pretrained(tmp_path / "b").meta) \
+        == set(HELD_OUT_COMBOS[:2])
+    # a fine-tune keeps what its init saw: the init trained on everything here
+    train(TrainConfig(data=held, out=str(tmp_path / "c"), init=str(tmp_path / "b"), **cfg))
+    assert untrained_combos(VLAPolicy.from_pretrained(tmp_path / "c").meta) \
+        == set(HELD_OUT_COMBOS[:2])
+    # a checkpoint from before the field counts as trained without them
+    meta_file = tmp_path / "a" / "vlaplan.json"
+    old = json.loads(meta_file.read_text())
+    old.pop("held_out_combos")
+    meta_file.write_text(json.dumps(old))
+    assert untrained_combos(VLAPolicy.from_pretrained(tmp_path / "a").meta) == set(HELD_OUT_COMBOS)
