@@ -142,8 +142,8 @@ def run(policy: str, seeds: list[int], n_actions: int = 10) -> list[dict[str, An
                                nearest=nearest_other(objects, tuple(args)),
                                level=level(objects, tuple(args)),
                                grip=grip(objects, tuple(args), priv["ee"]["pos"]))
-                where = spot(objects, tuple(args))
-                started.update(side=where and where[0], reach=where and where[1])
+                side, reach = spot(objects, tuple(args)) or (None, None)
+                started.update(side=side, reach=reach)
             elif isinstance(event, ev.StepFinished) and event.step.frames > 0 and started:
                 after = ex._robot.observe(render=False)[PRIVILEGED_KEY]["objects"]
                 args0, objects0 = started.pop("args"), started.pop("objects")

@@ -248,24 +248,18 @@ class StateForms(_Base):
             ok = self.noun_phrase() is not None and (self.clause_ends() or self.at("except"))
         self.i = save
         np = subjects[0]
-        if not ok or place is None:
+        if not ok:
             return
         where = (first.get("rel"), place)
         if np.collective and np.where is None and self.init:
-            try:                                  # "put everything on the table into its bin"
-                taken = bool(self.refs.resolve(replace(np, where=where), None, subject=True,
-                                               record=False))
-            except InstructionNotUnderstood:
-                taken = False
-            if not taken:
+            # "put everything on the table into its bin": what stands there, if anything
+            if not self.narrow_where(np, None, [where], one=False):
                 raise self.fail(f"nothing that {self.refs.phrase(np)} names is {first.text} "
                                 f"{place.text} in {self.refs.seen_in}")
-            np.where = where
         elif not (self.ambiguous_alone(np, None) and self.narrow_where(np, None, [where])):
             return
-        if np.where is where:
-            self.i += 1
-            self.noun_phrase()                           # past "on the tower"
+        self.i += 1
+        self.noun_phrase()                               # past "on the tower"
 
     def ambiguous_alone(self, np: NounPhrase, types: Sequence[str] | None) -> list[str]:
         """The candidates of a definite reference to one object ("the black box") that the
@@ -283,16 +277,17 @@ class StateForms(_Base):
             return list(err.candidates)  # type: ignore[attr-defined]
 
     def narrow_where(self, np: NounPhrase, types: Sequence[str] | None,
-                     wheres: Sequence[tuple[str, NounPhrase]]) -> bool:
+                     wheres: Sequence[tuple[str, NounPhrase]], one: bool = True) -> bool:
         """Gives ``np`` the first of ``wheres`` ((relation, place): where it stands in the
-        observed state) with which exactly one object fits; whether one did."""
+        observed state) with which exactly one object fits (``one=False``: any object, for
+        a collective); whether one did."""
         for where in wheres:
             try:
                 found = self.refs.resolve(replace(np, where=where), types, subject=True,
                                           record=False)
             except InstructionNotUnderstood:
                 continue
-            if len(found) == 1:
+            if len(found) == 1 if one else found:
                 np.where = where
                 return True
         return False
