@@ -34,7 +34,8 @@ class Bans:
         return bool(self.seen)
 
     def add(self, action: Any, why: str, atoms: frozenset, blame: list[str] | None = None,
-            grasp: bool = False, moved: Callable[[Atom], set[str]] | None = None) -> None:
+            grasp: bool = False, moved: Callable[[Atom], set[str]] | None = None,
+            scope: Iterable[Atom] | None = None) -> None:
         """Rule ``action`` out while the world stays as ``atoms`` say it is.
 
         The ban is scoped to the action's prevail conditions: preconditions that hold now
@@ -46,7 +47,9 @@ class Bans:
         use the action again after deleting one of them; with none left, the ban is outright.
         With ``moved`` (atom -> the objects whose place it says, e.g. from the lexicon's
         slots), the blamed objects must be moved: only atoms placing them count (a crowding
-        neighbour with a block stacked on it still crowds).
+        neighbour with a block stacked on it still crowds).  An explicit ``scope`` (atoms
+        that hold now) replaces all of that: the cause is known (an askew support, see
+        ``executor.seating``) and only changing it helps.
         """
         key = (action.name, tuple(action.args))
         facts = _atoms(atoms)
@@ -64,6 +67,8 @@ class Bans:
                       and (a not in consumed or (grasp and a[0] == "holding"))}
         if blame and moved is not None:
             blamed = {a for a in blamed if moved(a) & set(blame)}
+        if scope is not None:
+            blamed = _atoms(scope) & facts
         self.seen[key] = atoms
         self.why[key] = why
         self.scope[key] = frozenset((blamed or prevail) - self.moved.get(key, set()))

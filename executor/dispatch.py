@@ -18,6 +18,7 @@ from vlaplan.executor.loose import loose_support, with_assumed
 from vlaplan.executor.planning import action_text, literal_text, plan_still_valid, unsupported
 from vlaplan.executor.result import CheckRecord, InjectedFault, StepOutcome, StepRecord
 from vlaplan.executor.runtime import FIXTURE_TYPES
+from vlaplan.executor.seating import askew_support
 from vlaplan.planner.atoms import Atom
 from vlaplan.skills.contract import ACTION_DIM, PRIVILEGED_KEY, SkillCall
 
@@ -193,8 +194,7 @@ class Dispatcher:
                 record.reason = f"{verdict.reason}: {verdict.detail}"
                 self._close(record)
                 if verdict.reason != "PRECONDITION_FALSE":
-                    self.bans.add(action, f"the twin: {verdict.reason}", self.atoms,
-                                  verdict.objects, grasp=verdict.reason in OUTCOME_REFUSALS)
+                    self._ban_refused(action, verdict)
                 return f"check failed {verdict.reason}: {verdict.detail}"
             if key in self.bans.by_twin():
                 self.bans.lift(key)  # accepted now
@@ -219,6 +219,19 @@ class Dispatcher:
             else:
                 record.retry = retry
         return record
+
+    def _ban_refused(self, action: Any, verdict: CheckRecord) -> None:
+        """Rule out an action the twin refused; an UNSTABLE one over an askew support
+        (executor.seating) until a plan has set that support down again."""
+        askew = None
+        if verdict.reason == "UNSTABLE" and self.runtime.places_known:
+            objects = ((self.obs or {}).get(PRIVILEGED_KEY) or {}).get("objects", {})
+            askew = askew_support(action, objects, self.atoms, self.runtime.locates)
+        why = f"the twin: {verdict.reason}" + (
+            f", resting askew: {literal_text(askew)}" if askew else "")
+        self.bans.add(action, why, self.atoms, verdict.objects,
+                      grasp=verdict.reason in OUTCOME_REFUSALS,
+                      scope=None if askew is None else [askew])
 
     def _check(self, action: Any, record: StepRecord) -> CheckRecord:
         t0 = perf_counter()

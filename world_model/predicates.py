@@ -45,9 +45,15 @@ def half_height(obj: Priv) -> float:
     return float(np.abs(r[2]) @ (np.asarray(obj["size"], dtype=float) / 2))
 
 
+def tilt(obj: Priv) -> float:
+    """How far (rad) the object's most nearly vertical axis is from vertical: 0 for a box
+    resting flat on any face."""
+    return float(np.arccos(min(1.0, float(np.max(np.abs(rotation(obj["quat"])[2]))))))
+
+
 def is_flat(obj: Priv) -> bool:
     """One of the object's axes is within :data:`FLAT_TOL` of vertical (it rests on a face)."""
-    return float(np.max(np.abs(rotation(obj["quat"])[2]))) >= np.cos(FLAT_TOL)
+    return tilt(obj) <= FLAT_TOL
 
 
 def bottom(obj: Priv) -> float:
