@@ -135,10 +135,14 @@ class StateForms(_Base):
     def swap(self) -> list[Literal]:
         """"swap red and green", "exchange red with green": each goes where the other
         stands in the observed state; of two stacked on each other, the lower one goes on
-        top ("red on green on blue" -> green on red on blue)."""
-        subjects = self.noun_phrases() or []
-        if self.take("with") is not None:
-            subjects += self.noun_phrases() or []
+        top ("red on green on blue" -> green on red on blue).  Either may be named by
+        where it stands: "swap the block on the green block with the blue one"."""
+        subjects: list[NounPhrase] = []
+        while nps := self.noun_phrases():
+            self.standing_where(nps[-1], subjects + nps[:-1])
+            subjects += nps
+            if not (self.take("with") is not None or self.take("and") is not None):
+                break
         if not subjects:
             raise self.fail("swap what? name the two objects")
         objs = self.movables(subjects)
@@ -260,6 +264,23 @@ class StateForms(_Base):
             return
         self.i += 1
         self.noun_phrase()                               # past "on the tower"
+
+    def standing_where(self, np: NounPhrase, before: Sequence[NounPhrase]) -> None:
+        """"the block on the green block", "the block on it": where an object stands, said
+        right after it, narrows it ("it" is the object named ``before`` it).  The
+        resolver then refuses the reference if nothing, or more than one, stands there."""
+        first = self.peek()
+        if first is None or first.get("rel") not in ("on", "in") or np.where is not None:
+            return
+        save = self.i
+        self.i += 1
+        place = self.noun_phrase()
+        if place is not None and place.pronoun and before:
+            place = before[-1]
+        if place is None or place.pronoun:
+            self.i = save
+            return
+        np.where = (first.get("rel"), place)
 
     def ambiguous_alone(self, np: NounPhrase, types: Sequence[str] | None) -> list[str]:
         """The candidates of a definite reference to one object ("the black box") that the
