@@ -64,7 +64,7 @@ def run_plan(args: argparse.Namespace) -> int:
     if result.plan is not None and args.out:
         Path(args.out).write_text(result.plan.to_ipc())
     if result.plan is not None and args.graph:
-        _write_graph(result.plan, problem, args.graph)
+        _write_graph(result.plan, problem, domain, args.graph)
     if args.json:
         _emit_json(result.to_dict())
     else:
@@ -72,10 +72,10 @@ def run_plan(args: argparse.Namespace) -> int:
     return {PlanStatus.SOLVED: 0, PlanStatus.INVALID_INPUT: 2}.get(result.status, 1)
 
 
-def _write_graph(plan, problem, path: str) -> None:
+def _write_graph(plan, problem, domain, path: str) -> None:
     from vlaplan.planner.graph import plan_graph, to_dot, to_json
 
-    graph = plan_graph(plan, problem)
+    graph = plan_graph(plan, problem, domain)
     if path.endswith(".json"):
         Path(path).write_text(json.dumps(to_json(graph), indent=1))
     else:

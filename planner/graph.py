@@ -4,7 +4,10 @@
 ``"sN"`` (the steps, attribute ``action`` = ``"(pick a)"``) and ``"goal"``.  An edge
 ``u -> v`` carries ``atoms``: the facts ``u`` produces that ``v`` needs (the latest
 achiever before ``v``; ``init`` when nothing in the plan added them).  Its transitive
-closure is a valid partial order for the supported facts.
+closure is a valid partial order for the supported facts.  With the domain given, states
+are closed under its derived predicates: a derived atom is credited to the step after
+which it first held (the step that made its rules fire), and a derived goal is judged on
+the closed final state.
 """
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from typing import Any
 
 from vlaplan.planner.atoms import Atom
 from vlaplan.planner.formulas import And, Pred, holds
-from vlaplan.planner.model import Problem
+from vlaplan.planner.model import Domain, Problem, objects_by_type
 from vlaplan.planner.task import GroundAction
 
 
@@ -28,20 +31,31 @@ def _goal_atoms(problem: Problem, final: frozenset[Atom]) -> list[Atom]:
     return out
 
 
-def plan_graph(plan: Iterable[GroundAction], problem: Problem | None = None) -> Any:
+def plan_graph(plan: Iterable[GroundAction], problem: Problem | None = None,
+               domain: Domain | None = None) -> Any:
     """The causal-link DiGraph of ``plan`` (a Plan or a list of GroundActions).
 
     Without ``problem``, preconditions no earlier step produced are credited to ``init``
-    and the goal node has no atom links (only an edge from the last step).
+    and the goal node has no atom links (only an edge from the last step).  ``domain``
+    (with ``problem``) closes every state under the domain's derived predicates.
     """
     import networkx as nx
+
+    from vlaplan.planner.derived import closure
 
     steps = list(plan)
     graph = nx.DiGraph()
     graph.add_node("init", label="init", index=0)
-    init = problem.init if problem is not None else frozenset()
-    producer: dict[Atom, str] = {a: "init" for a in init}
-    state = frozenset(init)
+    if domain is not None and domain.derived and problem is not None:
+        objects_of = objects_by_type(domain, problem)
+
+        def close(atoms: frozenset[Atom]) -> frozenset[Atom]:
+            return closure(domain, atoms, objects_of)
+    else:
+        def close(atoms: frozenset[Atom]) -> frozenset[Atom]:
+            return atoms
+    state = close(frozenset(problem.init if problem is not None else ()))
+    producer: dict[Atom, str] = {a: "init" for a in state}
 
     def link(source: str, target: str, atom: Atom) -> None:
         if graph.has_edge(source, target):
@@ -58,8 +72,8 @@ def plan_graph(plan: Iterable[GroundAction], problem: Problem | None = None) -> 
                 needs |= ce.pre
         for atom in sorted(needs):
             link(producer.get(atom, "init"), node, atom)
-        after = action.apply(state)
-        added = set(action.add)
+        after = close(action.apply(state))
+        added = set(action.add) | (after - state)  # what it adds, and what that derives
         for ce in action.conditional:
             if ce.pre <= state and not (ce.pre_neg & state):
                 added |= ce.add

@@ -48,7 +48,9 @@ class GroundAction:
         return self.pre <= state and not (self.pre_neg & state)
 
     def apply(self, state: frozenset[Atom]) -> frozenset[Atom]:
-        """The successor state (conditional effects evaluated in ``state``)."""
+        """The successor state (conditional effects evaluated in ``state``); basic atoms
+        only: derived atoms of ``state`` are carried over unchanged, so close the result
+        under the domain's rules (``planner.derived.closure``) in a domain that has them."""
         add, delete = set(self.add), set(self.delete)
         for ce in self.conditional:
             if ce.pre <= state and not (ce.pre_neg & state):

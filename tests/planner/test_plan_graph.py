@@ -66,3 +66,20 @@ def test_graph_without_a_problem_credits_init():
     assert "(holding green_1)" in g.edges["s1", "s2"]["atoms"]
     assert "(clear green_1)" in g.edges["init", "s1"]["atoms"]
     assert g.has_edge(f"s{len(plan)}", "goal") and g.graph["goal_reached"] is None
+
+
+def test_derived_atoms_are_credited_to_the_step_that_made_them_hold():
+    domain, problem = load("derived_blocks_domain.pddl", "derived_blocks_p1.pddl")
+    plan = solve(domain, problem).plan
+    g = plan_graph(plan, problem, domain)
+    assert g.graph["goal_reached"] is True  # (above a b) (above b c) hold only derived
+    goal_links = {a: u for u, _, d in g.in_edges("goal", data=True) for a in d["atoms"]}
+    assert set(goal_links) == {"(above a b)", "(above b c)"}
+    assert len(plan) == 6  # optimal: b onto c, d off a, a onto b
+    for atom, node in goal_links.items():  # the stack that made each one hold
+        x, y = atom.strip("()").split()[1:]
+        assert g.nodes[node]["action"] == f"(stack {x} {y})"
+    # (free b), derived, held from the start and was never lost: credited to init
+    assert "(free b)" in g.edges["init", f"s{plan.steps().index('(stack a b)') + 1}"]["atoms"]
+    # without the domain the derived goal atoms look unreached
+    assert plan_graph(plan, problem).graph["goal_reached"] is False
