@@ -12,8 +12,10 @@ $(STAMP): pyproject.toml constraints.txt setup.py
 
 install: $(STAMP)
 
+# exit 1 is a finished run whose task failed (explained in its summary): the demo did its
+# job; bad input (2) or a crash still fails make
 demo: $(STAMP)
-	$(VENV)/bin/vlaplan demo
+	$(VENV)/bin/vlaplan demo || test $$? -eq 1
 
 test: $(STAMP)
 	$(PY) -m pytest tests
