@@ -13,7 +13,9 @@ higher than most demonstrations, and learned picks leave blocks off centre (sess
 It also says how each skill ended: where its first argument came to rest (in the hand,
 untouched, on its target, on another block, on the table, tilted) and whether it moved
 objects it was not about (session 13: the learned stacks that fail leave the block on the
-table, the learned picks that fail mostly leave it untouched).
+table, the learned picks that fail mostly leave it untouched), and for picks and unstacks
+where the hand was when the gripper first closed (over the target, beside it, over
+another object, or never; session 19).
 
     .venv/bin/python benchmarks/skill_context.py --policy vla --seeds 25 --json out.json \
         --plot out.png   # the plot needs matplotlib: pip install -e '.[bench]'
@@ -126,8 +128,56 @@ def knocked(objects0: dict[str, Any], objects1: dict[str, Any], args: tuple[str,
                and np.linalg.norm(np.subtract(o["pos"], objects0[n]["pos"])) >= MOVED)
 
 
+ON_TARGET = 0.015  # m: a grasp closed within this of the target's centre (table plane) is over it
+GRASPS = ("pick", "unstack")
+
+
+class GraspProbe:
+    """Wraps the executor's policy; notes where the hand is when a skill first closes its
+    gripper (the sign of the gripper command first flips): the nearest object on the
+    table plane, its distance and the hand's height."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.first: float | None = None
+        self.closed: dict[str, Any] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def reset(self, call: Any = None, seed: int | None = None) -> None:
+        self.inner.reset(call=call, seed=seed)
+        self.first, self.closed = None, None
+
+    def select_action(self, observation: Any, prompt: str) -> Any:
+        act = self.inner.select_action(observation, prompt)
+        sign = float(np.sign(act[-1]))
+        if self.first is None:
+            self.first = sign
+        elif self.closed is None and sign != self.first:
+            priv = observation[PRIVILEGED_KEY]
+            hand = np.asarray(priv["ee"]["pos"], float)
+            gaps = {n: float(np.linalg.norm(plane(o) - hand[:2]))
+                    for n, o in priv["objects"].items() if not held(o)}
+            near = min(gaps, key=gaps.get, default=None)
+            self.closed = {"nearest": near, "gaps": gaps, "z": float(hand[2])}
+        return act
+
+
+def closed_over(closed: dict[str, Any] | None, target: str) -> str:
+    """Where a grasping skill first closed its gripper: ``never closed``, ``over target``
+    (the target nearest the hand and within :data:`ON_TARGET`), ``beside target`` (nearest
+    but farther) or ``over another object``."""
+    if closed is None:
+        return "never closed"
+    if closed["nearest"] != target:
+        return "over another object"
+    return "over target" if closed["gaps"][target] <= ON_TARGET else "beside target"
+
+
 def run(policy: str, seeds: list[int], n_actions: int = 10) -> list[dict[str, Any]]:
     ex = Executor("tabletop", policy, scene_options=LONG_SCENES["tabletop"])
+    probe = ex.policy = GraspProbe(ex.policy)
     rows: list[dict[str, Any]] = []
     for seed in seeds:
         text, _ = long_task_with_plan(ex, seed, n_actions)
@@ -149,7 +199,9 @@ def run(policy: str, seeds: list[int], n_actions: int = 10) -> list[dict[str, An
                 args0, objects0 = started.pop("args"), started.pop("objects")
                 rows.append({"seed": seed, **started, "outcome": event.step.outcome.value,
                              "ending": ending(objects0, after, args0),
-                             "knocked": knocked(objects0, after, args0)})
+                             "knocked": knocked(objects0, after, args0),
+                             "closed": closed_over(probe.closed, args0[0])
+                             if started["skill"] in GRASPS else None})
                 started.clear()
 
         ex.run(text, seed=seed, on_event=on)
@@ -181,6 +233,19 @@ def endings(rows: list[dict[str, Any]]) -> dict[str, dict[str, list[int]]]:
             cell = out[r["skill"]].setdefault(key, [0, 0])
             cell[0] += r["outcome"] != "succeeded"
             cell[1] += 1
+    return {k: dict(sorted(v.items())) for k, v in sorted(out.items())}
+
+
+def grasps(rows: list[dict[str, Any]]) -> dict[str, dict[str, list[int]]]:
+    """pick/unstack -> where the gripper first closed (:func:`closed_over`) -> [failed,
+    dispatched]."""
+    out: dict[str, dict[str, list[int]]] = defaultdict(dict)
+    for r in rows:
+        if r.get("closed") is None:
+            continue
+        cell = out[r["skill"]].setdefault(r["closed"], [0, 0])
+        cell[0] += r["outcome"] != "succeeded"
+        cell[1] += 1
     return {k: dict(sorted(v.items())) for k, v in sorted(out.items())}
 
 
@@ -246,8 +311,16 @@ def main(argv: list[str] | None = None) -> int:
         for key, (failed, n) in cells.items():
             table.add_row(skill, key, str(failed), str(n))
     console.print(table)
+    closes = grasps(rows)
+    table = Table(title="Where each grasp first closed the gripper (failed/dispatched)")
+    for col in ("skill", "closed", "failed", "dispatched"):
+        table.add_column(col, justify="left" if col in ("skill", "closed") else "right")
+    for skill, cells in closes.items():
+        for key, (failed, n) in cells.items():
+            table.add_row(skill, key, str(failed), str(n))
+    console.print(table)
     if args.json:
-        write_json(args.json, args, summary=summary, endings=ends, rows=rows)
+        write_json(args.json, args, summary=summary, endings=ends, grasps=closes, rows=rows)
     if args.plot:
         console.print(plot(summary, Path(args.plot), f"{args.policy}, seeds {args.first_seed}-"
                                                       f"{args.first_seed + args.seeds - 1}"))

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import sys
+
+import numpy as np
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -43,6 +45,11 @@ def test_report_buckets_every_dispatched_skill(tmp_path):
     want = {"pick": "in hand", "unstack": "in hand", "stack": "on target", "place": "on the table"}
     assert all(r["ending"] == want[r["skill"]] and r["knocked"] == 0 for r in rows)
     assert data["endings"] == sc.endings(rows)
+    # the expert closes its gripper over the block it picks, every time
+    grasping = [r for r in rows if r["skill"] in sc.GRASPS]
+    assert grasping and all(r["closed"] == "over target" for r in grasping)
+    assert all(r["closed"] is None for r in rows if r["skill"] not in sc.GRASPS)
+    assert data["grasps"] == sc.grasps(rows)
 
 
 def test_level_and_grip_read_the_stack_and_the_hand():
@@ -106,3 +113,47 @@ def test_ending_says_where_the_first_argument_came_to_rest():
              "knocked": 2}]
     assert sc.endings(rows) == {"stack": {"knocked others": [1, 1], "on target": [0, 1],
                                           "on the table": [1, 1]}}
+
+
+def test_closed_over_names_where_the_gripper_first_closed():
+    assert sc.closed_over(None, "a") == "never closed"
+    closed = {"nearest": "a", "gaps": {"a": 0.01, "b": 0.05}, "z": 0.03}
+    assert sc.closed_over(closed, "a") == "over target"
+    assert sc.closed_over({**closed, "gaps": {"a": 0.025, "b": 0.05}}, "a") == "beside target"
+    assert sc.closed_over({**closed, "nearest": "b"}, "a") == "over another object"
+    rows = [{"skill": "pick", "outcome": "succeeded", "closed": "over target"},
+            {"skill": "pick", "outcome": "budget_exhausted", "closed": "never closed"},
+            {"skill": "stack", "outcome": "succeeded", "closed": None}]
+    assert sc.grasps(rows) == {"pick": {"never closed": [1, 1], "over target": [0, 1]}}
+
+
+def test_the_probe_records_the_first_close_and_forwards_the_rest():
+    class Inner:
+        speed = 7
+
+        def __init__(self):
+            self.calls = 0
+
+        def reset(self, call=None, seed=None):
+            self.calls = 0
+
+        def select_action(self, observation, prompt):
+            self.calls += 1
+            return np.array([0, 0, 0, 0, 1.0 if self.calls < 3 else -1.0])
+
+    probe = sc.GraspProbe(Inner())
+    probe.reset()
+    obs = {sc.PRIVILEGED_KEY: {"ee": {"pos": [0.41, 0.0, 0.03]},
+                               "objects": {"a": {"pos": [0.4, 0.0, 0.02], "contacts": []},
+                                           "b": {"pos": [0.5, 0.0, 0.02], "contacts": []}}}}
+    for _ in range(2):
+        probe.select_action(obs, "pick up a")
+    assert probe.closed is None  # still open
+    probe.select_action(obs, "pick up a")
+    assert probe.closed["nearest"] == "a" and abs(probe.closed["gaps"]["a"] - 0.01) < 1e-9
+    moved = {sc.PRIVILEGED_KEY: {**obs[sc.PRIVILEGED_KEY], "ee": {"pos": [0.5, 0.0, 0.03]}}}
+    probe.select_action(moved, "pick up a")
+    assert probe.closed["nearest"] == "a"  # only the first close counts
+    assert probe.speed == 7  # anything else goes to the wrapped policy
+    probe.reset()
+    assert probe.closed is None
