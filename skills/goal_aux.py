@@ -32,6 +32,7 @@ from vlaplan.planner.errors import SkillError
 from vlaplan.skills.contract import STATE_DIM
 
 FRAMES = ("world", "hand")
+HEAD_FILE = "goal_head.safetensors"  # beside a checkpoint: used by fine-tunes, not by the policy
 OFFSET_SCALE = 0.05  # m: hand-frame goal offsets are predicted in these units
 
 
@@ -128,3 +129,38 @@ class GoalHead(nn.Module):
         m = mask.to(pred.device).float()
         self._hidden = None
         return (err * m).sum() / m.sum().clamp_min(1.0)
+
+
+def save_goal_head(head: GoalHead, directory: Any) -> None:
+    """Write ``head``'s weights (and its frame) to ``directory``/:data:`HEAD_FILE`."""
+    from pathlib import Path
+
+    from safetensors.torch import save_file
+
+    path = Path(directory) / HEAD_FILE
+    tmp = path.with_suffix(".tmp")
+    save_file({k: v.detach().cpu().contiguous() for k, v in head.state_dict().items()},
+              str(tmp), metadata={"frame": head.frame})
+    tmp.replace(path)
+
+
+def load_goal_head(head: GoalHead, directory: Any) -> bool:
+    """Load ``directory``/:data:`HEAD_FILE` into ``head`` when it is there and fits (the
+    same frame and shapes); whether it did."""
+    from pathlib import Path
+
+    from safetensors import safe_open
+    from safetensors.torch import load_file
+
+    path = Path(directory) / HEAD_FILE
+    if not path.exists():
+        return False
+    with safe_open(str(path), framework="pt") as f:
+        frame = (f.metadata() or {}).get("frame")
+    weights = load_file(str(path))
+    own = head.state_dict()
+    if frame != head.frame or set(weights) != set(own) or any(
+            weights[k].shape != own[k].shape for k in own):
+        return False
+    head.load_state_dict(weights)
+    return True

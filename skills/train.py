@@ -19,10 +19,12 @@ from pydantic import BaseModel
 
 from vlaplan.planner.errors import SkillError
 from vlaplan.skills.checkpoint import CheckpointMeta, read_meta, save_checkpoint
+from vlaplan.skills.goal_aux import save_goal_head
 from vlaplan.skills.contract import IMAGE_KEYS, STATE_KEY
 from vlaplan.skills.pi0 import HEAD_FLOW, HEAD_TOKENS, ModelSpec
 
 STATE_FILE = "training_state.pt"
+GOAL_WARMUP = 1000  # steps a fresh goal head learns alone on a fine-tuned model
 LOG_FILE = "train_log.jsonl"
 
 
@@ -46,6 +48,10 @@ class TrainConfig(BaseModel):
     early_weight: float = 1.0
     goal_loss: float = 0.0  # weight of the auxiliary goal loss (goal_aux.py); 0 = off
     goal_frame: str = "world"  # goal_aux.FRAMES: the goal's position, or its offset from the hand
+    # steps in which the goal head learns alone, at the full learning rate, before its
+    # gradient reaches the model; None: GOAL_WARMUP for a fine-tune whose init has no saved
+    # head (a fresh head's first gradients would move the trained stem), else 0
+    goal_warmup: int | None = None
     word_dropout: float = 0.0  # leave each template word of a prompt out with this probability
     init: str | None = None  # start from this checkpoint's weights and processor (fine-tune)
     n_action_steps: int | None = None  # actions executed per chunk (None: init's, else the chunk)
@@ -67,6 +73,15 @@ def _lr_lambda(cfg: TrainConfig):
             return (step + 1) / cfg.warmup
         progress = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
         return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+    return f
+
+
+def _head_lr_lambda(cfg: TrainConfig, goal_warmup: int):
+    """The goal head's schedule: the full rate while it learns alone, then the model's."""
+    model = _lr_lambda(cfg)
+
+    def f(step: int) -> float:
+        return 1.0 if step < goal_warmup else model(step)
     return f
 
 
@@ -119,6 +134,13 @@ def _data_meta(roots: list[str]) -> dict[str, Any]:
             "held_out_combos": held_out or set()}
 
 
+def _init_dir(cfg: TrainConfig) -> Path:
+    """The directory of ``cfg.init`` (a shipped name or a path)."""
+    from vlaplan.skills.policies import SHIPPED, checkpoint_path
+
+    return checkpoint_path(cfg.init) if cfg.init in SHIPPED else Path(cfg.init)
+
+
 def _init_model(cfg: TrainConfig) -> tuple[Any, Any, CheckpointMeta]:
     """Weights, processor (normalisation statistics, tokenizer) and meta of ``cfg.init``:
     fine-tuning keeps the statistics the model was trained with.
@@ -128,10 +150,8 @@ def _init_model(cfg: TrainConfig) -> tuple[Any, Any, CheckpointMeta]:
     projections, which differ in width, start fresh."""
     from vlaplan.skills.checkpoint import load_checkpoint
     from vlaplan.skills.pi0 import build_model
-    from vlaplan.skills.policies import SHIPPED, checkpoint_path
 
-    path = checkpoint_path(cfg.init) if cfg.init in SHIPPED else Path(cfg.init)
-    ckpt = load_checkpoint(path, device=cfg.device)
+    ckpt = load_checkpoint(_init_dir(cfg), device=cfg.device)
     trained = (ckpt.meta.training or {}).get("spec")
     if trained:  # record the model's real size, not the command line's defaults
         cfg.spec = ModelSpec(**{**trained, "head": cfg.policy})
@@ -198,13 +218,20 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
         else:
             model, processor = _new_model(cfg, dataset)
     model.to(cfg.device).train()
-    goal_head = None
+    goal_head, goal_warmup = None, 0
     if cfg.goal_loss > 0:
-        from vlaplan.skills.goal_aux import GoalHead
+        from vlaplan.skills.goal_aux import GoalHead, load_goal_head
         goal_head = GoalHead(model, cfg.goal_frame).to(cfg.device)
-    params = list(model.parameters()) + (list(goal_head.parameters()) if goal_head else [])
-    optim = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
-    sched = torch.optim.lr_scheduler.LambdaLR(optim, _lr_lambda(cfg))
+        restored = initial is not None and load_goal_head(goal_head, _init_dir(cfg))
+        goal_warmup = cfg.goal_warmup if cfg.goal_warmup is not None else (
+            GOAL_WARMUP if initial is not None and not restored else 0)
+    groups = [{"params": list(model.parameters())}]
+    lambdas = [_lr_lambda(cfg)]
+    if goal_head is not None:
+        groups.append({"params": list(goal_head.parameters())})
+        lambdas.append(_head_lr_lambda(cfg, goal_warmup))
+    optim = torch.optim.AdamW(groups, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    sched = torch.optim.lr_scheduler.LambdaLR(optim, lambdas)
     generator = torch.Generator().manual_seed(cfg.seed)
     word_rng = random.Random(cfg.seed)
     if cfg.resume and state_path.exists():
@@ -214,8 +241,12 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
                              " the goal loss; resume with the same --goal-loss setting")
         if goal_head is not None:
             goal_head.load_state_dict(state["goal_head"])
+        if len(state["optimizer"]["param_groups"]) != len(groups):
+            raise SkillError(f"{out} was saved by an older vlaplan (one optimizer group for "
+                             "model and goal head); it cannot be resumed, train it afresh")
         optim.load_state_dict(state["optimizer"])
         sched.load_state_dict(state["scheduler"])
+        goal_warmup = int(state.get("goal_warmup", goal_warmup))
         generator.set_state(state["generator"])
         if "word_rng" in state:
             word_rng.setstate(state["word_rng"])
@@ -255,13 +286,15 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
                          "episodes": len(dataset.episodes), "batch_size": cfg.batch_size,
                          "lr": cfg.lr, "spec": cfg.spec.model_dump(), "parameters": n_params,
                          "early_frames": cfg.early_frames, "early_weight": cfg.early_weight,
-                         "goal_loss": cfg.goal_loss,
+                         "goal_loss": cfg.goal_loss, "goal_warmup": goal_warmup,
                          "goal_frame": cfg.goal_frame, "init": cfg.init,
                          "word_dropout": cfg.word_dropout}
         save_checkpoint(out, model, processor, meta)
+        if goal_head is not None:
+            save_goal_head(goal_head, out)
         torch.save({"optimizer": optim.state_dict(), "scheduler": sched.state_dict(),
                     "generator": generator.get_state(), "step": step, "seconds": seconds,
-                    "word_rng": word_rng.getstate(),
+                    "word_rng": word_rng.getstate(), "goal_warmup": goal_warmup,
                     **({"goal_head": goal_head.state_dict()} if goal_head else {})},
                    state_path.with_suffix(".tmp"))
         state_path.with_suffix(".tmp").replace(state_path)
@@ -292,17 +325,17 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
                 loss = loss_fn(model, inputs, actions, batch["action_is_pad"].to(cfg.device),
                                generator=generator)
                 if goal_head is not None:
-                    # a fresh head on a fine-tuned model learns alone during the warm-up,
+                    # a fresh head on a fine-tuned model learns alone first (goal_warmup),
                     # so its random first gradients do not move the trained stem
                     goal_term = goal_head.loss(
                         inputs, batch["goal"], batch["goal_mask"], processor,
-                        state=batch[STATE_KEY].to(cfg.device),
-                        detach=cfg.init is not None and step < cfg.warmup)
+                        state=batch[STATE_KEY].to(cfg.device), detach=step < goal_warmup)
                     loss = loss + cfg.goal_loss * goal_term
                     goal_ema = _ema(goal_ema, float(goal_term.detach()))
                 optim.zero_grad(set_to_none=True)
                 loss.backward()
-                torch.nn.utils.clip_grad_norm_(params, 1.0)
+                for group in groups:  # each on its own: a fresh goal head's large
+                    torch.nn.utils.clip_grad_norm_(group["params"], 1.0)  # gradient must not shrink the model's
                 optim.step()
                 sched.step()
                 step += 1

@@ -323,3 +323,43 @@ def test_a_checkpoint_records_the_held_out_combinations_it_never_trained_on(tmp_
     old.pop("held_out_combos")
     meta_file.write_text(json.dumps(old))
     assert untrained_combos(VLAPolicy.from_pretrained(tmp_path / "a").meta) == set(HELD_OUT_COMBOS)
+
+
+def test_the_goal_head_is_saved_and_a_fresh_one_learns_alone_on_a_fine_tune(data, tmp_path):
+    from vlaplan.skills.goal_aux import HEAD_FILE, GoalHead, load_goal_head
+    from vlaplan.skills.train import GOAL_WARMUP
+
+    cfg = dict(data=str(data), batch_size=8, lr=3e-3, warmup=2, log_every=1, goal_loss=1.0,
+               spec=tiny_spec("pi0", stem="film"))
+    base = tmp_path / "base"
+    train(TrainConfig(out=str(base), steps=10, **cfg))
+    assert (base / HEAD_FILE).exists()
+    saved = torch.load(base / STATE_FILE, weights_only=False)["goal_head"]
+    policy = VLAPolicy.from_pretrained(base)
+    head = GoalHead(policy.model, "world")
+    assert load_goal_head(head, base)
+    assert all(torch.equal(head.state_dict()[k], saved[k]) for k in saved)
+    assert not load_goal_head(GoalHead(policy.model, "hand"), base)  # another frame: not used
+    assert policy.meta.training["goal_warmup"] == 0  # from scratch: learns with the model
+
+    # a fine-tune from a checkpoint with its head starts from it and needs no solo phase
+    tuned = tmp_path / "tuned"
+    train(TrainConfig(out=str(tuned), steps=3, init=str(base), **cfg))
+    assert VLAPolicy.from_pretrained(tuned).meta.training["goal_warmup"] == 0
+    first = json.loads((tuned / LOG_FILE).read_text().splitlines()[0])["goal_ema"]
+    # ... a checkpoint without one (saved before session 19) gets a fresh head that learns
+    # alone first, at the full rate, while the model learns only from the flow loss
+    (base / HEAD_FILE).unlink()
+    fresh = tmp_path / "fresh"
+    train(TrainConfig(out=str(fresh), steps=3, init=str(base), **{**cfg, "warmup": 10}))
+    meta = VLAPolicy.from_pretrained(fresh).meta.training
+    assert meta["goal_warmup"] == GOAL_WARMUP
+    again = json.loads((fresh / LOG_FILE).read_text().splitlines()[0])["goal_ema"]
+    assert first < again  # the saved head already predicts the goal better than a fresh one
+    lrs = [json.loads(x)["lr"] for x in (fresh / LOG_FILE).read_text().splitlines()]
+    assert lrs[0] < cfg["lr"]  # the model's rate still warms up
+    state = torch.load(fresh / STATE_FILE, weights_only=False)
+    assert state["scheduler"]["_last_lr"][1] == pytest.approx(cfg["lr"])  # the head's does not
+    # with the solo phase given as 0, the goal gradient reaches the model from the start
+    train(TrainConfig(out=str(tmp_path / "zero"), steps=1, init=str(base), goal_warmup=0, **cfg))
+    assert VLAPolicy.from_pretrained(tmp_path / "zero").meta.training["goal_warmup"] == 0
