@@ -166,19 +166,31 @@ class GraspProbe:
 
 def closed_over(closed: dict[str, Any] | None, target: str) -> str:
     """Where a grasping skill first closed its gripper: ``never closed``, ``over target``
-    (the target nearest the hand and within :data:`ON_TARGET`), ``beside target`` (nearest
-    but farther) or ``over another object``."""
+    (within :data:`ON_TARGET` of the target's centre: a block under it, at the same spot,
+    does not count against it), ``over another object`` (another one nearer) or ``beside
+    target``."""
     if closed is None:
         return "never closed"
-    if closed["nearest"] != target:
-        return "over another object"
-    return "over target" if closed["gaps"][target] <= ON_TARGET else "beside target"
+    gap = closed["gaps"].get(target, INF)
+    if gap <= ON_TARGET:
+        return "over target"
+    return "beside target" if closed["nearest"] == target else "over another object"
 
 
-def run(policy: str, seeds: list[int], n_actions: int = 10) -> list[dict[str, Any]]:
+def closed_near(closed: dict[str, Any] | None, target: str) -> str | None:
+    """The other object a grasp closed over (see :func:`closed_over`), else None."""
+    if closed_over(closed, target) != "over another object":
+        return None
+    return closed["nearest"]
+
+
+def run(policy: str, seeds: list[int], n_actions: int = 10
+        ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(a row per dispatched skill, a row per task: seed, instruction, success)."""
     ex = Executor("tabletop", policy, scene_options=LONG_SCENES["tabletop"])
     probe = ex.policy = GraspProbe(ex.policy)
     rows: list[dict[str, Any]] = []
+    episodes: list[dict[str, Any]] = []
     for seed in seeds:
         text, _ = long_task_with_plan(ex, seed, n_actions)
         started: dict[str, Any] = {}
@@ -201,11 +213,16 @@ def run(policy: str, seeds: list[int], n_actions: int = 10) -> list[dict[str, An
                              "ending": ending(objects0, after, args0),
                              "knocked": knocked(objects0, after, args0),
                              "closed": closed_over(probe.closed, args0[0])
-                             if started["skill"] in GRASPS else None})
+                             if started["skill"] in GRASPS else None,
+                             "closed_near": closed_near(probe.closed, args0[0])
+                             if started["skill"] in GRASPS else None,
+                             "target_gap": None if probe.closed is None or started["skill"]
+                             not in GRASPS else probe.closed["gaps"].get(args0[0])})
                 started.clear()
 
-        ex.run(text, seed=seed, on_event=on)
-    return rows
+        result = ex.run(text, seed=seed, on_event=on)
+        episodes.append({"seed": seed, "task": text, "success": bool(result.success)})
+    return rows, episodes
 
 
 def summarise(rows: list[dict[str, Any]], measure: str = "nearest"
@@ -288,8 +305,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--plot", default=None, metavar="OUT.png",
                     help="success per bucket as bar charts (needs matplotlib)")
     args = ap.parse_args(argv)
-    rows = run(args.policy, list(range(args.first_seed, args.first_seed + args.seeds)),
-               args.actions)
+    rows, episodes = run(args.policy, list(range(args.first_seed, args.first_seed + args.seeds)),
+                         args.actions)
     summary = {m: summarise(rows, m) for m in BUCKETS}
     console = Console()
     for measure, by_skill in summary.items():
@@ -319,8 +336,11 @@ def main(argv: list[str] | None = None) -> int:
         for key, (failed, n) in cells.items():
             table.add_row(skill, key, str(failed), str(n))
     console.print(table)
+    done = [e["seed"] for e in episodes if e["success"]]
+    console.print(f"tasks finished: {len(done)}/{len(episodes)} (seeds {done})")
     if args.json:
-        write_json(args.json, args, summary=summary, endings=ends, grasps=closes, rows=rows)
+        write_json(args.json, args, summary=summary, endings=ends, grasps=closes, rows=rows,
+                   episodes=episodes)
     if args.plot:
         console.print(plot(summary, Path(args.plot), f"{args.policy}, seeds {args.first_seed}-"
                                                       f"{args.first_seed + args.seeds - 1}"))

@@ -50,6 +50,8 @@ def test_report_buckets_every_dispatched_skill(tmp_path):
     assert grasping and all(r["closed"] == "over target" for r in grasping)
     assert all(r["closed"] is None for r in rows if r["skill"] not in sc.GRASPS)
     assert data["grasps"] == sc.grasps(rows)
+    assert all(r["closed_near"] is None and r["target_gap"] <= sc.ON_TARGET for r in grasping)
+    assert [e["seed"] for e in data["episodes"]] == [0] and data["episodes"][0]["success"]
 
 
 def test_level_and_grip_read_the_stack_and_the_hand():
@@ -120,7 +122,12 @@ def test_closed_over_names_where_the_gripper_first_closed():
     closed = {"nearest": "a", "gaps": {"a": 0.01, "b": 0.05}, "z": 0.03}
     assert sc.closed_over(closed, "a") == "over target"
     assert sc.closed_over({**closed, "gaps": {"a": 0.025, "b": 0.05}}, "a") == "beside target"
-    assert sc.closed_over({**closed, "nearest": "b"}, "a") == "over another object"
+    far = {"nearest": "b", "gaps": {"a": 0.03, "b": 0.01}, "z": 0.03}
+    assert sc.closed_over(far, "a") == "over another object" and sc.closed_near(far, "a") == "b"
+    # a block under the target (unstack) stands at the same spot: still over the target
+    assert sc.closed_over({**closed, "nearest": "b", "gaps": {"a": 0.01, "b": 0.009}}, "a") \
+        == "over target"
+    assert sc.closed_near(closed, "a") is None and sc.closed_near(None, "a") is None
     rows = [{"skill": "pick", "outcome": "succeeded", "closed": "over target"},
             {"skill": "pick", "outcome": "budget_exhausted", "closed": "never closed"},
             {"skill": "stack", "outcome": "succeeded", "closed": None}]
