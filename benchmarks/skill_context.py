@@ -45,13 +45,14 @@ from vlaplan.skills.contract import PRIVILEGED_KEY  # noqa: E402
 from vlaplan.world_model.predicates import held, is_flat, is_on  # noqa: E402
 
 INF = float("inf")
-#: measure -> (lower, upper, label) buckets of the report
+#: measure -> (lower, upper, label) buckets of the report; the first one takes everything
+#: below its upper bound (a block knocked behind the robot's base has x < 0)
 BUCKETS = {
-    "nearest": ((0.0, 0.07, "< 7 cm"), (0.07, 0.09, "7-9 cm"), (0.09, INF, ">= 9 cm")),
-    "level": ((1, 2, "1 block"), (2, 3, "2"), (3, 4, "3"), (4, INF, "4+")),
-    "grip": ((0.0, 0.005, "< 5 mm"), (0.005, 0.01, "5-10 mm"), (0.01, INF, ">= 10 mm")),
-    "side": ((0.0, 0.1, "< 10 cm"), (0.1, 0.2, "10-20 cm"), (0.2, INF, ">= 20 cm")),
-    "reach": ((0.0, 0.45, "< 45 cm"), (0.45, 0.55, "45-55 cm"), (0.55, INF, ">= 55 cm")),
+    "nearest": ((-INF, 0.07, "< 7 cm"), (0.07, 0.09, "7-9 cm"), (0.09, INF, ">= 9 cm")),
+    "level": ((-INF, 2, "1 block"), (2, 3, "2"), (3, 4, "3"), (4, INF, "4+")),
+    "grip": ((-INF, 0.005, "< 5 mm"), (0.005, 0.01, "5-10 mm"), (0.01, INF, ">= 10 mm")),
+    "side": ((-INF, 0.1, "< 10 cm"), (0.1, 0.2, "10-20 cm"), (0.2, INF, ">= 20 cm")),
+    "reach": ((-INF, 0.45, "< 45 cm"), (0.45, 0.55, "45-55 cm"), (0.55, INF, ">= 55 cm")),
 }
 TITLES = {"nearest": "the nearest object in another stack",
           "level": "the height it works at (blocks in the stack)",
@@ -232,7 +233,7 @@ def summarise(rows: list[dict[str, Any]], measure: str = "nearest"
     buckets = BUCKETS[measure]
     out: dict[str, dict[str, list[int]]] = defaultdict(lambda: {b[2]: [0, 0] for b in buckets})
     for r in rows:
-        if r.get(measure) is None:
+        if r.get(measure) is None or r[measure] != r[measure]:  # not measured, or NaN
             continue
         label = next(b[2] for b in buckets if b[0] <= r[measure] < b[1])
         out[r["skill"]][label][0] += r["outcome"] == "succeeded"

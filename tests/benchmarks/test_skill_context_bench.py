@@ -73,6 +73,9 @@ def test_level_and_grip_read_the_stack_and_the_hand():
     rows = [{"skill": "stack", "level": 2, "outcome": "succeeded"},
             {"skill": "stack", "level": 5, "outcome": "budget_exhausted"},
             {"skill": "place", "level": None, "outcome": "succeeded"}]
+    behind = [{"skill": "pick", "reach": -0.02, "outcome": "succeeded"},  # behind the base
+              {"skill": "pick", "reach": float("nan"), "outcome": "succeeded"}]
+    assert sc.summarise(behind, "reach")["pick"]["< 45 cm"] == [1, 1]
     assert sc.summarise(rows, "level") == {"stack": {"1 block": [0, 0], "2": [1, 1], "3": [0, 0],
                                                      "4+": [0, 1]}}
 
