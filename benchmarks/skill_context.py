@@ -296,6 +296,17 @@ def plot(summary: dict[str, dict[str, dict[str, list[int]]]], out: Path, title: 
     return save_figure(fig, out)
 
 
+def failure_table(cells_by_skill: dict[str, dict[str, list[int]]], what: str, title: str) -> Table:
+    """skill, ``what`` (an ending, where a grasp closed), failed, dispatched."""
+    table = Table(title=title)
+    for col in ("skill", what, "failed", "dispatched"):
+        table.add_column(col, justify="left" if col in ("skill", what) else "right")
+    for skill, cells in cells_by_skill.items():
+        for key, (failed, n) in cells.items():
+            table.add_row(skill, key, str(failed), str(n))
+    return table
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--policy", default="vla", help="vla, vla-tokens, scripted or a checkpoint")
@@ -320,23 +331,11 @@ def main(argv: list[str] | None = None) -> int:
             table.add_row(skill, *(f"{s}/{n}" + (f" ({100 * s / n:.0f}%)" if n else "")
                                    for s, n in cells.values()))
         console.print(table)
-    ends = endings(rows)
-    table = Table(title="How each skill ended (failed/dispatched): where its first argument "
-                        "is, and whether it moved other objects")
-    for col in ("skill", "ending", "failed", "dispatched"):
-        table.add_column(col, justify="left" if col in ("skill", "ending") else "right")
-    for skill, cells in ends.items():
-        for key, (failed, n) in cells.items():
-            table.add_row(skill, key, str(failed), str(n))
-    console.print(table)
-    closes = grasps(rows)
-    table = Table(title="Where each grasp first closed the gripper (failed/dispatched)")
-    for col in ("skill", "closed", "failed", "dispatched"):
-        table.add_column(col, justify="left" if col in ("skill", "closed") else "right")
-    for skill, cells in closes.items():
-        for key, (failed, n) in cells.items():
-            table.add_row(skill, key, str(failed), str(n))
-    console.print(table)
+    ends, closes = endings(rows), grasps(rows)
+    console.print(failure_table(ends, "ending", "How each skill ended (failed/dispatched): "
+                                "where its first argument is, and whether it moved other objects"))
+    console.print(failure_table(closes, "closed", "Where each grasp first closed the gripper "
+                                "(failed/dispatched)"))
     done = [e["seed"] for e in episodes if e["success"]]
     console.print(f"tasks finished: {len(done)}/{len(episodes)} (seeds {done})")
     if args.json:
