@@ -218,6 +218,7 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
         else:
             model, processor = _new_model(cfg, dataset)
     model.to(cfg.device).train()
+    state = torch.load(state_path, weights_only=False) if cfg.resume and state_path.exists() else None
     goal_head, goal_warmup = None, 0
     if cfg.goal_loss > 0:
         from vlaplan.skills.goal_aux import GoalHead, load_goal_head
@@ -225,6 +226,8 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
         restored = initial is not None and load_goal_head(goal_head, _init_dir(cfg))
         goal_warmup = cfg.goal_warmup if cfg.goal_warmup is not None else (
             GOAL_WARMUP if initial is not None and not restored else 0)
+        if state is not None:  # the schedules below must know it: a resume goes on with it
+            goal_warmup = int(state.get("goal_warmup", goal_warmup))
     groups = [{"params": list(model.parameters())}]
     lambdas = [_lr_lambda(cfg)]
     if goal_head is not None:
@@ -234,8 +237,7 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
     sched = torch.optim.lr_scheduler.LambdaLR(optim, lambdas)
     generator = torch.Generator().manual_seed(cfg.seed)
     word_rng = random.Random(cfg.seed)
-    if cfg.resume and state_path.exists():
-        state = torch.load(state_path, weights_only=False)
+    if state is not None:
         if (goal_head is not None) != ("goal_head" in state):
             raise SkillError(f"{out} was trained {'with' if 'goal_head' in state else 'without'}"
                              " the goal loss; resume with the same --goal-loss setting")
@@ -246,7 +248,6 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
                              "model and goal head); it cannot be resumed, train it afresh")
         optim.load_state_dict(state["optimizer"])
         sched.load_state_dict(state["scheduler"])
-        goal_warmup = int(state.get("goal_warmup", goal_warmup))
         generator.set_state(state["generator"])
         if "word_rng" in state:
             word_rng.setstate(state["word_rng"])
@@ -334,8 +335,10 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
                     goal_ema = _ema(goal_ema, float(goal_term.detach()))
                 optim.zero_grad(set_to_none=True)
                 loss.backward()
-                for group in groups:  # each on its own: a fresh goal head's large
-                    torch.nn.utils.clip_grad_norm_(group["params"], 1.0)  # gradient must not shrink the model's
+                # each group on its own: a fresh goal head's large gradient must not
+                # shrink the model's
+                for group in groups:
+                    torch.nn.utils.clip_grad_norm_(group["params"], 1.0)
                 optim.step()
                 sched.step()
                 step += 1

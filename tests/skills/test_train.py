@@ -360,6 +360,13 @@ def test_the_goal_head_is_saved_and_a_fresh_one_learns_alone_on_a_fine_tune(data
     assert lrs[0] < cfg["lr"]  # the model's rate still warms up
     state = torch.load(fresh / STATE_FILE, weights_only=False)
     assert state["scheduler"]["_last_lr"][1] == pytest.approx(cfg["lr"])  # the head's does not
+    # resumed within the solo phase, the head keeps it (and its full rate)
+    train(TrainConfig(out=str(fresh), steps=5, init=str(base), resume=True,
+                      **{**cfg, "warmup": 10}))
+    state = torch.load(fresh / STATE_FILE, weights_only=False)
+    assert state["goal_warmup"] == GOAL_WARMUP and state["step"] == 5
+    assert state["scheduler"]["_last_lr"][1] == pytest.approx(cfg["lr"])
+    assert state["scheduler"]["_last_lr"][0] < cfg["lr"]
     # with the solo phase given as 0, the goal gradient reaches the model from the start
     train(TrainConfig(out=str(tmp_path / "zero"), steps=1, init=str(base), goal_warmup=0, **cfg))
     assert VLAPolicy.from_pretrained(tmp_path / "zero").meta.training["goal_warmup"] == 0
