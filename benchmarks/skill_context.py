@@ -185,6 +185,14 @@ def closed_near(closed: dict[str, Any] | None, target: str) -> str | None:
     return closed["nearest"]
 
 
+def grasp_fields(skill: str, closed: dict[str, Any] | None, target: str) -> dict[str, Any]:
+    """A row's ``closed``, ``closed_near`` and ``target_gap`` (all None but for a grasp)."""
+    if skill not in GRASPS:
+        return {"closed": None, "closed_near": None, "target_gap": None}
+    return {"closed": closed_over(closed, target), "closed_near": closed_near(closed, target),
+            "target_gap": None if closed is None else closed["gaps"].get(target)}
+
+
 def run(policy: str, seeds: list[int], n_actions: int = 10
         ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(a row per dispatched skill, a row per task: seed, instruction, success)."""
@@ -213,12 +221,7 @@ def run(policy: str, seeds: list[int], n_actions: int = 10
                 rows.append({"seed": seed, **started, "outcome": event.step.outcome.value,
                              "ending": ending(objects0, after, args0),
                              "knocked": knocked(objects0, after, args0),
-                             "closed": closed_over(probe.closed, args0[0])
-                             if started["skill"] in GRASPS else None,
-                             "closed_near": closed_near(probe.closed, args0[0])
-                             if started["skill"] in GRASPS else None,
-                             "target_gap": None if probe.closed is None or started["skill"]
-                             not in GRASPS else probe.closed["gaps"].get(args0[0])})
+                             **grasp_fields(started["skill"], probe.closed, args0[0])})
                 started.clear()
 
         result = ex.run(text, seed=seed, on_event=on)
@@ -241,30 +244,28 @@ def summarise(rows: list[dict[str, Any]], measure: str = "nearest"
     return {k: dict(v) for k, v in sorted(out.items())}
 
 
-def endings(rows: list[dict[str, Any]]) -> dict[str, dict[str, list[int]]]:
-    """skill -> ending -> [failed, dispatched] (see :func:`ending`), plus ``knocked
-    others``: skills that moved an object they were not about."""
+def failures_by(rows: list[dict[str, Any]], keys: Any) -> dict[str, dict[str, list[int]]]:
+    """skill -> key -> [failed, dispatched], each row counted under every key of
+    ``keys(row)`` (a list; empty: not counted)."""
     out: dict[str, dict[str, list[int]]] = defaultdict(dict)
     for r in rows:
-        keys = [r["ending"]] + (["knocked others"] if r["knocked"] else [])
-        for key in keys:
+        for key in keys(r):
             cell = out[r["skill"]].setdefault(key, [0, 0])
             cell[0] += r["outcome"] != "succeeded"
             cell[1] += 1
     return {k: dict(sorted(v.items())) for k, v in sorted(out.items())}
 
 
+def endings(rows: list[dict[str, Any]]) -> dict[str, dict[str, list[int]]]:
+    """skill -> ending -> [failed, dispatched] (see :func:`ending`), plus ``knocked
+    others``: skills that moved an object they were not about."""
+    return failures_by(rows, lambda r: [r["ending"]] + (["knocked others"] if r["knocked"] else []))
+
+
 def grasps(rows: list[dict[str, Any]]) -> dict[str, dict[str, list[int]]]:
     """pick/unstack -> where the gripper first closed (:func:`closed_over`) -> [failed,
     dispatched]."""
-    out: dict[str, dict[str, list[int]]] = defaultdict(dict)
-    for r in rows:
-        if r.get("closed") is None:
-            continue
-        cell = out[r["skill"]].setdefault(r["closed"], [0, 0])
-        cell[0] += r["outcome"] != "succeeded"
-        cell[1] += 1
-    return {k: dict(sorted(v.items())) for k, v in sorted(out.items())}
+    return failures_by(rows, lambda r: [] if r.get("closed") is None else [r["closed"]])
 
 
 def plot(summary: dict[str, dict[str, dict[str, list[int]]]], out: Path, title: str) -> str:

@@ -87,10 +87,13 @@ class Dispatcher:
     def _assume(self) -> None:
         self.assumed = {}
         if self.ex.loose_support:
-            priv = (self.obs or {}).get(PRIVILEGED_KEY) or {}
-            self.assumed = loose_support(self.observed, priv.get("objects", {}), self.movable(),
+            self.assumed = loose_support(self.observed, self.seen_objects(), self.movable(),
                                          self.goal, self.runtime.arity)
         self.atoms = with_assumed(self.observed, self.assumed, self.runtime.arity)
+
+    def seen_objects(self) -> dict[str, Any]:
+        """The latest observation's privileged objects by name (pose, size, contacts)."""
+        return ((self.obs or {}).get(PRIVILEGED_KEY) or {}).get("objects", {})
 
     def movable(self) -> list[str]:
         """The objects that can fall over or be carried (not drawers, bins, containers)."""
@@ -109,9 +112,8 @@ class Dispatcher:
         """Movable objects crowding ``action``'s arguments (the ones not in the hand): in
         another stack, with their centre within :data:`CROWDED` of an argument's on the
         table plane."""
-        objects = ((self.obs or {}).get(PRIVILEGED_KEY) or {}).get("objects", {})
         movable = set(self.movable())
-        return sorted(name for name, gap in other_stacks(objects, action.args).items()
+        return sorted(name for name, gap in other_stacks(self.seen_objects(), action.args).items()
                       if name in movable and gap < CROWDED)
 
     # -- faults --------------------------------------------------------------------
@@ -225,8 +227,7 @@ class Dispatcher:
         (executor.seating) until a plan has set that support down again."""
         askew = None
         if verdict.reason == "UNSTABLE" and self.runtime.places_known:
-            objects = ((self.obs or {}).get(PRIVILEGED_KEY) or {}).get("objects", {})
-            askew = askew_support(action, objects, self.atoms, self.runtime.locates)
+            askew = askew_support(action, self.seen_objects(), self.atoms, self.runtime.locates)
         why = f"the twin: {verdict.reason}" + (
             f", resting askew: {literal_text(askew)}" if askew else "")
         self.bans.add(action, why, self.atoms, verdict.objects,
