@@ -15,7 +15,9 @@ untouched, on its target, on another block, on the table, tilted) and whether it
 objects it was not about (session 13: the learned stacks that fail leave the block on the
 table, the learned picks that fail mostly leave it untouched), and for picks and unstacks
 where the hand was when the gripper first closed (over the target, beside it, over
-another object, or never; session 19).
+another object, or never; session 19), and for stacks where it was when the gripper first
+opened (over the block to stack on, beside it, over another object) and how high above
+that block's centre (session 20).
 
     .venv/bin/python benchmarks/skill_context.py --policy vla --seeds 25 --json out.json \
         --plot out.png   # the plot needs matplotlib: pip install -e '.[bench]'
@@ -131,12 +133,14 @@ def knocked(objects0: dict[str, Any], objects1: dict[str, Any], args: tuple[str,
 
 ON_TARGET = 0.015  # m: a grasp closed within this of the target's centre (table plane) is over it
 GRASPS = ("pick", "unstack")
+RELEASES = ("stack",)
 
 
 class GraspProbe:
-    """Wraps the executor's policy; notes where the hand is when a skill first closes its
-    gripper (the sign of the gripper command first flips): the nearest object on the
-    table plane, its distance and the hand's height."""
+    """Wraps the executor's policy; notes where the hand is when a skill first turns its
+    gripper command (its sign first flips: closing for a pick, opening for a stack): the
+    nearest object on the table plane, every object's distance and height below the hand,
+    and the hand's height."""
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
@@ -161,7 +165,10 @@ class GraspProbe:
             gaps = {n: float(np.linalg.norm(plane(o) - hand[:2]))
                     for n, o in priv["objects"].items() if not held(o)}
             near = min(gaps, key=gaps.get, default=None)
-            self.closed = {"nearest": near, "gaps": gaps, "z": float(hand[2])}
+            heights = {n: float(hand[2] - o["pos"][2])
+                       for n, o in priv["objects"].items() if not held(o)}
+            self.closed = {"nearest": near, "gaps": gaps, "z": float(hand[2]),
+                           "heights": heights}
         return act
 
 
@@ -185,12 +192,24 @@ def closed_near(closed: dict[str, Any] | None, target: str) -> str | None:
     return closed["nearest"]
 
 
-def grasp_fields(skill: str, closed: dict[str, Any] | None, target: str) -> dict[str, Any]:
-    """A row's ``closed``, ``closed_near`` and ``target_gap`` (all None but for a grasp)."""
-    if skill not in GRASPS:
-        return {"closed": None, "closed_near": None, "target_gap": None}
-    return {"closed": closed_over(closed, target), "closed_near": closed_near(closed, target),
-            "target_gap": None if closed is None else closed["gaps"].get(target)}
+def grasp_fields(skill: str, closed: dict[str, Any] | None, args: tuple[str, ...]
+                 ) -> dict[str, Any]:
+    """A row's ``closed``, ``closed_near`` and ``target_gap`` for a grasp (its target: the
+    first argument), ``released``, ``release_gap`` and ``release_height`` (the hand above
+    the destination block's centre) for a stack (its destination: the second); None
+    where they do not apply."""
+    out: dict[str, Any] = dict.fromkeys(("closed", "closed_near", "target_gap", "released",
+                                         "release_gap", "release_height"))
+    if skill in GRASPS:
+        target = args[0]
+        out.update(closed=closed_over(closed, target), closed_near=closed_near(closed, target),
+                   target_gap=None if closed is None else closed["gaps"].get(target))
+    elif skill in RELEASES and len(args) > 1:
+        target = args[1]
+        out.update(released=closed_over(closed, target).replace("closed", "opened"),
+                   release_gap=None if closed is None else closed["gaps"].get(target),
+                   release_height=None if closed is None else closed["heights"].get(target))
+    return out
 
 
 def run(policy: str, seeds: list[int], n_actions: int = 10
@@ -221,7 +240,7 @@ def run(policy: str, seeds: list[int], n_actions: int = 10
                 rows.append({"seed": seed, **started, "outcome": event.step.outcome.value,
                              "ending": ending(objects0, after, args0),
                              "knocked": knocked(objects0, after, args0),
-                             **grasp_fields(started["skill"], probe.closed, args0[0])})
+                             **grasp_fields(started["skill"], probe.closed, args0)})
                 started.clear()
 
         result = ex.run(text, seed=seed, on_event=on)
@@ -263,9 +282,10 @@ def endings(rows: list[dict[str, Any]]) -> dict[str, dict[str, list[int]]]:
 
 
 def grasps(rows: list[dict[str, Any]]) -> dict[str, dict[str, list[int]]]:
-    """pick/unstack -> where the gripper first closed (:func:`closed_over`) -> [failed,
-    dispatched]."""
-    return failures_by(rows, lambda r: [] if r.get("closed") is None else [r["closed"]])
+    """pick/unstack -> where the gripper first closed (:func:`closed_over`), stack -> where
+    it first opened -> [failed, dispatched]."""
+    return failures_by(rows, lambda r: [r[k] for k in ("closed", "released")
+                                        if r.get(k) is not None])
 
 
 def plot(summary: dict[str, dict[str, dict[str, list[int]]]], out: Path, title: str) -> str:
@@ -335,8 +355,8 @@ def main(argv: list[str] | None = None) -> int:
     ends, closes = endings(rows), grasps(rows)
     console.print(failure_table(ends, "ending", "How each skill ended (failed/dispatched): "
                                 "where its first argument is, and whether it moved other objects"))
-    console.print(failure_table(closes, "closed", "Where each grasp first closed the gripper "
-                                "(failed/dispatched)"))
+    console.print(failure_table(closes, "gripper turned", "Where each grasp first closed "
+                                "the gripper, each stack first opened it (failed/dispatched)"))
     done = [e["seed"] for e in episodes if e["success"]]
     console.print(f"tasks finished: {len(done)}/{len(episodes)} (seeds {done})")
     if args.json:

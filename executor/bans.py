@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from vlaplan.executor.relocation import REASON
 from vlaplan.planner.atoms import Atom
 
 Key = tuple[str, tuple[str, ...]]
@@ -91,6 +92,11 @@ class Bans:
     def by_twin(self) -> list[Key]:
         """Bans that are the twin's refusals (not repeated failures)."""
         return [k for k, why in self.why.items() if why.startswith("the twin")]
+
+    def advisory(self) -> list[Key]:
+        """Bans that are advice, not verdicts: destinations to move first
+        (executor.relocation); a planner that cannot honour them is asked without them."""
+        return [k for k, why in self.why.items() if why.startswith(REASON)]
 
     def explain(self) -> list[str]:
         """``(pick a): why; until a plan changes (on-table b) ...`` per ban, in order."""

@@ -16,6 +16,7 @@ from vlaplan.executor.bans import Bans
 from vlaplan.executor.crowding import CROWDED, other_stacks
 from vlaplan.executor.loose import loose_support, with_assumed
 from vlaplan.executor.planning import action_text, literal_text, plan_still_valid, unsupported
+from vlaplan.executor.relocation import MISSES, REASON, Misses, destinations, grounded_supports, spots_of
 from vlaplan.executor.result import CheckRecord, InjectedFault, StepOutcome, StepRecord
 from vlaplan.executor.runtime import FIXTURE_TYPES
 from vlaplan.executor.seating import askew_support
@@ -52,6 +53,8 @@ class Dispatcher:
         self.types = self.runtime.object_types(objects)
         self.bans = Bans()  # ground actions ruled out, each scoped (executor.bans)
         self._failures: dict[tuple[Any, frozenset], int] = {}
+        self._misses = Misses()  # failures at destinations that stayed put (executor.relocation)
+        self._failed: dict[Any, int] = {}  # failed dispatches per ground action
         self.override: set[tuple[str, tuple[str, ...]]] = set()  # dispatch despite the twin
         self.obs: Any = None
         self.observed: frozenset = frozenset()  # the domain's classifiers on the latest observation
@@ -201,11 +204,14 @@ class Dispatcher:
             if key in self.bans.by_twin():
                 self.bans.lift(key)  # accepted now
         before = self.atoms
+        stay = self._destinations(action)
         self._dispatch(action, record)
         if record.outcome in (StepOutcome.POLICY_ERROR, StepOutcome.SIMULATOR_ERROR,
                               StepOutcome.INTERRUPTED):
             from vlaplan.executor.loop import _Stop
             raise _Stop(record.reason)
+        if record.outcome != StepOutcome.SUCCEEDED:
+            self._failed[key] = self._failed.get(key, 0) + 1
         if record.outcome != StepOutcome.SUCCEEDED and self.atoms == before:
             # It failed and changed nothing.  More tries (from another arm pose, with other
             # policy noise), then it is ruled out while the world stays like this.
@@ -220,7 +226,32 @@ class Dispatcher:
                               moved=self.runtime.locates if self.runtime.places_known else None)
             else:
                 record.retry = retry
+        elif record.outcome != StepOutcome.SUCCEEDED and retry and stay and self.ex.relocate:
+            self._note_miss(action, key, stay)
         return record
+
+    def _destinations(self, action: Any) -> dict[str, Any]:
+        """Where the movable objects ``action`` needs to stay put stand (executor.relocation);
+        empty where the lexicon does not say what places an object."""
+        if not self.runtime.places_known:
+            return {}
+        movable = set(self.movable())
+        objects = self.seen_objects()
+        names = [n for n in destinations(action, objects, self.runtime.locates) if n in movable]
+        return spots_of(names, objects)
+
+    def _note_miss(self, action: Any, key: Any, stay: dict[str, Any]) -> None:
+        """A failure that changed the world: after :data:`MISSES` of them with the
+        destinations where they were, rule the action out until a plan has moved those
+        resting on the table (or on anything else that is not a movable object)."""
+        if self._misses.note(key, stay) < MISSES:
+            return
+        scope = grounded_supports(stay, self.atoms, self.movable(), self.runtime.locates)
+        if scope:
+            names = ", ".join(a.args[0] for a in scope)
+            self.bans.add(action, f"{REASON} {MISSES} times with {names} where "
+                          f"{'it stands' if len(scope) == 1 else 'they stand'}: move "
+                          f"{'it' if len(scope) == 1 else 'them'} first", self.atoms, scope=scope)
 
     def _ban_refused(self, action: Any, verdict: CheckRecord) -> None:
         """Rule out an action the twin refused; an UNSTABLE one over an askew support
@@ -262,7 +293,7 @@ class Dispatcher:
         t0 = perf_counter()
         try:
             self._inject_due(None)
-            record.ready_frames = self._to_ready(prompt)
+            record.ready_frames = self._to_ready(prompt, (action.name, tuple(action.args)))
             reached, frames, why = self._closed_loop(skill, action, prompt, budget, record.index)
             record.frames = frames
             record.outcome = StepOutcome.SUCCEEDED if reached else StepOutcome.BUDGET_EXHAUSTED
@@ -315,19 +346,26 @@ class Dispatcher:
             record.reason = ""
         self._close(record)
 
-    def _to_ready(self, prompt: str) -> int:
+    def _to_ready(self, prompt: str, key: Any = None) -> int:
         """Bring the hand to the scene's ready pose before a skill (``Executor(ready_pose=True)``);
-        returns the control steps it took (0 when off or already there)."""
+        returns the control steps it took (0 when off or already there).  An action that
+        already failed in this run starts from a seeded random offset of that pose
+        (``Executor(retry_jitter=...)``): from the same pose a learned policy sees the
+        same images and tends to fail the same way again."""
         scene = getattr(self.robot, "scene", None)
         if not self.ex.ready_pose or scene is None:
             return 0
-        from vlaplan.world_model.ready_pose import move_to_ready, ready_target
+        from vlaplan.world_model.ready_pose import home_offset, move_to_ready, ready_target
 
         def on_frame(obs: Any, act: Any, step: int) -> None:
             if self.recorder is not None:
                 self.recorder.add(obs, prompt)
 
         target, yaw = ready_target(scene, (self.obs or {}).get(PRIVILEGED_KEY))
+        if self.ex.retry_jitter > 0 and self._failed.get(key):
+            rng = np.random.default_rng([0 if self.seed is None else self.seed, self.step])
+            dpos, dyaw = home_offset(rng, self.ex.retry_jitter, rise_only=True)
+            target, yaw = target + dpos, yaw + dyaw
         holding = any(a[0] == "holding" for a in self.atoms)
         try:
             steps, obs = move_to_ready(self.robot, target, yaw, holding, on_frame=on_frame)

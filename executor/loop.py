@@ -28,6 +28,10 @@ from vlaplan.executor.result import ExecutionResult, PlanRecord, ReplanRecord
 from vlaplan.executor.runtime import DomainRuntime
 from vlaplan.planner.errors import ExecutionError, InstructionNotUnderstood
 
+# m: how far from its ready pose a retried skill may start (Executor's ``retry_jitter``);
+# the demonstrations start up to 0.15 m from it (``collect --home-jitter``).
+RETRY_JITTER = 0.08
+
 # Twin verdicts after which the same ground action is not tried again in this run.
 _STICKY = {"UNREACHABLE", "COLLISION", "GRASP_INFEASIBLE", "UNSTABLE", "EFFECT_MISMATCH",
            "UNSUPPORTED_ACTION", "UNKNOWN_OBJECT"}
@@ -68,6 +72,14 @@ class Executor:
     (rise, then travel; ``vlaplan.world_model.ready_pose``), where learned skills are
     trained to start; off, a skill starts wherever the previous one left the arm.  None
     (default): on for every policy but the privileged scripted expert, which starts anywhere.
+    ``retry_jitter`` (m): a skill dispatched again after it failed in this run starts from
+    its ready pose offset at random by up to this much (x and y; half of it upwards; twice
+    it in radians of yaw), as the demonstrations' start poses vary (``collect
+    --home-jitter``); 0 starts every try from the same pose.
+    ``relocate``: when a skill failed twice while the objects it needs to stay put (the
+    block to stack on) stood where they were, a plan must move those resting on the table
+    before trying it again (``vlaplan.executor.relocation``); off, it is tried where they
+    stand until the replans run out.
     ``loose_support``: plan with an assumed support atom for an object that no classifier
     places but that touches the table or lies on blocks (``vlaplan.executor.loose``; the
     plans record what they assumed, success is judged on observed atoms only); off, such an
@@ -80,10 +92,15 @@ class Executor:
                  check_stages: Any = "auto", scene_options: dict[str, Any] | None = None,
                  render: bool | None = None, when_blocked: str = "stop",
                  attempts: int = 3, ready_pose: bool | None = None,
+                 retry_jitter: float = RETRY_JITTER, relocate: bool = True,
                  loose_support: bool = True) -> None:
         if attempts < 1:
             raise ExecutionError(f"attempts must be >= 1, got {attempts}")
         self.attempts = attempts
+        if not 0.0 <= retry_jitter <= 0.25:
+            raise ExecutionError(f"retry_jitter must be in [0, 0.25] m, got {retry_jitter}")
+        self.retry_jitter = float(retry_jitter)
+        self.relocate = bool(relocate)
         self.loose_support = loose_support
         if max_replans < 0:
             raise ExecutionError(f"max_replans must be >= 0, got {max_replans}")
@@ -327,6 +344,11 @@ class Executor:
         stale = d.bans.stale(d.atoms)
         if not res.solved and stale:  # the world moved since those verdicts: ask again
             for key in stale:
+                d.bans.lift(key)
+            res = attempt()
+        advice = d.bans.advisory()
+        if not res.solved and advice:  # moving a missed destination first is impossible here
+            for key in advice:
                 d.bans.lift(key)
             res = attempt()
         twin = d.bans.by_twin()

@@ -167,3 +167,20 @@ def test_the_probe_records_the_first_close_and_forwards_the_rest():
     assert probe.speed == 7  # anything else goes to the wrapped policy
     probe.reset()
     assert probe.closed is None
+
+
+def test_a_stack_reports_where_and_how_high_the_gripper_first_opened():
+    opened = {"nearest": "b", "gaps": {"b": 0.004, "c": 0.09}, "z": 0.10,
+              "heights": {"b": 0.08, "c": 0.08}}
+    row = sc.grasp_fields("stack", opened, ("a", "b"))
+    assert row["released"] == "over target" and abs(row["release_height"] - 0.08) < 1e-9
+    assert row["closed"] is None and abs(row["release_gap"] - 0.004) < 1e-9
+    off = {**opened, "nearest": "c", "gaps": {"b": 0.05, "c": 0.01}}
+    assert sc.grasp_fields("stack", off, ("a", "b"))["released"] == "over another object"
+    assert sc.grasp_fields("stack", None, ("a", "b"))["released"] == "never opened"
+    pick = sc.grasp_fields("pick", opened, ("b",))
+    assert pick["closed"] == "over target" and pick["released"] is None
+    rows = [{"skill": "stack", "outcome": "succeeded", "closed": None, "released": "over target"},
+            {"skill": "stack", "outcome": "budget_exhausted", "closed": None,
+             "released": "beside target"}]
+    assert sc.grasps(rows) == {"stack": {"beside target": [1, 1], "over target": [0, 1]}}
