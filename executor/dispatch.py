@@ -54,7 +54,6 @@ class Dispatcher:
         self.bans = Bans()  # ground actions ruled out, each scoped (executor.bans)
         self._failures: dict[tuple[Any, frozenset], int] = {}
         self._misses = Misses()  # failures at destinations that stayed put (executor.relocation)
-        self._failed: dict[Any, int] = {}  # failed dispatches per ground action
         self.override: set[tuple[str, tuple[str, ...]]] = set()  # dispatch despite the twin
         self.obs: Any = None
         self.observed: frozenset = frozenset()  # the domain's classifiers on the latest observation
@@ -210,8 +209,6 @@ class Dispatcher:
                               StepOutcome.INTERRUPTED):
             from vlaplan.executor.loop import _Stop
             raise _Stop(record.reason)
-        if record.outcome != StepOutcome.SUCCEEDED:
-            self._failed[key] = self._failed.get(key, 0) + 1
         if record.outcome != StepOutcome.SUCCEEDED and self.atoms == before:
             # It failed and changed nothing.  More tries (from another arm pose, with other
             # policy noise), then it is ruled out while the world stays like this.
@@ -293,7 +290,7 @@ class Dispatcher:
         t0 = perf_counter()
         try:
             self._inject_due(None)
-            record.ready_frames = self._to_ready(prompt, (action.name, tuple(action.args)))
+            record.ready_frames = self._to_ready(prompt)
             reached, frames, why = self._closed_loop(skill, action, prompt, budget, record.index)
             record.frames = frames
             record.outcome = StepOutcome.SUCCEEDED if reached else StepOutcome.BUDGET_EXHAUSTED
@@ -346,26 +343,19 @@ class Dispatcher:
             record.reason = ""
         self._close(record)
 
-    def _to_ready(self, prompt: str, key: Any = None) -> int:
+    def _to_ready(self, prompt: str) -> int:
         """Bring the hand to the scene's ready pose before a skill (``Executor(ready_pose=True)``);
-        returns the control steps it took (0 when off or already there).  An action that
-        already failed in this run starts from a seeded random offset of that pose
-        (``Executor(retry_jitter=...)``): from the same pose a learned policy sees the
-        same images and tends to fail the same way again."""
+        returns the control steps it took (0 when off or already there)."""
         scene = getattr(self.robot, "scene", None)
         if not self.ex.ready_pose or scene is None:
             return 0
-        from vlaplan.world_model.ready_pose import home_offset, move_to_ready, ready_target
+        from vlaplan.world_model.ready_pose import move_to_ready, ready_target
 
         def on_frame(obs: Any, act: Any, step: int) -> None:
             if self.recorder is not None:
                 self.recorder.add(obs, prompt)
 
         target, yaw = ready_target(scene, (self.obs or {}).get(PRIVILEGED_KEY))
-        if self.ex.retry_jitter > 0 and self._failed.get(key):
-            rng = np.random.default_rng([0 if self.seed is None else self.seed, self.step])
-            dpos, dyaw = home_offset(rng, self.ex.retry_jitter, rise_only=True)
-            target, yaw = target + dpos, yaw + dyaw
         holding = any(a[0] == "holding" for a in self.atoms)
         try:
             steps, obs = move_to_ready(self.robot, target, yaw, holding, on_frame=on_frame)

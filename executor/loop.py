@@ -28,10 +28,6 @@ from vlaplan.executor.result import ExecutionResult, PlanRecord, ReplanRecord
 from vlaplan.executor.runtime import DomainRuntime
 from vlaplan.planner.errors import ExecutionError, InstructionNotUnderstood
 
-# m: how far from its ready pose a retried skill may start (Executor's ``retry_jitter``);
-# the demonstrations start up to 0.15 m from it (``collect --home-jitter``).
-RETRY_JITTER = 0.08
-
 # Twin verdicts after which the same ground action is not tried again in this run.
 _STICKY = {"UNREACHABLE", "COLLISION", "GRASP_INFEASIBLE", "UNSTABLE", "EFFECT_MISMATCH",
            "UNSUPPORTED_ACTION", "UNKNOWN_OBJECT"}
@@ -72,10 +68,6 @@ class Executor:
     (rise, then travel; ``vlaplan.world_model.ready_pose``), where learned skills are
     trained to start; off, a skill starts wherever the previous one left the arm.  None
     (default): on for every policy but the privileged scripted expert, which starts anywhere.
-    ``retry_jitter`` (m): a skill dispatched again after it failed in this run starts from
-    its ready pose offset at random by up to this much (x and y; half of it upwards; twice
-    it in radians of yaw), as the demonstrations' start poses vary (``collect
-    --home-jitter``); 0 starts every try from the same pose.
     ``relocate``: when a skill failed twice while the objects it needs to stay put (the
     block to stack on) stood where they were, a plan must move those resting on the table
     before trying it again (``vlaplan.executor.relocation``); off, it is tried where they
@@ -92,14 +84,11 @@ class Executor:
                  check_stages: Any = "auto", scene_options: dict[str, Any] | None = None,
                  render: bool | None = None, when_blocked: str = "stop",
                  attempts: int = 3, ready_pose: bool | None = None,
-                 retry_jitter: float = RETRY_JITTER, relocate: bool = True,
+                 relocate: bool = True,
                  loose_support: bool = True) -> None:
         if attempts < 1:
             raise ExecutionError(f"attempts must be >= 1, got {attempts}")
         self.attempts = attempts
-        if not 0.0 <= retry_jitter <= 0.25:
-            raise ExecutionError(f"retry_jitter must be in [0, 0.25] m, got {retry_jitter}")
-        self.retry_jitter = float(retry_jitter)
         self.relocate = bool(relocate)
         self.loose_support = loose_support
         if max_replans < 0:

@@ -79,10 +79,11 @@ def _executor(domain: str, image_size: int, learner: str | None, beta: float,
 def record_chain(domain_name: str, seed: int, n_actions: int = 10, image_size: int = 96,
                  learner: str | None = None, beta: float = 0.0,
                  scene_options: dict[str, Any] | None = None,
-                 front_camera: str = "wide", held_out: bool = False) -> list[dict[str, Any]]:
+                 front_camera: str = "wide", held_out: bool = False,
+                 skills: list[str] | None = None) -> list[dict[str, Any]]:
     """Run one seeded long task; returns one collect-style result per dispatched skill
-    (``ok`` False for the ones not to keep: failed, held out (unless ``held_out``), or not
-    matched to a step).
+    (``ok`` False for the ones not to keep: failed, held out (unless ``held_out``), not
+    one of ``skills`` (when given), or not matched to a step).
     ``scene_options`` add to (or override) the long-task scene size of ``LONG_SCENES``."""
     from vlaplan.executor.tasks import long_task_with_plan
     from vlaplan.skills.dataset import encode_png
@@ -114,7 +115,7 @@ def record_chain(domain_name: str, seed: int, n_actions: int = 10, image_size: i
                  "reason": step.outcome.value}
         if learner is not None:
             info |= {"learner": learner, "beta": beta}
-        if step.outcome.value not in keep or (
+        if step.outcome.value not in keep or (skills and call.name not in skills) or (
                 not held_out and held_out_call(call.name, call.args, spec_objects)):
             out.append({"ok": False, "info": info})
             continue

@@ -41,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--chains", type=int, default=0, metavar="N",
                    help="record every skill of long tasks of about N actions, run by the "
                         "executor (start states as execute() meets them; default 0: one "
-                        "skill per episode)")
+                        "skill per episode); with --skills only those skills are kept")
     p.add_argument("--held-out", action="store_true",
                    help="also record the held-out colour/skill combinations (pick purple, "
                         "stack white, ...: vlaplan/skills/splits.py); a policy trained on such "

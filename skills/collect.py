@@ -199,7 +199,7 @@ def _work(job: Job) -> tuple[int, list[dict[str, Any]]]:
         if chains:
             from vlaplan.skills.chains import record_chain
             return slot, record_chain(domain, seed, chains, image_size, learner, beta, scene,
-                                      front, held_out)
+                                      front, held_out, skills)
         return slot, [record_episode(domain, seed, image_size, home_jitter, skills, learner,
                                      beta, scene, front, held_out)]
     except Exception as exc:  # one bad scene must not end a long collection
@@ -252,9 +252,8 @@ def collect(cfg: CollectConfig, *, console: Any = None) -> CollectResult:
         raise SkillError("--episodes and --workers must be at least 1")
     if not 0.0 <= cfg.home_jitter <= 0.25:
         raise SkillError(f"--home-jitter must be in [0, 0.25] m, got {cfg.home_jitter}")
-    if cfg.chains < 0 or (cfg.chains and cfg.skills):
-        raise SkillError("--chains takes a target plan length >= 1 and records every skill "
-                         "of the task; it cannot be combined with --skills")
+    if cfg.chains < 0:
+        raise SkillError("--chains takes a target plan length >= 1")
     if not 0.0 <= cfg.beta <= 1.0:
         raise SkillError(f"--beta must be in [0, 1], got {cfg.beta}")
     if cfg.scene:  # a bad option fails here, before any writing

@@ -1,6 +1,5 @@
 """A skill that keeps missing a destination standing where it stood: after two misses a
-plan moves the destination first (executor.relocation); a retried skill starts from an
-offset ready pose (Executor's retry_jitter)."""
+plan moves the destination first (executor.relocation)."""
 from __future__ import annotations
 
 import copy
@@ -15,11 +14,9 @@ from vlaplan.executor.planning import forbid, make_problem, without_bookkeeping
 from vlaplan.executor.relocation import MISSES, Misses, destinations, grounded_supports, spots_of
 from vlaplan.planner import solve
 from vlaplan.planner.atoms import Atom
-from vlaplan.planner.errors import ExecutionError
 from vlaplan.planner.instruction import Goal
 from vlaplan.skills.contract import PRIVILEGED_KEY
 from vlaplan.skills.scripted_policy import ScriptedPolicy
-from vlaplan.world_model.ready_pose import home_offset
 from vlaplan.world_model.robot import SimRobot
 
 TABLETOP = get_domain("tabletop")
@@ -119,33 +116,3 @@ def test_a_systematic_miss_is_recovered_by_moving_the_destination(relocate: bool
         assert not result.success and "(pick purple_1)" not in [s.call for s in result.steps]
     robot.close()
 
-
-def test_a_retried_skill_starts_from_an_offset_ready_pose() -> None:
-    rng = np.random.default_rng(0)
-    for _ in range(50):
-        dpos, dyaw = home_offset(rng, 0.08, rise_only=True)
-        assert np.all(np.abs(dpos[:2]) <= 0.08) and 0.0 <= dpos[2] <= 0.04 and abs(dyaw) <= 0.16
-    rng2 = np.random.default_rng(0)
-    assert np.allclose(home_offset(rng2, 0.08)[0][:2], home_offset(np.random.default_rng(0), 0.08)[0][:2])
-    with pytest.raises(ExecutionError):
-        Executor("tabletop", "scripted", retry_jitter=0.5)
-
-
-def test_the_dispatcher_offsets_the_ready_pose_only_for_an_action_that_failed() -> None:
-    from vlaplan.skills.contract import STATE_KEY
-    from vlaplan.world_model.ready_pose import POS_TOL, ready_target
-
-    robot, d = scene()
-    d.ex.ready_pose = True
-    key = ("stack", ("black_1", "purple_1"))
-    home, _ = ready_target(robot.scene, d.obs[PRIVILEGED_KEY])
-    d._to_ready("stack", key)
-    assert np.linalg.norm(np.asarray(d.obs[STATE_KEY][:3]) - home) < 2 * POS_TOL
-    d._failed[key] = 1
-    d._to_ready("stack", key)
-    off = np.asarray(d.obs[STATE_KEY][:3]) - home
-    assert np.linalg.norm(off[:2]) > 2 * POS_TOL and off[2] > -POS_TOL  # aside, never lower
-    d.ex.retry_jitter = 0.0
-    d._to_ready("stack", key)
-    assert np.linalg.norm(np.asarray(d.obs[STATE_KEY][:3]) - home) < 2 * POS_TOL
-    robot.close()

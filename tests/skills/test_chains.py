@@ -59,10 +59,12 @@ def test_collect_chains_writes_episodes_and_refuses_bad_settings(tmp_path):
     rows = pq.read_table(out / "meta/episodes/chunk-000/file-000.parquet").to_pylist()
     assert len(rows) == 5 and all(r["success"] for r in rows)
     assert len({r["skill"] for r in rows}) >= 2  # a chain mixes skills
-    with pytest.raises(SkillError, match="chains"):
-        collect(CollectConfig(domains=["tabletop"], episodes=1, out=str(tmp_path / "a"),
-                              workers=1, chains=5, skills=["pick"]))
+    # with --skills only those skills of the chains are kept
+    res = collect(CollectConfig(domains=["tabletop"], episodes=3, out=str(tmp_path / "a"),
+                                workers=1, image_size=32, chains=6, skills=["stack"]))
+    rows = pq.read_table(tmp_path / "a/meta/episodes/chunk-000/file-000.parquet").to_pylist()
+    assert res.episodes == 3 and {r["skill"] for r in rows} == {"stack"}
     with pytest.raises(SkillError, match="chains"):
         collect(CollectConfig(domains=["tabletop"], episodes=1, out=str(tmp_path / "b"),
                               workers=1, chains=-1))
-    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+    assert not (tmp_path / "b").exists()
