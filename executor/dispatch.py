@@ -241,12 +241,13 @@ class Dispatcher:
         """A failure that changed the world: after :data:`MISSES` of them with the
         destinations where they were, rule the action out until a plan has moved those
         resting on the table (or on anything else that is not a movable object)."""
-        if self._misses.note(key, stay) < MISSES:
+        count = self._misses.note(key, stay)
+        if count < MISSES:
             return
         scope = grounded_supports(stay, self.atoms, self.movable(), self.runtime.locates)
         if scope:
             names = ", ".join(a.args[0] for a in scope)
-            self.bans.add(action, f"{REASON} {MISSES} times with {names} where "
+            self.bans.add(action, f"{REASON} {count} times with {names} where "
                           f"{'it stands' if len(scope) == 1 else 'they stand'}: move "
                           f"{'it' if len(scope) == 1 else 'them'} first", self.atoms, scope=scope)
 
