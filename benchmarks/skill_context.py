@@ -162,11 +162,10 @@ class GraspProbe:
         elif self.closed is None and sign != self.first:
             priv = observation[PRIVILEGED_KEY]
             hand = np.asarray(priv["ee"]["pos"], float)
-            gaps = {n: float(np.linalg.norm(plane(o) - hand[:2]))
-                    for n, o in priv["objects"].items() if not held(o)}
+            free = {n: o for n, o in priv["objects"].items() if not held(o)}
+            gaps = {n: float(np.linalg.norm(plane(o) - hand[:2])) for n, o in free.items()}
             near = min(gaps, key=gaps.get, default=None)
-            heights = {n: float(hand[2] - o["pos"][2])
-                       for n, o in priv["objects"].items() if not held(o)}
+            heights = {n: float(hand[2] - o["pos"][2]) for n, o in free.items()}
             self.closed = {"nearest": near, "gaps": gaps, "z": float(hand[2]),
                            "heights": heights}
         return act

@@ -91,12 +91,15 @@ class Bans:
 
     def by_twin(self) -> list[Key]:
         """Bans that are the twin's refusals (not repeated failures)."""
-        return [k for k, why in self.why.items() if why.startswith("the twin")]
+        return self._reasoned("the twin")
 
     def advisory(self) -> list[Key]:
         """Bans that are advice, not verdicts: destinations to move first
         (executor.relocation); a planner that cannot honour them is asked without them."""
-        return [k for k, why in self.why.items() if why.startswith(REASON)]
+        return self._reasoned(REASON)
+
+    def _reasoned(self, prefix: str) -> list[Key]:
+        return [k for k, why in self.why.items() if why.startswith(prefix)]
 
     def explain(self) -> list[str]:
         """``(pick a): why; until a plan changes (on-table b) ...`` per ban, in order."""

@@ -16,7 +16,7 @@ from vlaplan.executor.bans import Bans
 from vlaplan.executor.crowding import CROWDED, other_stacks
 from vlaplan.executor.loose import loose_support, with_assumed
 from vlaplan.executor.planning import action_text, literal_text, plan_still_valid, unsupported
-from vlaplan.executor.relocation import MISSES, REASON, Misses, destinations, grounded_supports, spots_of
+from vlaplan.executor.relocation import Misses, staying
 from vlaplan.executor.result import CheckRecord, InjectedFault, StepOutcome, StepRecord
 from vlaplan.executor.runtime import FIXTURE_TYPES
 from vlaplan.executor.seating import askew_support
@@ -203,7 +203,8 @@ class Dispatcher:
             if key in self.bans.by_twin():
                 self.bans.lift(key)  # accepted now
         before = self.atoms
-        stay = self._destinations(action)
+        stay = (staying(action, self.seen_objects(), self.movable(), self.runtime.locates)
+                if self.runtime.places_known else {})
         self._dispatch(action, record)
         if record.outcome in (StepOutcome.POLICY_ERROR, StepOutcome.SIMULATOR_ERROR,
                               StepOutcome.INTERRUPTED):
@@ -227,29 +228,12 @@ class Dispatcher:
             self._note_miss(action, key, stay)
         return record
 
-    def _destinations(self, action: Any) -> dict[str, Any]:
-        """Where the movable objects ``action`` needs to stay put stand (executor.relocation);
-        empty where the lexicon does not say what places an object."""
-        if not self.runtime.places_known:
-            return {}
-        movable = set(self.movable())
-        objects = self.seen_objects()
-        names = [n for n in destinations(action, objects, self.runtime.locates) if n in movable]
-        return spots_of(names, objects)
-
     def _note_miss(self, action: Any, key: Any, stay: dict[str, Any]) -> None:
-        """A failure that changed the world: after :data:`MISSES` of them with the
-        destinations where they were, rule the action out until a plan has moved those
-        resting on the table (or on anything else that is not a movable object)."""
-        count = self._misses.note(key, stay)
-        if count < MISSES:
-            return
-        scope = grounded_supports(stay, self.atoms, self.movable(), self.runtime.locates)
-        if scope:
-            names = ", ".join(a.args[0] for a in scope)
-            self.bans.add(action, f"{REASON} {count} times with {names} where "
-                          f"{'it stands' if len(scope) == 1 else 'they stand'}: move "
-                          f"{'it' if len(scope) == 1 else 'them'} first", self.atoms, scope=scope)
+        """A failure that changed the world, with ``action``'s destinations at ``stay``: from
+        the second in a row on, a plan must move them first (executor.relocation)."""
+        ban = self._misses.ban(key, stay, self.atoms, self.movable(), self.runtime.locates)
+        if ban is not None:
+            self.bans.add(action, ban[0], self.atoms, scope=ban[1])
 
     def _ban_refused(self, action: Any, verdict: CheckRecord) -> None:
         """Rule out an action the twin refused; an UNSTABLE one over an askew support

@@ -330,16 +330,14 @@ class Executor:
             res = PlanResult(PlanStatus.UNSOLVABLE, None, {"proof": "h2"}, contradiction)
         else:
             res = attempt()
-        stale = d.bans.stale(d.atoms)
-        if not res.solved and stale:  # the world moved since those verdicts: ask again
-            for key in stale:
-                d.bans.lift(key)
-            res = attempt()
-        advice = d.bans.advisory()
-        if not res.solved and advice:  # moving a missed destination first is impossible here
-            for key in advice:
-                d.bans.lift(key)
-            res = attempt()
+        # Bans to drop when no plan avoids them: verdicts taken before the world moved (ask
+        # again), then advice to move a missed destination first (impossible here).
+        for droppable in (lambda: d.bans.stale(d.atoms), d.bans.advisory):
+            keys = droppable()
+            if not res.solved and keys:
+                for key in keys:
+                    d.bans.lift(key)
+                res = attempt()
         twin = d.bans.by_twin()
         if not res.solved and twin and self.when_blocked == "try" and contradiction is None:
             for key in twin:  # only rejected actions lead there: try them, monitored

@@ -47,6 +47,13 @@ def destinations(action: Any, objects: Mapping[str, Any],
             if a in objects and not held(objects[a]) and a not in moved]
 
 
+def staying(action: Any, objects: Mapping[str, Any], movable: Iterable[str],
+            locates: Callable[[Atom], set[str]]) -> dict[str, np.ndarray]:
+    """Where ``action``'s :func:`destinations` that are ``movable`` stand (table plane)."""
+    movable = set(movable)
+    return spots_of([n for n in destinations(action, objects, locates) if n in movable], objects)
+
+
 class Misses:
     """Failures per ground action, counted while its destinations stay put."""
 
@@ -62,6 +69,21 @@ class Misses:
         count = count + 1 if same else 1
         self._seen[key] = (count, {n: np.asarray(p, float) for n, p in spots.items()})
         return count
+
+    def ban(self, key: Any, spots: Mapping[str, np.ndarray], atoms: Iterable[Atom],
+            movable: Iterable[str], locates: Callable[[Atom], set[str]]
+            ) -> tuple[str, list[Atom]] | None:
+        """:meth:`note` a failure; from the :data:`MISSES`-th in a row on, the reason and the
+        scope of the ban to take (the support atoms of the destinations resting on no
+        movable object), else None."""
+        count = self.note(key, spots)
+        scope = grounded_supports(spots, atoms, movable, locates) if count >= MISSES else []
+        if not scope:
+            return None
+        one = len(scope) == 1
+        names = ", ".join(a.args[0] for a in scope)
+        return (f"{REASON} {count} times with {names} where {'it stands' if one else 'they stand'}"
+                f": move {'it' if one else 'them'} first"), scope
 
 
 def spots_of(names: Iterable[str], objects: Mapping[str, Any]) -> dict[str, np.ndarray]:
