@@ -37,3 +37,12 @@ def other_stacks(objects: dict[str, Any], args: Any) -> dict[str, float]:
         if all(g > SAME_STACK for g in gaps):
             out[name] = min(gaps)
     return out
+
+
+def crowding(objects: dict[str, Any], args: Any, movable: Any) -> list[str]:
+    """The ``movable`` objects crowding ``args`` (the ones not in the hand; privileged
+    ``objects`` by name): in another stack, with their centre within :data:`CROWDED` of an
+    argument's on the table plane."""
+    movable = set(movable)
+    return sorted(name for name, gap in other_stacks(objects, args).items()
+                  if name in movable and gap < CROWDED)

@@ -13,7 +13,7 @@ import numpy as np
 
 from vlaplan.executor import events as ev
 from vlaplan.executor.bans import Bans
-from vlaplan.executor.crowding import CROWDED, other_stacks
+from vlaplan.executor.crowding import crowding
 from vlaplan.executor.loose import loose_support, with_assumed
 from vlaplan.executor.planning import action_text, literal_text, plan_still_valid, unsupported
 from vlaplan.executor.relocation import Misses, staying
@@ -109,14 +109,6 @@ class Dispatcher:
                 if arg not in types:
                     types[arg] = self.runtime.type_of(arg, self.obs)
         return types
-
-    def crowding(self, action: Any) -> list[str]:
-        """Movable objects crowding ``action``'s arguments (the ones not in the hand): in
-        another stack, with their centre within :data:`CROWDED` of an argument's on the
-        table plane."""
-        movable = set(self.movable())
-        return sorted(name for name, gap in other_stacks(self.seen_objects(), action.args).items()
-                      if name in movable and gap < CROWDED)
 
     # -- faults --------------------------------------------------------------------
     def _schedule(self, first_plan_length: int) -> None:
@@ -217,7 +209,7 @@ class Dispatcher:
             self._failures[tried] = self._failures.get(tried, 0) + 1
             record.attempt = self._failures[tried]
             if record.attempt >= self.ex.attempts:
-                crowd = self.crowding(action)
+                crowd = crowding(self.seen_objects(), action.args, self.movable())
                 why = f"failed {self.ex.attempts} times from this state" + (
                     f", crowded by {', '.join(crowd)}" if crowd else "")
                 self.bans.add(action, why, self.atoms, crowd or None,

@@ -21,8 +21,8 @@ from vlaplan.executor.bans import call_text
 from vlaplan.executor.dispatch import Dispatcher
 from vlaplan.executor.mutex import goal_contradiction
 from vlaplan.executor.planning import (action_text, forbid, goal_stages, holds, literal_text,
-                                       make_problem, plan_with, stage_goal, unmet, unsupported,
-                                       without_bookkeeping)
+                                       make_problem, plan_with, stage_goal, stats_dict, unmet,
+                                       unsupported, without_bookkeeping)
 from vlaplan.executor.policies import policy_label, resolve_policy
 from vlaplan.executor.result import ExecutionResult, PlanRecord, ReplanRecord
 from vlaplan.executor.runtime import DomainRuntime
@@ -354,7 +354,7 @@ class Executor:
                             assumed=sorted(map(literal_text, d.assumed.values())),
                             ruled_out=d.bans.explain(),
                             cost=float(getattr(plan, "cost", len(actions)) or 0.0),
-                            stats=_stats(getattr(res, "stats", {})), cause=cause, seconds=seconds)
+                            stats=stats_dict(getattr(res, "stats", {})), cause=cause, seconds=seconds)
         d.result.plans.append(record)
         d.emit(ev.PlanMade(record))
         if status != "SOLVED":
@@ -377,15 +377,6 @@ class Executor:
                             + (f" ({cause})" if cause != "initial" else ""))
             return None
         return actions
-
-
-def _stats(stats: Any) -> dict:
-    if hasattr(stats, "model_dump"):
-        return stats.model_dump()
-    if hasattr(stats, "__dataclass_fields__"):
-        from dataclasses import asdict
-        return asdict(stats)
-    return dict(stats or {})
 
 
 def _parse_faults(faults: Any) -> list[Any]:

@@ -242,3 +242,13 @@ def plan_with(search: str, domain: Domain, problem: Problem, timeout: float) -> 
     if res.status == PlanStatus.TIMEOUT:
         res = solve(domain, problem, search="gbfs-ff", timeout=max(timeout - budget, 0.1))
     return res
+
+
+def stats_dict(stats: Any) -> dict:
+    """A planner's search statistics (pydantic model, dataclass or mapping) as a dict."""
+    if hasattr(stats, "model_dump"):
+        return stats.model_dump()
+    if hasattr(stats, "__dataclass_fields__"):
+        from dataclasses import asdict
+        return asdict(stats)
+    return dict(stats or {})
