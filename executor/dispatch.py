@@ -13,13 +13,12 @@ import numpy as np
 
 from vlaplan.executor import events as ev
 from vlaplan.executor.bans import Bans
-from vlaplan.executor.crowding import crowding
+from vlaplan.executor.failures import FailureRules
 from vlaplan.executor.loose import loose_support, with_assumed
 from vlaplan.executor.planning import action_text, literal_text, plan_still_valid, unsupported
-from vlaplan.executor.relocation import Misses, staying
+from vlaplan.executor.relocation import staying
 from vlaplan.executor.result import CheckRecord, InjectedFault, StepOutcome, StepRecord
 from vlaplan.executor.runtime import FIXTURE_TYPES
-from vlaplan.executor.seating import askew_support
 from vlaplan.planner.atoms import Atom
 from vlaplan.skills.contract import ACTION_DIM, PRIVILEGED_KEY, SkillCall
 
@@ -29,9 +28,8 @@ PROGRESS_EVERY = 5  # control steps between SkillProgress events
 # transient state.  The hand holds still and the scene is observed again, for at most this
 # many control steps (1 s at 20 Hz), until every movable object is placed again.
 SETTLE_MAX = 20
-# Refusals about where things end up (the look-ahead's verdicts): how the held object is
-# held decides them, so their bans also cover the grasp (``Bans.add``'s ``grasp``).
-OUTCOME_REFUSALS = frozenset({"EFFECT_MISMATCH", "UNSTABLE"})
+
+
 class SkillAborted(Exception):
     """A skill that could not go on: the policy or the simulator raised."""
 
@@ -52,8 +50,7 @@ class Dispatcher:
         self.describe = self.runtime.describe(objects)
         self.types = self.runtime.object_types(objects)
         self.bans = Bans()  # ground actions ruled out, each scoped (executor.bans)
-        self._failures: dict[tuple[Any, frozenset], int] = {}
-        self._misses = Misses()  # failures at destinations that stayed put (executor.relocation)
+        self.rules = FailureRules(self.bans, self.runtime, executor.attempts)  # executor.failures
         self.override: set[tuple[str, tuple[str, ...]]] = set()  # dispatch despite the twin
         self.obs: Any = None
         self.observed: frozenset = frozenset()  # the domain's classifiers on the latest observation
@@ -190,7 +187,7 @@ class Dispatcher:
                 record.reason = f"{verdict.reason}: {verdict.detail}"
                 self._close(record)
                 if verdict.reason != "PRECONDITION_FALSE":
-                    self._ban_refused(action, verdict)
+                    self.rules.refused(action, verdict, self.seen_objects(), self.atoms)
                 return f"check failed {verdict.reason}: {verdict.detail}"
             if key in self.bans.by_twin():
                 self.bans.lift(key)  # accepted now
@@ -205,39 +202,11 @@ class Dispatcher:
         if record.outcome != StepOutcome.SUCCEEDED and self.atoms == before:
             # It failed and changed nothing.  More tries (from another arm pose, with other
             # policy noise), then it is ruled out while the world stays like this.
-            tried = (key, before)
-            self._failures[tried] = self._failures.get(tried, 0) + 1
-            record.attempt = self._failures[tried]
-            if record.attempt >= self.ex.attempts:
-                crowd = crowding(self.seen_objects(), action.args, self.movable())
-                why = f"failed {self.ex.attempts} times from this state" + (
-                    f", crowded by {', '.join(crowd)}" if crowd else "")
-                self.bans.add(action, why, self.atoms, crowd or None,
-                              moved=self.runtime.locates if self.runtime.places_known else None)
-            else:
-                record.retry = retry
+            record.attempt = self.rules.unchanged(action, before, self.seen_objects(), self.movable())
+            record.retry = retry and record.attempt < self.ex.attempts
         elif record.outcome != StepOutcome.SUCCEEDED and retry and stay and self.ex.relocate:
-            self._note_miss(action, key, stay)
+            self.rules.missed(action, stay, self.atoms, self.movable())
         return record
-
-    def _note_miss(self, action: Any, key: Any, stay: dict[str, Any]) -> None:
-        """A failure that changed the world, with ``action``'s destinations at ``stay``: from
-        the second in a row on, a plan must move them first (executor.relocation)."""
-        ban = self._misses.ban(key, stay, self.atoms, self.movable(), self.runtime.locates)
-        if ban is not None:
-            self.bans.add(action, ban[0], self.atoms, scope=ban[1])
-
-    def _ban_refused(self, action: Any, verdict: CheckRecord) -> None:
-        """Rule out an action the twin refused; an UNSTABLE one over an askew support
-        (executor.seating) until a plan has set that support down again."""
-        askew = None
-        if verdict.reason == "UNSTABLE" and self.runtime.places_known:
-            askew = askew_support(action, self.seen_objects(), self.atoms, self.runtime.locates)
-        why = f"the twin: {verdict.reason}" + (
-            f", resting askew: {literal_text(askew)}" if askew else "")
-        self.bans.add(action, why, self.atoms, verdict.objects,
-                      grasp=verdict.reason in OUTCOME_REFUSALS,
-                      scope=None if askew is None else [askew])
 
     def _check(self, action: Any, record: StepRecord) -> CheckRecord:
         t0 = perf_counter()

@@ -62,9 +62,9 @@ def test_two_misses_ban_the_stack_until_a_plan_has_moved_the_destination() -> No
     key = ("stack", ("black_1", "purple_1"))
     stay = spots_of(["purple_1"], d.seen_objects())
     for _ in range(MISSES - 1):
-        d._note_miss(stack, key, stay)
+        d.rules.missed(stack, stay, d.atoms, d.movable())
         assert key not in d.bans.scope
-    d._note_miss(stack, key, stay)
+    d.rules.missed(stack, stay, d.atoms, d.movable())
     assert d.bans.scope[key] == {Atom("on-table", ("purple_1",))}
     assert d.bans.why[key].startswith("missed") and key in d.bans.advisory()
     domain = forbid(d.runtime.pddl, d.bans.scope)

@@ -64,7 +64,8 @@ def test_the_lowest_askew_block_under_the_target_is_found() -> None:
 
 def plan_after_refusal(d) -> list[str]:
     stack = TABLETOP.ground("stack", ("black_1", "purple_1"))
-    d._ban_refused(stack, CheckRecord(ok=False, reason="UNSTABLE", objects=["black_1", "purple_1"]))
+    d.rules.refused(stack, CheckRecord(ok=False, reason="UNSTABLE", objects=["black_1", "purple_1"]),
+                    d.seen_objects(), d.atoms)
     domain = forbid(d.runtime.pddl, d.bans.scope)
     problem = make_problem(domain, d.object_types(), d.atoms, [Atom("on", ("black_1", "purple_1")),
                                                                  Atom("on", ("purple_1", "blue_1")),
