@@ -17,7 +17,8 @@ table, the learned picks that fail mostly leave it untouched), and for picks and
 where the hand was when the gripper first closed (over the target, beside it, over
 another object, or never; session 19), and for stacks where it was when the gripper first
 opened (over the block to stack on, beside it, over another object) and how high above
-that block's centre (session 20).
+that block's centre (session 20), and, when the hand was off the target, whether it was
+off toward the target's nearest neighbour (session 21).
 
     .venv/bin/python benchmarks/skill_context.py --policy vla --seeds 25 --json out.json \
         --plot out.png   # the plot needs matplotlib: pip install -e '.[bench]'
@@ -167,7 +168,8 @@ class GraspProbe:
             near = min(gaps, key=gaps.get, default=None)
             heights = {n: float(hand[2] - o["pos"][2]) for n, o in free.items()}
             self.closed = {"nearest": near, "gaps": gaps, "z": float(hand[2]),
-                           "heights": heights}
+                           "heights": heights, "hand": hand[:2],
+                           "spots": {n: plane(o) for n, o in free.items()}}
         return act
 
 
@@ -191,14 +193,38 @@ def closed_near(closed: dict[str, Any] | None, target: str) -> str | None:
     return closed["nearest"]
 
 
+def pull(closed: dict[str, Any] | None, target: str) -> dict[str, Any] | None:
+    """Which way a grasp or release missed: the cosine between the hand's offset from the
+    target (table plane) and the direction from the target to the nearest object of
+    another stack (``toward``), or None when the hand was over the target (within
+    :data:`ON_TARGET`) or nothing else stands in the scene.  A policy that reads a blend
+    of the target and its neighbour (a soft-argmax spread over both) misses toward the
+    neighbour (cosine near 1); aiming noise points every way alike (a third of the
+    cosines above 0.5 in the plane)."""
+    if closed is None or target not in closed.get("spots", {}):
+        return None
+    at = closed["spots"][target]
+    offset = closed["hand"] - at
+    if np.linalg.norm(offset) <= ON_TARGET:
+        return None
+    others = {n: np.linalg.norm(p - at) for n, p in closed["spots"].items()
+              if n != target and np.linalg.norm(p - at) > SAME_STACK}
+    if not others:
+        return None
+    toward = min(others, key=others.get)
+    direction = closed["spots"][toward] - at
+    cosine = float(offset @ direction / (np.linalg.norm(offset) * np.linalg.norm(direction)))
+    return {"cosine": cosine, "toward": toward}
+
+
 def grasp_fields(skill: str, closed: dict[str, Any] | None, args: tuple[str, ...]
                  ) -> dict[str, Any]:
     """A row's ``closed``, ``closed_near`` and ``target_gap`` for a grasp (its target: the
     first argument), ``released``, ``release_gap`` and ``release_height`` (the hand above
-    the destination block's centre) for a stack (its destination: the second); None
-    where they do not apply."""
+    the destination block's centre) for a stack (its destination: the second), and for
+    both ``pull`` and ``pull_toward`` (:func:`pull`); None where they do not apply."""
     out: dict[str, Any] = dict.fromkeys(("closed", "closed_near", "target_gap", "released",
-                                         "release_gap", "release_height"))
+                                         "release_gap", "release_height", "pull", "pull_toward"))
     if skill in GRASPS:
         target = args[0]
         out.update(closed=closed_over(closed, target), closed_near=closed_near(closed, target),
@@ -208,7 +234,23 @@ def grasp_fields(skill: str, closed: dict[str, Any] | None, args: tuple[str, ...
         out.update(released=closed_over(closed, target).replace("closed", "opened"),
                    release_gap=None if closed is None else closed["gaps"].get(target),
                    release_height=None if closed is None else closed["heights"].get(target))
+    else:
+        return out
+    missed = pull(closed, target)
+    if missed is not None:
+        out.update(pull=missed["cosine"], pull_toward=missed["toward"])
     return out
+
+
+PULLS = ((0.5, INF, "toward it (cos > 0.5)"), (-0.5, 0.5, "across"),
+         (-INF, -0.5, "away from it (cos < -0.5)"))
+
+
+def pulls(rows: list[dict[str, Any]]) -> dict[str, dict[str, list[int]]]:
+    """skill -> which way the hand missed the target, relative to the target's nearest
+    neighbour (:func:`pull`) -> [failed, dispatched]; rows over the target left out."""
+    return failures_by(rows, lambda r: [] if r.get("pull") is None else
+                       [next(b[2] for b in PULLS if b[0] < r["pull"] <= b[1])])
 
 
 def run(policy: str, seeds: list[int], n_actions: int = 10
@@ -356,11 +398,15 @@ def main(argv: list[str] | None = None) -> int:
                                 "where its first argument is, and whether it moved other objects"))
     console.print(failure_table(closes, "gripper turned", "Where each grasp first closed "
                                 "the gripper, each stack first opened it (failed/dispatched)"))
+    aims = pulls(rows)
+    console.print(failure_table(aims, "missed", "Which way the hand was off the target when "
+                                "the gripper turned, against the target's nearest neighbour "
+                                "(failed/dispatched)"))
     done = [e["seed"] for e in episodes if e["success"]]
     console.print(f"tasks finished: {len(done)}/{len(episodes)} (seeds {done})")
     if args.json:
-        write_json(args.json, args, summary=summary, endings=ends, grasps=closes, rows=rows,
-                   episodes=episodes)
+        write_json(args.json, args, summary=summary, endings=ends, grasps=closes, pulls=aims,
+                   rows=rows, episodes=episodes)
     if args.plot:
         console.print(plot(summary, Path(args.plot), f"{args.policy}, seeds {args.first_seed}-"
                                                       f"{args.first_seed + args.seeds - 1}"))

@@ -184,3 +184,48 @@ def test_a_stack_reports_where_and_how_high_the_gripper_first_opened():
             {"skill": "stack", "outcome": "budget_exhausted", "closed": None,
              "released": "beside target"}]
     assert sc.grasps(rows) == {"stack": {"beside target": [1, 1], "over target": [0, 1]}}
+
+
+def test_pull_says_whether_a_miss_leaned_toward_the_nearest_neighbour():
+    spots = {"a": np.array([0.40, 0.0]), "b": np.array([0.40, 0.0]),  # b under a: same stack
+             "c": np.array([0.50, 0.0]), "d": np.array([0.40, 0.20])}
+
+    def at(x, y):
+        return {"nearest": "a", "gaps": {}, "heights": {}, "z": 0.1, "hand": np.array([x, y]),
+                "spots": spots}
+
+    toward = sc.pull(at(0.43, 0.0), "a")  # 3 cm off toward c, the nearest other stack
+    assert toward["toward"] == "c" and abs(toward["cosine"] - 1.0) < 1e-9
+    assert abs(sc.pull(at(0.37, 0.0), "a")["cosine"] + 1.0) < 1e-9  # away from c
+    assert abs(sc.pull(at(0.40, 0.03), "a")["cosine"]) < 1e-9  # across
+    assert sc.pull(at(0.405, 0.0), "a") is None  # over the target: no miss to lean
+    assert sc.pull(None, "a") is None
+    assert sc.pull({**at(0.43, 0.0), "spots": {"a": spots["a"]}}, "a") is None  # alone
+    stack = sc.grasp_fields("stack", at(0.43, 0.0), ("e", "a"))
+    assert stack["pull_toward"] == "c" and stack["pull"] > 0.99
+    assert sc.grasp_fields("place", at(0.43, 0.0), ("a",))["pull"] is None
+    rows = [{"skill": "pick", "outcome": "budget_exhausted", "pull": 0.9},
+            {"skill": "pick", "outcome": "succeeded", "pull": -0.9},
+            {"skill": "pick", "outcome": "budget_exhausted", "pull": 0.1},
+            {"skill": "pick", "outcome": "succeeded", "pull": None}]
+    assert sc.pulls(rows) == {"pick": {"across": [1, 1], "away from it (cos < -0.5)": [0, 1],
+                                       "toward it (cos > 0.5)": [1, 1]}}
+
+
+def test_the_probe_keeps_the_hand_and_the_free_objects_spots():
+    class Inner:
+        def reset(self, call=None, seed=None):
+            pass
+
+        def select_action(self, observation, prompt):
+            return np.array([0, 0, 0, 0, 1.0 if "open" in prompt else -1.0])
+
+    probe = sc.GraspProbe(Inner())
+    probe.reset()
+    obs = {sc.PRIVILEGED_KEY: {"ee": {"pos": [0.43, 0.0, 0.03]},
+                               "objects": {"a": {"pos": [0.4, 0.0, 0.02], "contacts": []},
+                                           "c": {"pos": [0.5, 0.0, 0.02], "contacts": []}}}}
+    probe.select_action(obs, "open")
+    probe.select_action(obs, "close")
+    assert probe.closed["spots"].keys() == {"a", "c"}
+    assert sc.grasp_fields("pick", probe.closed, ("a",))["pull_toward"] == "c"
