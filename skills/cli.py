@@ -77,6 +77,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="steps the goal head learns alone before its gradient reaches the "
                         "model (default: 1000 for a fine-tune whose --init has no saved "
                         "goal head, else 0)")
+    t.add_argument("--keypoint-spread", type=float, default=0.0,
+                   help="weight of a penalty on how far each film-stem keypoint map's mass lies "
+                        "from its keypoint (sharper keypoints; default 0: off)")
     t.add_argument("--goal-frame", choices=("world", "hand"), default="world",
                    help="the goal loss predicts the goal's position (world) or its offset "
                         "from the hand in the hand's frame (hand; film stem only)")
@@ -129,6 +132,7 @@ def _train(args: argparse.Namespace) -> int:
                                early_frames=args.early_frames, early_weight=args.early_weight,
                                goal_loss=args.goal_loss, goal_frame=args.goal_frame,
                                goal_warmup=args.goal_warmup,
+                               keypoint_spread=args.keypoint_spread,
                                init=args.init,
                                word_dropout=args.word_dropout,
                                n_action_steps=args.n_action_steps,

@@ -97,6 +97,7 @@ class FilmStem(nn.Module):
         nn.init.zeros_(self.to_state.bias)
         self.condition: torch.Tensor | None = None
         self.points: torch.Tensor | None = None  # (images, 2 * keypoints) of the last call
+        self.spread: torch.Tensor | None = None  # the last call's mean keypoint spread
 
     @property
     def weight(self) -> torch.Tensor:  # SiglipVisionEmbeddings reads the embedding's dtype
@@ -115,8 +116,13 @@ class FilmStem(nn.Module):
         h = F.gelu(self.conv3(h * (1 + gamma[..., None, None]) + beta[..., None, None]))
         attn = self.keypoints(h).flatten(2).softmax(-1)  # (n, K, h*w)
         gy, gx = _grid(h.shape[2], h.shape[3], x)
-        points = torch.cat([attn @ gx.reshape(-1, 1), attn @ gy.reshape(-1, 1)], 1)
+        px, py = attn @ gx.reshape(-1, 1), attn @ gy.reshape(-1, 1)  # (n, K, 1) each
+        points = torch.cat([px, py], 1)
         self.points = points.flatten(1)
+        # how far each map's mass lies from its keypoint (mean squared distance, image
+        # coordinates in [-1, 1]); training may penalise it (--keypoint-spread)
+        self.spread = (attn * ((gx.reshape(1, 1, -1) - px) ** 2
+                               + (gy.reshape(1, 1, -1) - py) ** 2)).sum(-1).mean()
         return self.to_tokens(h) + self.keypoint_proj(self.points)[..., None, None]
 
     def state_offset(self, batch: int) -> torch.Tensor:

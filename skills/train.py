@@ -53,6 +53,9 @@ class TrainConfig(BaseModel):
     # head (a fresh head's first gradients would move the trained stem), else 0
     goal_warmup: int | None = None
     word_dropout: float = 0.0  # leave each template word of a prompt out with this probability
+    # weight of the film stem's keypoint spread (the mean squared distance of each keypoint
+    # map's mass from its keypoint, stem.FilmStem.spread); 0 = off
+    keypoint_spread: float = 0.0
     init: str | None = None  # start from this checkpoint's weights and processor (fine-tune)
     n_action_steps: int | None = None  # actions executed per chunk (None: init's, else the chunk)
     spec: ModelSpec = ModelSpec()
@@ -172,6 +175,21 @@ def _init_model(cfg: TrainConfig) -> tuple[Any, Any, CheckpointMeta]:
     return model, ckpt.processor, meta
 
 
+def _spread_stem(model: Any, cfg: TrainConfig) -> Any:
+    """The film stem whose keypoint spread the loss penalises, or None when it does not."""
+    if cfg.keypoint_spread < 0:
+        raise SkillError(f"--keypoint-spread must be >= 0, got {cfg.keypoint_spread}")
+    if cfg.keypoint_spread == 0:
+        return None
+    from vlaplan.skills.stem import STEM_PATH, FilmStem
+
+    stem = model.get_submodule(STEM_PATH)
+    if not isinstance(stem, FilmStem):
+        raise SkillError("--keypoint-spread needs the film stem (--stem film), whose keypoints "
+                         f"it sharpens; this model has {type(stem).__name__}")
+    return stem
+
+
 def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
     """Train (or resume) and return a summary; raises SkillError on bad input."""
     from rich.console import Console
@@ -228,6 +246,7 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
             GOAL_WARMUP if initial is not None and not restored else 0)
         if state is not None:  # the schedules below must know it: a resume goes on with it
             goal_warmup = int(state.get("goal_warmup", goal_warmup))
+    stem = _spread_stem(model, cfg)
     groups = [{"params": list(model.parameters())}]
     lambdas = [_lr_lambda(cfg)]
     if goal_head is not None:
@@ -290,6 +309,8 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
                          "goal_loss": cfg.goal_loss, "goal_warmup": goal_warmup,
                          "goal_frame": cfg.goal_frame, "init": cfg.init,
                          "word_dropout": cfg.word_dropout}
+        if stem is not None:
+            meta.training["keypoint_spread"] = cfg.keypoint_spread
         save_checkpoint(out, model, processor, meta)
         if goal_head is not None:
             save_goal_head(goal_head, out)
@@ -303,7 +324,7 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
     out.mkdir(parents=True, exist_ok=True)
     log = (out / LOG_FILE).open("a")
     t0 = time.perf_counter()
-    step, loss_value, ema, goal_ema = start_step, float("nan"), None, None
+    step, loss_value, ema, goal_ema, spread_ema = start_step, float("nan"), None, None, None
     epoch = start_step * cfg.batch_size // max(1, len(dataset))
     columns = (TextColumn("[bold]train {task.fields[policy]}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("loss {task.fields[loss]:.4f}"), TimeElapsedColumn(), TimeRemainingColumn())
@@ -333,6 +354,9 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
                         state=batch[STATE_KEY].to(cfg.device), detach=step < goal_warmup)
                     loss = loss + cfg.goal_loss * goal_term
                     goal_ema = _ema(goal_ema, float(goal_term.detach()))
+                if stem is not None:
+                    loss = loss + cfg.keypoint_spread * stem.spread
+                    spread_ema = _ema(spread_ema, float(stem.spread.detach()))
                 optim.zero_grad(set_to_none=True)
                 loss.backward()
                 # each group on its own: a fresh goal head's large gradient must not
@@ -347,10 +371,11 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
                 progress.update(task, completed=step, loss=ema)
                 seconds = elapsed_before + time.perf_counter() - t0
                 if step % cfg.log_every == 0 or step == cfg.steps:
+                    extra = {k: v for k, v in (("goal_ema", goal_ema), ("spread_ema", spread_ema))
+                             if v is not None}
                     log.write(json.dumps({"step": step, "loss": loss_value, "loss_ema": ema,
                                           "lr": sched.get_last_lr()[0],
-                                          "seconds": round(seconds, 2),
-                                          **({"goal_ema": goal_ema} if goal_ema is not None else {})}) + "\n")
+                                          "seconds": round(seconds, 2), **extra}) + "\n")
                     log.flush()
                 if step % cfg.save_every == 0 and step < cfg.steps:
                     save(step, seconds, ema)

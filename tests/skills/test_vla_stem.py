@@ -69,6 +69,29 @@ def test_film_stem_keypoints_follow_the_bright_spot():
         FilmStem(8, 6, text_dim=4)
 
 
+def test_film_stem_spread_is_small_for_a_peaked_keypoint_map_and_large_for_a_flat_one():
+    """``spread``: the mean squared distance of a keypoint map's mass from its keypoint."""
+    stem = FilmStem(2, 8, text_dim=4, width=4, keypoints=1)
+    with torch.no_grad():
+        for p in stem.parameters():
+            p.zero_()
+        stem.conv1.weight[:, 0] = 1.0
+        stem.conv2.weight[:, :, 1, 1] = 1.0
+        stem.conv3.weight[:, :, 1, 1] = 1.0
+    stem.condition = torch.zeros(1, 4)
+    image = torch.zeros(1, 3, 32, 32)
+    image[0, 0, 14:18, 14:18] = 1.0
+    stem(image)
+    flat = float(stem.spread)  # zero keypoint weights: a uniform map over the 8x8 grid
+    xs = torch.linspace(-1, 1, 8)
+    assert abs(flat - 2 * float((xs ** 2).mean())) < 1e-5
+    with torch.no_grad():
+        stem.keypoints.weight.fill_(20.0)  # now the map piles up on the red square
+    stem(image)
+    assert float(stem.spread) < 0.1 * flat
+    assert stem.spread.requires_grad  # training can penalise it
+
+
 @pytest.mark.parametrize("stem,cls", [("conv", ConvStem), ("film", FilmStem)])
 def test_stem_model_sees_the_image(stem, cls):
     model, proc = tiny_policy_parts(stem=stem)
