@@ -222,9 +222,12 @@ def grasp_fields(skill: str, closed: dict[str, Any] | None, args: tuple[str, ...
     """A row's ``closed``, ``closed_near`` and ``target_gap`` for a grasp (its target: the
     first argument), ``released``, ``release_gap`` and ``release_height`` (the hand above
     the destination block's centre) for a stack (its destination: the second), and for
-    both ``pull`` and ``pull_toward`` (:func:`pull`); None where they do not apply."""
+    both ``pull`` and ``pull_toward`` (:func:`pull`) and ``miss``, the hand's offset from
+    the target's centre on the table plane (x away from the robot, y to its left), in
+    metres; None where they do not apply."""
     out: dict[str, Any] = dict.fromkeys(("closed", "closed_near", "target_gap", "released",
-                                         "release_gap", "release_height", "pull", "pull_toward"))
+                                         "release_gap", "release_height", "pull", "pull_toward",
+                                         "miss"))
     if skill in GRASPS:
         target = args[0]
         out.update(closed=closed_over(closed, target), closed_near=closed_near(closed, target),
@@ -239,6 +242,8 @@ def grasp_fields(skill: str, closed: dict[str, Any] | None, args: tuple[str, ...
     missed = pull(closed, target)
     if missed is not None:
         out.update(pull=missed["cosine"], pull_toward=missed["toward"])
+    if closed is not None and target in closed.get("spots", {}):
+        out["miss"] = [float(v) for v in closed["hand"] - closed["spots"][target]]
     return out
 
 

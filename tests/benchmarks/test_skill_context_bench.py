@@ -203,6 +203,7 @@ def test_pull_says_whether_a_miss_leaned_toward_the_nearest_neighbour():
     assert sc.pull({**at(0.43, 0.0), "spots": {"a": spots["a"]}}, "a") is None  # alone
     stack = sc.grasp_fields("stack", at(0.43, 0.0), ("e", "a"))
     assert stack["pull_toward"] == "c" and stack["pull"] > 0.99
+    assert np.allclose(stack["miss"], [0.03, 0.0])
     assert sc.grasp_fields("place", at(0.43, 0.0), ("a",))["pull"] is None
     rows = [{"skill": "pick", "outcome": "budget_exhausted", "pull": 0.9},
             {"skill": "pick", "outcome": "succeeded", "pull": -0.9},
