@@ -18,7 +18,9 @@ where the hand was when the gripper first closed (over the target, beside it, ov
 another object, or never; session 19), and for stacks where it was when the gripper first
 opened (over the block to stack on, beside it, over another object) and how high above
 that block's centre (session 20), and, when the hand was off the target, whether it was
-off toward the target's nearest neighbour (session 21).
+off toward the target's nearest neighbour, and the hand's offset from the target by the
+height it worked at (session 21: the misses lie along the front camera's line of sight,
+and stacks onto taller towers fall shorter).
 
     .venv/bin/python benchmarks/skill_context.py --policy vla --seeds 25 --json out.json \
         --plot out.png   # the plot needs matplotlib: pip install -e '.[bench]'
@@ -334,6 +336,46 @@ def grasps(rows: list[dict[str, Any]]) -> dict[str, dict[str, list[int]]]:
                                         if r.get(k) is not None])
 
 
+def offsets(rows: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, float]]]:
+    """skill -> level bucket -> where the hand was off the target when the gripper turned
+    (``miss``): rows, median x and y offset (mm; x away from the robot, along the front
+    camera's line of sight) and, of the misses beyond :data:`ON_TARGET`, the share that
+    were off more along x than along y."""
+    by: dict[str, dict[str, list[list[float]]]] = defaultdict(lambda: defaultdict(list))
+    for r in rows:
+        if r.get("miss") is not None and r.get("level") is not None:
+            label = next(b[2] for b in BUCKETS["level"] if b[0] <= r["level"] < b[1])
+            by[r["skill"]][label].append(r["miss"])
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for skill, cells in sorted(by.items()):
+        out[skill] = {}
+        for label in (b[2] for b in BUCKETS["level"]):
+            if label not in cells:
+                continue
+            m = np.asarray(cells[label])
+            off = m[np.linalg.norm(m, axis=1) > ON_TARGET]
+            out[skill][label] = {
+                "n": len(m), "dx_mm": round(1000 * float(np.median(m[:, 0])), 1),
+                "dy_mm": round(1000 * float(np.median(m[:, 1])), 1),
+                "along_x": round(float(np.mean(np.abs(off[:, 0]) > np.abs(off[:, 1]))), 2)
+                if len(off) else None}
+    return out
+
+
+def offset_table(cells_by_skill: dict[str, dict[str, dict[str, float]]]) -> Table:
+    """The :func:`offsets` report as a table."""
+    table = Table(title="Where the hand was when the gripper turned, by the height it worked "
+                        "at: median offset from the target (mm; x away from the robot, along "
+                        "the front camera's line of sight) and the share of misses mostly along x")
+    for col in ("skill", "level", "rows", "median dx", "median dy", "misses along x"):
+        table.add_column(col, justify="left" if col in ("skill", "level") else "right")
+    for skill, cells in cells_by_skill.items():
+        for label, c in cells.items():
+            table.add_row(skill, label, str(c["n"]), f"{c['dx_mm']:+.1f}", f"{c['dy_mm']:+.1f}",
+                          "-" if c["along_x"] is None else f"{100 * c['along_x']:.0f}%")
+    return table
+
+
 def plot(summary: dict[str, dict[str, dict[str, list[int]]]], out: Path, title: str) -> str:
     """One panel per measure: each skill's success rate per bucket (bars, with the
     dispatched count above); returns a message."""
@@ -407,11 +449,13 @@ def main(argv: list[str] | None = None) -> int:
     console.print(failure_table(aims, "missed", "Which way the hand was off the target when "
                                 "the gripper turned, against the target's nearest neighbour "
                                 "(failed/dispatched)"))
+    aims_xy = offsets(rows)
+    console.print(offset_table(aims_xy))
     done = [e["seed"] for e in episodes if e["success"]]
     console.print(f"tasks finished: {len(done)}/{len(episodes)} (seeds {done})")
     if args.json:
         write_json(args.json, args, summary=summary, endings=ends, grasps=closes, pulls=aims,
-                   rows=rows, episodes=episodes)
+                   offsets=aims_xy, rows=rows, episodes=episodes)
     if args.plot:
         console.print(plot(summary, Path(args.plot), f"{args.policy}, seeds {args.first_seed}-"
                                                       f"{args.first_seed + args.seeds - 1}"))

@@ -230,3 +230,19 @@ def test_the_probe_keeps_the_hand_and_the_free_objects_spots():
     probe.select_action(obs, "close")
     assert probe.closed["spots"].keys() == {"a", "c"}
     assert sc.grasp_fields("pick", probe.closed, ("a",))["pull_toward"] == "c"
+
+
+def test_offsets_give_the_median_miss_and_its_axis_per_level():
+    rows = [{"skill": "stack", "level": 1, "miss": [-0.002, 0.001]},
+            {"skill": "stack", "level": 1, "miss": [-0.030, 0.005]},
+            {"skill": "stack", "level": 1, "miss": [-0.010, 0.020]},
+            {"skill": "stack", "level": 2, "miss": [0.001, 0.0]},
+            {"skill": "pick", "level": 1, "miss": None},
+            {"skill": "place", "level": None, "miss": [0.1, 0.1]}]
+    out = sc.offsets(rows)
+    assert set(out) == {"stack"}
+    one = out["stack"]["1 block"]
+    assert one["n"] == 3 and one["dx_mm"] == -10.0 and one["dy_mm"] == 5.0
+    assert one["along_x"] == 0.5  # of the two misses beyond 1.5 cm, one mostly along x
+    assert out["stack"]["2"] == {"n": 1, "dx_mm": 1.0, "dy_mm": 0.0, "along_x": None}
+    assert sc.offset_table(out).row_count == 2
