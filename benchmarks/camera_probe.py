@@ -10,6 +10,10 @@ robot, towards the camera) and across it (y), against predicting the mean positi
     .venv/bin/python benchmarks/camera_probe.py --cameras wide close --scenes 4000 \
         --steps 2500 --json out.json     # about 6 min per camera on one core
 
+The error is also reported per block level (the scenes have short stacks); ``--towers``
+makes one stack of every scene 1-3 blocks taller: whether the image still says where a tower's top is (session 21: learned
+stacks onto taller towers fall short along x).
+
 The probe locates blocks standing alone, so its error is a floor on what a policy can see,
 not what it will do; it is the ratio between placements that matters.
 """
@@ -34,11 +38,45 @@ from benchmarks import write_json  # noqa: E402
 SCENE_SEED = 20_000_000  # far from the training and evaluation seeds
 
 
-def render_scenes(cameras: list[str], n: int, size: int = 96) -> tuple[dict[str, np.ndarray],
-                                                                        np.ndarray, np.ndarray,
-                                                                        list[str]]:
+def level_of(obj: Any, table_height: float) -> int:
+    """1 for a block on the table, 2 for one on a block on the table, and so on."""
+    return int(round((obj.pos[2] - table_height) / obj.size[2] - 0.5)) + 1
+
+
+def stacked(spec: Any, rng: np.random.Generator, most: int = 3) -> Any:
+    """``spec`` with up to ``most`` clear blocks of other stacks moved, one by one, onto
+    the top of one stack: a taller tower."""
+    blocks = {o.name: o for o in spec.objects}
+
+    def clear(name: str) -> bool:
+        o = blocks[name]
+        return not any(b.name != name and b.pos[2] > o.pos[2]
+                       and np.hypot(b.pos[0] - o.pos[0], b.pos[1] - o.pos[1]) < o.size[0] / 2
+                       for b in blocks.values())
+
+    tops = [n for n in blocks if clear(n)]
+    top = tops[int(rng.integers(len(tops)))]
+    for _ in range(int(rng.integers(1, most + 1))):
+        base = blocks[top]
+        movers = [n for n in blocks if n != top and clear(n)
+                  and np.hypot(blocks[n].pos[0] - base.pos[0], blocks[n].pos[1] - base.pos[1])
+                  >= base.size[0] / 2]
+        if not movers:
+            break
+        name = movers[int(rng.integers(len(movers)))]
+        blocks[name] = blocks[name].model_copy(update={
+            "pos": (base.pos[0], base.pos[1], base.pos[2] + base.size[2]), "yaw": base.yaw})
+        top = name
+    objects = [blocks[o.name] for o in spec.objects]
+    return type(spec).model_validate({**spec.model_dump(), "objects": objects})
+
+
+def render_scenes(cameras: list[str], n: int, size: int = 96, towers: bool = False
+                  ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, list[str], np.ndarray]:
     """Front images per camera (n, size, size, 3), block positions (n, colours, 2), a mask
-    of the colours present exactly once (n, colours), and the colour names."""
+    of the colours present exactly once (n, colours), the colour names, and each block's
+    level (n, colours; 1 on the table: the scenes have short stacks of their own).  With
+    ``towers`` one stack of every scene grows by 1-3 blocks (:func:`stacked`)."""
     from vlaplan.domains import get_domain
     from vlaplan.world_model.render import CameraRig
     from vlaplan.world_model.robot import SimRobot
@@ -46,25 +84,29 @@ def render_scenes(cameras: list[str], n: int, size: int = 96) -> tuple[dict[str,
 
     domain = get_domain("tabletop")
     colours = sorted(COLOURS)
-    scenes = [domain.generate_scene(SCENE_SEED + k) for k in range(n)]
+    rng = np.random.default_rng(SCENE_SEED)
+    specs = [domain.generate_scene(SCENE_SEED + k).spec for k in range(n)]
+    if towers:
+        specs = [stacked(spec, rng) for spec in specs]
     images = {c: np.zeros((n, size, size, 3), np.uint8) for c in cameras}
     labels = np.zeros((n, len(colours), 2), np.float32)
     mask = np.zeros((n, len(colours)), np.float32)
+    levels = np.ones((n, len(colours)), np.int64)
     robot = None
     try:
-        for k, scene in enumerate(scenes):
+        for k, spec in enumerate(specs):
             if robot is None:
-                robot = SimRobot(scene.spec, image_size=size, render=False, seed=k,
-                                 fast_reset=True)
+                robot = SimRobot(spec, image_size=size, render=False, seed=k, fast_reset=True)
             else:
-                robot.reset(k, scene=scene.spec)
+                robot.reset(k, scene=spec)
             counts: dict[str, int] = {}
-            for o in scene.spec.objects:
+            for o in spec.objects:
                 counts[o.colour] = counts.get(o.colour, 0) + 1
-            for o in scene.spec.objects:
+            for o in spec.objects:
                 if counts[o.colour] == 1:
                     j = colours.index(o.colour)
                     labels[k, j], mask[k, j] = o.pos[:2], 1.0
+                    levels[k, j] = level_of(o, spec.table.height)
             for c in cameras:
                 rig = CameraRig(robot.client, robot.handles.panda, robot.scene, size,
                                 ("front",), c)
@@ -72,7 +114,7 @@ def render_scenes(cameras: list[str], n: int, size: int = 96) -> tuple[dict[str,
     finally:
         if robot is not None:
             robot.close()
-    return images, labels, mask, colours
+    return images, labels, mask, colours, levels
 
 
 class Probe(nn.Module):
@@ -96,8 +138,9 @@ class Probe(nn.Module):
 
 
 def fit(images: np.ndarray, labels: np.ndarray, mask: np.ndarray, test: int, steps: int,
-        seed: int = 0) -> dict[str, float]:
-    """Train on all but the last ``test`` scenes; median absolute errors (mm) on those."""
+        seed: int = 0, levels: np.ndarray | None = None) -> dict[str, Any]:
+    """Train on all but the last ``test`` scenes; median absolute errors (mm) on those,
+    and with ``levels`` the median signed and absolute x error per block level."""
     x = torch.tensor(images).permute(0, 3, 1, 2).float() / 255.0
     y, m = torch.tensor(labels), torch.tensor(mask)
     train = len(x) - test
@@ -122,7 +165,17 @@ def fit(images: np.ndarray, labels: np.ndarray, mask: np.ndarray, test: int, ste
     keep = m[train:] > 0
     err = (pred - y[train:]).abs()[keep] * 1000
     base = (centre - y[train:]).abs()[keep] * 1000
-    return {"depth_x_mm": float(err[:, 0].median()), "across_y_mm": float(err[:, 1].median()),
+    by_level = {}
+    if levels is not None:
+        lv = torch.tensor(levels[train:])[keep]
+        signed = ((pred - y[train:]) * 1000)[keep]
+        for level in sorted(set(lv.tolist())):
+            at = lv == level
+            by_level[str(level)] = {"blocks": int(at.sum()),
+                                    "x_mm": float(signed[at, 0].median()),
+                                    "abs_x_mm": float(err[at, 0].median()),
+                                    "abs_y_mm": float(err[at, 1].median())}
+    return {"by_level": by_level,"depth_x_mm": float(err[:, 0].median()), "across_y_mm": float(err[:, 1].median()),
             "distance_mm": float(err.norm(dim=-1).median()),
             "distance_p90_mm": float(err.norm(dim=-1).quantile(0.9)),
             "mean_guess_distance_mm": float(base.norm(dim=-1).median()),
@@ -143,6 +196,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--steps", type=int, default=2500)
     ap.add_argument("--size", type=int, default=96, help="image size (px)")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--towers", action="store_true",
+                    help="one stack of every scene 1-3 blocks taller")
     ap.add_argument("--json", default=None, metavar="OUT.json")
     args = ap.parse_args(argv)
     if args.scenes < 1 or args.test < 1 or args.steps < 0:
@@ -150,11 +205,12 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(args.threads)
     console = Console()
     t0 = time.perf_counter()
-    images, labels, mask, colours = render_scenes(args.cameras, args.scenes + args.test,
-                                                  args.size)
+    images, labels, mask, colours, levels = render_scenes(
+        args.cameras, args.scenes + args.test, args.size, towers=args.towers)
     console.print(f"rendered {args.scenes + args.test} scenes through {len(args.cameras)} "
                   f"placements in {time.perf_counter() - t0:.0f} s")
-    results = {c: fit(images[c], labels, mask, args.test, args.steps) for c in args.cameras}
+    results = {c: fit(images[c], labels, mask, args.test, args.steps, levels=levels)
+               for c in args.cameras}
     table = Table(title=f"where the front image puts each block ({args.size} px, "
                         f"{args.test} held-out scenes; median absolute error, mm)")
     for col in ("camera", "depth (x)", "across (y)", "distance", "p90", "mean guess"):
@@ -164,6 +220,16 @@ def main(argv: list[str] | None = None) -> int:
                       f"{r['distance_mm']:.1f}", f"{r['distance_p90_mm']:.1f}",
                       f"{r['mean_guess_distance_mm']:.1f}")
     console.print(table)
+    if any(r["by_level"] for r in results.values()):
+        table = Table(title="x (depth) error by block level: median signed (negative: nearer "
+                            "the robot than it is) and absolute, mm")
+        for col in ("camera", "level", "blocks", "x signed", "|x|", "|y|"):
+            table.add_column(col, justify="left" if col == "camera" else "right")
+        for c, r in results.items():
+            for level, e in r["by_level"].items():
+                table.add_row(c, level, str(e["blocks"]), f"{e['x_mm']:+.1f}",
+                              f"{e['abs_x_mm']:.1f}", f"{e['abs_y_mm']:.1f}")
+        console.print(table)
     if args.json:
         write_json(args.json, args, results=results, colours=colours)
     return 0
