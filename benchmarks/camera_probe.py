@@ -9,10 +9,13 @@ robot, towards the camera) and across it (y), against predicting the mean positi
 
     .venv/bin/python benchmarks/camera_probe.py --cameras wide close --scenes 4000 \
         --steps 2500 --json out.json     # about 6 min per camera on one core
+    .venv/bin/python benchmarks/camera_probe.py --towers \
+        --placement side=0.07,0.62,0.40,0.07,0,0.06,50   # a candidate pose, not yet a placement
 
 The error is also reported per block level (the scenes have short stacks); ``--towers``
-makes one stack of every scene 1-3 blocks taller: whether the image still says where a tower's top is (session 21: learned
-stacks onto taller towers fall short along x).
+makes one stack of every scene 1-3 blocks taller: does the image still say where a tower's
+top is (session 21: learned stacks onto taller towers fall short along x)?  ``--placement``
+probes a camera pose that is not a placement yet.
 
 The probe locates blocks standing alone, so its error is a floor on what a policy can see,
 not what it will do; it is the ratio between placements that matters.
@@ -175,7 +178,8 @@ def fit(images: np.ndarray, labels: np.ndarray, mask: np.ndarray, test: int, ste
                                     "x_mm": float(signed[at, 0].median()),
                                     "abs_x_mm": float(err[at, 0].median()),
                                     "abs_y_mm": float(err[at, 1].median())}
-    return {"by_level": by_level,"depth_x_mm": float(err[:, 0].median()), "across_y_mm": float(err[:, 1].median()),
+    return {"by_level": by_level, "depth_x_mm": float(err[:, 0].median()),
+            "across_y_mm": float(err[:, 1].median()),
             "distance_mm": float(err.norm(dim=-1).median()),
             "distance_p90_mm": float(err.norm(dim=-1).quantile(0.9)),
             "mean_guess_distance_mm": float(base.norm(dim=-1).median()),
@@ -183,14 +187,16 @@ def fit(images: np.ndarray, labels: np.ndarray, mask: np.ndarray, test: int, ste
 
 
 def main(argv: list[str] | None = None) -> int:
-    from rich.console import Console
-    from rich.table import Table
-
     from vlaplan.world_model.render import FRONT_PLACEMENTS
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--cameras", nargs="+", default=sorted(FRONT_PLACEMENTS),
-                    choices=sorted(FRONT_PLACEMENTS))
+    ap.add_argument("--cameras", nargs="+", default=None,
+                    help=f"front-camera placements to compare (default: {sorted(FRONT_PLACEMENTS)}"
+                         " and every --placement)")
+    ap.add_argument("--placement", action="append", default=[],
+                    metavar="NAME=EX,EY,EZ,TX,TY,TZ,FOV",
+                    help="a candidate placement for this run only: eye and target as offsets "
+                         "from the table top's centre (m) and the field of view (degrees)")
     ap.add_argument("--scenes", type=int, default=4000, help="training scenes")
     ap.add_argument("--test", type=int, default=500, help="held-out scenes")
     ap.add_argument("--steps", type=int, default=2500)
@@ -202,6 +208,32 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.scenes < 1 or args.test < 1 or args.steps < 0:
         ap.error("--scenes and --test must be at least 1, --steps at least 0")
+    extra = {}
+    for item in args.placement:
+        name, _, numbers = item.partition("=")
+        try:
+            v = [float(x) for x in numbers.split(",")]
+        except ValueError:
+            v = []
+        if not name or len(v) != 7 or name in FRONT_PLACEMENTS:
+            ap.error(f"--placement {item!r}: expected a new NAME=EX,EY,EZ,TX,TY,TZ,FOV")
+        extra[name] = ((v[0], v[1], v[2]), (v[3], v[4], v[5]), v[6])
+    args.cameras = args.cameras or sorted(FRONT_PLACEMENTS) + sorted(extra)
+    unknown = [c for c in args.cameras if c not in FRONT_PLACEMENTS and c not in extra]
+    if unknown:
+        ap.error(f"unknown placements {unknown}; known: {sorted(FRONT_PLACEMENTS) + sorted(extra)}")
+    FRONT_PLACEMENTS.update(extra)  # for this run only (removed below)
+    try:
+        return _run(args)
+    finally:
+        for name in extra:
+            FRONT_PLACEMENTS.pop(name, None)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
     torch.set_num_threads(args.threads)
     console = Console()
     t0 = time.perf_counter()

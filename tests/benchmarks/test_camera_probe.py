@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from benchmarks import camera_probe as cp  # noqa: E402
@@ -58,3 +59,22 @@ def test_the_probe_reports_errors_per_level(tmp_path):
     by_level = json.loads(out.read_text())["results"]["close"]["by_level"]
     assert "1" in by_level and any(int(k) >= 2 for k in by_level)
     assert all(v["blocks"] > 0 and v["abs_x_mm"] >= 0 for v in by_level.values())
+
+
+def test_a_candidate_placement_is_probed_for_that_run_only(tmp_path, capsys):
+    from vlaplan.world_model.render import FRONT_PLACEMENTS
+
+    before = dict(FRONT_PLACEMENTS)
+    out = tmp_path / "side.json"
+    assert cp.main(["--placement", "side=0.07,0.62,0.40,0.07,0,0.06,50", "--cameras", "side",
+                    "close", "--scenes", "30", "--test", "10", "--steps", "5", "--size", "32",
+                    "--json", str(out)]) == 0
+    results = json.loads(out.read_text())["results"]
+    assert set(results) == {"side", "close"}
+    assert FRONT_PLACEMENTS == before  # nothing left behind
+    for bad in ("side=1,2,3", "close=0,0,1,0,0,0,50", "=0,0,1,0,0,0,50", "x=a,0,1,0,0,0,50"):
+        with pytest.raises(SystemExit):
+            cp.main(["--placement", bad, "--scenes", "5", "--test", "2"])
+    with pytest.raises(SystemExit):
+        cp.main(["--cameras", "nowhere", "--scenes", "5", "--test", "2"])
+    assert "unknown placements" in capsys.readouterr().err
