@@ -74,9 +74,11 @@ def stacked(spec: Any, rng: np.random.Generator, most: int = 3) -> Any:
     return type(spec).model_validate({**spec.model_dump(), "objects": objects})
 
 
-def render_scenes(cameras: list[str], n: int, size: int = 96, towers: bool = False
+def render_scenes(cameras: list[str] | dict[str, Any], n: int, size: int = 96,
+                  towers: bool = False
                   ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, list[str], np.ndarray]:
-    """Front images per camera (n, size, size, 3), block positions (n, colours, 2), a mask
+    """Front images per camera (n, size, size, 3; ``cameras``: placement names, or names
+    mapped to a placement name or pose as in ``render.FRONT_PLACEMENTS``), block positions (n, colours, 2), a mask
     of the colours present exactly once (n, colours), the colour names, and each block's
     level (n, colours; 1 on the table: the scenes have short stacks of their own).  With
     ``towers`` one stack of every scene grows by 1-3 blocks (:func:`stacked`)."""
@@ -91,7 +93,8 @@ def render_scenes(cameras: list[str], n: int, size: int = 96, towers: bool = Fal
     specs = [domain.generate_scene(SCENE_SEED + k).spec for k in range(n)]
     if towers:
         specs = [stacked(spec, rng) for spec in specs]
-    images = {c: np.zeros((n, size, size, 3), np.uint8) for c in cameras}
+    poses = cameras if isinstance(cameras, dict) else {c: c for c in cameras}
+    images = {c: np.zeros((n, size, size, 3), np.uint8) for c in poses}
     labels = np.zeros((n, len(colours), 2), np.float32)
     mask = np.zeros((n, len(colours)), np.float32)
     levels = np.ones((n, len(colours)), np.int64)
@@ -110,9 +113,9 @@ def render_scenes(cameras: list[str], n: int, size: int = 96, towers: bool = Fal
                     j = colours.index(o.colour)
                     labels[k, j], mask[k, j] = o.pos[:2], 1.0
                     levels[k, j] = level_of(o, spec.table.height)
-            for c in cameras:
+            for c, pose in poses.items():
                 rig = CameraRig(robot.client, robot.handles.panda, robot.scene, size,
-                                ("front",), c)
+                                ("front",), pose)
                 images[c][k] = rig.render("front")
     finally:
         if robot is not None:
@@ -222,15 +225,10 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [c for c in args.cameras if c not in FRONT_PLACEMENTS and c not in extra]
     if unknown:
         ap.error(f"unknown placements {unknown}; known: {sorted(FRONT_PLACEMENTS) + sorted(extra)}")
-    FRONT_PLACEMENTS.update(extra)  # for this run only (removed below)
-    try:
-        return _run(args)
-    finally:
-        for name in extra:
-            FRONT_PLACEMENTS.pop(name, None)
+    return _run(args, {c: extra.get(c, c) for c in args.cameras})
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, poses: dict[str, Any]) -> int:
     from rich.console import Console
     from rich.table import Table
 
@@ -238,7 +236,7 @@ def _run(args: argparse.Namespace) -> int:
     console = Console()
     t0 = time.perf_counter()
     images, labels, mask, colours, levels = render_scenes(
-        args.cameras, args.scenes + args.test, args.size, towers=args.towers)
+        poses, args.scenes + args.test, args.size, towers=args.towers)
     console.print(f"rendered {args.scenes + args.test} scenes through {len(args.cameras)} "
                   f"placements in {time.perf_counter() - t0:.0f} s")
     results = {c: fit(images[c], labels, mask, args.test, args.steps, levels=levels)

@@ -36,7 +36,8 @@ class Camera:
 #: wide and 3 px deep there.  ``close`` looks down more steeply from nearer, so the same
 #: block is about 1.2 times wider and 1.5 times deeper in the image; towers up to 30 cm
 #: stay in view over the middle of the workspace.
-FRONT_PLACEMENTS: dict[str, tuple[tuple[float, float, float], tuple[float, float, float], float]] = {
+Placement = tuple[tuple[float, float, float], tuple[float, float, float], float]
+FRONT_PLACEMENTS: dict[str, Placement] = {
     "wide": ((0.75, 0.0, 0.55), (0.05, 0.0, 0.0), 55.0),
     "close": ((0.58, 0.0, 0.62), (0.07, 0.0, 0.06), 50.0),
 }
@@ -58,9 +59,12 @@ def front_camera_of(policy: object) -> str:
     return str(getattr(getattr(policy, "meta", None), "front_camera", None) or DEFAULT_FRONT)
 
 
-def front_camera(spec: SceneSpec, placement: str = DEFAULT_FRONT) -> Camera:
-    """The fixed camera opposite the robot, looking over the table at the workspace."""
-    eye, target, fov = FRONT_PLACEMENTS[check_front(placement)]
+def front_camera(spec: SceneSpec, placement: str | Placement = DEFAULT_FRONT) -> Camera:
+    """The fixed camera opposite the robot, looking over the table at the workspace;
+    ``placement`` names one of :data:`FRONT_PLACEMENTS` or gives a pose of that form (a
+    candidate, e.g. for ``benchmarks/camera_probe.py``)."""
+    eye, target, fov = (FRONT_PLACEMENTS[check_front(placement)] if isinstance(placement, str)
+                        else placement)
     cx, cy = spec.table.centre
     z = spec.table.height
     return Camera("front", fov, eye=(cx + eye[0], cy + eye[1], z + eye[2]),
@@ -86,7 +90,8 @@ class CameraRig:
     """Renders the named cameras of one client at a fixed square image size."""
 
     def __init__(self, client: int, panda: int, spec: SceneSpec, size: int = 96,
-                 names: tuple[str, ...] = CAMERA_NAMES, front: str = DEFAULT_FRONT) -> None:
+                 names: tuple[str, ...] = CAMERA_NAMES,
+                 front: str | Placement = DEFAULT_FRONT) -> None:
         unknown = [n for n in names if n not in CAMERA_NAMES]
         if unknown:
             from vlaplan.planner.errors import WorldModelError
