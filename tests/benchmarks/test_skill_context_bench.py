@@ -8,6 +8,7 @@ import numpy as np
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from benchmarks import grasp_probe as gp  # noqa: E402
 from benchmarks import skill_context as sc  # noqa: E402
 
 
@@ -46,11 +47,11 @@ def test_report_buckets_every_dispatched_skill(tmp_path):
     assert all(r["ending"] == want[r["skill"]] and r["knocked"] == 0 for r in rows)
     assert data["endings"] == sc.endings(rows)
     # the expert closes its gripper over the block it picks, every time
-    grasping = [r for r in rows if r["skill"] in sc.GRASPS]
+    grasping = [r for r in rows if r["skill"] in gp.GRASPS]
     assert grasping and all(r["closed"] == "over target" for r in grasping)
-    assert all(r["closed"] is None for r in rows if r["skill"] not in sc.GRASPS)
+    assert all(r["closed"] is None for r in rows if r["skill"] not in gp.GRASPS)
     assert data["grasps"] == sc.grasps(rows)
-    assert all(r["closed_near"] is None and r["target_gap"] <= sc.ON_TARGET for r in grasping)
+    assert all(r["closed_near"] is None and r["target_gap"] <= gp.ON_TARGET for r in grasping)
     assert [e["seed"] for e in data["episodes"]] == [0] and data["episodes"][0]["success"]
 
 
@@ -121,16 +122,16 @@ def test_ending_says_where_the_first_argument_came_to_rest():
 
 
 def test_closed_over_names_where_the_gripper_first_closed():
-    assert sc.closed_over(None, "a") == "never closed"
+    assert gp.closed_over(None, "a") == "never closed"
     closed = {"nearest": "a", "gaps": {"a": 0.01, "b": 0.05}, "z": 0.03}
-    assert sc.closed_over(closed, "a") == "over target"
-    assert sc.closed_over({**closed, "gaps": {"a": 0.025, "b": 0.05}}, "a") == "beside target"
+    assert gp.closed_over(closed, "a") == "over target"
+    assert gp.closed_over({**closed, "gaps": {"a": 0.025, "b": 0.05}}, "a") == "beside target"
     far = {"nearest": "b", "gaps": {"a": 0.03, "b": 0.01}, "z": 0.03}
-    assert sc.closed_over(far, "a") == "over another object" and sc.closed_near(far, "a") == "b"
+    assert gp.closed_over(far, "a") == "over another object" and gp.closed_near(far, "a") == "b"
     # a block under the target (unstack) stands at the same spot: still over the target
-    assert sc.closed_over({**closed, "nearest": "b", "gaps": {"a": 0.01, "b": 0.009}}, "a") \
+    assert gp.closed_over({**closed, "nearest": "b", "gaps": {"a": 0.01, "b": 0.009}}, "a") \
         == "over target"
-    assert sc.closed_near(closed, "a") is None and sc.closed_near(None, "a") is None
+    assert gp.closed_near(closed, "a") is None and gp.closed_near(None, "a") is None
     rows = [{"skill": "pick", "outcome": "succeeded", "closed": "over target"},
             {"skill": "pick", "outcome": "budget_exhausted", "closed": "never closed"},
             {"skill": "stack", "outcome": "succeeded", "closed": None}]
@@ -151,9 +152,9 @@ def test_the_probe_records_the_first_close_and_forwards_the_rest():
             self.calls += 1
             return np.array([0, 0, 0, 0, 1.0 if self.calls < 3 else -1.0])
 
-    probe = sc.GraspProbe(Inner())
+    probe = gp.GraspProbe(Inner())
     probe.reset()
-    obs = {sc.PRIVILEGED_KEY: {"ee": {"pos": [0.41, 0.0, 0.03]},
+    obs = {gp.PRIVILEGED_KEY: {"ee": {"pos": [0.41, 0.0, 0.03]},
                                "objects": {"a": {"pos": [0.4, 0.0, 0.02], "contacts": []},
                                            "b": {"pos": [0.5, 0.0, 0.02], "contacts": []}}}}
     for _ in range(2):
@@ -161,7 +162,7 @@ def test_the_probe_records_the_first_close_and_forwards_the_rest():
     assert probe.closed is None  # still open
     probe.select_action(obs, "pick up a")
     assert probe.closed["nearest"] == "a" and abs(probe.closed["gaps"]["a"] - 0.01) < 1e-9
-    moved = {sc.PRIVILEGED_KEY: {**obs[sc.PRIVILEGED_KEY], "ee": {"pos": [0.5, 0.0, 0.03]}}}
+    moved = {gp.PRIVILEGED_KEY: {**obs[gp.PRIVILEGED_KEY], "ee": {"pos": [0.5, 0.0, 0.03]}}}
     probe.select_action(moved, "pick up a")
     assert probe.closed["nearest"] == "a"  # only the first close counts
     assert probe.speed == 7  # anything else goes to the wrapped policy
@@ -172,13 +173,13 @@ def test_the_probe_records_the_first_close_and_forwards_the_rest():
 def test_a_stack_reports_where_and_how_high_the_gripper_first_opened():
     opened = {"nearest": "b", "gaps": {"b": 0.004, "c": 0.09}, "z": 0.10,
               "heights": {"b": 0.08, "c": 0.08}}
-    row = sc.grasp_fields("stack", opened, ("a", "b"))
+    row = gp.grasp_fields("stack", opened, ("a", "b"))
     assert row["released"] == "over target" and abs(row["release_height"] - 0.08) < 1e-9
     assert row["closed"] is None and abs(row["release_gap"] - 0.004) < 1e-9
     off = {**opened, "nearest": "c", "gaps": {"b": 0.05, "c": 0.01}}
-    assert sc.grasp_fields("stack", off, ("a", "b"))["released"] == "over another object"
-    assert sc.grasp_fields("stack", None, ("a", "b"))["released"] == "never opened"
-    pick = sc.grasp_fields("pick", opened, ("b",))
+    assert gp.grasp_fields("stack", off, ("a", "b"))["released"] == "over another object"
+    assert gp.grasp_fields("stack", None, ("a", "b"))["released"] == "never opened"
+    pick = gp.grasp_fields("pick", opened, ("b",))
     assert pick["closed"] == "over target" and pick["released"] is None
     rows = [{"skill": "stack", "outcome": "succeeded", "closed": None, "released": "over target"},
             {"skill": "stack", "outcome": "budget_exhausted", "closed": None,
@@ -187,24 +188,32 @@ def test_a_stack_reports_where_and_how_high_the_gripper_first_opened():
 
 
 def test_pull_says_whether_a_miss_leaned_toward_the_nearest_neighbour():
-    spots = {"a": np.array([0.40, 0.0]), "b": np.array([0.40, 0.0]),  # b under a: same stack
-             "c": np.array([0.50, 0.0]), "d": np.array([0.40, 0.20])}
+    def block(x, y, z=0.02):
+        return {"pos": [x, y, z], "contacts": []}
+
+    objects = {"a": block(0.40, 0.0, 0.06), "b": block(0.40, 0.0),  # b under a: same stack
+               "c": block(0.50, 0.0), "d": block(0.40, 0.20)}
 
     def at(x, y):
         return {"nearest": "a", "gaps": {}, "heights": {}, "z": 0.1, "hand": np.array([x, y]),
-                "spots": spots}
+                "objects": objects}
 
-    toward = sc.pull(at(0.43, 0.0), "a")  # 3 cm off toward c, the nearest other stack
+    def pull(x, y):
+        closed = at(x, y)
+        return gp.pull(objects, "a", gp.offset(closed, "a"))
+
+    toward = pull(0.43, 0.0)  # 3 cm off toward c, the nearest other stack
     assert toward["toward"] == "c" and abs(toward["cosine"] - 1.0) < 1e-9
-    assert abs(sc.pull(at(0.37, 0.0), "a")["cosine"] + 1.0) < 1e-9  # away from c
-    assert abs(sc.pull(at(0.40, 0.03), "a")["cosine"]) < 1e-9  # across
-    assert sc.pull(at(0.405, 0.0), "a") is None  # over the target: no miss to lean
-    assert sc.pull(None, "a") is None
-    assert sc.pull({**at(0.43, 0.0), "spots": {"a": spots["a"]}}, "a") is None  # alone
-    stack = sc.grasp_fields("stack", at(0.43, 0.0), ("e", "a"))
+    assert abs(pull(0.37, 0.0)["cosine"] + 1.0) < 1e-9  # away from c
+    assert abs(pull(0.40, 0.03)["cosine"]) < 1e-9  # across
+    assert pull(0.405, 0.0) is None  # over the target: no miss to lean
+    assert gp.offset(None, "a") is None
+    alone = {"a": objects["a"]}
+    assert gp.pull(alone, "a", np.array([0.03, 0.0])) is None  # nothing else stands there
+    stack = gp.grasp_fields("stack", at(0.43, 0.0), ("e", "a"))
     assert stack["pull_toward"] == "c" and stack["pull"] > 0.99
     assert np.allclose(stack["miss"], [0.03, 0.0])
-    assert sc.grasp_fields("place", at(0.43, 0.0), ("a",))["pull"] is None
+    assert gp.grasp_fields("place", at(0.43, 0.0), ("a",))["pull"] is None
     rows = [{"skill": "pick", "outcome": "budget_exhausted", "pull": 0.9},
             {"skill": "pick", "outcome": "succeeded", "pull": -0.9},
             {"skill": "pick", "outcome": "budget_exhausted", "pull": 0.1},
@@ -213,7 +222,7 @@ def test_pull_says_whether_a_miss_leaned_toward_the_nearest_neighbour():
                                        "toward it (cos > 0.5)": [1, 1]}}
 
 
-def test_the_probe_keeps_the_hand_and_the_free_objects_spots():
+def test_the_probe_keeps_the_hand_and_the_free_objects():
     class Inner:
         def reset(self, call=None, seed=None):
             pass
@@ -221,15 +230,15 @@ def test_the_probe_keeps_the_hand_and_the_free_objects_spots():
         def select_action(self, observation, prompt):
             return np.array([0, 0, 0, 0, 1.0 if "open" in prompt else -1.0])
 
-    probe = sc.GraspProbe(Inner())
+    probe = gp.GraspProbe(Inner())
     probe.reset()
-    obs = {sc.PRIVILEGED_KEY: {"ee": {"pos": [0.43, 0.0, 0.03]},
+    obs = {gp.PRIVILEGED_KEY: {"ee": {"pos": [0.43, 0.0, 0.03]},
                                "objects": {"a": {"pos": [0.4, 0.0, 0.02], "contacts": []},
                                            "c": {"pos": [0.5, 0.0, 0.02], "contacts": []}}}}
     probe.select_action(obs, "open")
     probe.select_action(obs, "close")
-    assert probe.closed["spots"].keys() == {"a", "c"}
-    assert sc.grasp_fields("pick", probe.closed, ("a",))["pull_toward"] == "c"
+    assert probe.closed["objects"].keys() == {"a", "c"}
+    assert gp.grasp_fields("pick", probe.closed, ("a",))["pull_toward"] == "c"
 
 
 def test_offsets_give_the_median_miss_and_its_axis_per_level():
