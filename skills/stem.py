@@ -97,7 +97,7 @@ class FilmStem(nn.Module):
         nn.init.zeros_(self.to_state.bias)
         self.condition: torch.Tensor | None = None
         self.points: torch.Tensor | None = None  # (images, 2 * keypoints) of the last call
-        self.spread: torch.Tensor | None = None  # the last call's mean keypoint spread
+        self._maps: tuple[torch.Tensor, ...] | None = None  # the last call's maps and grid
 
     @property
     def weight(self) -> torch.Tensor:  # SiglipVisionEmbeddings reads the embedding's dtype
@@ -117,13 +117,20 @@ class FilmStem(nn.Module):
         attn = self.keypoints(h).flatten(2).softmax(-1)  # (n, K, h*w)
         gy, gx = _grid(h.shape[2], h.shape[3], x)
         px, py = attn @ gx.reshape(-1, 1), attn @ gy.reshape(-1, 1)  # (n, K, 1) each
-        points = torch.cat([px, py], 1)
-        self.points = points.flatten(1)
-        # how far each map's mass lies from its keypoint (mean squared distance, image
-        # coordinates in [-1, 1]); training may penalise it (--keypoint-spread)
-        self.spread = (attn * ((gx.reshape(1, 1, -1) - px) ** 2
-                               + (gy.reshape(1, 1, -1) - py) ** 2)).sum(-1).mean()
+        self.points = torch.cat([px, py], 1).flatten(1)
+        self._maps = (attn, gx.reshape(1, 1, -1), gy.reshape(1, 1, -1), px, py)
         return self.to_tokens(h) + self.keypoint_proj(self.points)[..., None, None]
+
+    @property
+    def spread(self) -> torch.Tensor:
+        """How far the last call's keypoint maps spread around their keypoints: the mean
+        squared distance of each map's mass from its keypoint (image coordinates in
+        [-1, 1]); training may penalise it (--keypoint-spread).  Computed on demand, so
+        inference does not pay for it."""
+        if self._maps is None:
+            raise RuntimeError("FilmStem.spread before the images were embedded")
+        attn, gx, gy, px, py = self._maps
+        return (attn * ((gx - px) ** 2 + (gy - py) ** 2)).sum(-1).mean()
 
     def state_offset(self, batch: int) -> torch.Tensor:
         """(batch, expert_dim): the last call's keypoints, for the action expert's state token."""
