@@ -195,35 +195,6 @@ def test_film_stem_trains_with_the_goal_loss_and_reloads(data, tmp_path):
                           b.predict_action_chunk(observation(2), prompt))
 
 
-def test_keypoint_spread_penalty_sharpens_the_film_keypoints(data, tmp_path):
-    """--keypoint-spread adds the film stem's keypoint spread to the loss: the same run with
-    it ends with sharper keypoint maps than without, logs the spread and records the
-    weight; a model without the film stem refuses it."""
-    from vlaplan.skills.checkpoint import read_meta
-    from vlaplan.skills.stem import STEM_PATH
-    from vla_helpers import observation
-
-    spreads = {}
-    for weight in (0.0, 5.0):
-        out = tmp_path / f"spread{weight}"
-        train(TrainConfig(data=str(data), out=str(out), policy="pi0", batch_size=8, lr=3e-3,
-                          warmup=2, log_every=1, save_every=100, steps=25, seed=3,
-                          keypoint_spread=weight, spec=tiny_spec("pi0", stem="film")))
-        last = json.loads((out / LOG_FILE).read_text().splitlines()[-1])
-        assert ("spread_ema" in last) == bool(weight)
-        assert read_meta(out).training.get("keypoint_spread") == (weight or None)
-        policy = VLAPolicy.from_pretrained(out)
-        policy.predict_action_chunk(observation(2), "pick up the red block")
-        spreads[weight] = float(policy.model.get_submodule(STEM_PATH).spread)
-    assert spreads[5.0] < spreads[0.0]
-    with pytest.raises(SkillError, match="film stem"):
-        train(TrainConfig(data=str(data), out=str(tmp_path / "conv"), policy="pi0", steps=2,
-                          batch_size=8, keypoint_spread=1.0, spec=tiny_spec("pi0", stem="conv")))
-    with pytest.raises(SkillError, match=">= 0"):
-        train(TrainConfig(data=str(data), out=str(tmp_path / "neg"), policy="pi0", steps=2,
-                          batch_size=8, keypoint_spread=-1.0, spec=tiny_spec("pi0", stem="film")))
-
-
 def test_several_datasets_read_as_one(data, tmp_path):
     from vlaplan.skills.loader import ChunkDataset
 
