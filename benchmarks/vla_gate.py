@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import torch
 
-from vlaplan.skills.contract import IMAGE_KEYS, STATE_KEY
+from vlaplan.skills.contract import STATE_KEY
 from vlaplan.skills.dataset import data_file, decode_png
 from vlaplan.skills.loader import ChunkDataset, read_episodes
 from vlaplan.skills.vla import VLAPolicy
@@ -33,7 +33,8 @@ def sign_agreement(policy: VLAPolicy, root: Path, episodes: list[dict]) -> float
     for ep in episodes:
         rows = pq.read_table(data_file(root, ep["episode_index"])).to_pylist()
         for f in (0, 2):
-            obs = {key: decode_png(rows[f][key]["bytes"]) for key in IMAGE_KEYS}
+            obs = {key: decode_png(rows[f][key]["bytes"])
+                   for key in policy.processor.config.image_keys}
             obs[STATE_KEY] = np.asarray(rows[f][STATE_KEY], np.float32)
             policy.reset(seed=0)
             pred = policy.predict_action_chunk(obs, ep["tasks"][0])[:4, :2].mean(0)
@@ -60,11 +61,9 @@ def goal_error(policy: VLAPolicy, ckpt: Path, root: Path, episodes: list[dict]) 
                       episodes=[e["episode_index"] for e in episodes])
     idx = torch.nonzero((ds.frame_index < 3) & ds.goal_mask).flatten()[:64]
     batch = [ds[int(i)] for i in idx]
-    stack = {k: torch.stack([b[k] for b in batch]) for k in (*IMAGE_KEYS, STATE_KEY, "action",
-                                                              "action_is_pad", "goal", "goal_mask")}
+    stack = {k: torch.stack([b[k] for b in batch]) for k in batch[0] if k != "task"}
     proc = policy.processor
-    inputs = proc.batch(stack[IMAGE_KEYS[0]], stack[IMAGE_KEYS[1]], stack[STATE_KEY],
-                        [b["task"] for b in batch])
+    inputs = proc.batch_of(stack, [b["task"] for b in batch])
     with torch.no_grad():
         flow_loss(policy.model, inputs, proc.normalize_action(stack["action"]),
                   stack["action_is_pad"])

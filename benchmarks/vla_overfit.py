@@ -18,7 +18,7 @@ import time
 import torch
 
 from vlaplan.skills.checkpoint import load_checkpoint
-from vlaplan.skills.contract import IMAGE_KEYS, STATE_KEY
+from vlaplan.skills.contract import STATE_KEY
 from vlaplan.skills.loader import ChunkDataset, read_episodes
 from vlaplan.skills.pi0 import ModelSpec, build_model, flow_loss, flow_sample, tokens_per_image
 from vlaplan.skills.processor import ProcessorConfig, VLAProcessor
@@ -34,10 +34,10 @@ def _stack(ds: ChunkDataset) -> dict:
 
 
 def _inputs(proc: VLAProcessor, data: dict, idx: torch.Tensor, blank: bool) -> dict:
-    front, wrist = data[IMAGE_KEYS[0]][idx], data[IMAGE_KEYS[1]][idx]
+    images = [data[key][idx] for key in proc.config.image_keys]
     if blank:
-        front, wrist = torch.full_like(front, 128), torch.full_like(wrist, 128)
-    return proc.batch(front, wrist, data[STATE_KEY][idx], [data["task"][i] for i in idx])
+        images = [torch.full_like(image, 128) for image in images]
+    return proc.batch(images, data[STATE_KEY][idx], [data["task"][i] for i in idx])
 
 
 def _fixed_loss(model, proc, data, blank: bool, draws: int = 4) -> float:

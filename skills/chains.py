@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from vlaplan.skills.contract import IMAGE_FRONT, IMAGE_WRIST, STATE_KEY
+from vlaplan.skills.contract import IMAGE_FRONT, IMAGE_SIDE, IMAGE_WRIST, STATE_KEY
 
 _EXECUTORS: dict[tuple[str, int, str | None, float, str, str], Any] = {}
 
@@ -42,7 +42,8 @@ class RecordingPolicy:
 
     def reset(self, call: Any = None, seed: int | None = None) -> None:
         self.inner.reset(call=call, seed=seed)
-        self.segments.append({"call": call, "front": [], "wrist": [], "state": [], "action": []})
+        self.segments.append({"call": call, "front": [], "wrist": [], "side": [], "state": [],
+                              "action": []})
 
     def select_action(self, observation: Any, prompt: str) -> np.ndarray:
         act = np.asarray(self.inner.select_action(observation, prompt), np.float32)
@@ -50,6 +51,8 @@ class RecordingPolicy:
         seg = self.segments[-1]
         seg["front"].append(observation[IMAGE_FRONT])
         seg["wrist"].append(observation[IMAGE_WRIST])
+        if IMAGE_SIDE in observation:  # camera setups with a side camera
+            seg["side"].append(observation[IMAGE_SIDE])
         seg["state"].append(np.asarray(observation[STATE_KEY], np.float32))
         seg["action"].append(np.asarray(act if label is None else label, np.float32))
         return act
@@ -125,6 +128,7 @@ def record_chain(domain_name: str, seed: int, n_actions: int = 10, image_size: i
         out.append({"ok": True, "info": info, "task": prompt,
                     "front": [encode_png(f) for f in seg["front"]],
                     "wrist": [encode_png(f) for f in seg["wrist"]],
+                    "side": [encode_png(f) for f in seg["side"]] or None,
                     "state": np.stack(seg["state"]), "action": np.stack(seg["action"])})
     recorder.segments = []
     return out

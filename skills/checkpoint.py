@@ -40,8 +40,9 @@ class CheckpointMeta(BaseModel):
     skills: list[str] = Field(default_factory=list)
     n_action_steps: int | None = None  # actions executed per chunk (default: the whole chunk)
     vision_stem: str = "patch"  # "patch" (SigLIP's own) or "conv" (skills/stem.py)
-    # the front camera's placement in the training data (world_model.render.FRONT_PLACEMENTS);
-    # the executor and the evaluations render through it
+    # the camera setup of the training data (world_model.render: the front camera's
+    # placement, then any extra cameras, e.g. "close+side"); the executor and the
+    # evaluations render through it
     front_camera: str = "wide"
     # pi0 only: the flow starts from Gaussian noise times this at inference; 1 samples the
     # learned action distribution, smaller values keep nearer its mode (docs/skills.md)
@@ -121,6 +122,12 @@ def load_checkpoint(path: str | Path, *, domain: str | None = None,
     foreign = meta is None
     meta = meta or CheckpointMeta(foreign=True)
     _check_meta(meta, directory, domain, action_names)
+    from vlaplan.skills.processor import VLAProcessor
+
+    saved = VLAProcessor.load_config(directory)
+    cameras = len(saved.image_keys) if saved is not None else 2
+    if saved is not None and not foreign:
+        _check_cameras(meta, saved.image_keys, directory)
 
     import torch
     from transformers import PI0ForConditionalGeneration
@@ -132,7 +139,7 @@ def load_checkpoint(path: str | Path, *, domain: str | None = None,
         if meta.vision_stem == "patch":
             model = PI0ForConditionalGeneration.from_pretrained(directory, dtype=torch.float32)
         else:
-            model = _load_with_stem(directory, meta.vision_stem)
+            model = _load_with_stem(directory, meta.vision_stem, cameras)
     except Exception as exc:  # transformers/safetensors raise many kinds; re-raise as ours
         raise CheckpointError(f"{directory}: cannot load the weights ({type(exc).__name__}: "
                               f"{str(exc).splitlines()[0] if str(exc) else ''})") from exc
@@ -144,7 +151,7 @@ def load_checkpoint(path: str | Path, *, domain: str | None = None,
     return LoadedCheckpoint(model=model, processor=processor, meta=meta, path=directory)
 
 
-def _load_with_stem(directory: Path, stem: str) -> Any:
+def _load_with_stem(directory: Path, stem: str, cameras: int = 2) -> Any:
     """from_pretrained for everything but the vision stem, then the stem's own weights.
 
     save_pretrained writes π0's original key layout, so the stem's tensors are found by
@@ -162,7 +169,7 @@ def _load_with_stem(directory: Path, stem: str) -> Any:
         model = PI0ForConditionalGeneration.from_pretrained(directory, dtype=torch.float32)
     finally:
         hf_logging.set_verbosity(verbosity)
-    install_stem(model, stem)
+    install_stem(model, stem, cameras=cameras)
     stem_module = model.get_submodule(STEM_PATH)
     marker = "vision_tower.embeddings.patch_embedding."
     state = {k.split(marker, 1)[1]: v for k, v in load_file(directory / "model.safetensors").items()
@@ -191,6 +198,21 @@ def _check_meta(meta: CheckpointMeta, directory: Path, domain: str | None,
     if domain is not None and meta.domains and domain not in meta.domains:
         raise CheckpointError(f"{directory}: checkpoint trained for domains {meta.domains}, "
                               f"not {domain!r}")
+
+
+def _check_cameras(meta: CheckpointMeta, image_keys: list[str], directory: Path) -> None:
+    """The processor reads the images of the cameras the meta's setup renders."""
+    from vlaplan.planner.errors import WorldModelError
+    from vlaplan.skills.contract import CAMERA_KEYS
+    from vlaplan.world_model.render import camera_names
+
+    try:
+        rendered = [CAMERA_KEYS[name] for name in camera_names(meta.front_camera)]
+    except WorldModelError as exc:
+        raise CheckpointError(f"{directory}: {exc}") from exc
+    if rendered != list(image_keys):
+        raise CheckpointError(f"{directory}: the camera setup {meta.front_camera!r} renders "
+                              f"{rendered}, but the processor reads {list(image_keys)}")
 
 
 def _load_processor(directory: Path, model_config: Any, foreign: bool) -> Any:

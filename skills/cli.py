@@ -27,8 +27,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--image-size", type=int, default=96)
     p.add_argument("--front-camera", default="wide",
-                   help="placement of the front camera (default wide; close: nearer and "
-                        "steeper, blocks take more pixels; see docs/skills.md)")
+                   help="camera setup: the front camera's placement (default wide; close: "
+                        "nearer and steeper, blocks take more pixels), optionally with a "
+                        "side camera (close+side); see docs/skills.md")
     p.add_argument("--home-jitter", type=float, default=0.15,
                    help="random start-pose offset in metres (default 0.15; 0 = always home)")
     p.add_argument("--skills", default=None,

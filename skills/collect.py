@@ -36,7 +36,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from vlaplan.planner.errors import SkillError
-from vlaplan.skills.contract import IMAGE_FRONT, IMAGE_WRIST, STATE_KEY, SkillCall
+from vlaplan.skills.contract import IMAGE_FRONT, IMAGE_SIDE, IMAGE_WRIST, STATE_KEY, SkillCall
 from vlaplan.skills.splits import HELD_OUT_COMBOS, TRAIN_SEED_START, held_out_call
 
 SLOTS_PER_SEED = 100_000
@@ -49,7 +49,7 @@ class CollectConfig(BaseModel):
     workers: int = 2
     seed: int = 0
     image_size: int = 96
-    front_camera: str = "wide"  # placement of the front camera (world_model.render)
+    front_camera: str = "wide"  # camera setup, e.g. "close" or "close+side" (world_model.render)
     home_jitter: float = 0.15  # m; random start poses, so the state alone cannot tell where to go
     skills: list[str] | None = None  # only these skills (default: every skill of the domain)
     learner: str | None = None  # DAgger: this policy drives, the expert labels (see above)
@@ -156,7 +156,7 @@ def record_episode(domain_name: str, seed: int, image_size: int = 96,
                                        home_jitter=home_jitter, front_camera=front_camera)
     else:
         robot.reset(seed, scene=scene.spec)
-    front, wrist, state, action = [], [], [], []
+    front, wrist, side, state, action = [], [], [], [], []
 
     policy: Any = ScriptedPolicy()
     if learner is not None:
@@ -165,6 +165,8 @@ def record_episode(domain_name: str, seed: int, image_size: int = 96,
     def on_frame(obs: Any, act: np.ndarray, step: int) -> None:
         front.append(encode_png(obs[IMAGE_FRONT]))
         wrist.append(encode_png(obs[IMAGE_WRIST]))
+        if IMAGE_SIDE in obs:  # camera setups with a side camera
+            side.append(encode_png(obs[IMAGE_SIDE]))
         state.append(np.asarray(obs[STATE_KEY], np.float32))
         label = policy.label if learner is not None else act
         action.append(np.asarray(label, np.float32))
@@ -183,7 +185,8 @@ def record_episode(domain_name: str, seed: int, image_size: int = 96,
         # the learner's failures are the point; keep them unless the expert lost track
         ok = outcome.reason in ("success", "budget_exhausted")
     return {"ok": ok and bool(action), "info": info, "task": prompt,
-            "front": front, "wrist": wrist, "state": np.stack(state) if state else None,
+            "front": front, "wrist": wrist, "side": side or None,
+            "state": np.stack(state) if state else None,
             "action": np.stack(action) if action else None}
 
 
@@ -308,7 +311,8 @@ def collect(cfg: CollectConfig, *, console: Any = None) -> CollectResult:
                             break
                         writer.add_episode(Episode(res["front"], res["wrist"], res["state"],
                                                    res["action"], res["task"],
-                                                   res["info"] | {"slot": slot}))
+                                                   res["info"] | {"slot": slot},
+                                                   side=res.get("side")))
                         progress.update(task, completed=writer.num_episodes)
                         if writer.num_episodes % 200 == 0:
                             writer.finalize()

@@ -2,7 +2,9 @@
 
 Observations are dicts, as in LeRobot:
 
-* ``observation.images.front`` / ``observation.images.wrist``: uint8 arrays (H, W, 3)
+* ``observation.images.front`` / ``observation.images.wrist``: uint8 arrays (H, W, 3);
+  camera setups with a side camera (``close+side``, world_model/render.py) add
+  ``observation.images.side``
 * ``observation.state``: float32 proprioception, see :data:`STATE_NAMES`
 * ``observation.privileged``: simulator ground truth (object poses, fixtures); only
   scripted experts and tests may read it, learned policies never do
@@ -40,7 +42,9 @@ STATE_DIM = len(STATE_NAMES)
 
 IMAGE_FRONT = "observation.images.front"
 IMAGE_WRIST = "observation.images.wrist"
-IMAGE_KEYS: tuple[str, ...] = (IMAGE_FRONT, IMAGE_WRIST)
+IMAGE_SIDE = "observation.images.side"  # only in camera setups with a side camera
+IMAGE_KEYS: tuple[str, ...] = (IMAGE_FRONT, IMAGE_WRIST)  # every policy reads these two
+CAMERA_KEYS: dict[str, str] = {"front": IMAGE_FRONT, "wrist": IMAGE_WRIST, "side": IMAGE_SIDE}
 STATE_KEY = "observation.state"
 PRIVILEGED_KEY = "observation.privileged"
 TASK_KEY = "task"

@@ -10,8 +10,10 @@
                                              stats/<feature>/<stat>, and ours: domain, skill...)
     DIR/meta/vlaplan.json                    domains, skills, held-out combinations (ours)
 
-Frame columns: ``observation.images.front`` / ``observation.images.wrist`` as PNG bytes in
-the Hugging Face ``Image`` struct (``{bytes, path}``, feature dtype ``image``),
+Frame columns: ``observation.images.front`` / ``observation.images.wrist`` (and
+``observation.images.side`` when the camera setup has a side camera, the same in every
+episode of a dataset) as PNG bytes in the Hugging Face ``Image`` struct (``{bytes, path}``,
+feature dtype ``image``),
 ``observation.state`` (12 float32), ``action`` (5 float32), ``timestamp``, ``frame_index``,
 ``episode_index``, ``index``, ``task_index``.  Each episode is one data file written to a
 temporary name and renamed, so a crash loses at most the episode being written; the
@@ -36,7 +38,7 @@ import pyarrow.parquet as pq
 
 from vlaplan.planner.errors import SkillError
 from vlaplan.skills.contract import (ACTION_DIM, ACTION_NAMES, CONTROL_HZ, IMAGE_KEYS,
-                                     STATE_DIM, STATE_KEY, STATE_NAMES)
+                                     IMAGE_SIDE, STATE_DIM, STATE_KEY, STATE_NAMES)
 
 CODEBASE_VERSION = "v3.0"
 CHUNKS_SIZE = 1000
@@ -69,17 +71,25 @@ class Episode:
     action: np.ndarray  # (T, ACTION_DIM)
     task: str
     info: dict[str, Any] = field(default_factory=dict)  # domain, skill, args, seed, success...
+    side: list[bytes] | None = None  # the side camera's frames, in setups that have one
+
+    @property
+    def images(self) -> dict[str, list[Any]]:
+        """Frames per image feature, in the order a policy reads them."""
+        return {IMAGE_KEYS[0]: self.front, IMAGE_KEYS[1]: self.wrist,
+                **({IMAGE_SIDE: self.side} if self.side is not None else {})}
 
     def __len__(self) -> int:
         return len(self.action)
 
 
-def features(camera_shape: tuple[int, int]) -> dict[str, dict[str, Any]]:
+def features(camera_shape: tuple[int, int],
+             image_keys: tuple[str, ...] = IMAGE_KEYS) -> dict[str, dict[str, Any]]:
     h, w = camera_shape
     image = {"dtype": "image", "shape": [h, w, 3], "names": ["height", "width", "channels"]}
     scalar = {"shape": [1], "names": None}
     return {
-        IMAGE_KEYS[0]: dict(image), IMAGE_KEYS[1]: dict(image),
+        **{key: dict(image) for key in image_keys},
         STATE_KEY: {"dtype": "float32", "shape": [STATE_DIM], "names": list(STATE_NAMES)},
         "action": {"dtype": "float32", "shape": [ACTION_DIM], "names": list(ACTION_NAMES)},
         "timestamp": {"dtype": "float32", **scalar},
@@ -90,11 +100,11 @@ def features(camera_shape: tuple[int, int]) -> dict[str, dict[str, Any]]:
     }
 
 
-def _hf_features() -> bytes:
+def _hf_features(image_keys: tuple[str, ...] = IMAGE_KEYS) -> bytes:
     """The ``huggingface`` schema metadata, so ``datasets`` decodes images as Image."""
     def seq(n: int) -> dict[str, Any]:
         return {"feature": {"dtype": "float32", "_type": "Value"}, "length": n, "_type": "Sequence"}
-    feats: dict[str, Any] = {k: {"_type": "Image"} for k in IMAGE_KEYS}
+    feats: dict[str, Any] = {k: {"_type": "Image"} for k in image_keys}
     feats |= {STATE_KEY: seq(STATE_DIM), "action": seq(ACTION_DIM),
               "timestamp": {"dtype": "float32", "_type": "Value"}}
     feats |= {k: {"dtype": "int64", "_type": "Value"}
@@ -173,16 +183,24 @@ class DatasetWriter:
         task_index = self._tasks.setdefault(episode.task, len(self._tasks))
         state = np.asarray(episode.state, dtype=np.float32).reshape(n, STATE_DIM)
         action = np.asarray(episode.action, dtype=np.float32).reshape(n, ACTION_DIM)
-        front = [f if isinstance(f, bytes) else encode_png(f) for f in episode.front]
-        wrist = [f if isinstance(f, bytes) else encode_png(f) for f in episode.wrist]
-        first = decode_png(front[0])
+        images = {key: [f if isinstance(f, bytes) else encode_png(f) for f in frames]
+                  for key, frames in episode.images.items()}
+        keys = tuple(images)
+        if self._rows and tuple(self._rows[0].get("image_keys", IMAGE_KEYS)) != keys:
+            raise SkillError(f"{self.root} holds images {list(self._rows[0].get('image_keys', IMAGE_KEYS))}"
+                             f"; this episode has {list(keys)} (one camera setup per dataset)")
+        short = [k for k, frames in images.items() if len(frames) != n]
+        if short:
+            raise SkillError(f"episode with {n} actions but another number of frames in {short}")
+        first = decode_png(images[IMAGE_KEYS[0]][0])
         row = {"episode_index": index, "length": n, "task": episode.task,
                "task_index": task_index, "dataset_from_index": start,
                "dataset_to_index": start + n, "camera_shape": list(first.shape[:2]),
+               "image_keys": list(keys),
                **{k: v for k, v in episode.info.items() if k not in ("task", "length")}}
         img = lambda frames: pa.array([{"bytes": b, "path": None} for b in frames], IMAGE_TYPE)  # noqa: E731
         table = pa.table({
-            IMAGE_KEYS[0]: img(front), IMAGE_KEYS[1]: img(wrist),
+            **{key: img(frames) for key, frames in images.items()},
             STATE_KEY: pa.array(list(state), pa.list_(pa.float32(), STATE_DIM)),
             "action": pa.array(list(action), pa.list_(pa.float32(), ACTION_DIM)),
             "timestamp": pa.array(np.arange(n, dtype=np.float32) / self.fps, pa.float32()),
@@ -194,7 +212,7 @@ class DatasetWriter:
         from vlaplan.skills.dataset_stats import episode_stats
         row["stats"] = episode_stats(table)
         table = table.replace_schema_metadata(
-            {b"huggingface": _hf_features(), EPISODE_META_KEY: json.dumps(row).encode()})
+            {b"huggingface": _hf_features(keys), EPISODE_META_KEY: json.dumps(row).encode()})
         _atomic_write(data_file(self.root, index), lambda p: pq.write_table(table, p))
         self._rows.append(row)
         return index
@@ -216,7 +234,9 @@ class DatasetWriter:
             "total_tasks": len(self._tasks), "chunks_size": CHUNKS_SIZE,
             "data_files_size_in_mb": 100, "video_files_size_in_mb": 500, "fps": self.fps,
             "splits": {"train": f"0:{self.num_episodes}"}, "data_path": DATA_PATH,
-            "video_path": None, "features": features(camera_shape),
+            "video_path": None,
+            "features": features(camera_shape,
+                                 tuple(self._rows[0].get("image_keys", IMAGE_KEYS))),
         }
         meta = self.root / "meta"
         tasks = sorted(self._tasks.items(), key=lambda kv: kv[1])

@@ -18,6 +18,8 @@ import pyarrow.parquet as pq
 
 from vlaplan.skills.contract import IMAGE_KEYS, STATE_KEY
 
+IMAGE_PREFIX = "observation.images."
+
 NUMERIC_KEYS = (STATE_KEY, "action", "timestamp", "frame_index", "episode_index", "index",
                 "task_index")
 
@@ -65,9 +67,16 @@ def episode_stats(table: pa.Table, max_image_frames: int = 100) -> dict[str, Any
     n = table.num_rows
     stats = {key: vector_stats(_numeric(table, key)) for key in NUMERIC_KEYS}
     rows = np.unique(np.linspace(0, n - 1, min(n, max_image_frames)).round().astype(int))
-    for key in IMAGE_KEYS:
+    for key in image_columns(table.column_names):
         stats[key] = _image_stats(np.stack(_frames(table, key, rows)))
     return stats
+
+
+def image_columns(names: Any) -> list[str]:
+    """The image features among column names: front and wrist first, then any others
+    (a side camera)."""
+    extra = sorted(n for n in names if n.startswith(IMAGE_PREFIX) and n not in IMAGE_KEYS)
+    return [k for k in IMAGE_KEYS if k in names] + extra
 
 
 def compute_stats(root: Path, num_episodes: int, max_image_frames: int = 2000,
@@ -82,12 +91,13 @@ def compute_stats(root: Path, num_episodes: int, max_image_frames: int = 2000,
     stats = {k: vector_stats(np.concatenate(v)) for k, v in numeric.items()}
     rng = np.random.default_rng(seed)
     per_episode = max(1, max_image_frames // max(1, num_episodes))
-    samples: dict[str, list[np.ndarray]] = {k: [] for k in IMAGE_KEYS}
+    keys = image_columns(pq.read_schema(data_file(root, 0)).names)
+    samples: dict[str, list[np.ndarray]] = {k: [] for k in keys}
     for ep in rng.permutation(num_episodes)[:max_image_frames]:
-        table = pq.read_table(data_file(root, int(ep)), columns=list(IMAGE_KEYS))
+        table = pq.read_table(data_file(root, int(ep)), columns=keys)
         rows = rng.choice(table.num_rows, size=min(per_episode, table.num_rows), replace=False)
-        for key in IMAGE_KEYS:
+        for key in keys:
             samples[key] += _frames(table, key, rows)
-    for key in IMAGE_KEYS:
+    for key in keys:
         stats[key] = _image_stats(np.stack(samples[key]))
     return stats

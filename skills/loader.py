@@ -20,6 +20,7 @@ from torch.utils.data import DataLoader, Dataset, WeightedRandomSampler
 from vlaplan.planner.errors import SkillError
 from vlaplan.skills.contract import ACTION_DIM, IMAGE_KEYS, STATE_DIM, STATE_KEY
 from vlaplan.skills.dataset import CODEBASE_VERSION, EPISODES_PATH, data_file, decode_png
+from vlaplan.skills.dataset_stats import image_columns
 
 REQUIRED_FEATURES = (*IMAGE_KEYS, STATE_KEY, "action", "episode_index", "frame_index",
                      "task_index")
@@ -88,14 +89,21 @@ class ChunkDataset(Dataset):
         self.stats = read_stats(self.root)
         self.chunk = chunk
         shape = self.info["features"][IMAGE_KEYS[0]]["shape"]
+        #: the image features, in the order a policy reads them (a side camera after the two)
+        self.image_keys = tuple(image_columns(self.info["features"]))
         task_ids: dict[str, int] = {}
         self.episodes: list[dict[str, Any]] = []
-        front, wrist, state, action, task, frame, end = [], [], [], [], [], [], []
+        images: dict[str, list[bytes]] = {k: [] for k in self.image_keys}
+        state, action, task, frame, end = [], [], [], [], []
         for r in roots:
             info = read_info(r) if r != self.root else self.info
             if info["features"][IMAGE_KEYS[0]]["shape"] != shape:
                 raise SkillError(f"{r}: images of shape {info['features'][IMAGE_KEYS[0]]['shape']}"
                                  f", but {self.root} has {shape}; datasets must match")
+            keys = tuple(image_columns(info["features"]))
+            if keys != self.image_keys:
+                raise SkillError(f"{r}: cameras {list(keys)}, but {self.root} has "
+                                 f"{list(self.image_keys)}; datasets must match")
             tasks = read_tasks(r)
             eps = read_episodes(r)
             if domains:
@@ -107,8 +115,8 @@ class ChunkDataset(Dataset):
                 table = pq.read_table(data_file(r, ep["episode_index"]))
                 n = table.num_rows
                 base = len(action)
-                front += [d["bytes"] for d in table.column(IMAGE_KEYS[0]).to_pylist()]
-                wrist += [d["bytes"] for d in table.column(IMAGE_KEYS[1]).to_pylist()]
+                for key in self.image_keys:
+                    images[key] += [d["bytes"] for d in table.column(key).to_pylist()]
                 state += table.column(STATE_KEY).to_pylist()
                 action += table.column("action").to_pylist()
                 task += [task_ids.setdefault(tasks[t], len(task_ids))
@@ -119,7 +127,7 @@ class ChunkDataset(Dataset):
         if not self.episodes:
             raise SkillError(f"{', '.join(map(str, roots))}: no episodes selected")
         self.tasks = {i: t for t, i in task_ids.items()}
-        self.front, self.wrist = front, wrist
+        self.images = images
         self.state = torch.tensor(np.asarray(state, np.float32).reshape(-1, STATE_DIM))
         self.action = torch.tensor(np.asarray(action, np.float32).reshape(-1, ACTION_DIM))
         if len(roots) > 1:
@@ -133,14 +141,14 @@ class ChunkDataset(Dataset):
         self.goal, self.goal_mask = goal_targets(self.state, self.action, self.end)
 
     def __len__(self) -> int:
-        return len(self.front)
+        return len(self.action)
 
     def __getitem__(self, i: int) -> dict[str, Any]:
         steps = torch.arange(i, i + self.chunk)
         last = int(self.end[i]) - 1
         return {
-            IMAGE_KEYS[0]: torch.from_numpy(decode_png(self.front[i]).copy()),
-            IMAGE_KEYS[1]: torch.from_numpy(decode_png(self.wrist[i]).copy()),
+            **{key: torch.from_numpy(decode_png(frames[i]).copy())
+               for key, frames in self.images.items()},
             STATE_KEY: self.state[i],
             "action": self.action[steps.clamp(max=last)],
             "action_is_pad": steps > last,

@@ -33,6 +33,7 @@ class ModelSpec(BaseModel):
     inference_steps: int = 10
     head: str = HEAD_FLOW
     stem: str = "patch"  # vision stem: "patch" (SigLIP's) or "conv" (see stem.py)
+    cameras: int = 2  # images per observation (front, wrist and, in some setups, side)
 
 
 def build_config(spec: ModelSpec, vocab_size: int, image_token_id: int) -> PI0Config:
@@ -62,7 +63,7 @@ def build_model(spec: ModelSpec, vocab_size: int, image_token_id: int,
 
     torch.manual_seed(seed)
     model = PI0ForConditionalGeneration(build_config(spec, vocab_size, image_token_id))
-    return install_stem(model, spec.stem)
+    return install_stem(model, spec.stem, cameras=spec.cameras)
 
 
 def tokens_per_image(config: PI0Config) -> int:

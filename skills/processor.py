@@ -15,6 +15,7 @@ The statistics are saved with every checkpoint (``vlaplan_processor.json``).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,9 @@ class ProcessorConfig(BaseModel):
     state: FeatureStats = FeatureStats.identity(STATE_DIM)
     action: FeatureStats = FeatureStats.identity(ACTION_DIM)
     known_words: list[str] | None = None  # prompt words seen in training; None = keep all
+    # the cameras' observation keys, in the order their images enter the model (a camera
+    # setup with a side camera adds observation.images.side, world_model/render.py)
+    image_keys: list[str] = list(IMAGE_KEYS)
 
 
 class VLAProcessor:
@@ -120,11 +124,15 @@ class VLAProcessor:
             mask[row, : n_img + 1 + len(words)] = 1
         return ids, mask
 
-    def batch(self, front: torch.Tensor, wrist: torch.Tensor, state: torch.Tensor,
+    def batch(self, images: Sequence[torch.Tensor], state: torch.Tensor,
               prompts: list[str]) -> dict[str, torch.Tensor]:
-        """Model inputs for a batch (images uint8 (B, H, W, 3), state (B, STATE_DIM))."""
-        pixel_values = self.images(front, wrist)
-        input_ids, attention_mask = self.text(prompts, n_cameras=2)
+        """Model inputs for a batch: one uint8 (B, H, W, 3) tensor per camera of
+        ``config.image_keys`` (in that order), state (B, STATE_DIM)."""
+        if len(images) != len(self.config.image_keys):
+            raise SkillError(f"{len(images)} camera images for a policy that reads "
+                             f"{len(self.config.image_keys)} ({self.config.image_keys})")
+        pixel_values = self.images(*images)
+        input_ids, attention_mask = self.text(prompts, n_cameras=len(images))
         return {
             "state": self.normalize_state(state),
             "input_ids": input_ids,
@@ -138,20 +146,25 @@ class VLAProcessor:
         if not isinstance(prompt, str) or not prompt.strip():
             raise SkillError("empty prompt: a VLA policy needs an instruction such as "
                              "'pick up the red block'")
-        cams = [self._check_image(observation, key) for key in IMAGE_KEYS]
+        cams = [self._check_image(observation, key) for key in self.config.image_keys]
         if STATE_KEY not in observation:
             raise SkillError(f"observation has no {STATE_KEY!r}; keys: {sorted(observation)}")
         state = np.asarray(observation[STATE_KEY], dtype=np.float32).reshape(-1)
         if state.shape != (STATE_DIM,) or not np.all(np.isfinite(state)):
             raise SkillError(f"{STATE_KEY} must be {STATE_DIM} finite numbers, got shape "
                              f"{state.shape}")
-        return self.batch(*(torch.from_numpy(np.ascontiguousarray(c))[None] for c in cams),
+        return self.batch([torch.from_numpy(np.ascontiguousarray(c))[None] for c in cams],
                           torch.from_numpy(state)[None], [prompt])
+
+    def batch_of(self, batch: dict[str, Any], prompts: list[str]) -> dict[str, torch.Tensor]:
+        """Model inputs for a loader batch (keys as in the dataset)."""
+        return self.batch([batch[key] for key in self.config.image_keys], batch[STATE_KEY],
+                          prompts)
 
     def _check_image(self, observation: Any, key: str) -> np.ndarray:
         if key not in observation:
-            raise SkillError(f"observation has no {key!r}; a VLA policy needs both cameras "
-                             f"{list(IMAGE_KEYS)}")
+            raise SkillError(f"observation has no {key!r}; this VLA policy needs the cameras "
+                             f"{list(self.config.image_keys)}")
         image = np.asarray(observation[key])
         expected = self.config.camera_shape
         want = f"uint8 array of shape {(*expected, 3) if expected else '(H, W, 3)'}"

@@ -185,8 +185,10 @@ def _condition_on_prompt(model: Any, stem: FilmStem) -> None:
     pi0.forward = forward
 
 
-def install_stem(model: Any, stem: str) -> Any:
-    """Replace the vision tower's patch embedding of ``model`` by ``stem``; returns it."""
+def install_stem(model: Any, stem: str, cameras: int = 2) -> Any:
+    """Replace the vision tower's patch embedding of ``model`` by ``stem``; returns it.
+    ``cameras``: images per observation (the film stem's keypoints of all of them reach
+    the action expert's state token)."""
     if stem not in STEMS:
         raise ValueError(f"unknown vision stem {stem!r}; expected one of {STEMS}")
     if stem == STEM_PATCH:
@@ -197,11 +199,9 @@ def install_stem(model: Any, stem: str) -> Any:
     if stem == STEM_CONV:
         setattr(parent, leaf, ConvStem(vision.hidden_size, vision.patch_size))
         return model
-    from vlaplan.skills.contract import IMAGE_KEYS
-
     film = FilmStem(vision.hidden_size, vision.patch_size,
                     model.config.vlm_config.text_config.hidden_size,
-                    expert_dim=model.config.dit_config.hidden_size, cameras=len(IMAGE_KEYS))
+                    expert_dim=model.config.dit_config.hidden_size, cameras=cameras)
     setattr(parent, leaf, film)
     _condition_on_prompt(model, film)
     return model

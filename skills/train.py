@@ -101,15 +101,17 @@ def _new_model(cfg: TrainConfig, dataset: Any) -> tuple[Any, Any]:
     tokenizer = build_tokenizer(dataset.tasks.values())
     known = sorted({w for task in dataset.tasks.values() for w in words_of(task)})
     vocab = 64 * math.ceil(len(tokenizer) / 64)
-    model = build_model(cfg.spec, vocab, image_token_id(tokenizer), seed=cfg.seed)
     stat = lambda key: FeatureStats(**{k: dataset.stats[key][k]  # noqa: E731
                                         for k in ("mean", "std", "min", "max", "q01", "q99")})
     shape = dataset.info["features"][IMAGE_KEYS[0]]["shape"]
+    cfg.spec.cameras = len(dataset.image_keys)
+    model = build_model(cfg.spec, vocab, image_token_id(tokenizer), seed=cfg.seed)
     pconf = ProcessorConfig(image_size=cfg.spec.image_size,
                             tokens_per_image=tokens_per_image(model.config),
                             image_token_id=image_token_id(tokenizer),
                             camera_shape=(shape[0], shape[1]), state=stat(STATE_KEY),
-                            action=stat("action"), known_words=known)
+                            action=stat("action"), known_words=known,
+                            image_keys=list(dataset.image_keys))
     return model, VLAProcessor(pconf, tokenizer)
 
 
@@ -144,35 +146,63 @@ def _init_dir(cfg: TrainConfig) -> Path:
     return checkpoint_path(cfg.init) if cfg.init in SHIPPED else Path(cfg.init)
 
 
-def _init_model(cfg: TrainConfig) -> tuple[Any, Any, CheckpointMeta]:
+def _init_model(cfg: TrainConfig, image_keys: tuple[str, ...]) -> tuple[Any, Any, CheckpointMeta]:
     """Weights, processor (normalisation statistics, tokenizer) and meta of ``cfg.init``:
     fine-tuning keeps the statistics the model was trained with.
 
     A checkpoint of the other head (``pi0`` for ``tokens`` or back) gives every weight
     whose shape fits (stem, vision tower, language model, action expert); the action
-    projections, which differ in width, start fresh."""
+    projections, which differ in width, start fresh.  A checkpoint that read fewer
+    cameras than the data holds (``image_keys``, e.g. a side camera added) gives every
+    weight too: images of any camera go through the same stem and vision tower, and the
+    film stem's keypoint-to-state layer keeps its columns for the old cameras, with
+    zeros for the new one's (so the model starts out as it was)."""
     from vlaplan.skills.checkpoint import load_checkpoint
     from vlaplan.skills.pi0 import build_model
+    from vlaplan.skills.processor import VLAProcessor
 
     ckpt = load_checkpoint(_init_dir(cfg), device=cfg.device)
     trained = (ckpt.meta.training or {}).get("spec")
     if trained:  # record the model's real size, not the command line's defaults
         cfg.spec = ModelSpec(**{**trained, "head": cfg.policy})
     cfg.spec.chunk = int(ckpt.model.config.chunk_size)
-    if ckpt.meta.policy == cfg.policy:
+    old_keys = list(ckpt.processor.config.image_keys)
+    cfg.spec.cameras = len(old_keys)
+    if ckpt.meta.policy == cfg.policy and old_keys == list(image_keys):
         return ckpt.model, ckpt.processor, ckpt.meta
+    if old_keys != list(image_keys)[:len(old_keys)]:
+        raise SkillError(f"--init {cfg.init} read the cameras {old_keys}; the data holds "
+                         f"{list(image_keys)}: a fine-tune may add cameras, not drop or "
+                         "reorder them")
     if not trained:
         raise SkillError(f"--init {cfg.init} holds a {ckpt.meta.policy!r} policy without a "
                          f"recorded model size; cannot start a {cfg.policy!r} policy from it")
+    cfg.spec.cameras = len(image_keys)
     text = ckpt.model.config.vlm_config
     model = build_model(cfg.spec, int(text.text_config.vocab_size), int(text.image_token_id),
                         seed=cfg.seed)
     own = model.state_dict()
     fits = {k: v for k, v in ckpt.model.state_dict().items()
             if k in own and own[k].shape == v.shape}
+    fits |= _widened(own, ckpt.model.state_dict()) if len(image_keys) > len(old_keys) else {}
     model.load_state_dict(fits, strict=False)
     meta = ckpt.meta.model_copy(update={"policy": cfg.policy})
-    return model, ckpt.processor, meta
+    processor = VLAProcessor(ckpt.processor.config.model_copy(
+        update={"image_keys": list(image_keys)}), ckpt.processor.tokenizer)
+    return model, processor, meta
+
+
+def _widened(own: dict[str, torch.Tensor], old: dict[str, torch.Tensor]
+             ) -> dict[str, torch.Tensor]:
+    """The film stem's keypoint-to-state weight of ``old`` in the wider shape of ``own``
+    (more cameras): the old columns first, zeros for the added cameras' keypoints."""
+    out = {}
+    for key, value in old.items():
+        if key.endswith("to_state.weight") and key in own and own[key].shape != value.shape:
+            wide = torch.zeros_like(own[key])
+            wide[:, :value.shape[1]] = value
+            out[key] = wide
+    return out
 
 
 def _spread_stem(model: Any, cfg: TrainConfig) -> Any:
@@ -215,8 +245,13 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
     cfg.spec.head = cfg.policy
     out = Path(cfg.out)
     roots = [cfg.data] if isinstance(cfg.data, str) else list(cfg.data)
-    initial = _init_model(cfg) if cfg.init and not (cfg.resume and
-                                                    (out / STATE_FILE).exists()) else None
+    from vlaplan.skills.dataset_stats import image_columns
+    from vlaplan.skills.loader import read_info
+
+    image_keys = tuple(image_columns(read_info(roots[0])["features"]))
+    initial = (_init_model(cfg, image_keys) if cfg.init and not (cfg.resume and
+                                                                (out / STATE_FILE).exists())
+               else None)
     dataset = ChunkDataset(roots, chunk=cfg.spec.chunk, domains=cfg.domains)
     data_meta = _data_meta(roots)
     state_path = out / STATE_FILE
@@ -228,6 +263,7 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
                              f"{cfg.policy!r}")
         model, processor = ckpt.model, ckpt.processor
         cfg.spec.chunk = int(model.config.chunk_size)
+        cfg.spec.cameras = len(processor.config.image_keys)
     else:
         if out.exists() and any(out.iterdir()) and read_meta(out) is None and not cfg.resume:
             raise SkillError(f"{out} exists and is not a vlaplan checkpoint; refusing to overwrite")
@@ -235,6 +271,9 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
             model, processor, init_meta = initial
         else:
             model, processor = _new_model(cfg, dataset)
+    if list(processor.config.image_keys) != list(dataset.image_keys):
+        raise SkillError(f"the policy reads the cameras {processor.config.image_keys}; the data "
+                         f"holds {list(dataset.image_keys)}")
     model.to(cfg.device).train()
     state = torch.load(state_path, weights_only=False) if cfg.resume and state_path.exists() else None
     goal_head, goal_warmup = None, 0
@@ -340,8 +379,7 @@ def train(cfg: TrainConfig, *, console: Any = None) -> TrainResult:
                 tasks = list(batch["task"])
                 if cfg.word_dropout > 0:
                     tasks = [drop_words(t, cfg.word_dropout, word_rng) for t in tasks]
-                inputs = processor.batch(batch[IMAGE_KEYS[0]], batch[IMAGE_KEYS[1]],
-                                         batch[STATE_KEY], tasks)
+                inputs = processor.batch_of(batch, tasks)
                 inputs = {k: v.to(cfg.device) for k, v in inputs.items()}
                 actions = processor.normalize_action(batch["action"]).to(cfg.device)
                 loss = loss_fn(model, inputs, actions, batch["action_is_pad"].to(cfg.device),

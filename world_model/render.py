@@ -1,4 +1,5 @@
-"""Cameras: a fixed front camera and a wrist camera on the Panda's hand (TinyRenderer).
+"""Cameras: a fixed front camera, a wrist camera on the Panda's hand and, in camera setups
+that ask for it, a fixed side camera (TinyRenderer).
 
 Images are uint8 (H, W, 3).  TinyRenderer without shadows keeps a 96 px image of the
 collision-mesh Panda, the table and a few objects at a few milliseconds.
@@ -13,7 +14,7 @@ import pybullet as pb
 from vlaplan.world_model.panda import HAND_LINK
 from vlaplan.world_model.scene import SceneSpec
 
-CAMERA_NAMES: tuple[str, ...] = ("front", "wrist")
+CAMERA_NAMES: tuple[str, ...] = ("front", "wrist", "side")
 NEAR, FAR = 0.01, 3.0
 WRIST_FOV = 75.0  # degrees
 WRIST_OFFSET = (0.06, 0.0, 0.03)  # camera position in the hand frame (x forward, z down the gripper)
@@ -43,14 +44,40 @@ FRONT_PLACEMENTS: dict[str, Placement] = {
 }
 DEFAULT_FRONT = "wide"
 
+#: Fixed cameras a setup may add to the front and wrist cameras, in the same form (offsets
+#: from the table top's centre).  ``side`` looks across the workspace from the robot's
+#: left: it reads a block's x (along the front camera's line of sight, where the front
+#: image mixes x up with height) to about 6 mm at every tower level (session 21's
+#: ``benchmarks/camera_probe.py --towers``), and y badly.
+EXTRA_PLACEMENTS: dict[str, Placement] = {
+    "side": ((0.07, 0.62, 0.40), (0.07, 0.0, 0.06), 50.0),
+}
+SETUP_SEPARATOR = "+"
 
-def check_front(placement: str) -> str:
-    """``placement`` if it names a front-camera placement, else a WorldModelError."""
-    if placement not in FRONT_PLACEMENTS:
+
+def check_front(setup: str) -> str:
+    """``setup`` if it names a camera setup, else a WorldModelError.
+
+    A setup is a front-camera placement (:data:`FRONT_PLACEMENTS`), optionally followed by
+    extra fixed cameras: ``close+side`` is the close front camera, the wrist camera and the
+    side camera.  Policies, datasets and robots carry it as ``front_camera``."""
+    front, *extra = str(setup).split(SETUP_SEPARATOR)
+    bad = ([f"front-camera placement {front!r} (known: {sorted(FRONT_PLACEMENTS)})"]
+           if front not in FRONT_PLACEMENTS else [])
+    bad += [f"extra camera {e!r} (known: {sorted(EXTRA_PLACEMENTS)})" for e in extra
+            if e not in EXTRA_PLACEMENTS]
+    if len(set(extra)) != len(extra):
+        bad.append("a camera named twice")
+    if bad:
         from vlaplan.planner.errors import WorldModelError
-        raise WorldModelError(f"unknown front-camera placement {placement!r}; known: "
-                              f"{sorted(FRONT_PLACEMENTS)}")
-    return placement
+        raise WorldModelError(f"bad camera setup {setup!r}: {'; '.join(bad)}")
+    return setup
+
+
+def camera_names(setup: str) -> tuple[str, ...]:
+    """The cameras a setup renders, in the order a policy reads their images."""
+    _, *extra = check_front(setup).split(SETUP_SEPARATOR)
+    return ("front", "wrist", *extra)
 
 
 def front_camera_of(policy: object) -> str:
@@ -61,13 +88,18 @@ def front_camera_of(policy: object) -> str:
 
 def front_camera(spec: SceneSpec, placement: str | Placement = DEFAULT_FRONT) -> Camera:
     """The fixed camera opposite the robot, looking over the table at the workspace;
-    ``placement`` names one of :data:`FRONT_PLACEMENTS` or gives a pose of that form (a
-    candidate, e.g. for ``benchmarks/camera_probe.py``)."""
-    eye, target, fov = (FRONT_PLACEMENTS[check_front(placement)] if isinstance(placement, str)
-                        else placement)
+    ``placement`` names a camera setup (its front placement counts) or gives a pose of
+    that form (a candidate, e.g. for ``benchmarks/camera_probe.py``)."""
+    if isinstance(placement, str):
+        placement = FRONT_PLACEMENTS[check_front(placement).split(SETUP_SEPARATOR)[0]]
+    return _fixed_camera("front", spec, placement)
+
+
+def _fixed_camera(name: str, spec: SceneSpec, placement: Placement) -> Camera:
+    eye, target, fov = placement
     cx, cy = spec.table.centre
     z = spec.table.height
-    return Camera("front", fov, eye=(cx + eye[0], cy + eye[1], z + eye[2]),
+    return Camera(name, fov, eye=(cx + eye[0], cy + eye[1], z + eye[2]),
                   target=(cx + target[0], cy + target[1], z + target[2]))
 
 
@@ -90,23 +122,25 @@ class CameraRig:
     """Renders the named cameras of one client at a fixed square image size."""
 
     def __init__(self, client: int, panda: int, spec: SceneSpec, size: int = 96,
-                 names: tuple[str, ...] = CAMERA_NAMES,
+                 names: tuple[str, ...] | None = None,
                  front: str | Placement = DEFAULT_FRONT) -> None:
+        if names is None:  # the setup's cameras (a bare pose: front and wrist)
+            names = camera_names(front) if isinstance(front, str) else ("front", "wrist")
         unknown = [n for n in names if n not in CAMERA_NAMES]
         if unknown:
             from vlaplan.planner.errors import WorldModelError
             raise WorldModelError(f"unknown cameras {unknown}; known: {list(CAMERA_NAMES)}")
         self.client, self.panda, self.size, self.names = client, panda, size, tuple(names)
-        self._front = front_camera(spec, front)
-        self._proj = {
-            "front": pb.computeProjectionMatrixFOV(self._front.fov, 1.0, NEAR, FAR),
-            "wrist": pb.computeProjectionMatrixFOV(WRIST_FOV, 1.0, NEAR, FAR),
-        }
-        self._front_view = _view_fixed(self._front)
+        fixed = [front_camera(spec, front)] + [_fixed_camera(n, spec, EXTRA_PLACEMENTS[n])
+                                               for n in EXTRA_PLACEMENTS]
+        self._proj = {c.name: pb.computeProjectionMatrixFOV(c.fov, 1.0, NEAR, FAR) for c in fixed}
+        self._proj["wrist"] = pb.computeProjectionMatrixFOV(WRIST_FOV, 1.0, NEAR, FAR)
+        self._fixed_views = {c.name: _view_fixed(c) for c in fixed}
 
     def render(self, name: str) -> np.ndarray:
         """One RGB image (size, size, 3) uint8 from camera ``name``."""
-        view = self._front_view if name == "front" else _view_wrist(self.client, self.panda)
+        view = (self._fixed_views[name] if name in self._fixed_views
+                else _view_wrist(self.client, self.panda))
         _, _, rgba, _, _ = pb.getCameraImage(
             self.size, self.size, view, self._proj[name], shadow=0,
             renderer=pb.ER_TINY_RENDERER, flags=pb.ER_NO_SEGMENTATION_MASK,

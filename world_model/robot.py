@@ -15,7 +15,7 @@ import numpy as np
 import pybullet as pb
 
 from vlaplan.planner.errors import WorldModelError
-from vlaplan.skills.contract import (ACTION_DIM, CONTROL_HZ, IMAGE_FRONT, IMAGE_WRIST,
+from vlaplan.skills.contract import (ACTION_DIM, CAMERA_KEYS, CONTROL_HZ,
                                      MAX_ROTATION, MAX_TRANSLATION, PRIVILEGED_KEY, STATE_KEY,
                                      clip_action)
 from vlaplan.world_model.build import (PHYSICS_HZ, REST_POSE, WorldHandles, build_world,
@@ -24,7 +24,7 @@ from vlaplan.world_model.predicates import GRIPPER_KEY
 from vlaplan.world_model.ready_pose import ready_target
 from vlaplan.world_model.panda import (ARM_FORCES, ARM_JOINTS, FINGER_JOINTS, FINGER_MAX,
                                        GRASP_LINK)
-from vlaplan.world_model.render import DEFAULT_FRONT, CameraRig, check_front
+from vlaplan.world_model.render import DEFAULT_FRONT, CameraRig, camera_names, check_front
 from vlaplan.world_model.scene import SceneSpec
 
 SUBSTEPS = PHYSICS_HZ // CONTROL_HZ  # physics steps per control step (12)
@@ -32,7 +32,6 @@ FINGER_FORCE = 30.0  # N per finger (20-40 N carries a 50 g cube reliably)
 MAX_LEAD = 0.04  # m the commanded pose may run ahead of the measured one
 YAW_LIMIT = 0.75 * math.pi  # rad, commanded yaw range of the grasp frame
 HOLD_SETTLE_STEPS = 48  # physics steps letting a start-of-scene grasp settle
-CAMERA_KEYS = {"front": IMAGE_FRONT, "wrist": IMAGE_WRIST}
 
 
 class SimRobot:
@@ -46,11 +45,13 @@ class SimRobot:
     a trial is bit-reproducible only after the same sequence of resets.
     ``substeps`` is the number of physics steps per control step (default
     :data:`SUBSTEPS`); a twin that changes the physics time step changes it with it.
-    ``front_camera`` names the front camera's placement (``render.FRONT_PLACEMENTS``).
+    ``front_camera`` names the camera setup: the front camera's placement
+    (``render.FRONT_PLACEMENTS``), with extra cameras after a ``+`` (``close+side``).
+    ``cameras`` renders only some of the setup's cameras (default: all of them).
     """
 
     def __init__(self, scene: SceneSpec, image_size: int = 96,
-                 cameras: tuple[str, ...] = ("front", "wrist"), render: bool = True,
+                 cameras: tuple[str, ...] | None = None, render: bool = True,
                  seed: int | None = None, home_jitter: float = 0.0,
                  fast_reset: bool = False, front_camera: str = DEFAULT_FRONT) -> None:
         if not isinstance(scene, SceneSpec):
@@ -59,7 +60,7 @@ class SimRobot:
             raise WorldModelError(f"image_size must be in [16, 512], got {image_size}")
         self.image_size = int(image_size)
         self.front_camera = check_front(front_camera)
-        self.cameras = tuple(cameras)
+        self.cameras = tuple(cameras) if cameras is not None else camera_names(front_camera)
         self.render = render
         self.home_jitter = float(home_jitter)
         self.fast_reset = fast_reset

@@ -24,6 +24,13 @@ def test_the_release_frame_is_where_the_gripper_opens_and_the_picture_has_a_row_
     assert image.shape == (3 * 32 * sv.SCALE, 2 * 32 * sv.SCALE, 3)
 
 
+def test_a_side_camera_setup_adds_a_column(tmp_path):
+    out = tmp_path / "side.png"
+    assert sv.main(["--seeds", "11", "--size", "32", "--front-camera", "close+side",
+                    "--out", str(out)]) == 0
+    assert np.asarray(Image.open(out)).shape == (3 * 32 * sv.SCALE, 3 * 32 * sv.SCALE, 3)
+
+
 def test_an_unknown_front_camera_is_refused(tmp_path, capsys):
     assert sv.main(["--front-camera", "nowhere", "--out", str(tmp_path / "x.png")]) == 2
     assert "nowhere" in capsys.readouterr().err and not (tmp_path / "x.png").exists()

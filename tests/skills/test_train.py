@@ -144,8 +144,7 @@ def test_hand_frame_goal_head_needs_the_film_stem_and_can_train_alone(data, tmp_
     ds = ChunkDataset(str(data), chunk=4)
     rows = [ds[i] for i in range(4)]
     batch = {k: torch.stack([r[k] for r in rows]) for k in rows[0] if k != "task"}
-    inputs = proc.batch(batch["observation.images.front"], batch["observation.images.wrist"],
-                        batch["observation.state"], [r["task"] for r in rows])
+    inputs = proc.batch_of(batch, [r["task"] for r in rows])
     for detach in (True, False):
         model.zero_grad()
         head.zero_grad()

@@ -57,10 +57,13 @@ def observation(seed: int = 0, shape: tuple[int, int] = CAMERA) -> dict:
 
 
 def write_synthetic_dataset(root: Path, episodes: int = 4, seed: int = 0,
-                            finalize: bool = True) -> DatasetWriter:
-    """Random images, a state ramp and actions that depend on the prompt."""
+                            finalize: bool = True, side: bool = False,
+                            front_camera: str | None = None) -> DatasetWriter:
+    """Random images, a state ramp and actions that depend on the prompt; ``side`` adds a
+    side camera's frames (``front_camera`` names the setup in the dataset's meta)."""
     rng = np.random.default_rng(seed)
-    writer = DatasetWriter(root)
+    writer = DatasetWriter(root, extra_meta={"front_camera": front_camera} if front_camera
+                           else None)
     for e in range(episodes):
         n = 6 + 2 * e
         frames = [encode_png(rng.integers(0, 256, (*CAMERA, 3), dtype=np.uint8))
@@ -71,7 +74,8 @@ def write_synthetic_dataset(root: Path, episodes: int = 4, seed: int = 0,
         action[:, 4] = np.where(np.arange(n) < n // 2, 1.0, -1.0)
         writer.add_episode(Episode(frames, frames[::-1], state, action, PROMPTS[e % 2],
                                    {"domain": "tabletop", "skill": "pick", "seed": e,
-                                    "success": True}))
+                                    "success": True},
+                                   side=frames[1:] + frames[:1] if side else None))
     if finalize:
         writer.finalize()
     return writer
