@@ -1,7 +1,8 @@
 """Turn the ``policy=`` argument of ``execute()`` into a policy object.
 
 Accepted: ``"scripted"`` (the privileged expert), ``"vla"`` (the shipped flow-matching
-checkpoint), ``"vla-tokens"`` (the shipped discrete-token checkpoint), a checkpoint
+checkpoint), ``"vla-side"`` (the same with a side camera), ``"vla-tokens"`` (the shipped
+discrete-token checkpoint), a checkpoint
 directory, or any object with the :class:`~vlaplan.skills.contract.Policy` verbs.
 Heavy modules (torch, transformers) are imported only when a learned policy is asked for.
 """
@@ -13,7 +14,7 @@ from typing import Any
 from vlaplan.planner.errors import ExecutionError
 from vlaplan.skills.contract import Policy
 
-NAMED = ("scripted", "vla", "vla-tokens")
+NAMED = ("scripted", "vla", "vla-side", "vla-tokens")
 
 
 def policy_label(policy: Any) -> str:

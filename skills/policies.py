@@ -1,8 +1,9 @@
-"""Looking policies up by name or path: ``scripted``, ``vla``, ``vla-tokens`` or a directory.
+"""Looking policies up by name or path: ``scripted``, ``vla``, ``vla-side``, ``vla-tokens``
+or a directory.
 
-``vla`` and ``vla-tokens`` are the checkpoints shipped in ``skills/checkpoints/``
-(flow-matching π0 and the 256-bin token policy); any other string is read as a checkpoint
-directory.  Used by the executor and ``vlaplan skills eval --policy``.
+``vla``, ``vla-side`` and ``vla-tokens`` are the checkpoints shipped in
+``skills/checkpoints/`` (flow-matching π0; the same with a side camera, session 22; the
+256-bin token policy); any other string is read as a checkpoint directory.  Used by the executor and ``vlaplan skills eval --policy``.
 """
 from __future__ import annotations
 
@@ -12,12 +13,12 @@ from typing import Any
 from vlaplan.planner.errors import CheckpointError, SkillError
 
 CHECKPOINT_DIR = Path(__file__).resolve().parent / "checkpoints"
-SHIPPED = {"vla": "vla-pi0", "vla-tokens": "vla-tokens"}
+SHIPPED = {"vla": "vla-pi0", "vla-side": "vla-side", "vla-tokens": "vla-tokens"}
 POLICY_NAMES: tuple[str, ...] = ("scripted", *SHIPPED)
 
 
 def checkpoint_path(name: str) -> Path:
-    """Directory of a shipped checkpoint (``vla`` or ``vla-tokens``)."""
+    """Directory of a shipped checkpoint (a key of :data:`SHIPPED`)."""
     if name not in SHIPPED:
         raise SkillError(f"no shipped checkpoint named {name!r}; known: {sorted(SHIPPED)}")
     return CHECKPOINT_DIR / SHIPPED[name]

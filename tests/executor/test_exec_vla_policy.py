@@ -144,3 +144,25 @@ def test_the_plant_renders_through_the_checkpoints_front_camera(tmp_path) -> Non
     assert robot.front_camera == "close" and robot.image_size == CAMERA[0]
     robot, _ = wide._prepare(0)
     assert robot.front_camera == "wide"
+
+
+def test_the_shipped_side_camera_policy_drives_the_plant_through_three_cameras() -> None:
+    import numpy as np
+    import pytest
+
+    from vlaplan.planner.errors import SkillError
+    from vlaplan.skills.contract import IMAGE_SIDE
+
+    ex = vlaplan.Executor("tabletop", "vla-side")
+    assert ex.front_camera == "close+side"
+    robot, _ = ex._prepare(3)
+    assert robot.cameras == ("front", "wrist", "side")
+    obs = robot.observe()
+    assert obs[IMAGE_SIDE].shape == (96, 96, 3)
+    ex.policy.reset(seed=0)
+    action = ex.policy.select_action(obs, "pick up the red block")
+    assert action.shape == (5,) and np.all(np.abs(action) <= 1.0 + 1e-6)
+    without = {k: v for k, v in obs.items() if k != IMAGE_SIDE}
+    with pytest.raises(SkillError, match="observation.images.side"):
+        ex.policy.reset(seed=0)
+        ex.policy.select_action(without, "pick up the red block")
