@@ -113,10 +113,11 @@ def evaluate(policy: Any, domain_name: str, skill_name: str, split: str, trials:
 def inference_speed(policy: Any, repeats: int = 50) -> dict[str, float]:
     """Chunks per second and actions per second (chunk inference only)."""
     from vlaplan.domains import get_domain
+    from vlaplan.world_model.render import front_camera_of
     from vlaplan.world_model.robot import SimRobot
 
     scene = get_domain("tabletop").generate_scene(7, for_skill="pick")
-    robot = SimRobot(scene.spec, image_size=96, seed=7)
+    robot = SimRobot(scene.spec, image_size=96, seed=7, front_camera=front_camera_of(policy))
     obs = robot.observe()
     robot.close()
     policy.reset(seed=0)

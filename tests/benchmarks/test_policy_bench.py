@@ -23,3 +23,11 @@ def test_held_out_trials_count_the_combinations_the_policy_trained_on():
     expert.meta = CheckpointMeta(held_out_combos=[list(c) for c in HELD_OUT_COMBOS])
     assert bench.evaluate(expert, "tabletop", "pick", "held_out_combo", 1)["trained_on"] == 0
     assert bench.evaluate(expert, "tabletop", "pick", "seen", 1)["trained_on"] == 0
+
+
+def test_inference_speed_renders_the_policys_own_cameras():
+    from vlaplan.skills.policies import load_policy
+
+    policy = load_policy("vla-side")
+    speed = bench.inference_speed(policy, repeats=2)
+    assert speed["actions_per_s"] > 0

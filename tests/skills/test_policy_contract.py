@@ -24,7 +24,8 @@ def scene_obs():
     scene = domain.generate_scene(1_000_003, for_skill="pick")
     ground = domain.applicable_calls(scene.init, scene.objects, action="pick")[0]
     call = domain.call("pick", ground.args, scene.describe())
-    robot = SimRobot(scene.spec, image_size=96, seed=1)
+    # every camera a registered policy may read (a policy ignores the images it does not)
+    robot = SimRobot(scene.spec, image_size=96, seed=1, front_camera="close+side")
     obs = robot.observe()
     robot.close()
     return call, obs
