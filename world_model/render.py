@@ -81,8 +81,8 @@ def camera_names(setup: str) -> tuple[str, ...]:
 
 
 def front_camera_of(policy: object) -> str:
-    """The front-camera placement a policy was trained with (its checkpoint's
-    ``meta.front_camera``; ``wide`` for policies that do not say)."""
+    """The camera setup a policy was trained with (its checkpoint's ``meta.front_camera``,
+    e.g. ``close`` or ``close+side``; ``wide`` for policies that do not say)."""
     return str(getattr(getattr(policy, "meta", None), "front_camera", None) or DEFAULT_FRONT)
 
 
