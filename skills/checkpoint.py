@@ -144,7 +144,7 @@ def load_checkpoint(path: str | Path, *, domain: str | None = None,
         raise CheckpointError(f"{directory}: cannot load the weights ({type(exc).__name__}: "
                               f"{str(exc).splitlines()[0] if str(exc) else ''})") from exc
     model.to(device).eval()
-    processor = _load_processor(directory, model.config, foreign)
+    processor = _load_processor(directory, model.config, foreign, saved)
     if not foreign and model.config.max_action_dim < len(meta.action_names):
         raise CheckpointError(f"{directory}: the model emits {model.config.max_action_dim} "
                               f"action dims, fewer than {len(meta.action_names)}")
@@ -215,7 +215,9 @@ def _check_cameras(meta: CheckpointMeta, image_keys: list[str], directory: Path)
                               f"{rendered}, but the processor reads {list(image_keys)}")
 
 
-def _load_processor(directory: Path, model_config: Any, foreign: bool) -> Any:
+def _load_processor(directory: Path, model_config: Any, foreign: bool, config: Any) -> Any:
+    """The processor: tokenizer and ``config`` (the saved ``vlaplan_processor.json``, or
+    None for a plain π0 directory, which gets defaults)."""
     from vlaplan.skills.pi0 import tokens_per_image
     from vlaplan.skills.processor import ProcessorConfig, VLAProcessor
     from vlaplan.skills.tokenizer import build_tokenizer
@@ -233,7 +235,6 @@ def _load_processor(directory: Path, model_config: Any, foreign: bool) -> Any:
         if len(tokenizer) > vocab_size:
             raise CheckpointError(f"{directory}: no tokenizer saved and the built-in one "
                                   f"({len(tokenizer)} words) exceeds the vocabulary ({vocab_size})")
-    config = VLAProcessor.load_config(directory)
     if config is None:
         if not foreign:
             raise CheckpointError(f"{directory}: normalisation statistics "
