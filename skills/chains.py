@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from vlaplan.skills.contract import IMAGE_FRONT, IMAGE_SIDE, IMAGE_WRIST, STATE_KEY
+from vlaplan.skills.contract import STATE_KEY, images_of
 
 _EXECUTORS: dict[tuple[str, int, str | None, float, str, str], Any] = {}
 
@@ -42,17 +42,14 @@ class RecordingPolicy:
 
     def reset(self, call: Any = None, seed: int | None = None) -> None:
         self.inner.reset(call=call, seed=seed)
-        self.segments.append({"call": call, "front": [], "wrist": [], "side": [], "state": [],
-                              "action": []})
+        self.segments.append({"call": call, "images": {}, "state": [], "action": []})
 
     def select_action(self, observation: Any, prompt: str) -> np.ndarray:
         act = np.asarray(self.inner.select_action(observation, prompt), np.float32)
         label = getattr(self.inner, "label", None)
         seg = self.segments[-1]
-        seg["front"].append(observation[IMAGE_FRONT])
-        seg["wrist"].append(observation[IMAGE_WRIST])
-        if IMAGE_SIDE in observation:  # camera setups with a side camera
-            seg["side"].append(observation[IMAGE_SIDE])
+        for key, image in images_of(observation).items():
+            seg["images"].setdefault(key, []).append(image)
         seg["state"].append(np.asarray(observation[STATE_KEY], np.float32))
         seg["action"].append(np.asarray(act if label is None else label, np.float32))
         return act
@@ -126,9 +123,8 @@ def record_chain(domain_name: str, seed: int, n_actions: int = 10, image_size: i
         prompt = skill.instruction(call.args, describe,
                                    variant=int(rng.integers(len(skill.training_templates))))
         out.append({"ok": True, "info": info, "task": prompt,
-                    "front": [encode_png(f) for f in seg["front"]],
-                    "wrist": [encode_png(f) for f in seg["wrist"]],
-                    "side": [encode_png(f) for f in seg["side"]] or None,
+                    "images": {key: [encode_png(f) for f in frames]
+                               for key, frames in seg["images"].items()},
                     "state": np.stack(seg["state"]), "action": np.stack(seg["action"])})
     recorder.segments = []
     return out

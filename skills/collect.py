@@ -36,7 +36,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from vlaplan.planner.errors import SkillError
-from vlaplan.skills.contract import IMAGE_FRONT, IMAGE_SIDE, IMAGE_WRIST, STATE_KEY, SkillCall
+from vlaplan.skills.contract import STATE_KEY, SkillCall, images_of
 from vlaplan.skills.splits import HELD_OUT_COMBOS, TRAIN_SEED_START, held_out_call
 
 SLOTS_PER_SEED = 100_000
@@ -156,17 +156,16 @@ def record_episode(domain_name: str, seed: int, image_size: int = 96,
                                        home_jitter=home_jitter, front_camera=front_camera)
     else:
         robot.reset(seed, scene=scene.spec)
-    front, wrist, side, state, action = [], [], [], [], []
+    images: dict[str, list[bytes]] = {}  # per camera of the setup
+    state, action = [], []
 
     policy: Any = ScriptedPolicy()
     if learner is not None:
         policy = RelabelPolicy(_learner(learner, domain_name), policy, beta)
 
     def on_frame(obs: Any, act: np.ndarray, step: int) -> None:
-        front.append(encode_png(obs[IMAGE_FRONT]))
-        wrist.append(encode_png(obs[IMAGE_WRIST]))
-        if IMAGE_SIDE in obs:  # camera setups with a side camera
-            side.append(encode_png(obs[IMAGE_SIDE]))
+        for key, image in images_of(obs).items():
+            images.setdefault(key, []).append(encode_png(image))
         state.append(np.asarray(obs[STATE_KEY], np.float32))
         label = policy.label if learner is not None else act
         action.append(np.asarray(label, np.float32))
@@ -185,7 +184,7 @@ def record_episode(domain_name: str, seed: int, image_size: int = 96,
         # the learner's failures are the point; keep them unless the expert lost track
         ok = outcome.reason in ("success", "budget_exhausted")
     return {"ok": ok and bool(action), "info": info, "task": prompt,
-            "front": front, "wrist": wrist, "side": side or None,
+            "images": images,
             "state": np.stack(state) if state else None,
             "action": np.stack(action) if action else None}
 
@@ -309,10 +308,9 @@ def collect(cfg: CollectConfig, *, console: Any = None) -> CollectResult:
                             continue
                         if writer.num_episodes >= cfg.episodes:
                             break
-                        writer.add_episode(Episode(res["front"], res["wrist"], res["state"],
+                        writer.add_episode(Episode(res["images"], res["state"],
                                                    res["action"], res["task"],
-                                                   res["info"] | {"slot": slot},
-                                                   side=res.get("side")))
+                                                   res["info"] | {"slot": slot}))
                         progress.update(task, completed=writer.num_episodes)
                         if writer.num_episodes % 200 == 0:
                             writer.finalize()

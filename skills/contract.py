@@ -40,6 +40,7 @@ STATE_NAMES: tuple[str, ...] = (
 )
 STATE_DIM = len(STATE_NAMES)
 
+IMAGE_PREFIX = "observation.images."  # every camera image's key starts so
 IMAGE_FRONT = "observation.images.front"
 IMAGE_WRIST = "observation.images.wrist"
 IMAGE_SIDE = "observation.images.side"  # only in camera setups with a side camera
@@ -50,6 +51,12 @@ PRIVILEGED_KEY = "observation.privileged"
 TASK_KEY = "task"
 
 Observation = Mapping[str, Any]
+
+
+def images_of(observation: Observation) -> dict[str, Any]:
+    """The camera images of an observation, keyed as in it, in the order the robot
+    rendered them (front, wrist, then the setup's extra cameras)."""
+    return {k: v for k, v in observation.items() if k.startswith(IMAGE_PREFIX)}
 
 
 @dataclass(frozen=True)

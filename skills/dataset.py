@@ -38,7 +38,7 @@ import pyarrow.parquet as pq
 
 from vlaplan.planner.errors import SkillError
 from vlaplan.skills.contract import (ACTION_DIM, ACTION_NAMES, CONTROL_HZ, IMAGE_KEYS,
-                                     IMAGE_SIDE, STATE_DIM, STATE_KEY, STATE_NAMES)
+                                     STATE_DIM, STATE_KEY, STATE_NAMES)
 
 CODEBASE_VERSION = "v3.0"
 CHUNKS_SIZE = 1000
@@ -63,21 +63,14 @@ def decode_png(data: bytes) -> np.ndarray:
 
 @dataclass
 class Episode:
-    """One recorded skill call: frames (PNG bytes or arrays), state, action, prompt."""
+    """One recorded skill call: frames per camera (PNG bytes or arrays, keyed
+    ``observation.images.<camera>``, front and wrist first), state, action, prompt."""
 
-    front: list[bytes]
-    wrist: list[bytes]
+    images: dict[str, list[Any]]
     state: np.ndarray  # (T, STATE_DIM)
     action: np.ndarray  # (T, ACTION_DIM)
     task: str
     info: dict[str, Any] = field(default_factory=dict)  # domain, skill, args, seed, success...
-    side: list[bytes] | None = None  # the side camera's frames, in setups that have one
-
-    @property
-    def images(self) -> dict[str, list[Any]]:
-        """Frames per image feature, in the order a policy reads them."""
-        return {IMAGE_KEYS[0]: self.front, IMAGE_KEYS[1]: self.wrist,
-                **({IMAGE_SIDE: self.side} if self.side is not None else {})}
 
     def __len__(self) -> int:
         return len(self.action)
@@ -186,6 +179,9 @@ class DatasetWriter:
         images = {key: [f if isinstance(f, bytes) else encode_png(f) for f in frames]
                   for key, frames in episode.images.items()}
         keys = tuple(images)
+        if keys[:len(IMAGE_KEYS)] != IMAGE_KEYS:
+            raise SkillError(f"an episode's images must begin with {list(IMAGE_KEYS)}; "
+                             f"this one has {list(keys)}")
         if self._rows and tuple(self._rows[0].get("image_keys", IMAGE_KEYS)) != keys:
             raise SkillError(f"{self.root} holds images {list(self._rows[0].get('image_keys', IMAGE_KEYS))}"
                              f"; this episode has {list(keys)} (one camera setup per dataset)")

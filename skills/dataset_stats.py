@@ -16,9 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from vlaplan.skills.contract import IMAGE_KEYS, STATE_KEY
-
-IMAGE_PREFIX = "observation.images."
+from vlaplan.skills.contract import IMAGE_KEYS, IMAGE_PREFIX, STATE_KEY
 
 NUMERIC_KEYS = (STATE_KEY, "action", "timestamp", "frame_index", "episode_index", "index",
                 "task_index")
@@ -74,8 +72,10 @@ def episode_stats(table: pa.Table, max_image_frames: int = 100) -> dict[str, Any
 
 def image_columns(names: Any) -> list[str]:
     """The image features among column names: front and wrist first, then any others
-    (a side camera)."""
-    extra = sorted(n for n in names if n.startswith(IMAGE_PREFIX) and n not in IMAGE_KEYS)
+    (a side camera) in the order the names list them.  The writer lists them in the
+    order the robot rendered them (``render.camera_names``), so that order is the one
+    source of a dataset's camera order."""
+    extra = [n for n in names if n.startswith(IMAGE_PREFIX) and n not in IMAGE_KEYS]
     return [k for k in IMAGE_KEYS if k in names] + extra
 
 

@@ -8,6 +8,7 @@ from test_collect import _matches  # a sibling module, imported like vla_helpers
 
 from vlaplan.planner.errors import SkillError
 from vlaplan.skills.collect import CollectConfig, collect, scene_seed
+from vlaplan.skills.contract import IMAGE_FRONT, IMAGE_WRIST
 from vlaplan.skills.library import builtin_registry
 
 
@@ -24,8 +25,9 @@ def test_a_chain_records_each_skill_from_the_ready_pose_in_the_scene_the_task_ma
     for e in kept:
         skill = registry[e["info"]["skill"]]
         assert any(_matches(t, e["task"]) for t in skill.training_templates), e["task"]
-        assert len(e["front"]) == len(e["wrist"]) == len(e["state"]) == len(e["action"])
-        assert e["front"][0][:8] == b"\x89PNG\r\n\x1a\n"
+        assert list(e["images"]) == [IMAGE_FRONT, IMAGE_WRIST]  # the default setup's cameras
+        assert all(len(f) == len(e["state"]) == len(e["action"]) for f in e["images"].values())
+        assert e["images"][IMAGE_FRONT][0][:8] == b"\x89PNG\r\n\x1a\n"
     steps = [e["info"]["chain_step"] for e in eps]
     assert steps == list(range(len(eps)))
     # every skill starts where execute() starts it: at the ready pose, not where the

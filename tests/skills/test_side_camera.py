@@ -52,12 +52,29 @@ def test_datasets_record_the_side_column_and_keep_one_setup(tmp_path):
     assert item[IMAGE_SIDE].shape == (*CAMERA, 3)
     assert not torch.equal(item[IMAGE_SIDE], item[IMAGE_FRONT])
     frame = encode_png(np.zeros((*CAMERA, 3), np.uint8))
-    plain = Episode([frame] * 2, [frame] * 2, np.zeros((2, 12)), np.zeros((2, 5)), "pick up it")
+    plain = Episode({IMAGE_FRONT: [frame] * 2, IMAGE_WRIST: [frame] * 2}, np.zeros((2, 12)),
+                    np.zeros((2, 5)), "pick up it")
     with pytest.raises(SkillError, match="one camera setup per dataset"):
         writer.add_episode(plain)
     write_synthetic_dataset(tmp_path / "plain", episodes=1)
     with pytest.raises(SkillError, match="cameras"):
         ChunkDataset([tmp_path / "d", tmp_path / "plain"], chunk=4)
+
+
+def test_a_dataset_keeps_the_camera_order_it_was_written_in(tmp_path):
+    from vlaplan.skills.dataset import DatasetWriter
+    from vlaplan.skills.loader import ChunkDataset
+
+    frame = encode_png(np.zeros((*CAMERA, 3), np.uint8))
+    extra = ["observation.images.top", IMAGE_SIDE]  # not alphabetical: the writer's order
+    writer = DatasetWriter(tmp_path / "d")
+    writer.add_episode(Episode({k: [frame] * 3 for k in [IMAGE_FRONT, IMAGE_WRIST, *extra]},
+                               np.zeros((3, 12)), np.zeros((3, 5)), "pick up it"))
+    writer.finalize()
+    assert ChunkDataset(tmp_path / "d", chunk=2).image_keys == (IMAGE_FRONT, IMAGE_WRIST, *extra)
+    with pytest.raises(SkillError, match="must begin with"):  # no front camera
+        DatasetWriter(tmp_path / "e").add_episode(
+            Episode({IMAGE_WRIST: [frame] * 3}, np.zeros((3, 12)), np.zeros((3, 5)), "pick"))
 
 
 def test_a_policy_reads_every_camera_it_was_trained_with(tmp_path):

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vlaplan.skills.contract import IMAGE_FRONT, IMAGE_WRIST, STATE_DIM, STATE_KEY
+from vlaplan.skills.contract import IMAGE_FRONT, IMAGE_SIDE, IMAGE_WRIST, STATE_DIM, STATE_KEY
 from vlaplan.skills.dataset import DatasetWriter, Episode, encode_png
 from vlaplan.skills.pi0 import ModelSpec
 
@@ -72,10 +72,12 @@ def write_synthetic_dataset(root: Path, episodes: int = 4, seed: int = 0,
         action = np.zeros((n, 5), np.float32)
         action[:, e % 2] = 0.5 if e % 2 == 0 else -0.5
         action[:, 4] = np.where(np.arange(n) < n // 2, 1.0, -1.0)
-        writer.add_episode(Episode(frames, frames[::-1], state, action, PROMPTS[e % 2],
+        images = {IMAGE_FRONT: frames, IMAGE_WRIST: frames[::-1]}
+        if side:
+            images[IMAGE_SIDE] = frames[1:] + frames[:1]
+        writer.add_episode(Episode(images, state, action, PROMPTS[e % 2],
                                    {"domain": "tabletop", "skill": "pick", "seed": e,
-                                    "success": True},
-                                   side=frames[1:] + frames[:1] if side else None))
+                                    "success": True}))
     if finalize:
         writer.finalize()
     return writer
