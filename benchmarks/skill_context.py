@@ -20,7 +20,11 @@ opened (over the block to stack on, beside it, over another object) and how high
 that block's centre (session 20), and, when the hand was off the target, whether it was
 off toward the target's nearest neighbour, and the hand's offset from the target by the
 height it worked at (session 21: the misses lie along the front camera's line of sight,
-and stacks onto taller towers fall shorter).
+and stacks onto taller towers fall shorter).  Last, it splits the skills and the tasks by
+the held-out colour/skill combinations the policy never trained on (``skills/splits.py``):
+each row's ``held_out`` says whether its call is one, and each task's whether its first
+plan needs one (session 23: towers that stack the white block, held out for ``stack``,
+finish far less often).
 
     .venv/bin/python benchmarks/skill_context.py --policy vla --seeds 25 --json out.json \
         --plot out.png   # the plot needs matplotlib: pip install -e '.[bench]'
@@ -48,6 +52,7 @@ from benchmarks.grasp_probe import ON_TARGET, GraspProbe, grasp_fields  # noqa: 
 from vlaplan.executor.crowding import SAME_STACK, other_stacks, plane  # noqa: E402
 from vlaplan.executor.tasks import LONG_SCENES, long_task_with_plan  # noqa: E402
 from vlaplan.skills.contract import PRIVILEGED_KEY  # noqa: E402
+from vlaplan.skills.splits import call_combo, untrained_combos  # noqa: E402
 from vlaplan.world_model.predicates import held, is_flat, is_on  # noqa: E402
 
 INF = float("inf")
@@ -150,11 +155,18 @@ def run(policy: str, seeds: list[int], n_actions: int = 10
         ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(a row per dispatched skill, a row per task: seed, instruction, success)."""
     ex = Executor("tabletop", policy, scene_options=LONG_SCENES["tabletop"])
+    meta = getattr(ex.policy, "meta", None)  # scripted skills have none and hold nothing out
+    untrained = untrained_combos(meta) if meta is not None else set()
     probe = ex.policy = GraspProbe(ex.policy)
     rows: list[dict[str, Any]] = []
     episodes: list[dict[str, Any]] = []
     for seed in seeds:
-        text, _ = long_task_with_plan(ex, seed, n_actions)
+        text, plan = long_task_with_plan(ex, seed, n_actions)
+        scene = ex._robot.scene.objects
+
+        def untrained_call(name: str, args: tuple[str, ...]) -> bool:
+            return call_combo(name, args, scene) in untrained
+
         started: dict[str, Any] = {}
 
         def on(event: Any) -> None:
@@ -163,6 +175,7 @@ def run(policy: str, seeds: list[int], n_actions: int = 10
                 priv = ex._robot.observe(render=False)[PRIVILEGED_KEY]
                 objects = priv["objects"]
                 started.update(skill=name, call=event.call, args=tuple(args), objects=objects,
+                               held_out=untrained_call(name, tuple(args)),
                                nearest=nearest_other(objects, tuple(args)),
                                level=level(objects, tuple(args)),
                                grip=grip(objects, tuple(args), priv["ee"]["pos"]))
@@ -178,8 +191,27 @@ def run(policy: str, seeds: list[int], n_actions: int = 10
                 started.clear()
 
         result = ex.run(text, seed=seed, on_event=on)
-        episodes.append({"seed": seed, "task": text, "success": bool(result.success)})
+        episodes.append({"seed": seed, "task": text, "success": bool(result.success),
+                         "held_out": any(untrained_call(a.name, a.args) for a in plan)})
     return rows, episodes
+
+
+def held_out_split(rows: list[dict[str, Any]], episodes: list[dict[str, Any]]
+                   ) -> dict[str, dict[str, list[int]]]:
+    """skill (and ``tasks``) -> ``held out`` / ``trained`` -> [succeeded, dispatched]: the
+    calls that are a held-out combination the policy never trained on against the rest,
+    and the tasks whose first plan needs such a call against the rest."""
+    out: dict[str, dict[str, list[int]]] = defaultdict(lambda: {"held out": [0, 0],
+                                                                "trained": [0, 0]})
+    for r in rows:
+        cell = out[r["skill"]]["held out" if r["held_out"] else "trained"]
+        cell[0] += r["outcome"] == "succeeded"
+        cell[1] += 1
+    for e in episodes:
+        cell = out["tasks"]["held out" if e["held_out"] else "trained"]
+        cell[0] += bool(e["success"])
+        cell[1] += 1
+    return {k: dict(v) for k, v in sorted(out.items())}
 
 
 def summarise(rows: list[dict[str, Any]], measure: str = "nearest"
@@ -291,6 +323,11 @@ def plot(summary: dict[str, dict[str, dict[str, list[int]]]], out: Path, title: 
     return save_figure(fig, out)
 
 
+def rate(succeeded: int, n: int) -> str:
+    """``3/4 (75%)``; ``0/0`` for an empty cell."""
+    return f"{succeeded}/{n}" + (f" ({100 * succeeded / n:.0f}%)" if n else "")
+
+
 def failure_table(cells_by_skill: dict[str, dict[str, list[int]]], what: str, title: str) -> Table:
     """skill, ``what`` (an ending, where a grasp closed), failed, dispatched."""
     table = Table(title=title)
@@ -323,8 +360,7 @@ def main(argv: list[str] | None = None) -> int:
         for _, _, label in BUCKETS[measure]:
             table.add_column(label, justify="right")
         for skill, cells in by_skill.items():
-            table.add_row(skill, *(f"{s}/{n}" + (f" ({100 * s / n:.0f}%)" if n else "")
-                                   for s, n in cells.values()))
+            table.add_row(skill, *(rate(*cell) for cell in cells.values()))
         console.print(table)
     ends, closes = endings(rows), grasps(rows)
     console.print(failure_table(ends, "ending", "How each skill ended (failed/dispatched): "
@@ -337,11 +373,20 @@ def main(argv: list[str] | None = None) -> int:
                                 "(failed/dispatched)"))
     aims_xy = offsets(rows)
     console.print(offset_table(aims_xy))
+    untrained = held_out_split(rows, episodes)
+    table = Table(title="Held-out colour/skill combinations the policy never trained on: "
+                        "skills that are one, and tasks whose first plan needs one, against "
+                        "the rest (succeeded/dispatched)")
+    for col in ("skill", "held out", "trained"):
+        table.add_column(col, justify="left" if col == "skill" else "right")
+    for skill, cells in untrained.items():
+        table.add_row(skill, *(rate(*cell) for cell in cells.values()))
+    console.print(table)
     done = [e["seed"] for e in episodes if e["success"]]
     console.print(f"tasks finished: {len(done)}/{len(episodes)} (seeds {done})")
     if args.json:
         write_json(args.json, args, summary=summary, endings=ends, grasps=closes, pulls=aims,
-                   offsets=aims_xy, rows=rows, episodes=episodes)
+                   offsets=aims_xy, held_out=untrained, rows=rows, episodes=episodes)
     if args.plot:
         console.print(plot(summary, Path(args.plot), f"{args.policy}, seeds {args.first_seed}-"
                                                       f"{args.first_seed + args.seeds - 1}"))

@@ -53,6 +53,9 @@ def test_report_buckets_every_dispatched_skill(tmp_path):
     assert data["grasps"] == sc.grasps(rows)
     assert all(r["closed_near"] is None and r["target_gap"] <= gp.ON_TARGET for r in grasping)
     assert [e["seed"] for e in data["episodes"]] == [0] and data["episodes"][0]["success"]
+    # scripted skills hold no combination out
+    assert not any(r["held_out"] for r in rows) and not data["episodes"][0]["held_out"]
+    assert data["held_out"] == sc.held_out_split(rows, data["episodes"])
 
 
 def test_level_and_grip_read_the_stack_and_the_hand():
@@ -255,3 +258,38 @@ def test_offsets_give_the_median_miss_and_its_axis_per_level():
     assert one["along_x"] == 0.5  # of the two misses beyond 1.5 cm, one mostly along x
     assert out["stack"]["2"] == {"n": 1, "dx_mm": 1.0, "dy_mm": 0.0, "along_x": None}
     assert sc.offset_table(out).row_count == 2
+
+
+def test_held_out_split_counts_calls_and_tasks_by_untrained_combinations():
+    rows = [{"skill": "stack", "held_out": True, "outcome": "succeeded"},
+            {"skill": "stack", "held_out": True, "outcome": "budget_exhausted"},
+            {"skill": "stack", "held_out": False, "outcome": "succeeded"},
+            {"skill": "pick", "held_out": False, "outcome": "budget_exhausted"}]
+    episodes = [{"success": False, "held_out": True}, {"success": True, "held_out": False},
+                {"success": False, "held_out": False}]
+    split = sc.held_out_split(rows, episodes)
+    assert split["stack"] == {"held out": [1, 2], "trained": [1, 1]}
+    assert split["pick"] == {"held out": [0, 0], "trained": [0, 1]}
+    assert split["tasks"] == {"held out": [0, 1], "trained": [1, 2]}
+    assert sc.rate(1, 2) == "1/2 (50%)" and sc.rate(0, 0) == "0/0"
+
+
+def test_run_marks_the_calls_and_tasks_a_policy_never_trained_on():
+    from types import SimpleNamespace
+
+    from vlaplan.skills.scripted_policy import ScriptedPolicy
+    from vlaplan.skills.splits import HELD_OUT_COMBOS
+
+    class Expert(ScriptedPolicy):  # the expert, claiming a checkpoint's held-out combinations
+        meta = SimpleNamespace(held_out_combos=[list(c) for c in HELD_OUT_COMBOS])
+
+    # seed 2's task: unstack yellow (held out), place it, pick white, stack white (held out)
+    rows, episodes = sc.run(Expert(), [2], n_actions=4)
+    assert [(r["call"], r["held_out"]) for r in rows] == [
+        ("(unstack yellow_1 white_1)", True), ("(place yellow_1)", False),
+        ("(pick white_1)", False), ("(stack white_1 purple_1)", True)]
+    assert episodes[0]["held_out"]
+    Expert.meta = SimpleNamespace(held_out_combos=[])  # trained on every combination
+    rows, episodes = sc.run(Expert(), [2], n_actions=4)
+    assert len(rows) == 4 and not any(r["held_out"] for r in rows)
+    assert not episodes[0]["held_out"]
