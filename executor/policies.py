@@ -1,7 +1,7 @@
 """Turn the ``policy=`` argument of ``execute()`` into a policy object.
 
 Accepted: ``"scripted"`` (the privileged expert), ``"vla"`` (the shipped flow-matching
-checkpoint), ``"vla-side"`` (the same with a side camera), ``"vla-tokens"`` (the shipped
+checkpoint), ``"vla-side"`` (an earlier side-camera fine-tune), ``"vla-tokens"`` (the shipped
 discrete-token checkpoint), a checkpoint
 directory, or any object with the :class:`~vlaplan.skills.contract.Policy` verbs.
 Heavy modules (torch, transformers) are imported only when a learned policy is asked for.
