@@ -203,13 +203,11 @@ def held_out_split(rows: list[dict[str, Any]], episodes: list[dict[str, Any]]
     and the tasks whose first plan needs such a call against the rest."""
     out: dict[str, dict[str, list[int]]] = defaultdict(lambda: {"held out": [0, 0],
                                                                 "trained": [0, 0]})
-    for r in rows:
-        cell = out[r["skill"]]["held out" if r["held_out"] else "trained"]
-        cell[0] += r["outcome"] == "succeeded"
-        cell[1] += 1
-    for e in episodes:
-        cell = out["tasks"]["held out" if e["held_out"] else "trained"]
-        cell[0] += bool(e["success"])
+    counted = [(r["skill"], r["held_out"], r["outcome"] == "succeeded") for r in rows]
+    counted += [("tasks", e["held_out"], bool(e["success"])) for e in episodes]
+    for key, held_out, succeeded in counted:
+        cell = out[key]["held out" if held_out else "trained"]
+        cell[0] += succeeded
         cell[1] += 1
     return {k: dict(v) for k, v in sorted(out.items())}
 
@@ -328,6 +326,18 @@ def rate(succeeded: int, n: int) -> str:
     return f"{succeeded}/{n}" + (f" ({100 * succeeded / n:.0f}%)" if n else "")
 
 
+def rate_table(cells_by_skill: dict[str, dict[str, list[int]]], labels: Any,
+               title: str) -> Table:
+    """skill -> column label -> [succeeded, dispatched] as a table, one row per skill."""
+    table = Table(title=title)
+    table.add_column("skill")
+    for label in labels:
+        table.add_column(label, justify="right")
+    for skill, cells in cells_by_skill.items():
+        table.add_row(skill, *(rate(*cell) for cell in cells.values()))
+    return table
+
+
 def failure_table(cells_by_skill: dict[str, dict[str, list[int]]], what: str, title: str) -> Table:
     """skill, ``what`` (an ending, where a grasp closed), failed, dispatched."""
     table = Table(title=title)
@@ -354,14 +364,9 @@ def main(argv: list[str] | None = None) -> int:
     summary = {m: summarise(rows, m) for m in BUCKETS}
     console = Console()
     for measure, by_skill in summary.items():
-        table = Table(title=f"{args.policy}: skills inside ~{args.actions}-action tasks by "
-                            f"{TITLES[measure]} (succeeded/dispatched)")
-        table.add_column("skill")
-        for _, _, label in BUCKETS[measure]:
-            table.add_column(label, justify="right")
-        for skill, cells in by_skill.items():
-            table.add_row(skill, *(rate(*cell) for cell in cells.values()))
-        console.print(table)
+        console.print(rate_table(by_skill, [b[2] for b in BUCKETS[measure]],
+                                 f"{args.policy}: skills inside ~{args.actions}-action tasks by "
+                                 f"{TITLES[measure]} (succeeded/dispatched)"))
     ends, closes = endings(rows), grasps(rows)
     console.print(failure_table(ends, "ending", "How each skill ended (failed/dispatched): "
                                 "where its first argument is, and whether it moved other objects"))
@@ -374,14 +379,10 @@ def main(argv: list[str] | None = None) -> int:
     aims_xy = offsets(rows)
     console.print(offset_table(aims_xy))
     untrained = held_out_split(rows, episodes)
-    table = Table(title="Held-out colour/skill combinations the policy never trained on: "
-                        "skills that are one, and tasks whose first plan needs one, against "
-                        "the rest (succeeded/dispatched)")
-    for col in ("skill", "held out", "trained"):
-        table.add_column(col, justify="left" if col == "skill" else "right")
-    for skill, cells in untrained.items():
-        table.add_row(skill, *(rate(*cell) for cell in cells.values()))
-    console.print(table)
+    console.print(rate_table(untrained, ("held out", "trained"),
+                             "Held-out colour/skill combinations the policy never trained on: "
+                             "skills that are one, and tasks whose first plan needs one, "
+                             "against the rest (succeeded/dispatched)"))
     done = [e["seed"] for e in episodes if e["success"]]
     console.print(f"tasks finished: {len(done)}/{len(episodes)} (seeds {done})")
     if args.json:

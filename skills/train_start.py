@@ -82,10 +82,9 @@ def init_model(cfg: TrainConfig, image_keys: tuple[str, ...]) -> tuple[Any, Any,
     text = ckpt.model.config.vlm_config
     model = build_model(cfg.spec, int(text.text_config.vocab_size), int(text.image_token_id),
                         seed=cfg.seed)
-    own = model.state_dict()
-    fits = {k: v for k, v in ckpt.model.state_dict().items()
-            if k in own and own[k].shape == v.shape}
-    fits |= _widened(own, ckpt.model.state_dict()) if len(image_keys) > len(old_keys) else {}
+    own, old = model.state_dict(), ckpt.model.state_dict()
+    fits = {k: v for k, v in old.items() if k in own and own[k].shape == v.shape}
+    fits |= _widened(own, old) if len(image_keys) > len(old_keys) else {}
     model.load_state_dict(fits, strict=False)
     meta = ckpt.meta.model_copy(update={"policy": cfg.policy})
     processor = VLAProcessor(ckpt.processor.config.model_copy(
