@@ -87,12 +87,16 @@ class Dispatcher:
         self.assumed = {}
         if self.ex.loose_support:
             self.assumed = loose_support(self.observed, self.seen_objects(), self.movable(),
-                                         self.goal, self.runtime.arity)
+                                         self.goal, self.runtime.arity, self.runtime.locator)
         self.atoms = with_assumed(self.observed, self.assumed, self.runtime.arity)
 
     def seen_objects(self) -> dict[str, Any]:
         """The latest observation's privileged objects by name (pose, size, contacts)."""
         return ((self.obs or {}).get(PRIVILEGED_KEY) or {}).get("objects", {})
+
+    def lost(self) -> list[str]:
+        """Movable objects that no observed atom places (:func:`planning.unsupported`)."""
+        return unsupported(self.observed, self.movable(), self.runtime.locator)
 
     def movable(self) -> list[str]:
         """The objects that can fall over or be carried (not drawers, bins, containers)."""
@@ -318,11 +322,10 @@ class Dispatcher:
         still falling or rocking), observing after every control step; returns the steps
         waited (0 when the scene is already placed, :data:`SETTLE_MAX` when an object stays
         unplaced, e.g. leaning on another one)."""
-        movable = self.movable()
         hold = np.zeros(ACTION_DIM, dtype=np.float32)
         hold[4] = self.gripper
         for step in range(SETTLE_MAX):
-            if not unsupported(self.observed, movable):
+            if not self.lost():
                 return step
             if self.recorder is not None:
                 self.recorder.add(self.obs, prompt)

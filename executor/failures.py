@@ -39,9 +39,6 @@ class FailureRules:
         self._unchanged: dict[tuple[Any, frozenset], int] = {}
         self._misses = Misses()
 
-    def _locates(self) -> Any:
-        return self.runtime.locates if self.runtime.places_known else None
-
     def unchanged(self, action: Any, state: frozenset, objects: Mapping[str, Any],
                   movable: list[str]) -> int:
         """``action`` failed and the atoms are still ``state``: how many times it has now
@@ -52,7 +49,7 @@ class FailureRules:
             crowd = crowding(objects, action.args, movable)
             why = f"failed {self.attempts} times from this state" + (
                 f", crowded by {', '.join(crowd)}" if crowd else "")
-            self.bans.add(action, why, state, crowd or None, moved=self._locates())
+            self.bans.add(action, why, state, crowd or None, moved=self.runtime.locator)
         return count
 
     def missed(self, action: Any, spots: Mapping[str, np.ndarray], atoms: frozenset,

@@ -22,7 +22,7 @@ from vlaplan.executor.dispatch import Dispatcher
 from vlaplan.executor.mutex import goal_contradiction
 from vlaplan.executor.planning import (action_text, forbid, goal_stages, holds, literal_text,
                                        make_problem, plan_with, stage_goal, stats_dict, unmet,
-                                       unsupported, without_bookkeeping)
+                                       without_bookkeeping)
 from vlaplan.executor.policies import policy_label, resolve_policy
 from vlaplan.executor.result import ExecutionResult, PlanRecord, ReplanRecord
 from vlaplan.executor.runtime import DomainRuntime
@@ -366,7 +366,7 @@ class Executor:
             why = {"UNSOLVABLE": "no plan reaches the goal from the observed state",
                    "TIMEOUT": f"the planner timed out after {self.plan_timeout:g} s"}.get(
                        status, f"the planner returned {status} ({getattr(res, 'message', '')})")
-            lost = unsupported(d.observed, d.movable())
+            lost = d.lost()
             lost_text = (f"; {', '.join(lost)} {'is' if len(lost) == 1 else 'are'} neither on the "
                          "table, on or in anything, nor held (fallen over or out of the "
                          "workspace?)") if lost else ""

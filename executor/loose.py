@@ -20,7 +20,7 @@ unplaced.  Success is never judged on assumed atoms (``Dispatcher.observed``).
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -33,15 +33,17 @@ TABLE = "table"  # the privileged contact name of the table
 
 
 def loose_support(atoms: frozenset[Atom], objects: Mapping[str, Any], movable: Iterable[str],
-                  goal: Iterable[Any], arity: Mapping[str, int]) -> dict[str, Atom]:
+                  goal: Iterable[Any], arity: Mapping[str, int],
+                  locates: Callable[[Atom], set[str]] | None) -> dict[str, Atom]:
     """The assumed support atom of each unplaced movable object (see the module doc).
 
     ``objects`` is the privileged observation's objects (pose, size, contacts), ``arity``
     the domain's predicates (name -> number of parameters): only ``on-table`` (1) and
-    ``on`` (2) are ever assumed, and only in domains that declare them so.
+    ``on`` (2) are ever assumed, and only in domains that declare them so.  ``locates``
+    says which objects an atom places (:func:`planning.unsupported`).
     """
     movable = set(movable)
-    lost = unsupported(atoms, movable)
+    lost = unsupported(atoms, movable, locates)
     if not lost:  # the usual case: every object placed (nothing to assume)
         return {}
     goal = list(goal)

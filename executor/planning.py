@@ -8,7 +8,7 @@ added by any action that deletes an atom the ban is scoped to; the planner needs
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -193,12 +193,18 @@ def action_text(action: Any) -> str:
     return "(" + " ".join((action.name, *action.args)) + ")"
 
 
-SUPPORT = {"on-table", "on", "in", "holding"}
+def unsupported(atoms: Iterable[Any], movable: Iterable[str],
+                locates: Callable[[Any], set[str]] | None) -> list[str]:
+    """Movable objects that no observed atom places (fallen over, off the table, lost).
 
-
-def unsupported(atoms: Iterable[Any], movable: Iterable[str]) -> list[str]:
-    """Movable objects that no support atom places (fallen over, off the table, lost)."""
-    placed = {a[1][0] for a in atoms if a[0] in SUPPORT and a[1]}
+    ``locates`` maps an atom to the objects whose place it says (``Runtime.locates``, the
+    lexicon's ``at X`` slots: ``(on a b)`` places a).  None, for a domain whose lexicon
+    does not say where objects are: then nothing can be called lost, and nothing is."""
+    if locates is None:
+        return []
+    placed: set[str] = set()
+    for atom in atoms:
+        placed |= locates(atom)
     return sorted(set(movable) - placed)
 
 

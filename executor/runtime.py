@@ -69,6 +69,11 @@ class DomainRuntime:
         """Whether the lexicon's slots say where objects are (``at X``; see :meth:`locates`)."""
         return any(p.startswith("at ") for ps in self.lexicon.slots.values() for p in ps)
 
+    @property
+    def locator(self) -> Any:
+        """:meth:`locates` when the lexicon says where objects are, else None."""
+        return self.locates if self.places_known else None
+
     def locates(self, atom: Any) -> set[str]:
         """The objects whose place ``atom`` says, by the lexicon's ``at X`` slots: ``(on a
         b)`` places a, not b; ``(clear b)`` places nothing."""

@@ -16,11 +16,13 @@ from vlaplan.domains import get_domain
 from vlaplan.executor import Executor
 from vlaplan.executor.loose import loose_support, with_assumed
 from vlaplan.executor.planning import unsupported
+from vlaplan.executor.runtime import DomainRuntime
 from vlaplan.planner.atoms import Atom
 from vlaplan.planner.instruction_goal import Literal
 from vlaplan.skills.contract import PRIVILEGED_KEY
 
 TABLETOP = {"on": 2, "on-table": 1, "clear": 1, "holding": 1, "hand-empty": 0}
+LOCATES = DomainRuntime("tabletop").locates  # the tabletop lexicon's ``at X`` slots
 
 
 def bridge():
@@ -56,8 +58,8 @@ def on(x, y):
 def test_a_block_across_two_is_planned_as_on_the_one_nearer_its_centre() -> None:
     robot = bridge()
     atoms, objects = observed(robot)
-    assert unsupported(atoms, objects) == ["green_1"]
-    assumed = loose_support(atoms, objects, list(objects), [], TABLETOP)
+    assert unsupported(atoms, objects, LOCATES) == ["green_1"]
+    assumed = loose_support(atoms, objects, list(objects), [], TABLETOP, LOCATES)
     assert assumed == {"green_1": on("green_1", "red_1")}  # red_1 is 1 mm nearer
     view = with_assumed(atoms, assumed, TABLETOP)
     assert Atom("clear", ("red_1",)) not in view and Atom("clear", ("blue_1",)) in view
@@ -68,32 +70,33 @@ def test_an_assumed_atom_never_satisfies_a_goal_literal() -> None:
     robot = bridge()
     atoms, objects = observed(robot)
     goal = [Literal(on("green_1", "red_1"))]
-    assert loose_support(atoms, objects, list(objects), goal, TABLETOP) == {
+    assert loose_support(atoms, objects, list(objects), goal, TABLETOP, LOCATES) == {
         "green_1": on("green_1", "blue_1")}  # the other support: the plan must move it
     both = [Literal(on("green_1", "red_1")), Literal(on("green_1", "blue_1"))]
-    assert loose_support(atoms, objects, list(objects), both, TABLETOP) == {}
+    assert loose_support(atoms, objects, list(objects), both, TABLETOP, LOCATES) == {}
     # making (clear red_1) false would satisfy a goal that red_1 be covered: not assumed
     covered = [Literal(Atom("clear", ("red_1",)), positive=False), Literal(on("green_1", "blue_1"))]
-    assert loose_support(atoms, objects, list(objects), covered, TABLETOP) == {}
+    assert loose_support(atoms, objects, list(objects), covered, TABLETOP, LOCATES) == {}
     robot.close()
 
 
 def test_a_leaning_block_is_planned_as_on_the_table_and_needs_the_predicates() -> None:
     robot = leaning()
     atoms, objects = observed(robot)
-    assert unsupported(atoms, objects) == ["green_1"]
+    assert unsupported(atoms, objects, LOCATES) == ["green_1"]
     assert "table" in objects["green_1"]["contacts"] and "red_1" in objects["green_1"]["contacts"]
     # its centre is below red_1's top: it leans on red_1's side, it is not on red_1
     assert loose_support(atoms, objects, list(objects), [Literal(on("green_1", "red_1"))],
-                         TABLETOP) == {"green_1": Atom("on-table", ("green_1",))}
+                         TABLETOP, LOCATES) == {"green_1": Atom("on-table", ("green_1",))}
     # wanted on the table (a tower's bottom block that fell against its neighbour): taken as
     # on the block it leans on, so that a plan picks it up and sets it down again
     assert loose_support(atoms, objects, list(objects), [Literal(Atom("on-table", ("green_1",)))],
-                         TABLETOP) == {"green_1": on("green_1", "red_1")}
+                         TABLETOP, LOCATES) == {"green_1": on("green_1", "red_1")}
     assert loose_support(atoms, objects, list(objects),
                          [Literal(Atom("on-table", ("green_1",))), Literal(on("green_1", "red_1"))],
-                         TABLETOP) == {}
-    assert loose_support(atoms, objects, list(objects), [], {"in": 2, "holding": 1}) == {}
+                         TABLETOP, LOCATES) == {}
+    assert loose_support(atoms, objects, list(objects), [], {"in": 2, "holding": 1},
+                         LOCATES) == {}
     robot.close()
 
 
@@ -129,3 +132,19 @@ def test_a_leaning_block_wanted_on_the_table_is_picked_up_and_set_down() -> None
     assert r.success, r.reason
     assert r.plans[0].assumed == ["(on green_1 red_1)"]
     assert [s.call for s in r.steps][-1] == "(place green_1)"
+
+
+def test_what_places_an_object_is_read_from_the_lexicons_slots_not_predicate_names() -> None:
+    """A domain of the author's own naming (``ontable``): the lexicon's ``at X`` slots say
+    which atoms place an object; without such slots nothing is called lost (and the
+    executor never waits for an object to settle)."""
+    from dataclasses import replace
+
+    runtime = DomainRuntime("tabletop")
+    atoms = [Atom("ontable", ("a",)), on("b", "a"), Atom("clear", ("b",))]
+    runtime.lexicon = replace(runtime.lexicon,
+                              slots={"ontable": ("at {0}",), "on": ("at {0}", "top {1}")})
+    assert unsupported(atoms, ["a", "b", "c"], runtime.locator) == ["c"]
+    runtime.lexicon = replace(runtime.lexicon, slots={"clear": ("top {0}",)})
+    assert runtime.locator is None
+    assert unsupported(atoms, ["a", "b", "c"], runtime.locator) == []

@@ -14,7 +14,6 @@ from executor_scenes import dispatcher_on
 from vlaplan.domains import get_domain
 from vlaplan.executor import Executor
 from vlaplan.executor.dispatch import SETTLE_MAX, Dispatcher
-from vlaplan.executor.planning import unsupported
 from vlaplan.planner.atoms import Atom
 from vlaplan.world_model.robot import SimRobot
 
@@ -39,10 +38,10 @@ def test_a_falling_block_is_judged_once_it_lies_on_the_table() -> None:
     robot, d, name = two_blocks()
     lift(robot, name, 0.12, roll=0.6)  # 12 cm up and tipped: it falls and tumbles
     d.observe()
-    assert unsupported(d.observed, d.movable()) == [name]  # what the old executor planned from
+    assert d.lost() == [name]  # what the old executor planned from
     waited = d._settle("")
     assert 0 < waited < SETTLE_MAX
-    assert Atom("on-table", (name,)) in d.observed and not unsupported(d.observed, d.movable())
+    assert Atom("on-table", (name,)) in d.observed and not d.lost()
     assert d._settle("") == 0  # a scene at rest costs nothing
     robot.close()
 
@@ -54,7 +53,7 @@ def test_an_object_that_stays_unplaced_ends_the_wait() -> None:
     lift(robot, name, 0.12)
     d.observe()
     assert d._settle("") == SETTLE_MAX
-    assert unsupported(d.observed, d.movable()) == [name]  # reported, not hidden
+    assert d.lost() == [name]  # reported, not hidden
     robot.close()
 
 
