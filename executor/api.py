@@ -32,8 +32,8 @@ def execute(instruction: str, domain: str = "tabletop", *, policy: Any = "vla",
             replan: bool = True, on_event: EventHandler | None = None) -> ExecutionResult:
     """Carry out a natural-language ``instruction`` in ``domain`` and report what happened.
 
-    * ``policy``: ``"vla"`` (shipped flow-matching checkpoint), ``"vla-side"`` (an
-      earlier side-camera fine-tune), ``"vla-tokens"``,
+    * ``policy``: ``"vla"`` (shipped flow-matching checkpoint), ``"vla-heldout"`` (the same
+      recipe without #5's held-out colour/skill combinations), ``"vla-tokens"``,
       ``"scripted"`` (privileged expert), a checkpoint directory, or a Policy object.
     * ``seed``: the scene (and every stochastic choice); same seed, same run.
     * ``robot``: a plant with ``reset(seed)``, ``observe()``, ``apply(action)`` and a

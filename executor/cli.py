@@ -22,7 +22,7 @@ def register(subparsers: Any) -> None:
     run.add_argument("instruction", help='e.g. "stack the red block on the blue block"')
     _common(run)
     run.add_argument("--policy", default="vla",
-                     help="vla | vla-side | vla-tokens | scripted | CHECKPOINT_DIR (default: vla)")
+                     help="vla | vla-heldout | vla-tokens | scripted | CHECKPOINT_DIR (default: vla)")
     run.add_argument("--faults", default=None,
                      help="faults to inject, e.g. 'drop@2', 'displace(red_1)@0', 'random:1'")
     run.add_argument("--record", default=None, metavar="OUT.gif|OUT.mp4",
@@ -42,7 +42,7 @@ def register(subparsers: Any) -> None:
     domains.set_defaults(func=cmd_domains)
 
     demo = subparsers.add_parser("demo", help="the main job: a long-horizon tabletop task")
-    demo.add_argument("--policy", default="vla", help="vla | vla-side | vla-tokens | scripted | CHECKPOINT_DIR")
+    demo.add_argument("--policy", default="vla", help="vla | vla-heldout | vla-tokens | scripted | CHECKPOINT_DIR")
     demo.add_argument("--domain", default="tabletop")
     demo.add_argument("--seed", type=int, default=9,
                       help="scene seed (default 9: a five-block tower, ten actions)")

@@ -1,7 +1,7 @@
 """Turn the ``policy=`` argument of ``execute()`` into a policy object.
 
 Accepted: ``"scripted"`` (the privileged expert), ``"vla"`` (the shipped flow-matching
-checkpoint), ``"vla-side"`` (an earlier side-camera fine-tune), ``"vla-tokens"`` (the shipped
+checkpoint), ``"vla-heldout"`` (the same recipe without the held-out combinations), ``"vla-tokens"`` (the shipped
 discrete-token checkpoint), a checkpoint
 directory, or any object with the :class:`~vlaplan.skills.contract.Policy` verbs.
 Heavy modules (torch, transformers) are imported only when a learned policy is asked for.
@@ -14,7 +14,7 @@ from typing import Any
 from vlaplan.planner.errors import ExecutionError
 from vlaplan.skills.contract import Policy
 
-NAMED = ("scripted", "vla", "vla-side", "vla-tokens")
+NAMED = ("scripted", "vla", "vla-heldout", "vla-tokens")
 
 
 def policy_label(policy: Any) -> str:

@@ -35,7 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--skills", default=None,
                    help="comma-separated skills to record (default: every skill of the domain)")
     p.add_argument("--learner", default=None,
-                   help="DAgger: this policy (vla, vla-side, vla-tokens or a checkpoint) drives and the "
+                   help="DAgger: this policy (vla, vla-heldout, vla-tokens or a checkpoint) drives and the "
                         "scripted expert labels every frame")
     p.add_argument("--beta", type=float, default=0.0,
                    help="DAgger: share of steps the expert drives instead (default 0)")
@@ -54,7 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     t.add_argument("--data", required=True, nargs="+",
                    help="dataset directory from `vlaplan collect` (several are read as one)")
     t.add_argument("--init", default=None,
-                   help="fine-tune: start from this checkpoint (vla, vla-side, vla-tokens or a "
+                   help="fine-tune: start from this checkpoint (vla, vla-heldout, vla-tokens or a "
                         "directory), keeping its normalisation statistics")
     t.add_argument("--policy", choices=("pi0", "tokens"), default="pi0")
     t.add_argument("--steps", type=int, required=True)

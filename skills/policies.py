@@ -1,9 +1,9 @@
-"""Looking policies up by name or path: ``scripted``, ``vla``, ``vla-side``, ``vla-tokens``
+"""Looking policies up by name or path: ``scripted``, ``vla``, ``vla-heldout``, ``vla-tokens``
 or a directory.
 
-``vla``, ``vla-side`` and ``vla-tokens`` are the checkpoints shipped in
-``skills/checkpoints/`` (flow-matching π0; the same with a side camera, session 22; the
-256-bin token policy); any other string is read as a checkpoint directory.  Used by the executor and ``vlaplan skills eval --policy``.
+``vla``, ``vla-heldout`` and ``vla-tokens`` are the checkpoints shipped in
+``skills/checkpoints/`` (flow-matching π0; the same recipe with #5's held-out colour/skill
+combinations kept out of its data, session 23; the 256-bin token policy); any other string is read as a checkpoint directory.  Used by the executor and ``vlaplan skills eval --policy``.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 from vlaplan.planner.errors import CheckpointError, SkillError
 
 CHECKPOINT_DIR = Path(__file__).resolve().parent / "checkpoints"
-SHIPPED = {"vla": "vla-pi0", "vla-side": "vla-side", "vla-tokens": "vla-tokens"}
+SHIPPED = {"vla": "vla-pi0", "vla-heldout": "vla-heldout", "vla-tokens": "vla-tokens"}
 POLICY_NAMES: tuple[str, ...] = ("scripted", *SHIPPED)
 
 

@@ -112,7 +112,7 @@ def test_wheel_installs_only_under_vlaplan(tmp_path):
         assert f"vlaplan/domains/{domain}/domain.pddl" in names
     assert any(n.startswith("vlaplan/domains/tabletop/problems/") and n.endswith(".pddl")
                for n in names)
-    for shipped in ("vla-pi0", "vla-side", "vla-tokens"):  # execute() must work from a regular install
+    for shipped in ("vla-pi0", "vla-heldout", "vla-tokens"):  # execute() must work from a regular install
         for part in ("config.json", "model.safetensors", "vlaplan.json", "vlaplan_processor.json",
                      "tokenizer.json"):
             assert f"vlaplan/skills/checkpoints/{shipped}/{part}" in names

@@ -28,6 +28,6 @@ def test_held_out_trials_count_the_combinations_the_policy_trained_on():
 def test_inference_speed_renders_the_policys_own_cameras():
     from vlaplan.skills.policies import load_policy
 
-    policy = load_policy("vla-side")
+    policy = load_policy("vla-heldout")
     speed = bench.inference_speed(policy, repeats=2)
     assert speed["actions_per_s"] > 0

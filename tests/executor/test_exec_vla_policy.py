@@ -146,14 +146,14 @@ def test_the_plant_renders_through_the_checkpoints_front_camera(tmp_path) -> Non
     assert robot.front_camera == "wide"
 
 
-def test_the_shipped_side_camera_policy_drives_the_plant_through_three_cameras() -> None:
+def test_a_shipped_side_camera_policy_drives_the_plant_through_three_cameras() -> None:
     import numpy as np
     import pytest
 
     from vlaplan.planner.errors import SkillError
     from vlaplan.skills.contract import IMAGE_SIDE
 
-    ex = vlaplan.Executor("tabletop", "vla-side")
+    ex = vlaplan.Executor("tabletop", "vla-heldout")
     assert ex.front_camera == "close+side"
     robot, _ = ex._prepare(3)
     assert robot.cameras == ("front", "wrist", "side")
