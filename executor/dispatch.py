@@ -196,8 +196,8 @@ class Dispatcher:
             if key in self.bans.by_twin():
                 self.bans.lift(key)  # accepted now
         before = self.atoms
-        stay = (staying(action, self.seen_objects(), self.movable(), self.runtime.locates)
-                if self.runtime.places_known else {})
+        locates = self.runtime.locator
+        stay = staying(action, self.seen_objects(), self.movable(), locates) if locates else {}
         self._dispatch(action, record)
         if record.outcome in (StepOutcome.POLICY_ERROR, StepOutcome.SIMULATOR_ERROR,
                               StepOutcome.INTERRUPTED):

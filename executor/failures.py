@@ -64,9 +64,9 @@ class FailureRules:
     def refused(self, action: Any, verdict: Any, objects: Mapping[str, Any],
                 atoms: frozenset) -> None:
         """The twin refused ``action`` with ``verdict`` (a CheckRecord)."""
-        askew = None
-        if verdict.reason == "UNSTABLE" and self.runtime.places_known:
-            askew = askew_support(action, objects, atoms, self.runtime.locates)
+        askew, locates = None, self.runtime.locator
+        if verdict.reason == "UNSTABLE" and locates:
+            askew = askew_support(action, objects, atoms, locates)
         why = f"the twin: {verdict.reason}" + (
             f", resting askew: {literal_text(askew)}" if askew else "")
         self.bans.add(action, why, atoms, verdict.objects,

@@ -1,9 +1,9 @@
 """Turn the ``policy=`` argument of ``execute()`` into a policy object.
 
 Accepted: ``"scripted"`` (the privileged expert), ``"vla"`` (the shipped flow-matching
-checkpoint), ``"vla-heldout"`` (the same recipe without the held-out combinations), ``"vla-tokens"`` (the shipped
-discrete-token checkpoint), a checkpoint
-directory, or any object with the :class:`~vlaplan.skills.contract.Policy` verbs.
+checkpoint), ``"vla-heldout"`` (the same recipe without the held-out combinations),
+``"vla-tokens"`` (the shipped discrete-token checkpoint), a checkpoint directory, or any
+object with the :class:`~vlaplan.skills.contract.Policy` verbs.
 Heavy modules (torch, transformers) are imported only when a learned policy is asked for.
 """
 from __future__ import annotations

@@ -3,7 +3,8 @@ or a directory.
 
 ``vla``, ``vla-heldout`` and ``vla-tokens`` are the checkpoints shipped in
 ``skills/checkpoints/`` (flow-matching π0; the same recipe with #5's held-out colour/skill
-combinations kept out of its data, session 23; the 256-bin token policy); any other string is read as a checkpoint directory.  Used by the executor and ``vlaplan skills eval --policy``.
+combinations kept out of its data, session 23; the 256-bin token policy); any other string
+is read as a checkpoint directory.  Used by the executor and ``vlaplan skills eval --policy``.
 """
 from __future__ import annotations
 
