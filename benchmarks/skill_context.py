@@ -151,10 +151,11 @@ def pulls(rows: list[dict[str, Any]]) -> dict[str, dict[str, list[int]]]:
                        [next(b[2] for b in PULLS if b[0] < r["pull"] <= b[1])])
 
 
-def run(policy: str, seeds: list[int], n_actions: int = 10
+def run(policy: str, seeds: list[int], n_actions: int = 10, release_guard: bool | None = None
         ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(a row per dispatched skill, a row per task: seed, instruction, success)."""
-    ex = Executor("tabletop", policy, scene_options=LONG_SCENES["tabletop"])
+    ex = Executor("tabletop", policy, scene_options=LONG_SCENES["tabletop"],
+                  release_guard=release_guard)
     meta = getattr(ex.policy, "meta", None)  # scripted skills have none and hold nothing out
     untrained = untrained_combos(meta) if meta is not None else set()
     probe = ex.policy = GraspProbe(ex.policy)
@@ -358,9 +359,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", default=None, metavar="OUT.json")
     ap.add_argument("--plot", default=None, metavar="OUT.png",
                     help="success per bucket as bar charts (needs matplotlib)")
+    ap.add_argument("--release-guard", choices=("auto", "off"), default="auto",
+                    help="Executor(release_guard=...): auto (default) holds back a learned "
+                         "stack's release until the block is over its destination; off lets "
+                         "every release through (the ablation)")
     args = ap.parse_args(argv)
     rows, episodes = run(args.policy, list(range(args.first_seed, args.first_seed + args.seeds)),
-                         args.actions)
+                         args.actions, None if args.release_guard == "auto" else False)
     summary = {m: summarise(rows, m) for m in BUCKETS}
     console = Console()
     for measure, by_skill in summary.items():

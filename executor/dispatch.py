@@ -22,6 +22,8 @@ from vlaplan.executor.runtime import FIXTURE_TYPES
 from vlaplan.planner.atoms import Atom
 from vlaplan.skills.contract import ACTION_DIM, PRIVILEGED_KEY, SkillCall
 
+RETRY_SHIFT = 0.06  # m: a retry's ready pose lies this far beside the usual one (collect jitters 0.15)
+
 PROGRESS_EVERY = 5  # control steps between SkillProgress events
 # After a skill, an object that no support atom places is most often still moving (a block
 # the hand knocked is tumbling, or rocking on an edge); judging the scene then would see a
@@ -198,7 +200,7 @@ class Dispatcher:
         before = self.atoms
         locates = self.runtime.locator
         stay = staying(action, self.seen_objects(), self.movable(), locates) if locates else {}
-        self._dispatch(action, record)
+        self._dispatch(action, record, self.rules.tries(action, before))
         if record.outcome in (StepOutcome.POLICY_ERROR, StepOutcome.SIMULATOR_ERROR,
                               StepOutcome.INTERRUPTED):
             from vlaplan.executor.loop import _Stop
@@ -230,8 +232,10 @@ class Dispatcher:
         self.result.steps.append(record)
         self.emit(ev.StepFinished(record))
 
-    def _dispatch(self, action: Any, record: StepRecord) -> None:
-        """Run the bound skill closed-loop, then observe and compare effects."""
+    def _dispatch(self, action: Any, record: StepRecord, tries: int = 0) -> None:
+        """Run the bound skill closed-loop, then observe and compare effects.  ``tries``:
+        how often it already failed from this state (a retry starts from a shifted ready
+        pose, :meth:`_to_ready`)."""
         skill = self.runtime.skill(action.name)
         prompt = skill.instruction(tuple(action.args), self.describe)
         record.prompt, self.prompt = prompt, prompt
@@ -240,8 +244,9 @@ class Dispatcher:
         t0 = perf_counter()
         try:
             self._inject_due(None)
-            record.ready_frames = self._to_ready(prompt)
-            reached, frames, why = self._closed_loop(skill, action, prompt, budget, record.index)
+            record.ready_frames = self._to_ready(prompt, tries, record.index)
+            reached, frames, why, record.held_back = self._closed_loop(
+                skill, action, prompt, budget, record.index)
             record.frames = frames
             record.outcome = StepOutcome.SUCCEEDED if reached else StepOutcome.BUDGET_EXHAUSTED
             record.reason = why
@@ -293,9 +298,14 @@ class Dispatcher:
             record.reason = ""
         self._close(record)
 
-    def _to_ready(self, prompt: str) -> int:
+    def _to_ready(self, prompt: str, tries: int = 0, index: int = 0) -> int:
         """Bring the hand to the scene's ready pose before a skill (``Executor(ready_pose=True)``);
-        returns the control steps it took (0 when off or already there)."""
+        returns the control steps it took (0 when off or already there).
+
+        A retry (``tries`` > 0 failures of the call from this state) starts from the ready
+        pose shifted :data:`RETRY_SHIFT` sideways, in a direction drawn from the run's seed
+        and the step: a learned policy started where it failed from tends to repeat itself
+        (its sampling noise changes little), and training starts were jittered further."""
         scene = getattr(self.robot, "scene", None)
         if not self.ex.ready_pose or scene is None:
             return 0
@@ -306,6 +316,9 @@ class Dispatcher:
                 self.recorder.add(obs, prompt)
 
         target, yaw = ready_target(scene, (self.obs or {}).get(PRIVILEGED_KEY))
+        if tries:
+            angle = np.random.default_rng([self.seed or 0, index]).uniform(0.0, 2.0 * np.pi)
+            target = target + RETRY_SHIFT * np.array([np.cos(angle), np.sin(angle), 0.0])
         holding = any(a[0] == "holding" for a in self.atoms)
         try:
             steps, obs = move_to_ready(self.robot, target, yaw, holding, on_frame=on_frame)
@@ -334,11 +347,16 @@ class Dispatcher:
         return SETTLE_MAX
 
     def _closed_loop(self, skill: Any, action: Any, prompt: str, budget: int,
-                     index: int) -> tuple[bool, int, str]:
+                     index: int) -> tuple[bool, int, str, int]:
         """The skill closed-loop through the world model's ``run_skill`` (success = the
-        call's effects observed and the arm done, for a few consecutive steps).
-        Returns (reached, control steps, why not)."""
+        call's effects observed and the arm done, for a few consecutive steps), a release
+        onto another object guarded (``Executor.release_guard``, world_model.release_guard).
+        Returns (reached, control steps, why not, control steps the release was held back)."""
         from vlaplan.world_model import run_skill
+        from vlaplan.world_model.release_guard import guard_for
+
+        guard = (guard_for(action, self.seen_objects(), set(self.movable()))
+                 if self.ex.release_guard and self.checks else None)
 
         call = SkillCall(action.name, tuple(action.args), prompt)
 
@@ -355,7 +373,8 @@ class Dispatcher:
         try:
             out = run_skill(self.robot, self.ex.policy, call, budget, self.runtime.abstract,
                             action.add, action.delete, on_frame=on_frame,
-                            seed=None if self.seed is None else self.seed * 1000 + index)
+                            seed=None if self.seed is None else self.seed * 1000 + index,
+                            guard=guard)
         except (KeyboardInterrupt, SkillAborted):
             raise
         except Exception as exc:  # anything the plant or a fault raised
@@ -370,4 +389,9 @@ class Dispatcher:
             raise SkillAborted(StepOutcome.SIMULATOR_ERROR,
                                f"robot failed during {action_text(action)} at control step "
                                f"{out.steps}: {out.detail}")
-        return bool(out.success), int(out.steps), "" if out.success else (out.detail or out.reason)
+        held_back = guard.vetoed if guard is not None else 0
+        why = "" if out.success else (out.detail or out.reason)
+        if held_back and not out.success and not guard.released:
+            why += (f"; the world model held the release back {held_back} steps: {guard.held} "
+                    f"was never over {guard.onto}")
+        return bool(out.success), int(out.steps), why, held_back

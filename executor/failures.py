@@ -25,6 +25,7 @@ from vlaplan.executor.crowding import crowding
 from vlaplan.executor.planning import literal_text
 from vlaplan.executor.relocation import Misses
 from vlaplan.executor.seating import askew_support
+from vlaplan.world_model.predicates import held
 
 # Refusals about where things end up (the look-ahead's verdicts): how the held object is
 # held decides them, so their bans also cover the grasp (``Bans.add``'s ``grasp``).
@@ -47,10 +48,26 @@ class FailureRules:
         count = self._unchanged[tried] = self._unchanged.get(tried, 0) + 1
         if count >= self.attempts:
             crowd = crowding(objects, action.args, movable)
+            hand = [a for a in action.args if a in objects and held(objects[a])]
             why = f"failed {self.attempts} times from this state" + (
-                f", crowded by {', '.join(crowd)}" if crowd else "")
-            self.bans.add(action, why, state, crowd or None, moved=self.runtime.locator)
+                f", crowded by {', '.join(crowd)}" if crowd else "") + (
+                f", with {', '.join(hand)} in the hand" if hand else "")
+            locates = self.runtime.locator
+
+            def places(atom: Any) -> set[str]:
+                # the objects whose place the atom says: a lexicon slot (any argument when
+                # the lexicon has none), or a held argument's grasp, so that setting it
+                # down and grasping it again lifts the ban
+                where = set(locates(atom)) if locates else set(atom[1])
+                return where | (set(atom[1]) & set(hand) if atom[0] == "holding" else set())
+
+            self.bans.add(action, why, state, (crowd + hand) or None, grasp=bool(hand),
+                          moved=places)
         return count
+
+    def tries(self, action: Any, state: frozenset) -> int:
+        """How often ``action`` has failed from ``state`` without changing it."""
+        return self._unchanged.get(((action.name, tuple(action.args)), state), 0)
 
     def missed(self, action: Any, spots: Mapping[str, np.ndarray], atoms: frozenset,
                movable: list[str]) -> None:

@@ -76,6 +76,13 @@ class Executor:
     places but that touches the table or lies on blocks (``vlaplan.executor.loose``; the
     plans record what they assumed, success is judged on observed atoms only); off, such an
     object can be planned for by no action.
+    ``release_guard``: while a skill lets go of a held object onto another (a stack), the
+    world model holds back a gripper-open command until the object's centre is over its
+    destination (``vlaplan.world_model.release_guard``); a policy that never gets there
+    keeps the object, which leaves the scene as it was (the step is retried, then planned
+    around by setting the object down and grasping it again) instead of dropping it beside
+    the tower.  Part of the checks: off with ``checks=False``.  None (default): on for every
+    policy but the privileged scripted expert, which releases where it aims.
     """
 
     def __init__(self, domain: str = "tabletop", policy: Any = "vla", *, robot: Any = None,
@@ -85,7 +92,7 @@ class Executor:
                  render: bool | None = None, when_blocked: str = "stop",
                  attempts: int = 3, ready_pose: bool | None = None,
                  relocate: bool = True,
-                 loose_support: bool = True) -> None:
+                 loose_support: bool = True, release_guard: bool | None = None) -> None:
         if attempts < 1:
             raise ExecutionError(f"attempts must be >= 1, got {attempts}")
         self.attempts = attempts
@@ -116,6 +123,8 @@ class Executor:
         self.render = render
         self._needs_images = render if render is not None else self.policy_name != "scripted"
         self.ready_pose = ready_pose if ready_pose is not None else self.policy_name != "scripted"
+        self.release_guard = (release_guard if release_guard is not None
+                              else self.policy_name != "scripted")
         # Cameras render at the resolution the policy was trained on (when it says).
         config = getattr(getattr(self.policy, "processor", None), "config", None)
         shape = getattr(config, "camera_shape", None)

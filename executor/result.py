@@ -80,6 +80,9 @@ class StepRecord(BaseModel):
     ready_frames: int = Field(0, description="control steps moving to the ready pose before the skill")
     settle_frames: int = Field(0, description="control steps the hand held still after the skill "
                                "while an object had no support (still falling or rocking)")
+    held_back: int = Field(0, description="control steps whose opening gripper command the world "
+                           "model held back: the held object was not over its destination "
+                           "(Executor.release_guard)")
     expected_add: list[str] = Field(default_factory=list)
     expected_delete: list[str] = Field(default_factory=list)
     missing: list[str] = Field(default_factory=list, description="expected atoms not observed")

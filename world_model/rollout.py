@@ -26,6 +26,7 @@ OPEN_MIN = 0.06  # m gripper width counted as open after a release
 SETTLE_STEPS = 2  # consecutive control steps the success condition must hold
 
 Frame = Callable[[Mapping[str, Any], np.ndarray, int], None]
+Guard = Callable[[Mapping[str, Any], np.ndarray], np.ndarray]
 
 
 class SkillOutcome(BaseModel):
@@ -81,12 +82,16 @@ def _pairs(atoms: Iterable[Any]) -> set[tuple[str, tuple[str, ...]]]:
 def run_skill(robot: Any, policy: Policy, call: SkillCall, budget: int,
               abstract_fn: Callable[[Mapping[str, Any]], Iterable[Any]],
               expected_add: Iterable[Any], expected_delete: Iterable[Any],
-              on_frame: Frame | None = None, seed: int | None = None) -> SkillOutcome:
+              on_frame: Frame | None = None, seed: int | None = None,
+              guard: Guard | None = None) -> SkillOutcome:
     """Run ``call`` with ``policy`` on ``robot`` for at most ``budget`` control steps.
 
     ``abstract_fn`` maps an observation to atoms; ``on_frame(observation, action, step)``
     sees every (observation, action) pair as it is executed (demonstration recording,
-    video).  Errors of the policy or the robot end the call and come back as the outcome.
+    video).  ``guard(observation, action)``, when given, may change each action before it
+    is applied (:class:`~vlaplan.world_model.release_guard.ReleaseGuard`); ``on_frame`` sees
+    the action as applied.  Errors of the policy or the robot end the call and come back
+    as the outcome.
     """
     add, delete = _pairs(expected_add), _pairs(expected_delete)
     t0 = time.perf_counter()
@@ -112,6 +117,8 @@ def run_skill(robot: Any, policy: Policy, call: SkillCall, budget: int,
             action = np.asarray(policy.select_action(obs, call.prompt), dtype=np.float32)
         except Exception as exc:  # a policy may fail in any way; the outcome says how
             return outcome(False, "policy_error", f"{type(exc).__name__}: {exc}")
+        if guard is not None:
+            action = guard(obs, action)
         if on_frame is not None:
             on_frame(obs, action, steps)
         try:

@@ -7,6 +7,7 @@ closing and re-opening the drawer, and ``max_replans`` bounds the retries.
 """
 from __future__ import annotations
 
+import numpy as np
 from executor_scenes import cube, dispatcher_on, robot_for
 
 from vlaplan.domains import get_domain
@@ -181,4 +182,49 @@ def test_a_stack_refused_for_the_held_block_may_be_retried_after_a_new_grasp() -
     steps = [str(without_bookkeeping(x)) for x in res.plan.actions]
     # the shortest way round: set red_1 down, grasp it again, then the stack
     assert steps == ["(place red_1)", "(pick red_1)", "(stack red_1 green_1)"]
+    robot.close()
+
+
+def test_a_stack_that_kept_failing_with_the_block_in_hand_is_retried_after_a_new_grasp() -> None:
+    # The release guard kept red_1 in the hand three times (the policy never got it over
+    # green_1), so the scene is as it was: the ban is scoped to how red_1 is held.
+    robot = robot_for(cube("red_1", "red", 0.45, 0.1), cube("green_1", "green", 0.5, -0.1),
+                      holding="red_1")
+    d = dispatcher_on(robot, "tabletop")
+    stack = get_domain("tabletop").ground("stack", ("red_1", "green_1"))
+    key = ("stack", ("red_1", "green_1"))
+    for n in range(1, d.ex.attempts):
+        assert d.rules.unchanged(stack, d.atoms, d.seen_objects(), d.movable()) == n
+        assert d.rules.tries(stack, d.atoms) == n and key not in d.bans.scope
+    d.rules.unchanged(stack, d.atoms, d.seen_objects(), d.movable())
+    assert d.bans.scope[key] == {Atom("holding", ("red_1",))}
+    assert d.bans.why[key] == "failed 3 times from this state, with red_1 in the hand"
+    domain = forbid(d.runtime.pddl, d.bans.scope)
+    problem = make_problem(domain, d.object_types(), d.atoms, [Atom("on", ("red_1", "green_1"))])
+    res = solve(domain, problem, timeout=10)
+    assert [str(without_bookkeeping(x)) for x in res.plan.actions] == [
+        "(place red_1)", "(pick red_1)", "(stack red_1 green_1)"]
+    robot.close()
+
+
+def test_a_retry_starts_from_a_ready_pose_shifted_sideways() -> None:
+    from vlaplan.executor.dispatch import RETRY_SHIFT
+    from vlaplan.skills.contract import PRIVILEGED_KEY
+    from vlaplan.world_model.ready_pose import POS_TOL, ready_target
+
+    robot = robot_for(cube("red_1", "red", 0.45, 0.1), cube("green_1", "green", 0.5, -0.1))
+    d = dispatcher_on(robot, "tabletop")
+    d.ex.ready_pose = True  # as for a learned policy
+    home, _ = ready_target(robot.scene, d.obs[PRIVILEGED_KEY])
+
+    def hand() -> np.ndarray:
+        return np.asarray(robot.observe(render=False)[PRIVILEGED_KEY]["ee"]["pos"], float)
+
+    d._to_ready("pick", tries=0, index=4)
+    assert np.linalg.norm(hand() - home) < 2 * POS_TOL
+    d._to_ready("pick", tries=1, index=4)
+    shift = hand() - home
+    assert abs(np.linalg.norm(shift[:2]) - RETRY_SHIFT) < 2 * POS_TOL and abs(shift[2]) < 2 * POS_TOL
+    d._to_ready("pick", tries=2, index=5)  # another step: another direction
+    assert np.linalg.norm(hand() - home - shift) > POS_TOL
     robot.close()
