@@ -127,6 +127,10 @@ def summary_table(result: ExecutionResult) -> Table:
     ok = sum(s.outcome == StepOutcome.SUCCEEDED for s in result.steps)
     table.add_row("steps", f"{len(result.steps)} ({ok} succeeded, "
                   f"{sum(s.outcome == StepOutcome.CHECK_FAILED for s in result.steps)} stopped by checks)")
+    held = [s for s in result.steps if s.held_back]
+    if held:
+        table.add_row("releases held back", f"in {len(held)} steps, {sum(s.held_back for s in held)} "
+                      "control steps in all (the held object was not over its destination)")
     table.add_row("plans / replans", f"{len(result.plans)} / {len(result.replans)}")
     if result.replans:
         table.add_row("replan causes", "\n".join(r.detail for r in result.replans))

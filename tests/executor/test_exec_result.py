@@ -45,3 +45,23 @@ def test_summary_names_failure_reason() -> None:
     result = _sample().model_copy(update={"success": False, "reason": "no plan"})
     assert "failure: no plan" in result.summary()
     assert result.actions_executed == 0
+
+
+def test_the_summary_says_when_the_world_model_held_a_release_back() -> None:
+    import io
+
+    from rich.console import Console
+
+    from vlaplan.executor.live import summary_table
+
+    def text(result: ExecutionResult) -> str:
+        console = Console(width=200, record=True, file=io.StringIO())
+        console.print(summary_table(result))
+        return console.export_text()
+
+    result = _sample()
+    assert "releases held back" not in text(result)
+    result.steps.append(StepRecord(index=1, call="(stack red_1 blue_1)",
+                                   outcome=StepOutcome.BUDGET_EXHAUSTED, frames=120, held_back=97))
+    assert "releases held back" in text(result) and "97 control steps" in text(result)
+    assert json.loads(result.model_dump_json())["steps"][1]["held_back"] == 97
