@@ -89,7 +89,7 @@ class Hasty(ScriptedPolicy):
     def select_action(self, observation, prompt=""):
         act = np.array(super().select_action(observation, prompt), dtype=np.float32)
         self.steps += 1
-        if self.steps >= 3:
+        if self.call is not None and self.call.name == "stack" and self.steps >= 3:
             act[4] = 1.0
         return act
 
@@ -114,3 +114,19 @@ def test_a_hasty_release_drops_the_block_and_the_guard_saves_the_stack(guarded: 
     assert on == guarded and not (out.success and not guarded)
     if guarded:
         assert guard.vetoed > 0 and guard.released
+
+
+@pytest.mark.parametrize("guarded", [False, True])
+def test_execute_with_a_hasty_stack_succeeds_only_with_the_guard(guarded: bool) -> None:
+    from vlaplan.executor import Executor
+
+    robot = robot_for(cube("purple_1", "purple", 0.45, 0.12), cube("black_1", "black", 0.5, -0.12))
+    try:
+        ex = Executor("tabletop", Hasty(), robot=robot, render=False, ready_pose=False,
+                      release_guard=guarded, max_replans=2)
+        result = ex.run("put the black block on the purple block", seed=0)
+    finally:
+        robot.close()
+    stacks = [s for s in result.steps if s.call == "(stack black_1 purple_1)"]
+    assert result.success == guarded and stacks
+    assert all((s.held_back > 0) == guarded for s in stacks)
