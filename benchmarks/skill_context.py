@@ -186,6 +186,7 @@ def run(policy: str, seeds: list[int], n_actions: int = 10, release_guard: bool 
                 after = ex._robot.observe(render=False)[PRIVILEGED_KEY]["objects"]
                 args0, objects0 = started.pop("args"), started.pop("objects")
                 rows.append({"seed": seed, **started, "outcome": event.step.outcome.value,
+                             "held_back": event.step.held_back,
                              "ending": ending(objects0, after, args0),
                              "knocked": knocked(objects0, after, args0),
                              **grasp_fields(started["skill"], probe.closed, args0)})
@@ -244,6 +245,14 @@ def endings(rows: list[dict[str, Any]]) -> dict[str, dict[str, list[int]]]:
     """skill -> ending -> [failed, dispatched] (see :func:`ending`), plus ``knocked
     others``: skills that moved an object they were not about."""
     return failures_by(rows, lambda r: [r["ending"]] + (["knocked others"] if r["knocked"] else []))
+
+
+def guarded(rows: list[dict[str, Any]]) -> dict[str, dict[str, list[int]]]:
+    """skill -> whether the release guard held its release back (``Executor.release_guard``)
+    -> [failed, dispatched], for the skills it held back at least once (session 25)."""
+    skills = {r["skill"] for r in rows if r.get("held_back")}
+    return failures_by([r for r in rows if r["skill"] in skills],
+                       lambda r: ["held back" if r["held_back"] else "not held back"])
 
 
 def grasps(rows: list[dict[str, Any]]) -> dict[str, dict[str, list[int]]]:
@@ -383,6 +392,10 @@ def main(argv: list[str] | None = None) -> int:
                                 "(failed/dispatched)"))
     aims_xy = offsets(rows)
     console.print(offset_table(aims_xy))
+    held = guarded(rows)
+    if held:
+        console.print(failure_table(held, "release", "Skills whose release the world model held "
+                                    "back at least once, against the rest (failed/dispatched)"))
     untrained = held_out_split(rows, episodes)
     console.print(rate_table(untrained, ("held out", "trained"),
                              "Held-out colour/skill combinations the policy never trained on: "
@@ -392,7 +405,8 @@ def main(argv: list[str] | None = None) -> int:
     console.print(f"tasks finished: {len(done)}/{len(episodes)} (seeds {done})")
     if args.json:
         write_json(args.json, args, summary=summary, endings=ends, grasps=closes, pulls=aims,
-                   offsets=aims_xy, held_out=untrained, rows=rows, episodes=episodes)
+                   offsets=aims_xy, held_out=untrained, guard=held, rows=rows,
+                   episodes=episodes)
     if args.plot:
         console.print(plot(summary, Path(args.plot), f"{args.policy}, seeds {args.first_seed}-"
                                                       f"{args.first_seed + args.seeds - 1}"))

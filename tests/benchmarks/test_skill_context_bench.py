@@ -56,6 +56,17 @@ def test_report_buckets_every_dispatched_skill(tmp_path):
     # scripted skills hold no combination out
     assert not any(r["held_out"] for r in rows) and not data["episodes"][0]["held_out"]
     assert data["held_out"] == sc.held_out_split(rows, data["episodes"])
+    # the scripted expert runs without the release guard
+    assert all(r["held_back"] == 0 for r in rows) and data["guard"] == {}
+
+
+def test_guarded_splits_the_skills_the_release_guard_held_back():
+    rows = [{"skill": "stack", "held_back": 40, "outcome": "budget_exhausted"},
+            {"skill": "stack", "held_back": 3, "outcome": "succeeded"},
+            {"skill": "stack", "held_back": 0, "outcome": "succeeded"},
+            {"skill": "pick", "held_back": 0, "outcome": "budget_exhausted"}]
+    assert sc.guarded(rows) == {"stack": {"held back": [1, 2], "not held back": [0, 1]}}
+    assert sc.guarded(rows[2:]) == {}
 
 
 def test_level_and_grip_read_the_stack_and_the_hand():
