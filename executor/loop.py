@@ -21,8 +21,8 @@ from vlaplan.executor.bans import call_text
 from vlaplan.executor.dispatch import Dispatcher
 from vlaplan.executor.mutex import goal_contradiction
 from vlaplan.executor.planning import (action_text, forbid, goal_stages, holds, literal_text,
-                                       make_problem, plan_with, stage_goal, stats_dict, unmet,
-                                       without_bookkeeping)
+                                       make_problem, plan_with, restorable, stage_goal,
+                                       stats_dict, unmet, without_bookkeeping)
 from vlaplan.executor.policies import policy_label, resolve_policy
 from vlaplan.executor.result import ExecutionResult, PlanRecord, ReplanRecord
 from vlaplan.executor.runtime import DomainRuntime
@@ -327,7 +327,9 @@ class Executor:
         t0 = perf_counter()
 
         def attempt() -> Any:
-            domain = forbid(self.runtime.pddl, d.bans.scope)
+            rearm = {k: restorable(scope, self.runtime.locator, d.movable())
+                     for k, scope in d.bans.scope.items()}
+            domain = forbid(self.runtime.pddl, d.bans.scope, rearm)
             problem = make_problem(domain, d.object_types(), d.atoms, goal_literals)
             return plan_with(self.search, domain, problem, self.plan_timeout)
 

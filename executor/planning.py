@@ -74,8 +74,8 @@ MOVED = "vlaplan-moved-"  # prefix of forbid()'s bookkeeping predicates
 
 
 def forbid(domain: Domain,
-           banned: Mapping[tuple[str, tuple[str, ...]], Iterable[Any]] | Iterable[tuple[str, tuple[str, ...]]]
-           ) -> Domain:
+           banned: Mapping[tuple[str, tuple[str, ...]], Iterable[Any]] | Iterable[tuple[str, tuple[str, ...]]],
+           rearm: Mapping[tuple[str, tuple[str, ...]], Iterable[Any]] | None = None) -> Domain:
     """A copy of ``domain`` in which the given ground actions are not applicable.
 
     ``banned`` maps each ground action to the atoms its ban is scoped to (or is a plain
@@ -83,40 +83,75 @@ def forbid(domain: Domain,
     of the plan deletes one of those atoms: a fresh 0-ary predicate per ban is added by a
     conditional effect of every action that deletes one, and the banned action's copy
     requires it.  So "change the world, then the same action" stays plannable.
+
+    ``rearm`` names, per ban, scope atoms that put the ban back when a plan adds them again
+    (:func:`restorable`: ``(on orange_1 blue_1)``; a block unstacked and stacked back stands
+    where it stood, so that detour changed nothing), unless the banned action itself has
+    run since: a fresh "used" predicate, which its copy adds, lets it run again (the object
+    it acts on was taken away by it and has a new place).
     """
     scopes = dict(banned) if isinstance(banned, Mapping) else {k: () for k in banned}
     if not scopes:
         return domain
+    rearm = rearm or {}
     actions = dict(domain.actions)
     predicates = dict(domain.predicates)
     guards: dict[str, list[Any]] = {}
-    moved_effects: dict[str, list[Any]] = {}
-    for i, ((name, args), scope) in enumerate(sorted(scopes.items(), key=lambda kv: kv[0])):
+    extra_effects: dict[str, list[Any]] = {}
+    for i, (key, scope) in enumerate(sorted(scopes.items(), key=lambda kv: kv[0])):
+        name, args = key
         schema = actions.get(name)
         if schema is None:
             continue
         eqs = tuple(Eq(p.name, a) for p, a in zip(schema.params, args))
-        guard: Any = Not(eqs[0] if len(eqs) == 1 else And(eqs))
+        this = eqs[0] if len(eqs) == 1 else And(eqs)
+        guard: Any = Not(this)
         atoms = [Atom(a[0], tuple(a[1])) for a in scope]
         if atoms:
             moved = Pred(f"{MOVED}{i}", ())
             predicates[moved.predicate] = PredicateDef(moved.predicate)
-            guard = Or((guard, moved))
+            again = [Atom(a[0], tuple(a[1])) for a in rearm.get(key, ()) if Atom(a[0], tuple(a[1])) in atoms]
+            used = Pred(f"{MOVED}{i}-used", ()) if again else None
+            guard = Or((guard, moved) + ((used,) if used is not None else ()))
             for other in domain.actions.values():
-                cond = _deletes_any(other.effect, atoms)
-                if cond is not None:
-                    moved_effects.setdefault(other.name, []).append(When(cond, moved))
+                deletes = _changes_any(other.effect, atoms, deleted=True)
+                if deletes is not None:
+                    extra_effects.setdefault(other.name, []).append(When(deletes, moved))
+                restores = _changes_any(other.effect, again, deleted=False) if used is not None else None
+                if restores is not None:
+                    quiet = (restores, Not(used)) + ((Not(deletes),) if deletes is not None else ())
+                    extra_effects.setdefault(other.name, []).append(When(And(quiet), Not(moved)))
+            if used is not None:
+                predicates[used.predicate] = PredicateDef(used.predicate)
+                extra_effects.setdefault(name, []).append(When(this, used))
         guards.setdefault(name, []).append(guard)
     for name, extra in guards.items():
         schema = actions[name]
         actions[name] = replace(schema, precondition=And((schema.precondition, *extra)))
-    for name, extra in moved_effects.items():
+    for name, extra in extra_effects.items():
         schema = actions[name]
         actions[name] = replace(schema, effect=And((schema.effect, *extra)))
     requirements = frozenset(domain.requirements | {
         ":equality", ":negative-preconditions", ":disjunctive-preconditions",
         ":conditional-effects"})
     return replace(domain, actions=actions, predicates=predicates, requirements=requirements)
+
+
+def restorable(scope: Iterable[Any], locates: Callable[[Any], set[str]] | None,
+               movable: Iterable[str]) -> set[Atom]:
+    """The atoms of a ban's ``scope`` that place an object on another movable object
+    (``(on a b)`` with ``b`` a block, by the lexicon's slots ``locates``): adding one again
+    puts the object back where it stood, which re-arms the ban (:func:`forbid`).  Not
+    ``(on-table a)`` nor ``(in a drawer)``: set down again, an object is elsewhere."""
+    if locates is None:
+        return set()
+    movable = set(movable)
+    out = set()
+    for atom in scope:
+        placed = set(locates(atom))
+        if placed and (set(atom[1]) - placed) & movable:
+            out.add(Atom(atom[0], tuple(atom[1])))
+    return out
 
 
 def without_bookkeeping(action: Any) -> Any:
@@ -133,15 +168,18 @@ def without_bookkeeping(action: Any) -> Any:
     return replace(action, pre=keep(action.pre), add=keep(action.add), conditional=conditional)
 
 
-def _deletes_any(effect: Any, atoms: Sequence[Atom]) -> Any | None:
-    """A condition under which ``effect`` (top-level conjunction of literals) deletes one
-    of the ground ``atoms``; None when it never can."""
+def _changes_any(effect: Any, atoms: Sequence[Atom], deleted: bool) -> Any | None:
+    """A condition under which ``effect`` (top-level conjunction of literals) deletes
+    (``deleted``) or adds one of the ground ``atoms``; None when it never can."""
     parts = effect.parts if isinstance(effect, And) else (effect,)
     options = []
     for part in parts:
-        if not (isinstance(part, Not) and isinstance(part.part, Pred)):
+        if deleted and isinstance(part, Not) and isinstance(part.part, Pred):
+            lifted = part.part
+        elif not deleted and isinstance(part, Pred):
+            lifted = part
+        else:
             continue
-        lifted = part.part
         for atom in atoms:
             if atom.predicate != lifted.predicate or len(atom.args) != len(lifted.args):
                 continue
