@@ -11,7 +11,6 @@ goal.  Bad input raises; everything that goes wrong while running ends in the re
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 from time import perf_counter
 from typing import Any
@@ -25,6 +24,7 @@ from vlaplan.executor.planning import (action_text, forbid, goal_stages, holds, 
                                        stats_dict, unmet, without_bookkeeping)
 from vlaplan.executor.policies import policy_label, resolve_policy
 from vlaplan.executor.result import ExecutionResult, PlanRecord, ReplanRecord
+from vlaplan.world_model.fault_spec import fault_request
 from vlaplan.executor.runtime import DomainRuntime
 from vlaplan.planner.errors import ExecutionError, InstructionNotUnderstood
 
@@ -194,7 +194,7 @@ class Executor:
         replan = self.replan if replan is None else replan
         max_replans = self.max_replans if max_replans is None else max_replans
         emit = on_event or (lambda event: None)
-        fault_items = _parse_faults(faults)
+        fault_items = fault_request(faults)
         recorder = None
         self._needs_images = (self.render if self.render is not None
                               else self.policy_name != "scripted") or record is not None
@@ -388,17 +388,3 @@ class Executor:
                             + (f" ({cause})" if cause != "initial" else ""))
             return None
         return actions
-
-
-def _parse_faults(faults: Any) -> list[Any]:
-    """Validate the fault request up front (bad specs are bad input)."""
-    if not faults:
-        return []
-    from vlaplan.world_model.fault_spec import parse_faults
-
-    if isinstance(faults, str):
-        return parse_faults(faults)
-    items: list[Any] = []
-    for item in faults if isinstance(faults, Iterable) else [faults]:
-        items.extend(parse_faults(item) if isinstance(item, str) else [item])
-    return items

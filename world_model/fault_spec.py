@@ -176,3 +176,16 @@ class FaultRecord(BaseModel):
     index: int = Field(0, description="how many faults this injector made before this one")
     before: dict[str, Any] = Field(default_factory=dict)
     after: dict[str, Any] = Field(default_factory=dict)
+
+
+def fault_request(faults: Any) -> list[Any]:
+    """The fault items of an ``execute(faults=...)`` request, validated up front (a bad spec
+    is bad input): a spec string, a parsed item, or an iterable of either; empty: none."""
+    if not faults:
+        return []
+    if isinstance(faults, str):
+        return parse_faults(faults)
+    items: list[Any] = []
+    for item in faults if isinstance(faults, Iterable) else [faults]:
+        items.extend(parse_faults(item) if isinstance(item, str) else [item])
+    return items
