@@ -36,6 +36,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks import write_json  # noqa: E402
+from benchmarks.tables import rate  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.progress import Progress  # noqa: E402
 from rich.table import Table  # noqa: E402
@@ -220,7 +221,7 @@ def skill_table(report: dict[str, Any]) -> Table:
         for name in names:
             c = got.get(name)
             cells.append("-" if not c else
-                         f"{c['succeeded']}/{c['dispatched']} ({100 * c['succeeded'] / c['dispatched']:.0f}%)")
+                         rate(c["succeeded"], c["dispatched"]))
         t.add_row(*key.split("/"), *cells)
     return t
 

@@ -35,6 +35,7 @@ if __package__ in (None, ""):
 
 from benchmarks import NO_MATPLOTLIB, pyplot, save_figure, write_json  # noqa: E402
 from benchmarks.execute import SCENES, episode, summarise  # noqa: E402
+from benchmarks.tables import rate  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.progress import Progress  # noqa: E402
 from rich.table import Table  # noqa: E402
@@ -140,7 +141,7 @@ def table(analysis: dict[str, Any], title: str) -> Table:
     for k, r in analysis["lengths"].items():
         lo, hi = r["interval"]
         t.add_row(str(k), f"{r['first_plan_actions']:.1f}", str(r["episodes"]),
-                  f"{r['successes']}/{r['episodes']} ({100 * r['success']:.0f}%)",
+                  rate(r["successes"], r["episodes"]),
                   f"{100 * lo:.0f}-{100 * hi:.0f}%",
                   "-" if r["per_action"] is None else f"{100 * r['per_action']:.1f}%",
                   "-" if r["no_recovery"] is None else f"{100 * r['no_recovery']:.0f}%",

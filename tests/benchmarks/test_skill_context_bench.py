@@ -10,6 +10,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from benchmarks import grasp_probe as gp  # noqa: E402
 from benchmarks import skill_context as sc  # noqa: E402
+from benchmarks import tables  # noqa: E402
 
 
 def test_nearest_other_skips_the_hand_and_the_same_stack():
@@ -268,7 +269,7 @@ def test_offsets_give_the_median_miss_and_its_axis_per_level():
     assert one["n"] == 3 and one["dx_mm"] == -10.0 and one["dy_mm"] == 5.0
     assert one["along_x"] == 0.5  # of the two misses beyond 1.5 cm, one mostly along x
     assert out["stack"]["2"] == {"n": 1, "dx_mm": 1.0, "dy_mm": 0.0, "along_x": None}
-    assert sc.offset_table(out).row_count == 2
+    assert tables.offset_table(out).row_count == 2
 
 
 def test_held_out_split_counts_calls_and_tasks_by_untrained_combinations():
@@ -282,7 +283,7 @@ def test_held_out_split_counts_calls_and_tasks_by_untrained_combinations():
     assert split["stack"] == {"held out": [1, 2], "trained": [1, 1]}
     assert split["pick"] == {"held out": [0, 0], "trained": [0, 1]}
     assert split["tasks"] == {"held out": [0, 1], "trained": [1, 2]}
-    assert sc.rate(1, 2) == "1/2 (50%)" and sc.rate(0, 0) == "0/0"
+    assert tables.rate(1, 2) == "1/2 (50%)" and tables.rate(0, 0) == "0/0"
 
 
 def test_run_marks_the_calls_and_tasks_a_policy_never_trained_on():
