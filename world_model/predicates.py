@@ -172,13 +172,17 @@ def within_footprint(point: Sequence[float], obj: Priv, fraction: float = 1.0) -
     return bool(np.all(along <= fraction * np.asarray(obj["size"], dtype=float) / 2))
 
 
+def is_over(upper: Priv, lower: Priv, gap_min: float, gap_max: float) -> bool:
+    """``upper``'s centre lies over ``lower``'s footprint (:data:`ON_XY_FRACTION`) and its
+    bottom is ``gap_min`` to ``gap_max`` above ``lower``'s top (negative: sunk into it)."""
+    return (gap_min <= bottom(upper) - top(lower) <= gap_max
+            and within_footprint(upper["pos"], lower, ON_XY_FRACTION))
+
+
 def is_on(upper: Priv, lower: Priv) -> bool:
     """``upper`` rests on ``lower``: its centre is above ``lower`` and the faces meet."""
-    if held(upper) or not is_flat(upper):
-        return False
-    if abs(bottom(upper) - top(lower)) > ON_Z_TOL:
-        return False
-    return within_footprint(upper["pos"], lower, ON_XY_FRACTION)
+    return (not held(upper) and is_flat(upper)
+            and is_over(upper, lower, -ON_Z_TOL, ON_Z_TOL))
 
 
 def is_on_table(obj: Priv, table_height: float) -> bool:

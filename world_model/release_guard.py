@@ -9,8 +9,8 @@ destination before it is sent.
 :class:`ReleaseGuard` sits between the policy and the plant for one skill call that lets
 go of ``held`` onto ``onto``.  While ``held`` is in the hand, a gripper command that
 opens (> 0) goes through only when the held object's centre lies over the destination's
-footprint (:func:`~vlaplan.world_model.predicates.within_footprint` with the fraction
-the ``on`` classifier uses: a block let go with its centre beyond the edge cannot come
+footprint (:func:`~vlaplan.world_model.predicates.is_over`, the test the ``on``
+classifier uses: a block let go with its centre beyond the edge cannot come
 to rest on it) and its bottom is at most :data:`ABOVE` over the destination's top and not
 sunk more than :data:`SUNK` below it; otherwise the command is turned into "stay closed"
 and counted.  The arm's motion is never changed.  Once a release has gone through, the
@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from vlaplan.skills.contract import ACTION_DIM, PRIVILEGED_KEY
-from vlaplan.world_model.predicates import ON_XY_FRACTION, bottom, held, top, within_footprint
+from vlaplan.world_model.predicates import held, is_over
 
 ABOVE = 0.05  # m: highest the held object's bottom may be over the destination's top
 SUNK = 0.01  # m: deepest it may seem sunk into the destination (contact, settling)
@@ -46,8 +46,7 @@ GRIPPER = ACTION_DIM - 1  # the gripper command's index in an action (+1 open, -
 
 def over(held_obj: Mapping[str, Any], onto: Mapping[str, Any], above: float = ABOVE) -> bool:
     """Could ``held_obj`` (privileged record), let go here, come to rest on ``onto``?"""
-    gap = bottom(held_obj) - top(onto)
-    return within_footprint(held_obj["pos"], onto, ON_XY_FRACTION) and -SUNK <= gap <= above
+    return is_over(held_obj, onto, -SUNK, above)
 
 
 class ReleaseGuard:

@@ -23,6 +23,15 @@ def test_on_needs_contact_height_and_overlap():
     assert not P.is_on(obj((0.5, 0.0, 0.06), contacts=P.FINGERS), low)
 
 
+def test_over_is_the_footprint_and_a_window_on_the_gap_held_or_not():
+    low = obj((0.5, 0.0, 0.02))
+    high = obj((0.5, 0.01, 0.09), contacts=P.FINGERS)  # 3 cm above, in the hand
+    assert P.is_over(high, low, 0.0, 0.05) and not P.is_over(high, low, 0.0, 0.02)
+    assert not P.is_over(obj((0.5, 0.0, 0.055)), low, 0.0, 0.05)  # sunk 5 mm
+    assert P.is_over(obj((0.5, 0.0, 0.055)), low, -0.01, 0.05)
+    assert not P.is_over(obj((0.5 + 0.021, 0.0, 0.07)), low, 0.0, 0.05)  # past the edge
+
+
 def test_a_block_is_on_a_cube_lying_on_its_side():
     # a learned grasp can turn a cube a quarter turn in the hand; stacked, it rests on a
     # side face, and its footprint is that face (its local z axis is horizontal)
