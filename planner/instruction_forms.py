@@ -144,6 +144,8 @@ class InstructionForms(_Base):
                 self.i += 1
             ref = self.noun_phrase()
             self.taken_off = subjects                    # "... off green and onto blue"
+            if ref is not None and ref.table:            # "take everything off the table"
+                return self.apply_each("on_table", subjects, True)
             return self.removed(subjects, ref)
         if verb in ("open", "close", "hold"):
             raise self.fail(f"{verb!r} does not take '{rel}'")
