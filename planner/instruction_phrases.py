@@ -56,6 +56,13 @@ def _modifies(tok: Token | None) -> bool:
     return tok is not None and tok.has("colour", "noun", "other", "match")
 
 
+def _bare_colour(np: NounPhrase) -> bool:
+    """Only a colour so far ("red"): a colour right after it starts the next item of a
+    list said without commas ("stack red green and blue"), since an object has one colour."""
+    return (len(np.colours) == 1 and not (np.det or np.quant or np.count or np.other
+                                          or np.match or np.states))
+
+
 def parse_noun_phrase(toks: Sequence[Token], i: int) -> tuple[NounPhrase | None, int]:
     """Read one noun phrase starting at ``toks[i]``; (None, i) when there is none."""
     def at(j: int) -> Token | None:
@@ -82,6 +89,8 @@ def parse_noun_phrase(toks: Sequence[Token], i: int) -> tuple[NounPhrase | None,
         i += 1
     while (t := at(i)) is not None:                           # adjectives
         if t.has("colour"):
+            if _bare_colour(np) and at(i - 1).has("colour"):
+                break                                         # "red green and blue": a list
             np.colours.append(t.get("colour"))
         elif t.has("or") and np.colours and at(i + 1) is not None and at(i + 1).has("colour"):
             pass                                              # "red or blue blocks"
@@ -270,7 +279,8 @@ def parse_noun_phrases(toks: Sequence[Token], i: int) -> tuple[list[NounPhrase] 
         return None, i
     both = first.quant == "both" and not first.plural     # "both red and green"
     items = [first]
-    while i < len(toks) and toks[i].has("and", "comma"):
+    while i < len(toks) and (toks[i].has("and", "comma")
+                             or _bare_colour(items[-1]) and toks[i].has("colour")):
         j = i
         while j < len(toks) and toks[j].has("and", "comma"):
             j += 1
