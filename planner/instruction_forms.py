@@ -268,7 +268,7 @@ class InstructionForms(_Base):
     def placed(self, kind: str, subjects: list[NounPhrase], ref: NounPhrase | None,
                neg: bool) -> list[Literal]:
         tpl = self.template(kind)
-        objs = self.subjects(subjects, kind)
+        objs = self.chosen_beside(subjects, kind, ref)
         if ref is not None and ref.match:
             return self.matched(subjects, ref, tpl.args[1], "colour", tpl, neg)
         away = ref is None                              # "put it away", "... inside"
@@ -301,6 +301,24 @@ class InstructionForms(_Base):
                               f"chose {' on '.join(o.name for o in objs[::-1])} on {target[0].name}")
             return self.stacked([*objs[::-1], target[0]], on_table=False)
         return [lit for obj in objs for lit in self.instantiate(tpl, obj, target[0], neg)]
+
+    def chosen_beside(self, subjects: list[NounPhrase], kind: str,
+                      ref: NounPhrase | None) -> list[Any]:
+        """The subjects; a choice among them ("stack three blocks on red") falls on
+        objects other than a place named definitely, which is resolved first for that."""
+        if ref is None or ref.det == "a" or ref.match or ref.table \
+                or not any(np.det == "a" for np in subjects):
+            return self.subjects(subjects, kind)
+        try:
+            place = {o.name for o in self.refs.resolve(ref, self.arg_types(kind, 1),
+                                                        subject=False, record=False)}
+        except InstructionNotUnderstood:
+            return self.subjects(subjects, kind)      # resolved (and refused) below
+        self.refs.done = lambda obj: obj.name in place
+        try:
+            return self.subjects(subjects, kind)
+        finally:
+            self.refs.done = None
 
     def holds_one(self, tpl: Any, obj: Any, place: Any) -> bool:
         """Whether ``place`` holds one object of this kind (the lexicon's slots: ``(on x y)``
