@@ -13,7 +13,7 @@ whose order is not said) one is made and written in ``Goal.notes``.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from vlaplan.planner.atoms import Atom
 from vlaplan.planner.errors import InstructionNotUnderstood
@@ -330,13 +330,10 @@ class _Parser(InstructionForms, RemovalForms, SortForms, BuildForms, TowerForms,
 
     def apply_each(self, kind: str, subjects: list[NounPhrase], neg: bool) -> list[Literal]:
         tpl = self.template(kind)
-        if not neg and self.init and tpl.for_each is None:
-            # "put any block on the table": a choice falls on one for which it is not done yet
-            self.refs.done = lambda obj: self.observed(tpl, obj.name)
-        try:
-            objs = self.subjects(subjects, kind)
-        finally:
-            self.refs.done = None
+        # "put any block on the table": a choice falls on one for which it is not done yet
+        choose = not neg and self.init and tpl.for_each is None
+        objs = self.subjects(subjects, kind,
+                             (lambda obj: self.observed(tpl, obj.name)) if choose else None)
         return [lit for obj in objs for lit in self.instantiate(tpl, obj, None, neg)]
 
     def instantiate(self, tpl: GoalTemplate, x: SceneObject, y: SceneObject | None,
@@ -359,13 +356,20 @@ class _Parser(InstructionForms, RemovalForms, SortForms, BuildForms, TowerForms,
             literals = [literals[0].negated()]
         return literals
 
-    def subjects(self, subjects: list[NounPhrase], kind: str) -> list[SceneObject]:
+    def subjects(self, subjects: list[NounPhrase], kind: str,
+                 done: Callable[[SceneObject], bool] | None = None) -> list[SceneObject]:
+        """The objects the subjects name; a choice among them ("any block") goes last to
+        those ``done`` is true of."""
         types = self.arg_types(kind, 0)
         out: list[SceneObject] = []
-        for np in subjects:
-            for obj in self.refs.resolve(np, types, subject=True):
-                if obj not in out:
-                    out.append(obj)
+        self.refs.done = done
+        try:
+            for np in subjects:
+                for obj in self.refs.resolve(np, types, subject=True):
+                    if obj not in out:
+                        out.append(obj)
+        finally:
+            self.refs.done = None
         return out
 
     def single(self, np: NounPhrase, kind: str, position: int, *, subject: bool,

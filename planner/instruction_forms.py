@@ -136,17 +136,7 @@ class InstructionForms(_Base):
             raise self.fail("goals can only say on, in, or on the table; spatial relations "
                             "such as 'next to' or 'behind' are not goals here")
         if rel in ("out", "off", "from"):
-            if verb not in ("take", "put", "unstack"):
-                raise self.fail(f"say what to do: e.g. 'take ... {rel} ...'")
-            if neg:
-                raise self.fail("'not' cannot be used with taking something out")
-            if self.at("rel") and self.peek().get("rel") in ("of", "from"):
-                self.i += 1
-            ref = self.noun_phrase()
-            self.taken_off = subjects                    # "... off green and onto blue"
-            if ref is not None and ref.table:            # "take everything off the table"
-                return self.apply_each("on_table", subjects, True)
-            return self.removed(subjects, ref)
+            return self.taken_from(verb, rel, subjects, neg)
         if verb in ("open", "close", "hold"):
             raise self.fail(f"{verb!r} does not take '{rel}'")
         if self.respectively_ahead():
@@ -314,11 +304,7 @@ class InstructionForms(_Base):
                                                         subject=False, record=False)}
         except InstructionNotUnderstood:
             return self.subjects(subjects, kind)      # resolved (and refused) below
-        self.refs.done = lambda obj: obj.name in place
-        try:
-            return self.subjects(subjects, kind)
-        finally:
-            self.refs.done = None
+        return self.subjects(subjects, kind, lambda obj: obj.name in place)
 
     def holds_one(self, tpl: Any, obj: Any, place: Any) -> bool:
         """Whether ``place`` holds one object of this kind (the lexicon's slots: ``(on x y)``

@@ -23,6 +23,22 @@ class RemovalForms(_Base):
     """What is taken off or out of a place, where it goes next, and what an exception
     leaves out."""
 
+    def taken_from(self, verb: str | None, rel: str, subjects: list[NounPhrase],
+                   neg: bool) -> list[Literal]:
+        """After "off", "out (of)" or "from": the place things are taken from.  Off the
+        table is only "not on the table" ("take everything off the table")."""
+        if verb not in ("take", "put", "unstack"):
+            raise self.fail(f"say what to do: e.g. 'take ... {rel} ...'")
+        if neg:
+            raise self.fail("'not' cannot be used with taking something out")
+        if self.at("rel") and self.peek().get("rel") in ("of", "from"):
+            self.i += 1
+        ref = self.noun_phrase()
+        self.taken_off = subjects                    # "... off green and onto blue"
+        if ref is not None and ref.table:
+            return self.apply_each("on_table", subjects, True)
+        return self.removed(subjects, ref)
+
     def redirected(self, literals: list[Literal]) -> list[Literal]:
         """Where things taken off or out go next ("move red off green and onto blue"): the
         new place replaces the table the taking-off alone would put them on."""
