@@ -101,9 +101,11 @@ class TowerForms(_Base):
             ends.append((end, np))
         listed = len(ends) == 1 and ends[0][0] in ("top", "bottom") and self.at(
             "comma", "and", "colour", "noun", "det", "name")     # (the loop took a comma)
-        free = not ends and order is None and len(subjects) == 1 and subjects[0].group
-        if free and subjects[0].det == "a":   # "a tower of four blocks": any four, so those
-            self.refs.prefer = self.standing_run(None)   # already stacked first
+        free = not listed and order is None and len(subjects) == 1 and subjects[0].group
+        fixed = [(end, self.single(np, "on", 0, subject=False)) for end, np in ends] if free else []
+        if free and subjects[0].det == "a":   # "a tower of four blocks": any four, so the
+            # blocks said to be at its ends and those already stacked first
+            self.refs.prefer = [o for _, o in fixed] + self.standing_run(None)
         try:
             blocks = self.tower_blocks(subjects, ordered=listed or free)
         finally:
@@ -112,13 +114,16 @@ class TowerForms(_Base):
             raise self.fail("a tower needs at least two blocks")
         if listed:
             return self.from_one_end(blocks, ends[0], on_table)
+        if free and fixed:                  # "stack all the blocks with red at the bottom"
+            return self.stacked(self.around_ends(blocks, fixed), on_table)
         if free:                            # "stack all the blocks into one tower"
             return self.stacked(self.any_order(blocks), on_table)
         return self.stacked(self.tower_order(blocks, order, ends), on_table)
 
-    def standing_run(self, names: set[str] | None) -> list[SceneObject]:
+    def standing_run(self, names: set[str] | None,
+                     bottom: SceneObject | None = None) -> list[SceneObject]:
         """The longest run of blocks (of ``names``; None: any) standing as a tower from the
-        table up in the state read, bottom first."""
+        table up in the state read (from ``bottom`` up when given), bottom first."""
         base: list[SceneObject] = []
         for standing in (self.towers() if self.init else None) or []:   # each top first
             run = []
@@ -126,11 +131,13 @@ class TowerForms(_Base):
                 if names is not None and obj.name not in names:
                     break
                 run.append(obj)
+            if bottom is not None and run[:1] != [bottom]:
+                continue
             if len(run) > len(base):
                 base = run
         return base
 
-    def any_order(self, blocks: list[SceneObject]) -> list[SceneObject]:
+    def any_order(self, blocks: list[SceneObject], note: bool = True) -> list[SceneObject]:
         """A tower of ``blocks`` whose order nobody said ("stack all the blocks"), top
         first: any order meets the instruction, so the longest run of them already
         standing on the table as a tower stays at the bottom and the others follow in the
@@ -140,8 +147,50 @@ class TowerForms(_Base):
         top_first = bottom_up[::-1]
         kept = (f", keeping {' on '.join(o.name for o in base[::-1])} as it stands"
                 if len(base) > 1 else "")
-        self.notes.append(f"no order was said for the tower of {', '.join(o.name for o in blocks)}; "
-                          f"chose {' on '.join(o.name for o in top_first)} (top first){kept}")
+        if note:
+            self.notes.append(f"no order was said for the tower of {', '.join(o.name for o in blocks)}; "
+                              f"chose {' on '.join(o.name for o in top_first)} (top first){kept}")
+        return top_first
+
+    def around_ends(self, blocks: list[SceneObject],
+                    fixed: list[tuple[str, SceneObject]]) -> list[SceneObject]:
+        """A tower of several blocks named at once with only its ends said ("stack all four
+        blocks with red at the bottom", "... with blue on top and red at the bottom"), top
+        first: each block said at an end goes there, the others between them in an order
+        of the parser's choosing (written in the goal's notes).  With the bottom said, the
+        blocks already standing on it stay there; without, as :meth:`any_order`."""
+        at: dict[str, SceneObject] = {}
+        for end, obj in fixed:
+            if obj not in blocks:
+                raise self.fail(f"{self.lexicon.describe(obj)} is said to be at the {end}, but it "
+                                f"is not one of the tower's blocks "
+                                f"({', '.join(o.name for o in blocks)})")
+            if end in at or obj in at.values():
+                raise self.fail("the tower's order is stated in two contradicting ways")
+            at[end] = obj
+        if "middle" in at and (len(blocks) != 3 or len(at) < 2):
+            raise self.fail("'in the middle' fits a tower of three blocks with a block said at "
+                            "its top or bottom too")
+        rest = [o for o in blocks if o not in at.values()]
+        kept: list[SceneObject] = []
+        if "middle" in at:                  # three blocks: at most one left to place
+            top_first = [at.get("top", rest[0] if rest else None), at["middle"],
+                         at.get("bottom", rest[0] if rest else None)]
+        else:
+            if "bottom" in at:              # those standing on it stay, then the scene's order
+                kept = self.standing_run({o.name for o in blocks}, at["bottom"])[1:]
+                inner = (kept + [o for o in rest if o not in kept])[::-1]
+            else:
+                inner = self.any_order(rest, note=False)
+            top_first = ([at["top"]] if "top" in at else []) + inner + (
+                [at["bottom"]] if "bottom" in at else [])
+        if rest:
+            said = " and ".join(e for e in ("top", "middle", "bottom") if e in at)
+            keeping = (f", keeping {' on '.join(o.name for o in kept[::-1])} on "
+                       f"{at['bottom'].name} as it stands" if kept else "")
+            self.notes.append(f"only the {said} of the tower of {', '.join(o.name for o in blocks)} "
+                              f"was said; chose {' on '.join(o.name for o in top_first)} "
+                              f"(top first){keeping}")
         return top_first
 
     def from_one_end(self, blocks: list[SceneObject], end: tuple[str, NounPhrase],
