@@ -31,6 +31,8 @@ class SortForms(_Base):
         return literals
 
     def sorted_clause(self, subjects: list[NounPhrase]) -> list[Literal]:
+        if self.take("self_tower") is not None:  # "arrange the blocks into a tower": no sort
+            return self.tower(subjects, on_table=True)
         if len(subjects) == 1 and subjects[0].table:     # "clean up the table": what is on it
             subjects = [NounPhrase(words=["everything"], everything=True)]
         if not self.lexicon.sort and self.lexicon.away and not self.at("by", "rel"):

@@ -99,6 +99,8 @@ class TowerForms(_Base):
                 self.i = save
                 break
             ends.append((end, np))
+        if not ends and self.take("listed_order") is not None:   # "... from bottom to top in
+            return self.in_listed_order(subjects, order)        # the order red, green, blue"
         listed = len(ends) == 1 and ends[0][0] in ("top", "bottom") and self.at(
             "comma", "and", "colour", "noun", "det", "name")     # (the loop took a comma)
         free = not listed and order is None and len(subjects) == 1 and subjects[0].group
@@ -207,13 +209,18 @@ class TowerForms(_Base):
         self.same_blocks(blocks, listed)
         return self.stacked(listed if end[0] == "top" else listed[::-1], on_table)
 
-    def in_listed_order(self, subjects: list[NounPhrase]) -> list[Literal]:
+    def in_listed_order(self, subjects: list[NounPhrase],
+                        said: str | None = None) -> list[Literal]:
         """"stack the blocks in the order red, green, blue from bottom to top": a tower of
-        the blocks listed, in the direction said (the blocks named first must be them)."""
+        the blocks listed, in the direction said, after the list or before it (``said``);
+        the blocks named first must be them."""
         listed = self.noun_phrases()
         while self.at("comma"):
             self.i += 1
         direction = self.take("order")
+        if said is not None and direction not in (None, said):
+            raise self.fail("the tower's order is stated in two contradicting ways")
+        direction = direction or said
         if not listed or direction not in ("bottom_up", "top_down"):
             raise self.fail("say the order and its direction, e.g. 'in the order red, green, "
                             "blue from bottom to top'")
