@@ -155,6 +155,11 @@ def parse_noun_phrase(toks: Sequence[Token], i: int) -> tuple[NounPhrase | None,
                     np.part_of = of
                     np.words.extend(w for t in toks[i:k] for w in t.words)
                     i = k
+            elif np.plural and np.noun and not np.colours and at(i) is not None and at(i).has("of"):
+                of, k = parse_noun_phrase(toks, i + 1)
+                if of is not None and of.tower:          # "the blocks of the tower": as the
+                    of.words = np.words + [w for t in toks[i:k] for w in t.words]   # tower
+                    np, i = of, k
             i = _relative_clause(toks, i, np)
             i = _object_clause(toks, i, np)
             if np.det == "the" and np.noun and not np.plural and not np.tower \
