@@ -70,7 +70,7 @@ def lex(text: str, lexicon: Lexicon, names: Iterable[str] = ()) -> list[Token]:
         raise InstructionNotUnderstood(
             text, f"unknown word{'s' if len(unknown) > 1 else ''} {listed} "
                   f"(not in the {lexicon.domain or 'domain'} lexicon)", unknown, suggestions)
-    tokens = _tops(_tower_parts(_step_numbers(_demonstratives(tokens))))
+    tokens = _tops(_tower_parts(_step_numbers(_demonstratives(_bare_other(tokens, lexicon)))))
     spatial = [t.text for t in tokens if set(t.readings) == {"position"}]   # unless a domain word
     if spatial:
         raise InstructionNotUnderstood(
@@ -93,6 +93,24 @@ def _unhyphenated(words: list[str], lexicon: Lexicon, names: set[str]) -> list[s
             out.extend(parts)
         else:
             out.append(w)
+    return out
+
+
+def _bare_other(tokens: list[Token], lexicon: Lexicon) -> list[Token]:
+    """"the other" with no noun after it is "the other one" ("put one red block on green
+    and the other on blue"), when the lexicon has "one" as a noun."""
+    one: dict[str, Any] = {}
+    for kind, value in lexicon.readings(("one",)):
+        one.setdefault(kind, value)
+    if "noun" not in one:
+        return tokens
+    out: list[Token] = []
+    for k, tok in enumerate(tokens):
+        out.append(tok)
+        after = tokens[k + 1] if k + 1 < len(tokens) else None
+        if (tok.words == ("other",) and k and tokens[k - 1].get("det") == "the"
+                and (after is None or not after.has("noun", "colour", "others", "name"))):
+            out.append(Token(("one",), dict(one)))
     return out
 
 
