@@ -16,6 +16,7 @@ from vlaplan.executor.bans import Bans
 from vlaplan.executor.failures import FailureRules
 from vlaplan.executor.loose import loose_support, with_assumed
 from vlaplan.executor.planning import action_text, literal_text, plan_still_valid, unsupported
+from vlaplan.executor.regrasp import refusal
 from vlaplan.executor.relocation import staying
 from vlaplan.executor.result import CheckRecord, InjectedFault, StepOutcome, StepRecord
 from vlaplan.executor.runtime import FIXTURE_TYPES
@@ -224,9 +225,12 @@ class Dispatcher:
                               stage=None if res.stage is None else str(getattr(res.stage, "value", res.stage)),
                               detail=res.detail, objects=list(res.objects), atoms=list(res.atoms),
                               seconds=seconds, stage_ms=dict(res.stage_ms))
-        record.checks.append(verdict)
-        self.emit(ev.CheckDone(record.index, record.call, verdict))
-        return verdict
+        # the twin may pass a stack of a block held too far off centre: grasp it again first
+        grip = verdict.ok and refusal(action, self.obs, self.movable(), self.ex.regrasp)
+        for said in (verdict, grip) if grip else (verdict,):
+            record.checks.append(said)
+            self.emit(ev.CheckDone(record.index, record.call, said))
+        return grip or verdict
 
     def _close(self, record: StepRecord) -> None:
         self.result.steps.append(record)

@@ -23,13 +23,15 @@ import numpy as np
 from vlaplan.executor.bans import Bans
 from vlaplan.executor.crowding import crowding
 from vlaplan.executor.planning import literal_text
+from vlaplan.executor.regrasp import REASON as REGRASP
 from vlaplan.executor.relocation import Misses
 from vlaplan.executor.seating import askew_support
 from vlaplan.world_model.predicates import held
 
-# Refusals about where things end up (the look-ahead's verdicts): how the held object is
-# held decides them, so their bans also cover the grasp (``Bans.add``'s ``grasp``).
-OUTCOME_REFUSALS = frozenset({"EFFECT_MISMATCH", "UNSTABLE"})
+# Refusals about where things end up (the look-ahead's verdicts, and a stack of an object
+# held off centre, executor.regrasp): how the held object is held decides them, so their
+# bans also cover the grasp (``Bans.add``'s ``grasp``).
+OUTCOME_REFUSALS = frozenset({"EFFECT_MISMATCH", "UNSTABLE", REGRASP})
 
 
 class FailureRules:

@@ -83,6 +83,10 @@ class Executor:
     around by setting the object down and grasping it again) instead of dropping it beside
     the tower.  Part of the checks: off with ``checks=False``.  None (default): on for every
     policy but the privileged scripted expert, which releases where it aims.
+    ``regrasp``: refuse a stack (``GRIP_OFF_CENTRE``) while the held object sits more than
+    this many metres off the hand's centre, so that the next plan grasps it again first
+    (``vlaplan.executor.regrasp``; part of the checks).  0 (default): off; 0.015 raised
+    the shipped ``vla``'s stacks from 77 to 81 % but not its finished towers (session 27).
     """
 
     def __init__(self, domain: str = "tabletop", policy: Any = "vla", *, robot: Any = None,
@@ -92,7 +96,8 @@ class Executor:
                  render: bool | None = None, when_blocked: str = "stop",
                  attempts: int = 3, ready_pose: bool | None = None,
                  relocate: bool = True,
-                 loose_support: bool = True, release_guard: bool | None = None) -> None:
+                 loose_support: bool = True, release_guard: bool | None = None,
+                 regrasp: float = 0.0) -> None:
         if attempts < 1:
             raise ExecutionError(f"attempts must be >= 1, got {attempts}")
         self.attempts = attempts
@@ -125,6 +130,9 @@ class Executor:
         self.ready_pose = ready_pose if ready_pose is not None else self.policy_name != "scripted"
         self.release_guard = (release_guard if release_guard is not None
                               else self.policy_name != "scripted")
+        if not 0 <= regrasp < 0.1:
+            raise ExecutionError(f"regrasp is a distance in metres (0: off), got {regrasp}")
+        self.regrasp = float(regrasp)
         # Cameras render at the resolution the policy was trained on (when it says).
         config = getattr(getattr(self.policy, "processor", None), "config", None)
         shape = getattr(config, "camera_shape", None)
