@@ -225,9 +225,8 @@ class Dispatcher:
                               stage=None if res.stage is None else str(getattr(res.stage, "value", res.stage)),
                               detail=res.detail, objects=list(res.objects), atoms=list(res.atoms),
                               seconds=seconds, stage_ms=dict(res.stage_ms))
-        # the twin may pass a stack of a block held too far off centre: grasp it again first
         grip = verdict.ok and refusal(action, self.obs, self.movable(), self.ex.regrasp)
-        for said in (verdict, grip) if grip else (verdict,):
+        for said in [verdict] + ([grip] if grip else []):   # the twin passed an off-centre stack
             record.checks.append(said)
             self.emit(ev.CheckDone(record.index, record.call, said))
         return grip or verdict

@@ -30,8 +30,10 @@ from typing import Any
 
 import numpy as np
 
+from vlaplan.executor.crowding import plane
 from vlaplan.executor.result import CheckRecord
 from vlaplan.skills.contract import PRIVILEGED_KEY
+from vlaplan.world_model.release_guard import guard_for
 
 REASON = "GRIP_OFF_CENTRE"
 TOLERANCE = 0.015  # m: the tolerance measured in session 27 (Executor(regrasp=TOLERANCE))
@@ -40,7 +42,7 @@ TOLERANCE = 0.015  # m: the tolerance measured in session 27 (Executor(regrasp=T
 def grip_offset(obj: Mapping[str, Any], hand: Sequence[float]) -> float:
     """Table-plane distance (m) from the hand's centre ``hand`` (x, y, ...) to the centre
     of ``obj`` (a privileged object record)."""
-    return float(np.hypot(obj["pos"][0] - hand[0], obj["pos"][1] - hand[1]))
+    return float(np.linalg.norm(plane(obj) - np.asarray(hand[:2], float)))
 
 
 def off_centre(action: Any, objects: Mapping[str, Any], movable: set[str],
@@ -50,9 +52,7 @@ def off_centre(action: Any, objects: Mapping[str, Any], movable: set[str],
     or a tolerance of 0)."""
     if tolerance <= 0 or hand is None:
         return None
-    from vlaplan.world_model.release_guard import guard_for   # (pybullet-free, but keeps
-
-    guard = guard_for(action, objects, movable)               # import executor light)
+    guard = guard_for(action, objects, movable)
     if guard is None:
         return None
     offset = grip_offset(objects[guard.held], hand)

@@ -46,9 +46,7 @@ def lex(text: str, lexicon: Lexicon, names: Iterable[str] = ()) -> list[Token]:
             # a phrase as written first ("stacked on" is a relation), then with its verb
             # forms read as the verb ("stacked red" -> "stack red")
             for key in (raw[i:i + length], words[i:i + length]):
-                readings: dict[str, Any] = {}
-                for kind, value in lexicon.readings(key):
-                    readings.setdefault(kind, value)  # the first listed value of a kind wins
+                readings = _readings(lexicon, key)
                 if readings:
                     break
             if length == 1 and key[0] in names:
@@ -96,12 +94,19 @@ def _unhyphenated(words: list[str], lexicon: Lexicon, names: set[str]) -> list[s
     return out
 
 
+def _readings(lexicon: Lexicon, key: Sequence[str]) -> dict[str, Any]:
+    """What the words ``key`` are in ``lexicon``, by kind (the first listed value of a
+    kind wins)."""
+    readings: dict[str, Any] = {}
+    for kind, value in lexicon.readings(key):
+        readings.setdefault(kind, value)
+    return readings
+
+
 def _bare_other(tokens: list[Token], lexicon: Lexicon) -> list[Token]:
     """"the other" with no noun after it is "the other one" ("put one red block on green
     and the other on blue"), when the lexicon has "one" as a noun."""
-    one: dict[str, Any] = {}
-    for kind, value in lexicon.readings(("one",)):
-        one.setdefault(kind, value)
+    one = _readings(lexicon, ("one",))
     if "noun" not in one:
         return tokens
     out: list[Token] = []
