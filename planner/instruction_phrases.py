@@ -190,6 +190,7 @@ def parse_noun_phrase(toks: Sequence[Token], i: int) -> tuple[NounPhrase | None,
     if np.pronoun and at(i) is not None and at(i).get("quant") == "all":   # "them all"
         np.words.extend(at(i).words)
         i += 1
+    said = list(np.words)                                     # before any exception
     if np.collective and at(i) is not None and (
             at(i).has("except") or at(i).has("and") and at(i).text == "but"):
         excluded, k = parse_noun_phrases(toks, i + 1)          # "all blocks but the red one"
@@ -201,7 +202,7 @@ def parse_noun_phrase(toks: Sequence[Token], i: int) -> tuple[NounPhrase | None,
             np.words.extend(w for t in toks[i:k] for w in t.words)
             i = k
     if head is None:
-        bare_all = (np.words == ["all"] and not (at(i) is not None and not at(i).has(
+        bare_all = (said == ["all"] and not (at(i) is not None and not at(i).has(
             "rel", "down", "away", "and", "comma", "stop", "seq")))
         if bare_all:
             np.everything = True                              # "unstack all", "put all away"

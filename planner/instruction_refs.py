@@ -85,7 +85,7 @@ class Resolver:
         if np.table and subject:
             raise self.fail(f"{self.phrase(np)} is where things are put, not something to move")
         found = (self._tower(np, subject) if np.tower else self._part(np) if np.part
-                 else self._resolve(np, types, exclude))
+                 else self._resolve(np, types, exclude, subject))
         if np.det == "a" and len(found) > (np.count or 1) and not np.tower:
             found = self.several(np, found, np.count or 1)   # "a red block", "any two blocks"
         if record:
@@ -93,7 +93,7 @@ class Resolver:
         return found
 
     def _resolve(self, np: NounPhrase, types: Collection[str] | None,
-                 exclude: Collection[str]) -> list[SceneObject]:
+                 exclude: Collection[str], subject: bool = True) -> list[SceneObject]:
         if np.pronoun:
             return self._pronoun(np, types, exclude)
         if np.name is not None:
@@ -127,26 +127,28 @@ class Resolver:
             mentioned = self.mentions.names()
             candidates = [o for o in candidates if o.name not in mentioned]
             if np.words[-1:] == ["one"] and not np.colours:   # "the other one": of the kind
-                candidates = self._like_last_subject(candidates)   # just named
+                candidates = self._like_last(candidates, subject)   # just named
         if np.index is not None and np.words[-1:] == ["one"] and not np.colours:
             # "the second red block on the third one": the third of the kind just named
-            candidates = self._like_last_subject(candidates) or candidates
+            candidates = self._like_last(candidates, subject) or candidates
         for ex in np.excluded:                # each exception must name something there
             left_out = {o.name for o in self._resolve(ex, None, ())}
             candidates = [o for o in candidates if o.name not in left_out]
         self._check_count(np, candidates, types)
         return candidates
 
-    def _like_last_subject(self, candidates: list[SceneObject]) -> list[SceneObject]:
-        """Those of ``candidates`` with the colour and shape the latest subject shares
-        ("put a red block on green and the other one on blue": the other red block)."""
-        for objs, subject, _ in reversed(self.mentions.items):
-            if subject:
-                for attribute in ("colour", "shape", "type"):
-                    values = {getattr(o, attribute) for o in objs}
-                    if len(values) == 1 and None not in values:
-                        candidates = [o for o in candidates if getattr(o, attribute) in values]
-                return candidates
+    def _like_last(self, candidates: list[SceneObject], subject: bool) -> list[SceneObject]:
+        """Those of ``candidates`` with the colour and shape of the latest mention in the same
+        role, a subject or a place ("put a red block on green and the other one on blue": the
+        other red block; "put red in one drawer and blue in the other": the other drawer); the
+        latest subject when nothing in that role was named yet."""
+        same_role = [objs for objs, was_subject, _ in self.mentions.items if was_subject == subject]
+        subjects = [objs for objs, was_subject, _ in self.mentions.items if was_subject]
+        for objs in (same_role or subjects)[-1:]:
+            for attribute in ("colour", "shape", "type"):
+                values = {getattr(o, attribute) for o in objs}
+                if len(values) == 1 and None not in values:
+                    candidates = [o for o in candidates if getattr(o, attribute) in values]
         return candidates
 
     def _tower(self, np: NounPhrase, subject: bool) -> list[SceneObject]:
@@ -158,6 +160,13 @@ class Resolver:
 
     def _part(self, np: NounPhrase) -> list[SceneObject]:
         """"the top block of the tower", "the bottom block of the tallest stack"."""
+        stacked = self.lexicon.goals.get("on")        # what can stand on another, if anything
+        noun = self.lexicon.nouns.get(np.noun) if np.noun else None
+        if stacked is None or noun is not None and not any(
+                noun.denotes(o) and o.type in stacked.args[0] for o in self.objects):
+            raise self.fail(f"{self.phrase(np)}: {np.part!r} picks an object by where it stands, "
+                            f"and instructions cannot say that; name it by colour, shape or "
+                            f"name (`vlaplan goal` lists the scene's objects)")
         if np.part_of is None:
             raise self.fail(f"{self.phrase(np)}: the {np.part} of which tower? say 'the "
                             f"{np.part} block of the tower'")
