@@ -69,6 +69,7 @@ def lex(text: str, lexicon: Lexicon, names: Iterable[str] = ()) -> list[Token]:
             text, f"unknown word{'s' if len(unknown) > 1 else ''} {listed} "
                   f"(not in the {lexicon.domain or 'domain'} lexicon)", unknown, suggestions)
     tokens = _tops(_tower_parts(_step_numbers(_demonstratives(_bare_other(tokens, lexicon)))))
+    tokens = _ends_after_so_that(tokens)
     spatial = [t.text for t in tokens if set(t.readings) == {"position"}]   # unless a domain word
     if spatial:
         raise InstructionNotUnderstood(
@@ -116,6 +117,23 @@ def _bare_other(tokens: list[Token], lexicon: Lexicon) -> list[Token]:
         if (tok.words == ("other",) and k and tokens[k - 1].get("det") == "the"
                 and (after is None or not after.has("noun", "colour", "others", "name"))):
             out.append(Token(("one",), dict(one)))
+    return out
+
+
+def _ends_after_so_that(tokens: list[Token]) -> list[Token]:
+    """"so that" before a block and its end of the tower is "with" ("stack the blocks so that
+    red is at the bottom (and yellow is on top)": with red at the bottom ...; "is" is a filler)."""
+    out = list(tokens)
+    for k, tok in enumerate(tokens):
+        if not tok.has("so_that"):
+            continue
+        j = k + 1
+        while j < len(tokens) and tokens[j].has("det", "colour", "noun", "name", "ordinal",
+                                                "number", "index") \
+                and not tokens[j].has("end"):
+            j += 1
+        if k + 1 < j < len(tokens) and tokens[j].has("end"):
+            out[k] = Token(("with",), {"with": "with"})
     return out
 
 
