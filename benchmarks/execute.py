@@ -120,7 +120,7 @@ def run(domains: list[str], seeds: list[int], vla_seeds: list[int], n_actions: i
         conditions: tuple[str, ...] = CONDITIONS, vla: str = "vla",
         ready_pose: bool | None = None, max_replans: int = 5,
         loose_support: bool = True, vla_options: dict[str, Any] | None = None,
-        release_guard: bool | None = None) -> dict[str, Any]:
+        release_guard: bool | None = None, aim_held: bool | None = None) -> dict[str, Any]:
     rows: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     want = set(conditions)
     with Progress(console=console, transient=True) as progress:
@@ -160,7 +160,7 @@ def run(domains: list[str], seeds: list[int], vla_seeds: list[int], n_actions: i
                 ex = Executor("tabletop", policy, check_stages=check_stages,
                               scene_options=SCENES["tabletop"], ready_pose=ready_pose,
                               max_replans=max_replans, loose_support=loose_support,
-                              release_guard=release_guard)
+                              release_guard=release_guard, aim_held=aim_held)
                 task = progress.add_task("tabletop vla", total=len(vla_seeds))
                 for seed in vla_seeds:
                     text, _ = long_task_with_plan(ex, seed, n_actions)
@@ -261,6 +261,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--release-guard", choices=("auto", "off"), default="auto",
                     help="the VLA row's Executor(release_guard=...): auto (default) holds back "
                          "a learned stack's release until the block is over its destination")
+    ap.add_argument("--aim-held", choices=("auto", "off"), default="auto",
+                    help="the VLA row's Executor(aim_held=...): auto (default) shows the policy "
+                         "the held object's centre as its hand's x, y")
     ap.add_argument("--noise-scale", type=float, default=None,
                     help="the VLA row's flow noise scale (default: the checkpoint's own)")
     ap.add_argument("--ensemble-every", type=int, default=None,
@@ -290,7 +293,8 @@ def main(argv: list[str] | None = None) -> int:
                  args.loose_support == "on",
                  {k: v for k, v in (("noise_scale", args.noise_scale),
                                     ("ensemble_every", args.ensemble_every)) if v is not None},
-                 None if args.release_guard == "auto" else False)
+                 None if args.release_guard == "auto" else False,
+                 None if args.aim_held == "auto" else False)
     title = (f"execute(): {args.seeds} seeds, ~{args.actions}-action tasks, checks="
              f"{args.check_stages}{', cameras rendered' if args.render else ''} "
              f"({platform.processor() or platform.machine()}, "

@@ -154,11 +154,12 @@ def pulls(rows: list[dict[str, Any]]) -> dict[str, dict[str, list[int]]]:
 
 
 def run(policy: str, seeds: list[int], n_actions: int = 10, release_guard: bool | None = None,
-        regrasp: float = 0.0) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        regrasp: float = 0.0, aim_held: bool | None = None,
+        ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(a row per dispatched skill, a row per task: seed, instruction, success, stacks
     refused for a block held off centre)."""
     ex = Executor("tabletop", policy, scene_options=LONG_SCENES["tabletop"],
-                  release_guard=release_guard, regrasp=regrasp)
+                  release_guard=release_guard, regrasp=regrasp, aim_held=aim_held)
     meta = getattr(ex.policy, "meta", None)  # scripted skills have none and hold nothing out
     untrained = untrained_combos(meta) if meta is not None else set()
     probe = ex.policy = GraspProbe(ex.policy)
@@ -339,10 +340,14 @@ def main(argv: list[str] | None = None) -> int:
                     help="Executor(regrasp=...): refuse a stack of a block held farther than "
                          "this off the hand's centre, so that it is set down and grasped "
                          "again first (0, the default: off; session 27 measured 0.015)")
+    ap.add_argument("--aim-held", choices=("auto", "off"), default="auto",
+                    help="Executor(aim_held=...): auto (default) shows a learned policy the "
+                         "held object's centre as its hand's x, y; off shows the hand (the "
+                         "ablation)")
     args = ap.parse_args(argv)
     rows, episodes = run(args.policy, list(range(args.first_seed, args.first_seed + args.seeds)),
                          args.actions, None if args.release_guard == "auto" else False,
-                         args.regrasp)
+                         args.regrasp, None if args.aim_held == "auto" else False)
     summary = {m: summarise(rows, m) for m in BUCKETS}
     console = Console()
     for measure, by_skill in summary.items():

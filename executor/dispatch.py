@@ -352,15 +352,15 @@ class Dispatcher:
     def _closed_loop(self, skill: Any, action: Any, prompt: str, budget: int,
                      index: int) -> tuple[bool, int, str, int]:
         """The skill closed-loop through the world model's ``run_skill`` (success = the
-        call's effects observed and the arm done, for a few consecutive steps), a release
-        onto another object guarded (``Executor.release_guard``, world_model.release_guard).
+        call's effects observed and the arm done, a few steps running), the held object
+        aimed and its release onto another guarded (``Executor.aim_held``, ``release_guard``).
         Returns (reached, control steps, why not, control steps the release was held back)."""
-        from vlaplan.world_model import run_skill
+        from vlaplan.world_model import HeldAim, run_skill
         from vlaplan.world_model.release_guard import guard_for
 
         guard = (guard_for(action, self.seen_objects(), set(self.movable()))
                  if self.ex.release_guard and self.checks else None)
-
+        policy = HeldAim(self.ex.policy) if self.ex.aim_held else self.ex.policy
         call = SkillCall(action.name, tuple(action.args), prompt)
 
         def on_frame(obs: Any, act: Any, step: int) -> None:
@@ -374,7 +374,7 @@ class Dispatcher:
                 self.emit(ev.SkillProgress(index, step, budget))
 
         try:
-            out = run_skill(self.robot, self.ex.policy, call, budget, self.runtime.abstract,
+            out = run_skill(self.robot, policy, call, budget, self.runtime.abstract,
                             action.add, action.delete, on_frame=on_frame,
                             seed=None if self.seed is None else self.seed * 1000 + index,
                             guard=guard)

@@ -79,14 +79,15 @@ class Executor:
     ``release_guard``: while a skill lets go of a held object onto another (a stack), the
     world model holds back a gripper-open command until the object's centre is over its
     destination (``vlaplan.world_model.release_guard``); a policy that never gets there
-    keeps the object, which leaves the scene as it was (the step is retried, then planned
-    around by setting the object down and grasping it again) instead of dropping it beside
-    the tower.  Part of the checks: off with ``checks=False``.  None (default): on for every
-    policy but the privileged scripted expert, which releases where it aims.
-    ``regrasp``: refuse a stack (``GRIP_OFF_CENTRE``) while the held object sits more than
-    this many metres off the hand's centre, so that the next plan grasps it again first
-    (``vlaplan.executor.regrasp``; part of the checks).  0 (default): off; 0.015 raised
-    the shipped ``vla``'s stacks from 77 to 81 % but not its finished towers (session 27).
+    keeps the object (the step is retried, then planned around by setting it down and
+    grasping it again) instead of dropping it beside the tower.  Part of the checks.
+    ``regrasp``: refuse a stack (``GRIP_OFF_CENTRE``) of an object held more than this many
+    metres off the hand's centre, so it is grasped again first (``executor.regrasp``; a check).
+    ``aim_held``: while an object is in the hand, the policy is shown its centre as the
+    hand's x, y in ``observation.state`` (``vlaplan.world_model.held_aim``), so a learned
+    stack brings the object, not the hand, over its destination.
+    ``release_guard`` and ``aim_held`` None (default): on for every policy but the
+    privileged scripted expert, which reads where things are and releases where it aims.
     """
 
     def __init__(self, domain: str = "tabletop", policy: Any = "vla", *, robot: Any = None,
@@ -97,7 +98,7 @@ class Executor:
                  attempts: int = 3, ready_pose: bool | None = None,
                  relocate: bool = True,
                  loose_support: bool = True, release_guard: bool | None = None,
-                 regrasp: float = 0.0) -> None:
+                 regrasp: float = 0.0, aim_held: bool | None = None) -> None:
         if attempts < 1:
             raise ExecutionError(f"attempts must be >= 1, got {attempts}")
         self.attempts = attempts
@@ -130,6 +131,7 @@ class Executor:
         self.ready_pose = ready_pose if ready_pose is not None else self.policy_name != "scripted"
         self.release_guard = (release_guard if release_guard is not None
                               else self.policy_name != "scripted")
+        self.aim_held = bool(aim_held if aim_held is not None else self.policy_name != "scripted")
         if not 0 <= regrasp < 0.1:
             raise ExecutionError(f"regrasp is a distance in metres (0: off), got {regrasp}")
         self.regrasp = float(regrasp)

@@ -14,7 +14,7 @@ _EXPORTS: dict[str, str] = {
     "SimRobot": "robot",
     "CameraRig": "render",
     "fast_panda_urdf": "panda",
-    "run_skill": "rollout", "SkillOutcome": "rollout",
+    "run_skill": "rollout", "SkillOutcome": "rollout", "HeldAim": "held_aim",
     "evaluate_skills": "evaluate", "EvalReport": "evaluate",
     "PhysicsTwin": "twin",
     "CheckResult": "checks", "ReasonCode": "checks",

@@ -41,3 +41,31 @@ def dispatcher_on(robot: Any, domain: str) -> Any:
                    None, [], 0, True)
     d.observe()
     return d
+
+
+OFF_CENTRE = 0.026  # m along the palm: beyond the 20 mm half-width of the block below
+
+
+def off_centre_robot() -> SimRobot:
+    """green_1 held OFF_CENTRE off the hand's centre, red_1 on the table to stack it on."""
+    scene = SceneSpec.model_construct(
+        robot=RobotSpec(holding="green_1", hold_offset=(OFF_CENTRE, 0.0)), table=TableSpec(),
+        objects=[cube("green_1", "green", 0.45, 0.0, z=0.2), cube("red_1", "red", 0.5, 0.12)],
+        fixtures=[])
+    return SimRobot(scene, render=False)
+
+
+def hand_aiming(policy_class: Any = None) -> Any:
+    """The scripted expert (a ScriptedPolicy, or ``policy_class``), except that its stack
+    brings the *hand* over the destination, as learned stacks do, not the block."""
+    from vlaplan.skills.scripted import EXPERTS, PlaceExpert
+    from vlaplan.skills.scripted_fixtures import FIXTURE_EXPERTS
+    from vlaplan.skills.scripted_policy import ScriptedPolicy
+
+    class HandAimingStack(PlaceExpert):
+        def release(self, w, x, offset):
+            xy, support_z, place_z, yaw = super().release(w, x, offset)
+            return xy + (w.pos(x)[:2] - w.ee[:2]), support_z, place_z, yaw
+
+    return (policy_class or ScriptedPolicy)(experts={
+        **EXPERTS, **FIXTURE_EXPERTS, "stack": lambda args: HandAimingStack(args, onto=args[1])})

@@ -9,44 +9,19 @@ stack drops it off the tower.
 from __future__ import annotations
 
 import pytest
-from executor_scenes import cube
+from executor_scenes import hand_aiming, off_centre_robot
 
 from vlaplan.executor import Executor, StepOutcome
 from vlaplan.executor.regrasp import REASON, TOLERANCE, off_centre, refusal
 from vlaplan.planner.errors import ExecutionError
 from vlaplan.planner.instruction_goal import Goal
-from vlaplan.skills.scripted import EXPERTS, PlaceExpert
-from vlaplan.skills.scripted_policy import ScriptedPolicy
 from vlaplan.world_model.predicates import FINGERS
-from vlaplan.world_model.robot import SimRobot
-from vlaplan.world_model.scene import RobotSpec, SceneSpec, TableSpec
-
-OFFSET = 0.026  # m along the palm
-
-
-class HandAimingStack(PlaceExpert):
-    """The expert's stack, aiming the hand instead of the block."""
-
-    def release(self, w, x, offset):
-        xy, support_z, place_z, yaw = super().release(w, x, offset)
-        return xy + (w.pos(x)[:2] - w.ee[:2]), support_z, place_z, yaw
-
-
-def hand_aiming() -> ScriptedPolicy:
-    from vlaplan.skills.scripted_fixtures import FIXTURE_EXPERTS
-
-    return ScriptedPolicy(experts={**EXPERTS, **FIXTURE_EXPERTS,
-                                   "stack": lambda args: HandAimingStack(args, onto=args[1])})
 
 
 def _run(regrasp: float):
-    scene = SceneSpec.model_construct(
-        robot=RobotSpec(holding="green_1", hold_offset=(OFFSET, 0.0)), table=TableSpec(),
-        objects=[cube("green_1", "green", 0.45, 0.0, z=0.2), cube("red_1", "red", 0.5, 0.12)],
-        fixtures=[])
-    robot = SimRobot(scene, render=False)
-    ex = Executor("tabletop", hand_aiming(), robot=robot, max_replans=3, render=False,
-                  ready_pose=False, release_guard=False, regrasp=regrasp)
+    ex = Executor("tabletop", hand_aiming(), robot=off_centre_robot(), max_replans=3,
+                  render=False, ready_pose=False, release_guard=False, aim_held=False,
+                  regrasp=regrasp)
     return ex.run(Goal.of(["(on green_1 red_1)", "(hand-empty)"]), seed=0)
 
 
