@@ -92,6 +92,17 @@ class RemovalForms(_Base):
         for np in subjects:
             self.narrow_to_source(np, ref)
         objs = self.subjects(subjects, "remove")
+        if ref is not None and ref.tower:
+            # "take the red and green blocks off the tower": of the tower's blocks above its
+            # bottom (as observed), each off what it stands on
+            above = {o.name for o in self.refs.resolve(ref, None, subject=True, record=False)}
+            objs = [o for o in objs if o.name in above]
+            if not objs:
+                raise self.fail(f"nothing of that is in {self.refs.phrase(ref)} above its "
+                                f"bottom block in the observed scene")
+            self.refs.mentions.narrow(objs)
+            return [lit for obj in objs
+                    for lit in self.instantiate(tpl, obj, self.source_of(obj, tpl), False)]
         if ref is not None and any(np.collective for np in subjects):
             # "take everything off green": what is on (in) it, as observed, not green itself
             source = self.single(ref, "remove", 1, subject=False)
