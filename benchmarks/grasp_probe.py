@@ -13,7 +13,7 @@ import numpy as np
 
 from vlaplan.executor.crowding import other_stacks, plane
 from vlaplan.skills.contract import PRIVILEGED_KEY
-from vlaplan.world_model.predicates import held
+from vlaplan.world_model.predicates import bottom, held, top
 
 INF = float("inf")
 
@@ -53,7 +53,8 @@ class GraspProbe:
             near = min(gaps, key=gaps.get, default=None)
             heights = {n: float(hand[2] - o["pos"][2]) for n, o in free.items()}
             self.closed = {"nearest": near, "gaps": gaps, "z": float(hand[2]),
-                           "heights": heights, "hand": hand[:2], "objects": free}
+                           "heights": heights, "hand": hand[:2], "objects": free,
+                           "held": {n: o for n, o in priv["objects"].items() if held(o)}}
         return act
 
 
@@ -106,12 +107,14 @@ def grasp_fields(skill: str, closed: dict[str, Any] | None, args: tuple[str, ...
                  ) -> dict[str, Any]:
     """A row's ``closed``, ``closed_near`` and ``target_gap`` for a grasp (its target: the
     first argument), ``released``, ``release_gap`` and ``release_height`` (the hand above
-    the destination block's centre) for a stack (its destination: the second), and for
-    both ``miss`` (:func:`offset`), ``pull`` and ``pull_toward`` (:func:`pull`); None where
-    they do not apply."""
+    the destination block's centre) for a stack (its destination: the second), with
+    ``block_gap`` and ``block_above`` (the held block's centre from the destination's on the
+    table plane, and its bottom above the destination's top; None when it had left the
+    hand), and for both ``miss`` (:func:`offset`), ``pull`` and ``pull_toward``
+    (:func:`pull`); None where they do not apply."""
     out: dict[str, Any] = dict.fromkeys(("closed", "closed_near", "target_gap", "released",
-                                         "release_gap", "release_height", "pull", "pull_toward",
-                                         "miss"))
+                                         "release_gap", "release_height", "block_gap",
+                                         "block_above", "pull", "pull_toward", "miss"))
     if skill in GRASPS:
         target = args[0]
         out.update(closed=closed_over(closed, target), closed_near=closed_near(closed, target),
@@ -121,6 +124,11 @@ def grasp_fields(skill: str, closed: dict[str, Any] | None, args: tuple[str, ...
         out.update(released=closed_over(closed, target).replace("closed", "opened"),
                    release_gap=None if closed is None else closed["gaps"].get(target),
                    release_height=None if closed is None else closed["heights"].get(target))
+        block = (closed or {}).get("held", {}).get(args[0])
+        dest = (closed or {}).get("objects", {}).get(target)
+        if block is not None and dest is not None:
+            out.update(block_gap=float(np.linalg.norm(plane(block) - plane(dest))),
+                       block_above=float(bottom(block) - top(dest)))
     else:
         return out
     off = offset(closed, target)

@@ -11,6 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from benchmarks import grasp_probe as gp  # noqa: E402
 from benchmarks import skill_context as sc  # noqa: E402
 from benchmarks import tables  # noqa: E402
+from vlaplan.world_model.predicates import FINGERS  # noqa: E402
 
 
 def test_nearest_other_skips_the_hand_and_the_same_stack():
@@ -183,6 +184,20 @@ def test_the_probe_records_the_first_close_and_forwards_the_rest():
     assert probe.speed == 7  # anything else goes to the wrapped policy
     probe.reset()
     assert probe.closed is None
+
+
+def test_a_stack_reports_where_the_held_block_was_when_the_gripper_first_opened():
+    def cube(x, z, contacts):
+        return {"pos": [x, 0.0, z], "quat": [0, 0, 0, 1], "size": [0.04, 0.04, 0.04],
+                "contacts": contacts}
+    block = cube(0.415, 0.09, list(FINGERS))          # held 15 mm off b, 3 cm above its top
+    opened = {"nearest": "b", "gaps": {"b": 0.0}, "z": 0.1, "heights": {"b": 0.08},
+              "hand": np.array([0.4, 0.0]), "objects": {"b": cube(0.4, 0.02, ["table"])}, "held": {"a": block}}
+    row = gp.grasp_fields("stack", opened, ("a", "b"))
+    assert abs(row["block_gap"] - 0.015) < 1e-9 and abs(row["block_above"] - 0.03) < 1e-9
+    dropped = {**opened, "held": {}}
+    assert gp.grasp_fields("stack", dropped, ("a", "b"))["block_gap"] is None
+    assert gp.grasp_fields("pick", opened, ("b",))["block_gap"] is None
 
 
 def test_a_stack_reports_where_and_how_high_the_gripper_first_opened():
