@@ -90,6 +90,8 @@ class RemovalForms(_Base):
     def removed(self, subjects: list[NounPhrase], ref: NounPhrase | None) -> list[Literal]:
         tpl = self.template("remove")
         for np in subjects:
+            if np.part and np.part_of is None and ref is not None and ref.tower:
+                np.part_of = ref                 # "take the top block off the tower"
             self.narrow_to_source(np, ref)
         objs = self.subjects(subjects, "remove")
         if ref is not None and ref.tower:
