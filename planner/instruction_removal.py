@@ -103,9 +103,7 @@ class RemovalForms(_Base):
                 raise self.fail(f"nothing of that is in {self.refs.phrase(ref)} above its "
                                 f"bottom block in the observed scene")
             self.refs.mentions.narrow(objs)
-            return [lit for obj in objs
-                    for lit in self.instantiate(tpl, obj, self.source_of(obj, tpl), False)]
-        if ref is not None and any(np.collective for np in subjects):
+        elif ref is not None and any(np.collective for np in subjects):
             # "take everything off green": what is on (in) it, as observed, not green itself
             source = self.single(ref, "remove", 1, subject=False)
             objs = [o for o in objs if o.name != source.name]
@@ -118,7 +116,7 @@ class RemovalForms(_Base):
                                     f"{self.lexicon.describe(source)} in the observed scene")
             self.refs.mentions.narrow(objs)          # "... and put it (them) on the table"
         return [lit for obj in objs for lit in self.instantiate(
-            tpl, obj, self.source_of(obj, tpl) if ref is None
+            tpl, obj, self.source_of(obj, tpl) if ref is None or ref.tower
             else self.single(ref, "remove", 1, subject=False), False)]
 
     def narrow_to_source(self, np: NounPhrase, ref: NounPhrase | None) -> None:

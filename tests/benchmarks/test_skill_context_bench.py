@@ -192,7 +192,8 @@ def test_a_stack_reports_where_the_held_block_was_when_the_gripper_first_opened(
                 "contacts": contacts}
     block = cube(0.415, 0.09, list(FINGERS))          # held 15 mm off b, 3 cm above its top
     opened = {"nearest": "b", "gaps": {"b": 0.0}, "z": 0.1, "heights": {"b": 0.08},
-              "hand": np.array([0.4, 0.0]), "objects": {"b": cube(0.4, 0.02, ["table"])}, "held": {"a": block}}
+              "hand": np.array([0.4, 0.0]), "objects": {"b": cube(0.4, 0.02, ["table"])},
+              "held": {"a": block}}
     row = gp.grasp_fields("stack", opened, ("a", "b"))
     assert abs(row["block_gap"] - 0.015) < 1e-9 and abs(row["block_above"] - 0.03) < 1e-9
     dropped = {**opened, "held": {}}
