@@ -56,6 +56,8 @@ def lex(text: str, lexicon: Lexicon, names: Iterable[str] = ()) -> list[Token]:
                     tokens.append(Token(tuple(key), readings))
                 elif tuple(key) in (("that",), ("those",)):
                     tokens.append(Token(tuple(key), {"demonstrative": key[0]}))  # decided below
+                elif key == ["so"] and words[i + 1:i + 2] in (["it"], ["they"]):
+                    tokens.append(Token(("so",), {"so_that": "so_that"}))  # "so it is on green"
                 i += length
                 break
         else:

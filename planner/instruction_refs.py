@@ -167,10 +167,15 @@ class Resolver:
             raise self.fail(f"{self.phrase(np)}: {np.part!r} picks an object by where it stands, "
                             f"and instructions cannot say that; name it by colour, shape or "
                             f"name (`vlaplan goal` lists the scene's objects)")
-        if np.part_of is None:
-            raise self.fail(f"{self.phrase(np)}: the {np.part} of which tower? say 'the "
-                            f"{np.part} block of the tower'")
-        towers = self.select_towers(np.part_of)
+        if np.part_of is None:                          # "the top block": of the one tower
+            towers = self.towers()
+            if towers is None or len(towers) != 1:
+                standing = ("no observed scene" if towers is None else
+                            f"{len(towers)} towers stand" if towers else "no tower stands")
+                raise self.fail(f"{self.phrase(np)}: the {np.part} of which tower? "
+                                f"({standing}) say 'the {np.part} block of the tower'")
+        else:
+            towers = self.select_towers(np.part_of)
         if len(towers) != 1:
             raise self.fail(f"{self.phrase(np)} must name one block; name one tower")
         return [towers[0][0] if np.part == "top" else towers[0][-1]]

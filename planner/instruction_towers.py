@@ -262,6 +262,10 @@ class TowerForms(_Base):
         blocks = [self.single(np, "on", 0, subject=True) for _, np in items]
         if len(set(blocks)) != len(blocks):
             raise self.fail("a block appears twice in the tower")
+        if [end for end, _ in items] == ["top"] and self.init:   # "put yellow on top": of
+            standing = self.towers() or []                       # the one observed tower
+            if len(standing) == 1 and blocks[0] not in standing[0]:
+                return self.stacked([blocks[0], standing[0][0]], on_table=False)
         if any(end is None for end, _ in items):       # from one end on
             first, last = items[0][0], items[-1][0]
             inner = [end for end, _ in items[1:-1] if end is not None]
