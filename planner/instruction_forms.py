@@ -137,6 +137,12 @@ class InstructionForms(_Base):
                             "such as 'next to' or 'behind' are not goals here")
         if rel in ("out", "off", "from"):
             return self.taken_from(verb, rel, subjects, neg)
+        if rel == "contains":                   # "the drawer should contain the red cube"
+            contents = self.noun_phrases()
+            if verb not in (None, "leave") or len(subjects) != 1 or not contents:
+                raise self.fail("say it as 'X should contain Y' with one container, or "
+                                "'put Y in X'")
+            return self.placed("in", contents, subjects[0], neg)
         if verb in ("open", "close", "hold"):
             raise self.fail(f"{verb!r} does not take '{rel}'")
         if self.respectively_ahead():
