@@ -120,7 +120,9 @@ def run(domains: list[str], seeds: list[int], vla_seeds: list[int], n_actions: i
         conditions: tuple[str, ...] = CONDITIONS, vla: str = "vla",
         ready_pose: bool | None = None, max_replans: int = 5,
         loose_support: bool = True, vla_options: dict[str, Any] | None = None,
-        release_guard: bool | None = None, aim_held: bool | None = None) -> dict[str, Any]:
+        learned: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The report of every condition; ``learned`` holds more ``Executor`` options of the
+    VLA row (the ablations ``release_guard``, ``aim_held``, ``spread_places``)."""
     rows: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     want = set(conditions)
     with Progress(console=console, transient=True) as progress:
@@ -160,7 +162,7 @@ def run(domains: list[str], seeds: list[int], vla_seeds: list[int], n_actions: i
                 ex = Executor("tabletop", policy, check_stages=check_stages,
                               scene_options=SCENES["tabletop"], ready_pose=ready_pose,
                               max_replans=max_replans, loose_support=loose_support,
-                              release_guard=release_guard, aim_held=aim_held)
+                              **(learned or {}))
                 task = progress.add_task("tabletop vla", total=len(vla_seeds))
                 for seed in vla_seeds:
                     text, _ = long_task_with_plan(ex, seed, n_actions)
@@ -264,6 +266,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--aim-held", choices=("auto", "off"), default="auto",
                     help="the VLA row's Executor(aim_held=...): auto (default) shows the policy "
                          "the held object's centre as its hand's x, y")
+    ap.add_argument("--spread-places", choices=("auto", "off"), default="auto",
+                    help="the VLA row's Executor(spread_places=...): auto (default) starts a "
+                         "set-down on the table over the most open table near the ready pose")
     ap.add_argument("--noise-scale", type=float, default=None,
                     help="the VLA row's flow noise scale (default: the checkpoint's own)")
     ap.add_argument("--ensemble-every", type=int, default=None,
@@ -293,8 +298,8 @@ def main(argv: list[str] | None = None) -> int:
                  args.loose_support == "on",
                  {k: v for k, v in (("noise_scale", args.noise_scale),
                                     ("ensemble_every", args.ensemble_every)) if v is not None},
-                 None if args.release_guard == "auto" else False,
-                 None if args.aim_held == "auto" else False)
+                 {name: False for name in ("release_guard", "aim_held", "spread_places")
+                  if getattr(args, name) == "off"})
     title = (f"execute(): {args.seeds} seeds, ~{args.actions}-action tasks, checks="
              f"{args.check_stages}{', cameras rendered' if args.render else ''} "
              f"({platform.processor() or platform.machine()}, "

@@ -153,13 +153,12 @@ def pulls(rows: list[dict[str, Any]]) -> dict[str, dict[str, list[int]]]:
                        [next(b[2] for b in PULLS if b[0] < r["pull"] <= b[1])])
 
 
-def run(policy: str, seeds: list[int], n_actions: int = 10, release_guard: bool | None = None,
-        regrasp: float = 0.0, aim_held: bool | None = None,
+def run(policy: str, seeds: list[int], n_actions: int = 10, **options: Any,
         ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(a row per dispatched skill, a row per task: seed, instruction, success, stacks
-    refused for a block held off centre)."""
-    ex = Executor("tabletop", policy, scene_options=LONG_SCENES["tabletop"],
-                  release_guard=release_guard, regrasp=regrasp, aim_held=aim_held)
+    refused for a block held off centre).  ``options`` go to the ``Executor`` (the
+    ablations: ``release_guard``, ``regrasp``, ``aim_held``, ``spread_places``)."""
+    ex = Executor("tabletop", policy, scene_options=LONG_SCENES["tabletop"], **options)
     meta = getattr(ex.policy, "meta", None)  # scripted skills have none and hold nothing out
     untrained = untrained_combos(meta) if meta is not None else set()
     probe = ex.policy = GraspProbe(ex.policy)
@@ -344,10 +343,15 @@ def main(argv: list[str] | None = None) -> int:
                     help="Executor(aim_held=...): auto (default) shows a learned policy the "
                          "held object's centre as its hand's x, y; off shows the hand (the "
                          "ablation)")
+    ap.add_argument("--spread-places", choices=("auto", "off"), default="auto",
+                    help="Executor(spread_places=...): auto (default) starts a learned set-down "
+                         "on the table over the most open table near the ready pose; off starts "
+                         "it at the ready pose (the ablation)")
     args = ap.parse_args(argv)
+    options = {name: False for name in ("release_guard", "aim_held", "spread_places")
+               if getattr(args, name) == "off"}
     rows, episodes = run(args.policy, list(range(args.first_seed, args.first_seed + args.seeds)),
-                         args.actions, None if args.release_guard == "auto" else False,
-                         args.regrasp, None if args.aim_held == "auto" else False)
+                         args.actions, regrasp=args.regrasp, **options)
     summary = {m: summarise(rows, m) for m in BUCKETS}
     console = Console()
     for measure, by_skill in summary.items():

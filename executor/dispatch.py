@@ -20,6 +20,7 @@ from vlaplan.executor.regrasp import refusal
 from vlaplan.executor.relocation import staying
 from vlaplan.executor.result import CheckRecord, InjectedFault, StepOutcome, StepRecord
 from vlaplan.executor.runtime import FIXTURE_TYPES
+from vlaplan.world_model.place_start import open_start, sets_down
 from vlaplan.planner.atoms import Atom
 from vlaplan.skills.contract import ACTION_DIM, PRIVILEGED_KEY, SkillCall
 
@@ -247,7 +248,8 @@ class Dispatcher:
         t0 = perf_counter()
         try:
             self._inject_due(None)
-            record.ready_frames = self._to_ready(prompt, tries, record.index)
+            spread = self.ex.spread_places and sets_down(action, self.runtime.table_predicates)
+            record.ready_frames = self._to_ready(prompt, tries, record.index, spread)
             reached, frames, why, record.held_back = self._closed_loop(
                 skill, action, prompt, budget, record.index)
             record.frames = frames
@@ -301,24 +303,26 @@ class Dispatcher:
             record.reason = ""
         self._close(record)
 
-    def _to_ready(self, prompt: str, tries: int = 0, index: int = 0) -> int:
+    def _to_ready(self, prompt: str, tries: int = 0, index: int = 0, spread: bool = False) -> int:
         """Bring the hand to the scene's ready pose before a skill (``Executor(ready_pose=True)``);
         returns the control steps it took (0 when off or already there).
 
-        A retry (``tries`` > 0 failures of the call from this state) starts from the ready
-        pose shifted :data:`RETRY_SHIFT` sideways, in a direction drawn from the run's seed
-        and the step: a learned policy started where it failed from tends to repeat itself
-        (its sampling noise changes little), and training starts were jittered further."""
+        A set-down on the table (``spread``) starts over the most open table near it
+        (:func:`~vlaplan.world_model.place_start.open_start`); a retry (``tries`` > 0 failures
+        from this state) :data:`RETRY_SHIFT` sideways of that, in a direction drawn from the
+        run's seed and the step: a learned policy started where it failed from tends to
+        repeat itself, and training starts were jittered further."""
         scene = getattr(self.robot, "scene", None)
         if not self.ex.ready_pose or scene is None:
             return 0
         from vlaplan.world_model.ready_pose import move_to_ready, ready_target
 
-        def on_frame(obs: Any, act: Any, step: int) -> None:
-            if self.recorder is not None:
-                self.recorder.add(obs, prompt)
-
-        target, yaw = ready_target(scene, (self.obs or {}).get(PRIVILEGED_KEY))
+        on_frame = None if self.recorder is None else (
+            lambda obs, act, step: self.recorder.add(obs, prompt))
+        priv = (self.obs or {}).get(PRIVILEGED_KEY)
+        target, yaw = ready_target(scene, priv)
+        if spread and priv:
+            target[:2] = open_start(priv, target[:2])
         if tries:
             angle = np.random.default_rng([self.seed or 0, index]).uniform(0.0, 2.0 * np.pi)
             target = target + RETRY_SHIFT * np.array([np.cos(angle), np.sin(angle), 0.0])
@@ -384,14 +388,10 @@ class Dispatcher:
             raise SkillAborted(StepOutcome.SIMULATOR_ERROR,
                                f"simulator failed during {action_text(action)}: "
                                f"{type(exc).__name__}: {exc}") from exc
-        if out.reason == "policy_error":
-            raise SkillAborted(StepOutcome.POLICY_ERROR,
-                               f"policy failed during {action_text(action)} at control step "
-                               f"{out.steps}: {out.detail}")
-        if out.reason == "robot_error":
-            raise SkillAborted(StepOutcome.SIMULATOR_ERROR,
-                               f"robot failed during {action_text(action)} at control step "
-                               f"{out.steps}: {out.detail}")
+        if out.reason in ("policy_error", "robot_error"):   # "policy failed during ..."
+            raise SkillAborted(StepOutcome.POLICY_ERROR if out.reason == "policy_error" else
+                               StepOutcome.SIMULATOR_ERROR, f"{out.reason[:-6]} failed during "
+                               f"{action_text(action)} at control step {out.steps}: {out.detail}")
         held_back = guard.vetoed if guard is not None else 0
         why = "" if out.success else (out.detail or out.reason)
         if held_back and not out.success and not guard.released:

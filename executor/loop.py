@@ -86,8 +86,11 @@ class Executor:
     ``aim_held``: while an object is in the hand, the policy is shown its centre as the
     hand's x, y in ``observation.state`` (``vlaplan.world_model.held_aim``), so a learned
     stack brings the object, not the hand, over its destination.
-    ``release_guard`` and ``aim_held`` None (default): on for every policy but the
-    privileged scripted expert, which reads where things are and releases where it aims.
+    ``spread_places``: a skill that sets an object down on the table starts over the most
+    open table near the ready pose (``vlaplan.world_model.place_start``), so a learned one
+    sets it down there, not among the objects around the ready pose.
+    ``release_guard``, ``aim_held`` and ``spread_places`` None (default): on for every
+    policy but the privileged scripted expert, which reads where things are.
     """
 
     def __init__(self, domain: str = "tabletop", policy: Any = "vla", *, robot: Any = None,
@@ -98,12 +101,11 @@ class Executor:
                  attempts: int = 3, ready_pose: bool | None = None,
                  relocate: bool = True,
                  loose_support: bool = True, release_guard: bool | None = None,
-                 regrasp: float = 0.0, aim_held: bool | None = None) -> None:
+                 regrasp: float = 0.0, aim_held: bool | None = None,
+                 spread_places: bool | None = None) -> None:
         if attempts < 1:
             raise ExecutionError(f"attempts must be >= 1, got {attempts}")
-        self.attempts = attempts
-        self.relocate = bool(relocate)
-        self.loose_support = loose_support
+        self.attempts, self.relocate, self.loose_support = attempts, bool(relocate), loose_support
         if max_replans < 0:
             raise ExecutionError(f"max_replans must be >= 0, got {max_replans}")
         if when_blocked not in ("stop", "try"):
@@ -121,17 +123,15 @@ class Executor:
         self.scene_options = dict(scene_options or {})
         self.policy_name = policy_label(policy) if policy is not None else ""
         self.policy = resolve_policy(policy, domain) if policy is not None else None
-        self._robot = robot
-        self._own_robot = robot is None
-        self._twin = None
-        self._scene = None
+        self._robot, self._own_robot, self._twin, self._scene = robot, robot is None, None, None
         # Rendering costs most of a control step; the privileged expert does not need it.
         self.render = render
         self._needs_images = render if render is not None else self.policy_name != "scripted"
-        self.ready_pose = ready_pose if ready_pose is not None else self.policy_name != "scripted"
-        self.release_guard = (release_guard if release_guard is not None
-                              else self.policy_name != "scripted")
-        self.aim_held = bool(aim_held if aim_held is not None else self.policy_name != "scripted")
+        learned = self.policy_name != "scripted"
+        self.ready_pose = ready_pose if ready_pose is not None else learned
+        self.release_guard = release_guard if release_guard is not None else learned
+        self.aim_held = bool(aim_held if aim_held is not None else learned)
+        self.spread_places = bool(spread_places if spread_places is not None else learned)
         if not 0 <= regrasp < 0.1:
             raise ExecutionError(f"regrasp is a distance in metres (0: off), got {regrasp}")
         self.regrasp = float(regrasp)

@@ -74,6 +74,13 @@ class DomainRuntime:
         """:meth:`locates` when the lexicon says where objects are, else None."""
         return self.locates if self.places_known else None
 
+    @property
+    def table_predicates(self) -> set[str]:
+        """The predicates that say an object is on the table (the lexicon's ``on_table``
+        goal; none without one)."""
+        template = self.lexicon.goals.get("on_table")
+        return {lit.atom.predicate for lit in template.instantiate("x")} if template else set()
+
     def locates(self, atom: Any) -> set[str]:
         """The objects whose place ``atom`` says, by the lexicon's ``at X`` slots: ``(on a
         b)`` places a, not b; ``(clear b)`` places nothing."""
