@@ -122,7 +122,8 @@ def run(domains: list[str], seeds: list[int], vla_seeds: list[int], n_actions: i
         loose_support: bool = True, vla_options: dict[str, Any] | None = None,
         learned: dict[str, Any] | None = None) -> dict[str, Any]:
     """The report of every condition; ``learned`` holds more ``Executor`` options of the
-    VLA row (the ablations ``release_guard``, ``aim_held``, ``spread_places``)."""
+    VLA row (the ablations ``release_guard``, ``aim_held``, ``approach``,
+    ``spread_places``)."""
     rows: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     want = set(conditions)
     with Progress(console=console, transient=True) as progress:
@@ -266,6 +267,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--aim-held", choices=("auto", "off"), default="auto",
                     help="the VLA row's Executor(aim_held=...): auto (default) shows the policy "
                          "the held object's centre as its hand's x, y")
+    ap.add_argument("--approach", choices=("auto", "off"), default="auto",
+                    help="the VLA row's Executor(approach=...): auto (default) starts a skill "
+                         "over the block it acts on")
     ap.add_argument("--spread-places", choices=("auto", "off"), default="auto",
                     help="the VLA row's Executor(spread_places=...): auto (default) starts a "
                          "set-down on the table over the most open table near the ready pose")
@@ -298,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
                  args.loose_support == "on",
                  {k: v for k, v in (("noise_scale", args.noise_scale),
                                     ("ensemble_every", args.ensemble_every)) if v is not None},
-                 {name: False for name in ("release_guard", "aim_held", "spread_places")
+                 {name: False for name in ("release_guard", "aim_held", "approach", "spread_places")
                   if getattr(args, name) == "off"})
     title = (f"execute(): {args.seeds} seeds, ~{args.actions}-action tasks, checks="
              f"{args.check_stages}{', cameras rendered' if args.render else ''} "

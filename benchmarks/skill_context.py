@@ -157,7 +157,7 @@ def run(policy: str, seeds: list[int], n_actions: int = 10, **options: Any,
         ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(a row per dispatched skill, a row per task: seed, instruction, success, stacks
     refused for a block held off centre).  ``options`` go to the ``Executor`` (the
-    ablations: ``release_guard``, ``regrasp``, ``aim_held``, ``spread_places``)."""
+    ablations: ``release_guard``, ``regrasp``, ``aim_held``, ``approach``, ``spread_places``)."""
     ex = Executor("tabletop", policy, scene_options=LONG_SCENES["tabletop"], **options)
     meta = getattr(ex.policy, "meta", None)  # scripted skills have none and hold nothing out
     untrained = untrained_combos(meta) if meta is not None else set()
@@ -343,12 +343,15 @@ def main(argv: list[str] | None = None) -> int:
                     help="Executor(aim_held=...): auto (default) shows a learned policy the "
                          "held object's centre as its hand's x, y; off shows the hand (the "
                          "ablation)")
+    ap.add_argument("--approach", choices=("auto", "off"), default="auto",
+                    help="Executor(approach=...): auto (default) starts a learned skill over "
+                         "the block it acts on; off starts it at the ready pose (the ablation)")
     ap.add_argument("--spread-places", choices=("auto", "off"), default="auto",
                     help="Executor(spread_places=...): auto (default) starts a learned set-down "
                          "on the table over the most open table near the ready pose; off starts "
                          "it at the ready pose (the ablation)")
     args = ap.parse_args(argv)
-    options = {name: False for name in ("release_guard", "aim_held", "spread_places")
+    options = {name: False for name in ("release_guard", "aim_held", "approach", "spread_places")
                if getattr(args, name) == "off"}
     rows, episodes = run(args.policy, list(range(args.first_seed, args.first_seed + args.seeds)),
                          args.actions, regrasp=args.regrasp, **options)

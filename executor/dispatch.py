@@ -20,7 +20,7 @@ from vlaplan.executor.regrasp import refusal
 from vlaplan.executor.relocation import staying
 from vlaplan.executor.result import CheckRecord, InjectedFault, StepOutcome, StepRecord
 from vlaplan.executor.runtime import FIXTURE_TYPES
-from vlaplan.world_model.place_start import open_start, sets_down
+from vlaplan.world_model.skill_start import skill_start
 from vlaplan.planner.atoms import Atom
 from vlaplan.skills.contract import ACTION_DIM, PRIVILEGED_KEY, SkillCall
 
@@ -248,8 +248,7 @@ class Dispatcher:
         t0 = perf_counter()
         try:
             self._inject_due(None)
-            spread = self.ex.spread_places and sets_down(action, self.runtime.table_predicates)
-            record.ready_frames = self._to_ready(prompt, tries, record.index, spread)
+            record.ready_frames = self._to_ready(prompt, tries, record.index, action)
             reached, frames, why, record.held_back = self._closed_loop(
                 skill, action, prompt, budget, record.index)
             record.frames = frames
@@ -303,26 +302,27 @@ class Dispatcher:
             record.reason = ""
         self._close(record)
 
-    def _to_ready(self, prompt: str, tries: int = 0, index: int = 0, spread: bool = False) -> int:
+    def _to_ready(self, prompt: str, tries: int = 0, index: int = 0, action: Any = None) -> int:
         """Bring the hand to the scene's ready pose before a skill (``Executor(ready_pose=True)``);
         returns the control steps it took (0 when off or already there).
 
-        A set-down on the table (``spread``) starts over the most open table near it
-        (:func:`~vlaplan.world_model.place_start.open_start`); a retry (``tries`` > 0 failures
-        from this state) :data:`RETRY_SHIFT` sideways of that, in a direction drawn from the
-        run's seed and the step: a learned policy started where it failed from tends to
-        repeat itself, and training starts were jittered further."""
+        At the ready height, the skill for ``action`` starts over what it acts on or over open
+        table (``Executor.approach``, ``spread_places``: :mod:`vlaplan.world_model.skill_start`);
+        a retry (``tries`` > 0 failures from this state) :data:`RETRY_SHIFT` sideways of that,
+        in a direction drawn from the run's seed and the step: a learned policy started where
+        it failed from tends to repeat itself, and training starts were jittered further."""
         scene = getattr(self.robot, "scene", None)
         if not self.ex.ready_pose or scene is None:
             return 0
         from vlaplan.world_model.ready_pose import move_to_ready, ready_target
 
-        on_frame = None if self.recorder is None else (
-            lambda obs, act, step: self.recorder.add(obs, prompt))
+        on_frame = None if self.recorder is None else lambda o, a, s: self.recorder.add(o, prompt)
         priv = (self.obs or {}).get(PRIVILEGED_KEY)
         target, yaw = ready_target(scene, priv)
-        if spread and priv:
-            target[:2] = open_start(priv, target[:2])
+        if priv and action is not None:
+            target[:2] = skill_start(action, priv, target[:2], self.movable(),
+                                     self.runtime.table_predicates, spread=self.ex.spread_places,
+                                     approach=self.ex.approach)
         if tries:
             angle = np.random.default_rng([self.seed or 0, index]).uniform(0.0, 2.0 * np.pi)
             target = target + RETRY_SHIFT * np.array([np.cos(angle), np.sin(angle), 0.0])

@@ -83,14 +83,13 @@ class Executor:
     grasping it again) instead of dropping it beside the tower.  Part of the checks.
     ``regrasp``: refuse a stack (``GRIP_OFF_CENTRE``) of an object held more than this many
     metres off the hand's centre, so it is grasped again first (``executor.regrasp``; a check).
-    ``aim_held``: while an object is in the hand, the policy is shown its centre as the
-    hand's x, y in ``observation.state`` (``vlaplan.world_model.held_aim``), so a learned
-    stack brings the object, not the hand, over its destination.
-    ``spread_places``: a skill that sets an object down on the table starts over the most
-    open table near the ready pose (``vlaplan.world_model.place_start``), so a learned one
-    sets it down there, not among the objects around the ready pose.
-    ``release_guard``, ``aim_held`` and ``spread_places`` None (default): on for every
-    policy but the privileged scripted expert, which reads where things are.
+    ``aim_held``: while an object is in the hand, the policy sees its centre as the hand's
+    x, y (``vlaplan.world_model.held_aim``): a learned stack brings the object over its target.
+    ``approach``: a skill acting on a movable object starts over it (at the ready height,
+    within 12 cm of the ready pose); ``spread_places``: a set-down on the table starts over
+    the most open table near the ready pose (``vlaplan.world_model.skill_start``).
+    ``release_guard``, ``aim_held``, ``approach`` and ``spread_places`` None (default): on
+    for every policy but the privileged scripted expert, which reads where things are.
     """
 
     def __init__(self, domain: str = "tabletop", policy: Any = "vla", *, robot: Any = None,
@@ -102,7 +101,7 @@ class Executor:
                  relocate: bool = True,
                  loose_support: bool = True, release_guard: bool | None = None,
                  regrasp: float = 0.0, aim_held: bool | None = None,
-                 spread_places: bool | None = None) -> None:
+                 approach: bool | None = None, spread_places: bool | None = None) -> None:
         if attempts < 1:
             raise ExecutionError(f"attempts must be >= 1, got {attempts}")
         self.attempts, self.relocate, self.loose_support = attempts, bool(relocate), loose_support
@@ -131,6 +130,7 @@ class Executor:
         self.ready_pose = ready_pose if ready_pose is not None else learned
         self.release_guard = release_guard if release_guard is not None else learned
         self.aim_held = bool(aim_held if aim_held is not None else learned)
+        self.approach = bool(approach if approach is not None else learned)
         self.spread_places = bool(spread_places if spread_places is not None else learned)
         if not 0 <= regrasp < 0.1:
             raise ExecutionError(f"regrasp is a distance in metres (0: off), got {regrasp}")

@@ -1,5 +1,6 @@
-"""A set-down on the table starts over the most open table near the ready pose
-(``Executor(spread_places=...)``, ``vlaplan.world_model.place_start``)."""
+"""Where a learned skill starts (``vlaplan.world_model.skill_start``): over the object it
+acts on (``Executor(approach=...)``), or for a set-down on the table over the most open table
+near the ready pose (``Executor(spread_places=...)``)."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,7 +10,9 @@ from executor_scenes import cube, robot_for
 from vlaplan.executor import Executor
 from vlaplan.skills.contract import PRIVILEGED_KEY
 from vlaplan.world_model.predicates import FINGERS
-from vlaplan.world_model.place_start import ENOUGH, REACH, open_start, sets_down
+from vlaplan.skills.scripted_policy import ScriptedPolicy
+from vlaplan.world_model.skill_start import (ENOUGH, REACH, approach_object, open_start, sets_down,
+                                            skill_start)
 
 HOME = np.array([0.45, 0.0])
 
@@ -81,7 +84,8 @@ def test_a_set_down_lands_in_the_open_with_the_spread(spread):
     as the learned policies were trained to: started from the ready pose, red_1 lands inside
     the ring; started over the open table, it lands there."""
     robot = _ringed_robot()
-    ex = Executor("tabletop", "scripted", robot=robot, ready_pose=True, spread_places=spread)
+    ex = Executor("tabletop", "scripted", robot=robot, ready_pose=True, spread_places=spread,
+                  approach=True)
     r = ex.run("put the red block on the table", seed=0)
     assert r.success, r.reason
     assert [s.call for s in r.steps] == ["(place red_1)"]
@@ -91,3 +95,67 @@ def test_a_set_down_lands_in_the_open_with_the_spread(spread):
         assert room >= 0.13
     else:
         assert room < 0.11
+
+
+class _Act:
+    def __init__(self, name, *args, add=()):
+        self.name, self.args = name, args
+        self.add = [type("Atom", (), {"predicate": p})() for p in add]
+
+
+def test_the_approach_object_is_the_first_movable_argument_not_in_the_hand():
+    objects = {"red": _obj(0.5, 0.1, held=True), "green": _obj(0.4, -0.1), "drawer": _obj(0.6, 0)}
+    movable = {"red", "green"}
+    assert approach_object(_Act("pick", "green"), objects, movable) == "green"
+    assert approach_object(_Act("stack", "red", "green"), objects, movable) == "green"
+    assert approach_object(_Act("put-in", "red", "drawer"), objects, movable) is None
+    assert approach_object(_Act("open", "drawer"), objects, movable) is None
+    assert approach_object(_Act("place", "red"), objects, movable) is None
+
+
+def test_the_start_is_over_the_object_as_near_as_the_reach_allows():
+    objects = {"near": _obj(0.50, 0.08), "far": _obj(0.70, -0.30), "red": _obj(0.45, 0, held=True)}
+    kw = dict(movable={"near", "far", "red"}, on_table={"on-table"}, spread=True)
+    assert np.allclose(skill_start(_Act("pick", "near"), {"objects": objects}, HOME, approach=True,
+                                   **kw), [0.50, 0.08])
+    assert np.allclose(skill_start(_Act("pick", "far"), {"objects": objects}, HOME, approach=True,
+                                   **kw), HOME + [REACH, -REACH])
+    assert np.allclose(skill_start(_Act("pick", "near"), {"objects": objects}, HOME,
+                                   approach=False, **kw), HOME)
+    place = _Act("place", "red", add=("on-table", "hand-empty"))
+    spread = skill_start(place, {"objects": objects}, HOME, approach=True, **kw)
+    assert np.allclose(spread, open_start({"objects": objects}, HOME))
+    assert not np.allclose(spread, HOME)
+
+
+class _StartRecorder(ScriptedPolicy):
+    """The scripted expert, noting where the hand is when each skill's first action is asked."""
+
+    def __init__(self):
+        super().__init__()
+        self.starts, self._fresh = [], False
+
+    def reset(self, call=None, seed=None):
+        super().reset(call=call, seed=seed)
+        self._fresh = True
+
+    def select_action(self, observation, prompt):
+        if self._fresh:
+            self.starts.append(np.asarray(observation[PRIVILEGED_KEY]["ee"]["pos"][:2], dtype=float))
+            self._fresh = False
+        return super().select_action(observation, prompt)
+
+
+@pytest.mark.parametrize("approach", [False, True])
+def test_a_learned_skill_starts_over_its_object_with_the_approach(approach):
+    """Through the executor's ready-pose move (a learned policy's default): the pick of a
+    block 8 cm off the ready position starts over it with the approach, at the ready
+    position without."""
+    robot = robot_for(cube("red_1", "red", 0.50, 0.08), cube("green_1", "green", 0.38, -0.10))
+    policy = _StartRecorder()
+    r = Executor("tabletop", policy, robot=robot, render=False, ready_pose=True,
+                 approach=approach).run("pick up the red block", seed=0)
+    assert r.success, r.reason
+    assert [s.call for s in r.steps] == ["(pick red_1)"]
+    expected = [0.50, 0.08] if approach else HOME
+    assert np.linalg.norm(policy.starts[0] - expected) < 0.015
