@@ -16,6 +16,7 @@ def test_a_chain_records_each_skill_from_the_ready_pose_in_the_scene_the_task_ma
     from vlaplan.domains import get_domain
     from vlaplan.skills.chains import record_chain
     from vlaplan.world_model.ready_pose import ready_target
+    from vlaplan.world_model.skill_start import REACH
 
     seed = scene_seed(5, 0)
     eps = record_chain("tabletop", seed, n_actions=6, image_size=32)
@@ -30,11 +31,15 @@ def test_a_chain_records_each_skill_from_the_ready_pose_in_the_scene_the_task_ma
         assert e["images"][IMAGE_FRONT][0][:8] == b"\x89PNG\r\n\x1a\n"
     steps = [e["info"]["chain_step"] for e in eps]
     assert steps == list(range(len(eps)))
-    # every skill starts where execute() starts it: at the ready pose, not where the
-    # previous skill left the hand (a grasp ends low over the block it lifted)
+    # every skill starts where execute() starts a learned one: at the ready height, within
+    # the approach's reach of the ready position (over its block, or over open table for a
+    # set-down), not where the previous skill left the hand (a grasp ends low over the block
+    # it lifted)
     target, _ = ready_target(get_domain("tabletop").generate_scene(seed, n_objects=7).spec)
     for e in kept:
-        assert np.abs(e["state"][0][:3] - target).max() < 0.02
+        assert abs(e["state"][0][2] - target[2]) < 0.02
+        assert np.abs(e["state"][0][:2] - target[:2]).max() < REACH + 0.02
+    assert any(np.abs(e["state"][0][:2] - target[:2]).max() > 0.03 for e in kept)
     assert min(float(e["state"][-1][2]) for e in kept) < target[2] - 0.1
 
 
