@@ -35,7 +35,7 @@ from typing import Any
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import write_json  # noqa: E402
+from benchmarks import add_learned_switches, learned_options, write_json  # noqa: E402
 from benchmarks.tables import rate  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.progress import Progress  # noqa: E402
@@ -261,18 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--loose-support", choices=("on", "off"), default="on",
                     help="Executor(loose_support=...): plan with an assumed support atom for "
                          "objects no classifier places (executor/loose.py; default on)")
-    ap.add_argument("--release-guard", choices=("auto", "off"), default="auto",
-                    help="the VLA row's Executor(release_guard=...): auto (default) holds back "
-                         "a learned stack's release until the block is over its destination")
-    ap.add_argument("--aim-held", choices=("auto", "off"), default="auto",
-                    help="the VLA row's Executor(aim_held=...): auto (default) shows the policy "
-                         "the held object's centre as its hand's x, y")
-    ap.add_argument("--approach", choices=("auto", "off"), default="auto",
-                    help="the VLA row's Executor(approach=...): auto (default) starts a skill "
-                         "over the block it acts on")
-    ap.add_argument("--spread-places", choices=("auto", "off"), default="auto",
-                    help="the VLA row's Executor(spread_places=...): auto (default) starts a "
-                         "set-down on the table over the most open table near the ready pose")
+    add_learned_switches(ap, "the VLA row's Executor")
     ap.add_argument("--noise-scale", type=float, default=None,
                     help="the VLA row's flow noise scale (default: the checkpoint's own)")
     ap.add_argument("--ensemble-every", type=int, default=None,
@@ -302,8 +291,7 @@ def main(argv: list[str] | None = None) -> int:
                  args.loose_support == "on",
                  {k: v for k, v in (("noise_scale", args.noise_scale),
                                     ("ensemble_every", args.ensemble_every)) if v is not None},
-                 {name: False for name in ("release_guard", "aim_held", "approach", "spread_places")
-                  if getattr(args, name) == "off"})
+                 learned_options(args))
     title = (f"execute(): {args.seeds} seeds, ~{args.actions}-action tasks, checks="
              f"{args.check_stages}{', cameras rendered' if args.render else ''} "
              f"({platform.processor() or platform.machine()}, "

@@ -42,7 +42,8 @@ import numpy as np
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import NO_MATPLOTLIB, pyplot, save_figure, write_json  # noqa: E402
+from benchmarks import (NO_MATPLOTLIB, add_learned_switches, learned_options,  # noqa: E402
+                        pyplot, save_figure, write_json)
 from benchmarks.tables import failure_table, offset_table, rate_table  # noqa: E402
 from rich.console import Console  # noqa: E402
 
@@ -331,30 +332,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", default=None, metavar="OUT.json")
     ap.add_argument("--plot", default=None, metavar="OUT.png",
                     help="success per bucket as bar charts (needs matplotlib)")
-    ap.add_argument("--release-guard", choices=("auto", "off"), default="auto",
-                    help="Executor(release_guard=...): auto (default) holds back a learned "
-                         "stack's release until the block is over its destination; off lets "
-                         "every release through (the ablation)")
     ap.add_argument("--regrasp", type=float, default=0.0, metavar="METRES",
                     help="Executor(regrasp=...): refuse a stack of a block held farther than "
                          "this off the hand's centre, so that it is set down and grasped "
                          "again first (0, the default: off; session 27 measured 0.015)")
-    ap.add_argument("--aim-held", choices=("auto", "off"), default="auto",
-                    help="Executor(aim_held=...): auto (default) shows a learned policy the "
-                         "held object's centre as its hand's x, y; off shows the hand (the "
-                         "ablation)")
-    ap.add_argument("--approach", choices=("auto", "off"), default="auto",
-                    help="Executor(approach=...): auto (default) starts a learned skill over "
-                         "the block it acts on; off starts it at the ready pose (the ablation)")
-    ap.add_argument("--spread-places", choices=("auto", "off"), default="auto",
-                    help="Executor(spread_places=...): auto (default) starts a learned set-down "
-                         "on the table over the most open table near the ready pose; off starts "
-                         "it at the ready pose (the ablation)")
+    add_learned_switches(ap)
     args = ap.parse_args(argv)
-    options = {name: False for name in ("release_guard", "aim_held", "approach", "spread_places")
-               if getattr(args, name) == "off"}
     rows, episodes = run(args.policy, list(range(args.first_seed, args.first_seed + args.seeds)),
-                         args.actions, regrasp=args.regrasp, **options)
+                         args.actions, regrasp=args.regrasp, **learned_options(args))
     summary = {m: summarise(rows, m) for m in BUCKETS}
     console = Console()
     for measure, by_skill in summary.items():
