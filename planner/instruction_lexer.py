@@ -161,10 +161,14 @@ def _demonstratives(tokens: list[Token]) -> list[Token]:
 
 def _step_numbers(tokens: list[Token]) -> list[Token]:
     """A number with a full stop after it and a verb next is a step's number inside the
-    text ("1. put red on green 2. put blue on red"), not a block's ("green 2")."""
+    text ("1. put red on green 2. put blue on red"), not a block's ("green 2"); so is one
+    that starts the text or a sentence with a verb right after it ("1) put red on green;
+    2) put blue on red": the parentheses are gone by now)."""
     return [t for k, t in enumerate(tokens)
             if not (t.has("number") and k + 2 < len(tokens) and tokens[k + 1].text == "."
-                    and _is_verb(tokens[k + 2]))]
+                    and _is_verb(tokens[k + 2]))
+            and not (t.has("number") and k + 1 < len(tokens) and _is_verb(tokens[k + 1])
+                     and (k == 0 or tokens[k - 1].has("stop")))]
 
 
 def _tower_parts(tokens: list[Token]) -> list[Token]:
