@@ -7,6 +7,7 @@ when a scene is first built, not when the executor module is imported.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import cached_property
 from typing import Any
 
 from vlaplan.executor.result import SceneObjectRecord
@@ -74,7 +75,7 @@ class DomainRuntime:
         """:meth:`locates` when the lexicon says where objects are, else None."""
         return self.locates if self.places_known else None
 
-    @property
+    @cached_property
     def table_predicates(self) -> set[str]:
         """The predicates that say an object is on the table (the lexicon's ``on_table``
         goal; none without one)."""

@@ -36,12 +36,11 @@ class BuildForms(_Base):
         if self.take("tower") is None:
             raise self.fail("what should be built? only towers are known ('build a tower of ...')")
         height = height if height is not None else self.take("height")   # "a tower 3 blocks high"
-        if height is not None and self.at("with") and self.ends_said() < height:
+        ends = self.ends_ahead()
+        if height is not None and self.at("with") and "middle" not in ends and len(ends) < height:
             # "a four-block tower with red at the bottom": a tower of four blocks with ...
             noun = self.refs.noun_of_types(self.template("on").args[0])
             self.toks[self.i:self.i] = lex(f"{height} {noun}s", self.lexicon)
-            self.take("number")
-            self.i -= 1
         if (self.take("of") is None and self.take("with") is None and self.at("rel")
                 and self.peek().get("rel") in ("from", "out")):
             self.i += 1                     # "a tower of / with / from / out of ..." (a colon
@@ -67,16 +66,16 @@ class BuildForms(_Base):
             raise self.fail(f"{announced} towers are announced but {described} are described")
         return literals + self.built(count, height)
 
-    def ends_said(self) -> int:
-        """How many blocks of the tower the rest of this step places by an end ("at the
-        bottom", "on top"); with "in the middle" every block is placed (a tower of three)."""
+    def ends_ahead(self) -> list[str]:
+        """The tower ends ("top", "middle", "bottom") the rest of this step places blocks at;
+        "in the middle" places every block (it fits only a tower of three)."""
         ends = []
         for tok in self.toks[self.i:]:
             if tok.has("stop", "seq"):
                 break
             if tok.has("end"):
                 ends.append(tok.get("end"))
-        return 1000 if "middle" in ends else len(ends)
+        return ends
 
     def another_tower(self) -> tuple[int, int] | None:
         """Where "and another (one / tower) of / with / out of ..." starts a second tower in

@@ -5,8 +5,8 @@ arm near home.  Inside ``execute()`` the hand is brought back near that ready po
 each skill (``Executor(ready_pose=True)``; since session 29 over the block the skill acts
 on, or over open table for a set-down: ``approach``, ``spread_places``), and the recording
 executor here has a learned policy's defaults, so its skills start, and see their state,
-as a learned policy's do; but the scene is the one the task made: towers of up to seven, a block just set down beside another, a block held after
-an unstack from a tall tower.  Such scenes are rare in single-skill data, and a policy that
+as a learned policy's do; but the scene is the one the task made: towers of up to seven, a
+block just set down beside another, a block held after an unstack from a tall tower.  Such scenes are rare in single-skill data, and a policy that
 is good on single skills does worse there (session 7: stack 58 % alone, 31 % inside the
 10-action tasks).
 

@@ -24,6 +24,14 @@ def _obj(x: float, y: float, held: bool = False) -> dict:
     return rec
 
 
+class _Act:
+    """A ground action as the executor hands it over: name, args, add atoms."""
+
+    def __init__(self, name, *args, add=()):
+        self.name, self.args = name, args
+        self.add = [type("Atom", (), {"predicate": p})() for p in add]
+
+
 def _room(xy, objects) -> float:
     return min(float(np.linalg.norm(np.asarray(xy) - np.asarray(o["pos"][:2]))) for o in objects)
 
@@ -63,11 +71,8 @@ def test_fixtures_are_kept_clear_of():
 
 
 def test_only_actions_that_put_something_on_the_table_count():
-    class A:
-        def __init__(self, *preds):
-            self.add = [type("Atom", (), {"predicate": p})() for p in preds]
-    assert sets_down(A("on-table", "clear", "hand-empty"), {"on-table"})
-    assert not sets_down(A("on", "hand-empty"), {"on-table"})
+    assert sets_down(_Act("place", "red", add=("on-table", "clear", "hand-empty")), {"on-table"})
+    assert not sets_down(_Act("stack", "red", "green", add=("on", "hand-empty")), {"on-table"})
 
 
 def _ringed_robot():
@@ -95,12 +100,6 @@ def test_a_set_down_lands_in_the_open_with_the_spread(spread):
         assert room >= 0.13
     else:
         assert room < 0.11
-
-
-class _Act:
-    def __init__(self, name, *args, add=()):
-        self.name, self.args = name, args
-        self.add = [type("Atom", (), {"predicate": p})() for p in add]
 
 
 def test_the_approach_object_is_the_first_movable_argument_not_in_the_hand():
